@@ -1,0 +1,294 @@
+"""Claims about ketamine, the sources' statements of them (assertions), their evidence and their grades."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Count, Q
+from django.urls import reverse
+from taggit.managers import TaggableManager
+
+from claims import grading
+
+
+class Grade(models.TextChoices):
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+    VERY_LOW = "very_low", "Very low"
+    NOT_GRADED = "not_graded", "Not yet graded"
+
+
+class StartingLevel(models.TextChoices):
+    HIGH = "high", "High (randomised evidence)"
+    LOW = "low", "Low (observational evidence)"
+    VERY_LOW = "very_low", "Very low (no study: mechanism, opinion)"
+
+
+class Concern(models.TextChoices):
+    NONE = "none", "Not serious"
+    SERIOUS = "serious", "Serious (−1)"
+    VERY_SERIOUS = "very_serious", "Very serious (−2)"
+
+
+class LargeEffect(models.IntegerChoices):
+    NONE = 0, "No"
+    LARGE = 1, "Large (≥ 2-fold, +1)"
+    VERY_LARGE = 2, "Very large (≥ 5-fold, +2)"
+
+
+class Condition(models.Model):
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    aliases = models.JSONField(default=list, blank=True, help_text="Other names and abbreviations.")
+    description = models.TextField(blank=True, help_text="Markdown.")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:condition_detail", args=[self.slug])
+
+
+class ClaimQuerySet(models.QuerySet):
+    def published(self) -> ClaimQuerySet:
+        return self.filter(status=Claim.Status.PUBLISHED)
+
+    def for_condition(self, condition: Condition) -> ClaimQuerySet:
+        return self.filter(conditions=condition)
+
+    def with_stance_counts(self) -> ClaimQuerySet:
+        """Annotate how many assertions support, contradict and qualify each claim (one grouped query)."""
+        return self.annotate(
+            n_supports=Count("assertions", filter=Q(assertions__stance="supports"), distinct=True),
+            n_contradicts=Count("assertions", filter=Q(assertions__stance="contradicts"), distinct=True),
+            n_qualifies=Count("assertions", filter=Q(assertions__stance="qualifies"), distinct=True),
+            n_sources=Count("assertions__source", distinct=True),
+        )
+
+
+class Category(models.TextChoices):
+    MECHANISM = "mechanism", "Mechanism"
+    INDICATION = "indication", "Indication"
+    EFFICACY = "efficacy", "Efficacy"
+    ONSET = "onset", "Onset"
+    DURATION = "duration", "Duration"
+    SIDE_EFFECT = "side_effect", "Side effect"
+    SAFETY = "safety", "Safety"
+    ADMINISTRATION = "administration", "Administration"
+    HISTORY = "history", "History"
+    CANDIDACY = "candidacy", "Candidacy"
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class Claim(models.Model):
+    """One canonical proposition about ketamine, graded on GRADE."""
+
+    Category = Category
+
+    Status = Status
+
+    text = models.TextField(help_text="The canonical proposition, in the knowledge base's own words.")
+    slug = models.SlugField(max_length=120, unique=True)
+    category = models.CharField(max_length=20, choices=Category.choices)
+    conditions = models.ManyToManyField(Condition, related_name="claims", blank=True)
+    tags = TaggableManager(blank=True)
+    conflicting_claims = models.ManyToManyField(
+        "self", symmetrical=True, blank=True, help_text="Claims that cannot both be true."
+    )
+
+    grade = models.CharField(max_length=12, choices=Grade.choices, default=Grade.NOT_GRADED)
+    starting_level = models.CharField(
+        max_length=10, choices=StartingLevel.choices, default=StartingLevel.VERY_LOW
+    )
+    risk_of_bias = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
+    inconsistency = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
+    indirectness = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
+    imprecision = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
+    publication_bias = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
+    large_effect = models.PositiveSmallIntegerField(choices=LargeEffect.choices, default=LargeEffect.NONE)
+    dose_response = models.BooleanField(default=False)
+    plausible_confounding = models.BooleanField(
+        default=False, help_text="Plausible confounding would only have reduced the effect."
+    )
+    rationale = models.TextField(blank=True, help_text="Why the certainty is what it is (Markdown).")
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    studies = models.ManyToManyField("sources.Study", through="Evidence", related_name="claims", blank=True)
+
+    objects = ClaimQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["text"]
+        constraints = [
+            models.CheckConstraint(condition=Q(category__in=Category.values), name="claim_category_valid"),
+            models.CheckConstraint(condition=Q(grade__in=Grade.values), name="claim_grade_valid"),
+            models.CheckConstraint(condition=Q(status__in=Status.values), name="claim_status_valid"),
+            models.CheckConstraint(
+                condition=Q(starting_level__in=StartingLevel.values), name="claim_starting_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(risk_of_bias__in=Concern.values)
+                & Q(inconsistency__in=Concern.values)
+                & Q(indirectness__in=Concern.values)
+                & Q(imprecision__in=Concern.values)
+                & Q(publication_bias__in=Concern.values),
+                name="claim_concerns_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(large_effect__in=LargeEffect.values), name="claim_large_effect_valid"
+            ),
+        ]
+        indexes = [
+            # Condition pages and the home page list published claims by category and grade.
+            models.Index(fields=["status", "category", "grade"], name="claim_status_category_grade"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:claim_detail", args=[self.slug])
+
+    @property
+    def judgments(self) -> grading.Judgments:
+        return grading.Judgments(
+            starting_level=self.starting_level,
+            risk_of_bias=self.risk_of_bias,
+            inconsistency=self.inconsistency,
+            indirectness=self.indirectness,
+            imprecision=self.imprecision,
+            publication_bias=self.publication_bias,
+            large_effect=self.large_effect,
+            dose_response=self.dose_response,
+            plausible_confounding=self.plausible_confounding,
+        )
+
+    @property
+    def suggested_grade(self) -> str:
+        return grading.suggested_level(self.judgments)
+
+    @property
+    def grade_symbol(self) -> str:
+        return grading.SYMBOLS[self.grade]
+
+    @property
+    def grade_value(self) -> int | None:
+        """The grade on GRADE's 1–4 scale (None when not graded)."""
+        return grading.LEVEL_VALUES.get(self.grade)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+
+class Direction(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+
+class Evidence(models.Model):
+    """A study in a claim's evidence base, and which way it points."""
+
+    Direction = Direction
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="evidence")
+    study = models.ForeignKey("sources.Study", on_delete=models.PROTECT, related_name="evidence")
+    direction = models.CharField(max_length=12, choices=Direction.choices)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["claim", "study__label"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "study"], name="evidence_claim_study_unique"),
+            models.CheckConstraint(
+                condition=Q(direction__in=Direction.values), name="evidence_direction_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study} {self.get_direction_display().lower()} {self.claim}"
+
+
+class AssertionQuerySet(models.QuerySet):
+    def public(self) -> AssertionQuerySet:
+        return self.filter(claim__status=Claim.Status.PUBLISHED)
+
+
+class Stance(models.TextChoices):
+    SUPPORTS = "supports", "Supports"
+    CONTRADICTS = "contradicts", "Contradicts"
+    QUALIFIES = "qualifies", "Qualifies"
+
+
+class Fidelity(models.TextChoices):
+    NOT_CHECKED = "not_checked", "Not checked"
+    ACCURATE = "accurate", "Accurate"
+    MISATTRIBUTED = "misattributed", "Misattributed"
+    OVERSTATED = "overstated", "Overstated"
+    WRONG_STUDY = "wrong_study", "Wrong study"
+
+
+class Assertion(models.Model):
+    """One source's statement of one claim: the verbatim quote, where it is, and what the source cites."""
+
+    Stance = Stance
+
+    Fidelity = Fidelity
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="assertions")
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, related_name="assertions")
+    quote = models.CharField(max_length=1000, help_text="Verbatim from the source's archived text.")
+    offset = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Character offset of the quote in the source's archived text."
+    )
+    stance = models.CharField(max_length=12, choices=Stance.choices, default=Stance.SUPPORTS)
+    cited_study = models.ForeignKey(
+        "sources.Study", on_delete=models.PROTECT, null=True, blank=True, related_name="citations"
+    )
+    citation_fidelity = models.CharField(
+        max_length=14, choices=Fidelity.choices, default=Fidelity.NOT_CHECKED
+    )
+    fidelity_note = models.TextField(blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AssertionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "offset", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "claim", "quote"], name="assertion_source_claim_quote_unique"
+            ),
+            models.CheckConstraint(condition=Q(stance__in=Stance.values), name="assertion_stance_valid"),
+            models.CheckConstraint(
+                condition=Q(citation_fidelity__in=Fidelity.values), name="assertion_fidelity_valid"
+            ),
+        ]
+        indexes = [
+            # Claim pages and stance counts: a claim's assertions by stance.
+            models.Index(fields=["claim", "stance"], name="assertion_claim_stance"),
+            # Source pages: a source's assertions in reading order, for highlighting the archived text.
+            models.Index(fields=["source", "offset"], name="assertion_source_offset"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: “{self.quote[:60]}”"
+
+    def get_absolute_url(self) -> str:
+        return f"{self.source.get_absolute_url()}#q{self.pk}"

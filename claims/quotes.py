@@ -1,0 +1,32 @@
+"""Finding a quote in a source's archived text."""
+
+from __future__ import annotations
+
+import re
+
+
+def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, str] | None:
+    """Return ``(offset, exact_quote)`` for the ``occurrence``-th match of ``quote`` in ``text``.
+
+    An exact match is tried first. Failing that, the quote is matched whitespace-insensitively (line breaks,
+    double spaces and non-breaking spaces in either text do not matter), and the exact characters of the
+    archived text are returned, so that what is stored is always a verbatim substring. ``None`` when the
+    quote is not there.
+    """
+    quote = quote.strip()
+    if not quote or occurrence < 1:
+        return None
+    start = -1
+    for _ in range(occurrence):
+        start = text.find(quote, start + 1)
+        if start < 0:
+            break
+    if start >= 0:
+        return start, quote
+    words = quote.split()
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
+    matches = list(pattern.finditer(text))
+    if len(matches) < occurrence:
+        return None
+    match = matches[occurrence - 1]
+    return match.start(), match.group(0)

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import factory
+from django.utils import timezone
+
+from claims.models import Assertion, Claim, Condition, Evidence
+from sources.models import Source, Study
+
+ARTICLE_TEXT = (
+    "Ketamine works by blocking NMDA receptors in the brain. "
+    "Its effects typically begin within a few hours. "
+    "In one study, ketamine reduced symptoms within 24 hours."
+)
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    title = factory.Sequence(lambda n: f"Article about ketamine {n}")
+    slug = factory.Sequence(lambda n: f"article-{n}")
+    kind = Source.Kind.BLOG
+    text = ARTICLE_TEXT
+
+
+class StudyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Study
+
+    label = factory.Sequence(lambda n: f"Author{n} et al. 20{n % 100:02d}")
+    slug = factory.Sequence(lambda n: f"author{n}-et-al")
+    title = factory.Sequence(lambda n: f"A trial of ketamine number {n}")
+    journal = "Journal of Tests"
+    year = 2010
+    design = Study.Design.RCT
+
+
+class ConditionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Condition
+
+    name = factory.Sequence(lambda n: f"Condition {n}")
+    slug = factory.Sequence(lambda n: f"condition-{n}")
+
+
+class ClaimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Claim
+
+    text = factory.Sequence(lambda n: f"Ketamine does thing number {n}")
+    slug = factory.Sequence(lambda n: f"claim-{n}")
+    category = Claim.Category.EFFICACY
+    grade = "low"
+    status = Claim.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+
+
+class EvidenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Evidence
+
+    claim = factory.SubFactory(ClaimFactory)
+    study = factory.SubFactory(StudyFactory)
+    direction = Evidence.Direction.SUPPORTS
+
+
+class AssertionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assertion
+
+    claim = factory.SubFactory(ClaimFactory)
+    source = factory.SubFactory(SourceFactory)
+    quote = "Ketamine works by blocking NMDA receptors in the brain."
+    offset = 0
+    stance = Assertion.Stance.SUPPORTS
