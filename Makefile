@@ -22,6 +22,11 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	$(PIP) install -e '.[test]'
 	touch $@
 
+# axe-core for the browser tests' accessibility checks (skipped with a message when npm is missing).
+node_modules/axe-core/axe.min.js: package.json
+	@if command -v npm >/dev/null 2>&1; then npm install --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: browser tests will be skipped (they need axe-core)"; fi
+
 # A git-ignored .env for local use: DEBUG on and a freshly generated SECRET_KEY. Never overwritten.
 .env: | $(PY)
 	$(PY) -c "import secrets; print('DEBUG=1'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@
@@ -32,7 +37,7 @@ run: $(VENV)/.installed .env
 	$(PY) manage.py import_kb $(FIXTURE) --if-empty
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
 	$(PY) -m pytest
 
 lint: $(VENV)/.installed-test
@@ -52,4 +57,4 @@ check: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache node_modules test-artifacts

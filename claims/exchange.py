@@ -41,7 +41,7 @@ CONDITION_FIELDS = ["slug", "name", "aliases", "description"]
 CLAIM_FIELDS = [
     "slug", "text", "category", "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness",
     "imprecision", "publication_bias", "large_effect", "dose_response", "plausible_confounding",
-    "rationale", "status", "published_at",
+    "grade_override_reason", "rationale", "status", "published_at",
 ]  # fmt: skip
 ASSERTION_FIELDS = ["quote", "offset", "stance", "citation_fidelity", "fidelity_note", "note"]
 CONCERN_FIELDS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
@@ -313,7 +313,7 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
         pk = check.ident(where, rec, ids)
         row = {
             f: check.string(where, rec, f, required=f in {"slug", "text"})
-            for f in ("slug", "text", "rationale")
+            for f in ("slug", "text", "rationale", "grade_override_reason")
         }
         check.unique(f"{where}.slug", row["slug"], slugs, "slug")
         row["category"] = check.choice(where, rec, "category", Claim.Category.values)

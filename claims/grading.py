@@ -73,3 +73,29 @@ def suggested_level(judgments: Judgments) -> str:
     """Start, rate down, rate up, clamp to 1..4 (Very low..High)."""
     value = LEVEL_VALUES[judgments.starting_level] - judgments.downgrade + judgments.upgrade
     return VALUE_LEVELS[max(1, min(4, value))]
+
+
+# How much a design says about a clinical claim, strongest first: picks the "key study" shown for a claim.
+DESIGN_RANK = {
+    "meta_analysis_rct": 0,
+    "rct": 1,
+    "systematic_review": 2,
+    "non_randomised": 3,
+    "cohort": 4,
+    "case_control": 5,
+    "regulatory": 6,
+    "case_series": 7,
+    "case_report": 8,
+    "expert_opinion": 9,
+    "preclinical": 10,
+}
+
+GRADE_ORDER = ["high", "moderate", "low", "very_low", "not_graded"]
+
+LEVEL_MEANINGS = {
+    "high": "The true effect is very likely close to what the evidence shows.",
+    "moderate": "The true effect is probably close to what the evidence shows, but may differ.",
+    "low": "The true effect may be substantially different from what the evidence shows.",
+    "very_low": "The true effect is likely to be substantially different; the evidence is weak or absent.",
+    "not_graded": "Editors have not graded this claim yet.",
+}

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
+from taggit.models import TaggedItemBase
 
 from claims import grading
 
@@ -68,6 +69,20 @@ class ClaimQuerySet(models.QuerySet):
             n_sources=Count("assertions__source", distinct=True),
         )
 
+    def disputed(self) -> ClaimQuerySet:
+        """Claims that some source asserts and another (or the same) contradicts or qualifies."""
+        return (
+            self.with_stance_counts()
+            .filter(n_supports__gt=0)
+            .filter(Q(n_contradicts__gt=0) | Q(n_qualifies__gt=0))
+        )
+
+    def for_listing(self) -> ClaimQuerySet:
+        """Stance counts plus the evidence base with its studies (one extra query when evaluated)."""
+        return self.with_stance_counts().prefetch_related(
+            models.Prefetch("evidence", queryset=Evidence.objects.select_related("study"))
+        )
+
 
 class Category(models.TextChoices):
     MECHANISM = "mechanism", "Mechanism"
@@ -99,7 +114,7 @@ class Claim(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     category = models.CharField(max_length=20, choices=Category.choices)
     conditions = models.ManyToManyField(Condition, related_name="claims", blank=True)
-    tags = TaggableManager(blank=True)
+    tags = TaggableManager(through="TaggedClaim", blank=True)
     conflicting_claims = models.ManyToManyField(
         "self", symmetrical=True, blank=True, help_text="Claims that cannot both be true."
     )
@@ -117,6 +132,9 @@ class Claim(models.Model):
     dose_response = models.BooleanField(default=False)
     plausible_confounding = models.BooleanField(
         default=False, help_text="Plausible confounding would only have reduced the effect."
+    )
+    grade_override_reason = models.TextField(
+        blank=True, help_text="Required when the final grade differs from the suggested one: why."
     )
     rationale = models.TextField(blank=True, help_text="Why the certainty is what it is (Markdown).")
 
@@ -197,6 +215,20 @@ class Direction(models.TextChoices):
     SUPPORTS = "supports", "Supports"
     CONTRADICTS = "contradicts", "Contradicts"
     INCONCLUSIVE = "inconclusive", "Inconclusive"
+
+
+class TaggedClaim(TaggedItemBase):
+    """A tag on a claim: a direct foreign key (not taggit's generic one), so tag pages can join and filter."""
+
+    content_object = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="tagged_items")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["content_object", "tag"], name="tagged_claim_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on claim {self.content_object_id}"
 
 
 class Evidence(models.Model):
@@ -292,3 +324,32 @@ class Assertion(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"{self.source.get_absolute_url()}#q{self.pk}"
+
+
+class SearchEntry(models.Model):
+    """One searchable public page (a published claim, a source or a study), kept in step by signals.
+
+    The full-text index over it is backend-specific and created by migration 0002: a GIN index on the
+    English tsvector of ``title || body`` on PostgreSQL, an FTS5 table kept in sync by triggers on SQLite.
+    """
+
+    class Kind(models.TextChoices):
+        CLAIM = "claim", "Claim"
+        SOURCE = "source", "Source"
+        STUDY = "study", "Study"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    object_id = models.PositiveBigIntegerField()
+    title = models.TextField()
+    body = models.TextField(blank=True)
+    url = models.CharField(max_length=300)
+    grade = models.CharField(max_length=12, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "object_id"], name="search_entry_kind_object_unique"),
+        ]
+        verbose_name_plural = "search entries"
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.title[:60]}"

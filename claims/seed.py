@@ -23,7 +23,8 @@ SEED_PUBLISHED_AT = "2026-11-23T00:00:00+00:00"
 
 CLAIM_JUDGMENT_FIELDS = [
     "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness", "imprecision",
-    "publication_bias", "large_effect", "dose_response", "plausible_confounding", "rationale", "status",
+    "publication_bias", "large_effect", "dose_response", "plausible_confounding", "grade_override_reason",
+    "rationale", "status",
 ]  # fmt: skip
 
 

@@ -1,26 +1,385 @@
+"""Public pages: home, conditions, claims, disagreements, the claim × source matrix, tags, search."""
+
 from __future__ import annotations
 
-from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+import json
+from collections import defaultdict
+from itertools import groupby
 
-from claims.models import Claim, Condition
+from django.conf import settings
+from django.db.models import Count, F, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from taggit.models import Tag
+
+from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
+from claims.grading import GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
+from claims.models import Assertion, Claim, Condition, Grade, TaggedClaim
+from claims.presentation import grade_distribution, key_study
+from claims.search import normalise_query, search
+from kb.markdown import render_markdown
+from kb.pagination import paginate, query_without_page
+
+CLAIMS_PER_PAGE = 50
+MATRIX_PER_PAGE = 40
+DISPUTES_PER_PAGE = 20
+SEARCH_PER_PAGE = 20
+
+
+def _attach_key_studies(claims) -> None:
+    for claim in claims:
+        claim.key_study = key_study(list(claim.evidence.all()))
+
+
+def _conflict_pairs(claim_ids=None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
+    """Pairs of published claims marked as conflicting, each pair once (one query)."""
+    through = Claim.conflicting_claims.through
+    rows = through.objects.filter(
+        from_claim__status=Claim.Status.PUBLISHED,
+        to_claim__status=Claim.Status.PUBLISHED,
+        from_claim_id__lt=F("to_claim_id"),
+    ).select_related("from_claim", "to_claim")
+    if claim_ids is not None:
+        rows = rows.filter(Q(from_claim_id__in=claim_ids) | Q(to_claim_id__in=claim_ids))
+    rows = rows.order_by("from_claim__text", "to_claim__text")
+    if limit:
+        rows = rows[:limit]
+    return [(row.from_claim, row.to_claim) for row in rows]
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    # Queries: conditions with counts, grade distribution, disputed claims, totals.
     conditions = Condition.objects.annotate(
         n_claims=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED))
-    ).order_by("name")
-    return render(request, "claims/home.html", {"conditions": conditions})
+    ).order_by("-n_claims", "name")
+    grades = dict(Claim.objects.published().values_list("grade").annotate(n=Count("id")).order_by())
+    disputed = Claim.objects.published().disputed().order_by("-n_contradicts", "-n_qualifies", "text")[:8]
+    return render(
+        request,
+        "claims/home.html",
+        {
+            "conditions": conditions,
+            "distribution": grade_distribution(grades),
+            "disputed": disputed,
+            "levels": [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]],
+            "search_form": SearchForm(),
+        },
+    )
 
 
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Queries: condition, grade distribution, page count, page of claims with stance counts, their
+    # evidence + studies, disputed claims in this condition, conflicting pairs.
     condition = get_object_or_404(Condition, slug=slug)
-    claims = Claim.objects.published().for_condition(condition).order_by("category", "text")
-    return render(request, "claims/condition_detail.html", {"condition": condition, "claims": claims})
+    base = Claim.objects.published().for_condition(condition)
+    grades = dict(base.values_list("grade").annotate(n=Count("id")).order_by())
+    form = ConditionFilterForm(request.GET or None)
+    claims = base
+    if form.is_valid():
+        if form.cleaned_data["grade"]:
+            claims = claims.filter(grade=form.cleaned_data["grade"])
+        if form.cleaned_data["category"]:
+            claims = claims.filter(category=form.cleaned_data["category"])
+    page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE)
+    _attach_key_studies(page.object_list)
+    labels = dict(Claim.Category.choices)
+    groups = [
+        (labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)
+    ]
+    disputed = list(base.disputed().order_by("-n_contradicts", "-n_qualifies", "text")[:10])
+    conflicts = _conflict_pairs(claim_ids=base.values("pk"), limit=10)
+    return render(
+        request,
+        "claims/condition_detail.html",
+        {
+            "condition": condition,
+            "form": form,
+            "page": page,
+            "groups": groups,
+            "distribution": grade_distribution(grades),
+            "disputed": disputed,
+            "conflicts": conflicts,
+            "querystring": query_without_page(request),
+            "filtered": bool(form.is_bound and form.is_valid() and any(form.cleaned_data.values())),
+        },
+    )
+
+
+def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_name: str) -> str:
+    """schema.org ClaimReview for the claim page, escaped for embedding in a <script> element."""
+    sources = []
+    seen = set()
+    for assertion in assertions:
+        source = assertion.source
+        if source.pk in seen:
+            continue
+        seen.add(source.pk)
+        sources.append(source)
+    appearances = [
+        {
+            "@type": "CreativeWork",
+            "url": source.url or request.build_absolute_uri(source.get_absolute_url()),
+            "name": source.title,
+            **({"author": {"@type": "Person", "name": source.author}} if source.author else {}),
+            **(
+                {"publisher": {"@type": "Organization", "name": source.publisher}} if source.publisher else {}
+            ),
+        }
+        for source in sources
+    ]
+    dated = [s for s in sources if s.published_on]
+    first = min(dated, key=lambda s: s.published_on) if dated else (sources[0] if sources else None)
+    explanation = Truncator(" ".join(strip_tags(render_markdown(claim.rationale)).split())).chars(600)
+    item: dict = {"@type": "Claim", "appearance": appearances}
+    if first is not None:
+        item["firstAppearance"] = appearances[sources.index(first)]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "ClaimReview",
+        "url": request.build_absolute_uri(claim.get_absolute_url()),
+        "claimReviewed": claim.text,
+        "datePublished": (claim.published_at or claim.updated_at).date().isoformat(),
+        "author": {"@type": "Organization", "name": site_name, "url": request.build_absolute_uri("/")},
+        "itemReviewed": item,
+        "reviewRating": {
+            "@type": "Rating",
+            "ratingValue": claim.grade_value,
+            "bestRating": 4,
+            "worstRating": 1,
+            "alternateName": f"{claim.get_grade_display()} certainty",
+            "ratingExplanation": explanation,
+        },
+    }
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    # Inside <script>, only these characters could end the element or start markup.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return mark_safe(text)  # noqa: S308 - JSON with markup characters escaped above
 
 
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Queries: claim, assertions + sources + cited studies, evidence + studies, tags, conditions,
+    # conflicting claims, related claims, grade history.
     claim = get_object_or_404(Claim.objects.published(), slug=slug)
-    assertions = claim.assertions.select_related("source", "cited_study").order_by("source__title", "offset")
-    return render(request, "claims/claim_detail.html", {"claim": claim, "assertions": assertions})
+    assertions = list(
+        claim.assertions.select_related("source", "cited_study").order_by(
+            "stance", "source__title", "offset", "pk"
+        )
+    )
+    evidence = list(claim.evidence.select_related("study").order_by("study__year", "study__label"))
+    tags = list(claim.tags.order_by("name"))
+    conditions = list(claim.conditions.order_by("name"))
+    conflicting = list(claim.conflicting_claims.published().order_by("text"))
+    related = list(
+        Claim.objects.published()
+        .exclude(pk=claim.pk)
+        .filter(Q(conditions__in=conditions) | Q(tags__in=tags))
+        .annotate(overlap=Count("pk"))
+        .order_by("-overlap", "text")[:6]
+    )
+    history = _grade_history(claim)
+    by_stance = defaultdict(list)
+    for assertion in assertions:
+        by_stance[assertion.stance].append(assertion)
+    jsonld = None
+    if claim.grade_value is not None:
+        jsonld = _claim_review_jsonld(request, claim, assertions, settings.KB_SITE_NAME)
+    return render(
+        request,
+        "claims/claim_detail.html",
+        {
+            "claim": claim,
+            "assertions": assertions,
+            "stance_counts": {stance: len(items) for stance, items in by_stance.items()},
+            "source_count": len({a.source_id for a in assertions}),
+            "evidence": evidence,
+            "tags": tags,
+            "conditions": conditions,
+            "conflicting": conflicting,
+            "related": related,
+            "history": history,
+            "jsonld": jsonld,
+            "judgments": _judgment_rows(claim),
+        },
+    )
+
+
+def _grade_history(claim: Claim) -> list:
+    return []
+
+
+def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
+    """(domain, judgment, effect) rows for the GRADE table on the claim page."""
+    rows = [("Starting level", claim.get_starting_level_display(), "")]
+    for name, label in [
+        ("risk_of_bias", "Risk of bias"),
+        ("inconsistency", "Inconsistency"),
+        ("indirectness", "Indirectness"),
+        ("imprecision", "Imprecision"),
+        ("publication_bias", "Publication bias"),
+    ]:
+        value = getattr(claim, name)
+        effect = {"none": "0", "serious": "−1", "very_serious": "−2"}[value]
+        rows.append((label, getattr(claim, f"get_{name}_display")(), effect))
+    rows.append(
+        (
+            "Large effect",
+            claim.get_large_effect_display(),
+            f"+{claim.large_effect}" if claim.large_effect else "0",
+        )
+    )
+    rows.append(
+        ("Dose-response", "Yes" if claim.dose_response else "No", "+1" if claim.dose_response else "0")
+    )
+    rows.append(
+        (
+            "Plausible confounding would reduce the effect",
+            "Yes" if claim.plausible_confounding else "No",
+            "+1" if claim.plausible_confounding else "0",
+        )
+    )
+    return rows
+
+
+def disagreements(request: HttpRequest) -> HttpResponse:
+    # Queries: page count, page of disputed claims, their assertions + sources, conflicting pairs + quotes.
+    disputed = Claim.objects.published().disputed().order_by("-n_contradicts", "-n_qualifies", "text", "pk")
+    page = paginate(request, disputed, DISPUTES_PER_PAGE)
+    claims = list(page.object_list)
+    quotes = defaultdict(list)
+    for assertion in (
+        Assertion.objects.filter(claim__in=claims)
+        .select_related("source")
+        .order_by("stance", "source__title", "offset")
+    ):
+        quotes[assertion.claim_id].append(assertion)
+    for claim in claims:
+        claim.supporting = [a for a in quotes[claim.pk] if a.stance == "supports"]
+        claim.against = [a for a in quotes[claim.pk] if a.stance != "supports"]
+    conflicts = _conflict_pairs() if page.number == 1 else []
+    conflict_quotes = defaultdict(list)
+    if conflicts:
+        ids = {c.pk for pair in conflicts for c in pair}
+        for assertion in (
+            Assertion.objects.filter(claim__in=ids, stance="supports")
+            .select_related("source")
+            .order_by("source__title", "offset")
+        ):
+            conflict_quotes[assertion.claim_id].append(assertion)
+    pairs = [(a, conflict_quotes[a.pk], b, conflict_quotes[b.pk]) for a, b in conflicts]
+    return render(
+        request,
+        "claims/disagreements.html",
+        {"page": page, "claims": claims, "pairs": pairs, "querystring": query_without_page(request)},
+    )
+
+
+STANCE_MARKS = {
+    "supports": ("✓", "supports"),
+    "contradicts": ("✗", "contradicts"),
+    "qualifies": ("~", "qualifies"),
+}
+
+
+def matrix(request: HttpRequest) -> HttpResponse:
+    # Queries: condition choices, page count, page of claims, assertions of those claims + sources.
+    form = MatrixFilterForm(request.GET or None)
+    claims = Claim.objects.published()
+    if form.is_valid():
+        if form.cleaned_data["condition"]:
+            claims = claims.for_condition(form.cleaned_data["condition"])
+        if form.cleaned_data["category"]:
+            claims = claims.filter(category=form.cleaned_data["category"])
+    page = paginate(request, claims.order_by("category", "text", "pk"), MATRIX_PER_PAGE)
+    rows = list(page.object_list)
+    cells: dict[tuple[int, int], list[str]] = defaultdict(list)
+    sources = {}
+    for assertion in (
+        Assertion.objects.filter(claim__in=rows).select_related("source").order_by("source__title")
+    ):
+        sources[assertion.source_id] = assertion.source
+        stances = cells[(assertion.claim_id, assertion.source_id)]
+        if assertion.stance not in stances:
+            stances.append(assertion.stance)
+    columns = sorted(sources.values(), key=lambda s: s.title.lower())
+    table = [
+        (claim, [[STANCE_MARKS[s] for s in cells.get((claim.pk, source.pk), [])] for source in columns])
+        for claim in rows
+    ]
+    return render(
+        request,
+        "claims/matrix.html",
+        {
+            "form": form,
+            "page": page,
+            "columns": columns,
+            "table": table,
+            "querystring": query_without_page(request),
+        },
+    )
+
+
+def tag_list(request: HttpRequest) -> HttpResponse:
+    # One query: tags with their number of published claims.
+    tags = (
+        TaggedClaim.objects.filter(content_object__status=Claim.Status.PUBLISHED)
+        .values("tag__name", "tag__slug")
+        .annotate(n_claims=Count("id"))
+        .order_by("tag__name")
+    )
+    return render(request, "claims/tag_list.html", {"tags": list(tags)})
+
+
+def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Queries: tag, page count, page of claims with stance counts, their evidence + studies.
+    tag = get_object_or_404(Tag, slug=slug)
+    claims = Claim.objects.published().filter(tags=tag)
+    page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE)
+    if not page.object_list and page.number == 1:
+        raise Http404("No published claims carry this tag.")
+    _attach_key_studies(page.object_list)
+    return render(
+        request,
+        "claims/tag_detail.html",
+        {"tag": tag, "page": page, "querystring": query_without_page(request)},
+    )
+
+
+def search_view(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    query, kind, hits, total, page = "", "", [], 0, None
+    if form.is_valid():
+        query = normalise_query(form.cleaned_data["q"])
+        kind = form.cleaned_data["kind"]
+    if query:
+        try:
+            number = max(1, int(request.GET.get("page", "1")))
+        except ValueError:
+            number = 1
+        hits, total = search(query, kind=kind, limit=SEARCH_PER_PAGE, offset=(number - 1) * SEARCH_PER_PAGE)
+        pages = max(1, -(-total // SEARCH_PER_PAGE))
+        page = {
+            "number": number,
+            "pages": pages,
+            "previous": number - 1 if number > 1 else None,
+            "next": number + 1 if number < pages else None,
+        }
+    return render(
+        request,
+        "claims/search.html",
+        {
+            "form": form,
+            "query": query,
+            "hits": hits,
+            "total": total,
+            "page": page,
+            "querystring": query_without_page(request),
+        },
+    )
+
+
+def about_grading(request: HttpRequest) -> HttpResponse:
+    levels = [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]]
+    return render(request, "claims/about_grading.html", {"levels": levels})

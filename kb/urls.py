@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from claims import views as claim_views
+from kb.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", claim_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("claims.urls")),
     path("", include("sources.urls")),
 ]

@@ -1,16 +1,146 @@
+"""Public pages for sources (articles) and studies, and the side-by-side comparison of two sources."""
+
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from claims.forms import CompareForm
+from claims.models import Assertion, Claim
+from claims.presentation import grade_distribution, highlight_segments
+from kb.pagination import paginate, query_without_page
 from sources.models import Source, Study
+
+SOURCES_PER_PAGE = 50
+STUDIES_PER_PAGE = 50
+
+
+def _public_assertions():
+    return Assertion.objects.public().select_related("claim", "cited_study")
+
+
+def source_list(request: HttpRequest) -> HttpResponse:
+    # Queries: count, page of sources annotated with public claim counts.
+    sources = Source.objects.annotate(
+        n_claims=Count("assertions__claim", filter=Q(assertions__claim__status="published"), distinct=True)
+    ).by_title()
+    page = paginate(request, sources, SOURCES_PER_PAGE)
+    return render(
+        request, "sources/source_list.html", {"page": page, "querystring": query_without_page(request)}
+    )
 
 
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Queries: source, its assertions of published claims with claims and cited studies.
     source = get_object_or_404(Source, slug=slug)
-    return render(request, "sources/source_detail.html", {"source": source})
+    assertions = list(_public_assertions().filter(source=source).order_by("offset", "pk"))
+    for number, assertion in enumerate(assertions, start=1):
+        assertion.number = number
+    claims = {}
+    for assertion in assertions:
+        claims.setdefault(assertion.claim_id, assertion.claim)
+    supported = {a.claim_id: a.claim for a in assertions if a.stance == "supports"}
+    citations = [a for a in assertions if a.cited_study_id]
+    return render(
+        request,
+        "sources/source_detail.html",
+        {
+            "source": source,
+            "assertions": assertions,
+            "claim_count": len(claims),
+            "stances": dict(Counter(a.stance for a in assertions)),
+            "distribution": grade_distribution([c.grade for c in supported.values()]),
+            "citations": citations,
+            "fidelity": sorted(Counter(a.get_citation_fidelity_display() for a in citations).items()),
+            "segments": highlight_segments(source.text, assertions),
+        },
+    )
+
+
+def study_list(request: HttpRequest) -> HttpResponse:
+    studies = Study.objects.annotate(
+        n_claims=Count("evidence__claim", filter=Q(evidence__claim__status="published"), distinct=True),
+        n_citations=Count("citations", filter=Q(citations__claim__status="published"), distinct=True),
+    ).by_label()
+    page = paginate(request, studies, STUDIES_PER_PAGE)
+    return render(
+        request, "sources/study_list.html", {"page": page, "querystring": query_without_page(request)}
+    )
 
 
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    # Queries: study, published claims resting on it (evidence), citations by articles + sources + claims.
     study = get_object_or_404(Study, slug=slug)
-    return render(request, "sources/study_detail.html", {"study": study})
+    evidence = list(
+        study.evidence.filter(claim__status=Claim.Status.PUBLISHED)
+        .select_related("claim")
+        .order_by("claim__text")
+    )
+    citations = list(
+        Assertion.objects.public()
+        .filter(cited_study=study)
+        .select_related("source", "claim")
+        .order_by("source__title", "offset")
+    )
+    return render(
+        request,
+        "sources/study_detail.html",
+        {
+            "study": study,
+            "evidence": evidence,
+            "citations": citations,
+            "fidelity": sorted(Counter(a.get_citation_fidelity_display() for a in citations).items()),
+        },
+    )
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    # Queries: the source choices (twice, one per select), the two sources, their public assertions,
+    # conflicting-claim links between them.
+    form = CompareForm(request.GET or None)
+    context: dict = {"form": form}
+    if form.is_valid():
+        a, b = form.cleaned_data["a"], form.cleaned_data["b"]
+        by_source: dict[int, dict[int, list[Assertion]]] = {a.pk: defaultdict(list), b.pk: defaultdict(list)}
+        claims = {}
+        for assertion in _public_assertions().filter(source__in=[a, b]).order_by("claim__text", "offset"):
+            by_source[assertion.source_id][assertion.claim_id].append(assertion)
+            claims[assertion.claim_id] = assertion.claim
+        in_a, in_b = set(by_source[a.pk]), set(by_source[b.pk])
+
+        def stances(assertions: list[Assertion]) -> set[str]:
+            return {x.stance for x in assertions}
+
+        both, disagree = [], []
+        for claim_id in sorted(in_a & in_b, key=lambda pk: claims[pk].text.lower()):
+            row = (claims[claim_id], by_source[a.pk][claim_id], by_source[b.pk][claim_id])
+            if stances(row[1]) != stances(row[2]):
+                disagree.append(row)
+            else:
+                both.append(row)
+        through = Claim.conflicting_claims.through
+        conflicts = [
+            (claims[f], by_source[a.pk][f], claims[t], by_source[b.pk][t])
+            for f, t in through.objects.filter(from_claim_id__in=in_a, to_claim_id__in=in_b).values_list(
+                "from_claim_id", "to_claim_id"
+            )
+        ]
+        context.update(
+            a=a,
+            b=b,
+            both=both,
+            disagree=disagree,
+            conflicts=conflicts,
+            only_a=[
+                (claims[pk], by_source[a.pk][pk])
+                for pk in sorted(in_a - in_b, key=lambda pk: claims[pk].text)
+            ],
+            only_b=[
+                (claims[pk], by_source[b.pk][pk])
+                for pk in sorted(in_b - in_a, key=lambda pk: claims[pk].text)
+            ],
+        )
+    return render(request, "sources/compare.html", context)

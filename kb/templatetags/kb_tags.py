@@ -11,3 +11,14 @@ register = template.Library()
 def markdown_filter(text: str | None):
     """``{{ claim.rationale|markdown }}``: sanitized HTML from the one Markdown helper."""
     return render_markdown(text)
+
+
+@register.filter(name="grade_label")
+def grade_label(value: str) -> str:
+    """``very_low`` → ``Very low``."""
+    from claims.models import Grade
+
+    try:
+        return Grade(value).label
+    except ValueError:
+        return value

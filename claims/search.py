@@ -1,0 +1,214 @@
+"""Full-text search over published claims, sources and studies.
+
+``SearchEntry`` rows are the searchable documents; signals keep them in step with the records (see
+``claims/signals.py``) and ``rebuild_index()`` recreates them all. Querying uses the database's own
+full-text engine: PostgreSQL's tsvector/tsquery with ``ts_rank`` and ``ts_headline`` (served by the GIN
+index ``search_entry_tsv``), or SQLite's FTS5 with ``bm25`` and ``snippet``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from claims.models import Assertion, Claim, SearchEntry
+from sources.models import Source, Study
+
+# Sentinels marking matches inside snippets; the snippet is HTML-escaped before they become <mark>.
+_START, _STOP = "\x02", "\x03"
+MAX_QUERY_LENGTH = 200
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Hit:
+    kind: str
+    title: str
+    url: str
+    grade: str
+    snippet: SafeString
+
+    @property
+    def kind_label(self) -> str:
+        return SearchEntry.Kind(self.kind).label
+
+
+def _highlight(text: str) -> SafeString:
+    escaped = escape(text or "")
+    return mark_safe(escaped.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above
+
+
+# --- indexing ---------------------------------------------------------------------------------------------
+
+
+def _claim_entry(claim: Claim) -> dict:
+    """Build a claim's document. Runs three queries (conditions, tags, quotes)."""
+    conditions = [f"{c.name} {' '.join(c.aliases or [])}" for c in claim.conditions.all()]
+    tags = [t.name for t in claim.tags.all()]
+    quotes = list(claim.assertions.values_list("quote", flat=True))
+    body = " ".join([claim.get_category_display(), *conditions, *tags, *quotes])
+    return {"title": claim.text, "body": body, "url": claim.get_absolute_url(), "grade": claim.grade}
+
+
+def index_claim(claim: Claim) -> None:
+    if claim.status != Claim.Status.PUBLISHED:
+        SearchEntry.objects.filter(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk).delete()
+        return
+    SearchEntry.objects.update_or_create(
+        kind=SearchEntry.Kind.CLAIM, object_id=claim.pk, defaults=_claim_entry(claim)
+    )
+
+
+def index_source(source: Source) -> None:
+    body = " ".join([source.author, source.publisher, source.get_kind_display(), source.text])
+    SearchEntry.objects.update_or_create(
+        kind=SearchEntry.Kind.SOURCE,
+        object_id=source.pk,
+        defaults={"title": source.title, "body": body, "url": source.get_absolute_url(), "grade": ""},
+    )
+
+
+def index_study(study: Study) -> None:
+    body = " ".join(
+        [study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary]
+    )
+    SearchEntry.objects.update_or_create(
+        kind=SearchEntry.Kind.STUDY,
+        object_id=study.pk,
+        defaults={"title": study.label, "body": body, "url": study.get_absolute_url(), "grade": ""},
+    )
+
+
+def unindex(kind: str, pk: int) -> None:
+    SearchEntry.objects.filter(kind=kind, object_id=pk).delete()
+
+
+def rebuild_index() -> int:
+    """Recreate every entry from the records, in bulk (a handful of queries per thousand records)."""
+    SearchEntry.objects.all().delete()
+    entries = []
+    claims = Claim.objects.published().prefetch_related("conditions", "tags")
+    quotes: dict[int, list[str]] = {}
+    for claim_id, quote in Assertion.objects.public().values_list("claim_id", "quote").iterator():
+        quotes.setdefault(claim_id, []).append(quote)
+    for claim in claims.iterator(chunk_size=2000):
+        conditions = [f"{c.name} {' '.join(c.aliases or [])}" for c in claim.conditions.all()]
+        body = " ".join(
+            [
+                claim.get_category_display(),
+                *conditions,
+                *(t.name for t in claim.tags.all()),
+                *quotes.get(claim.pk, []),
+            ]
+        )
+        entries.append(
+            SearchEntry(
+                kind=SearchEntry.Kind.CLAIM,
+                object_id=claim.pk,
+                title=claim.text,
+                body=body,
+                url=claim.get_absolute_url(),
+                grade=claim.grade,
+            )
+        )
+    for source in Source.objects.iterator(chunk_size=500):
+        body = " ".join([source.author, source.publisher, source.get_kind_display(), source.text])
+        entries.append(
+            SearchEntry(
+                kind=SearchEntry.Kind.SOURCE,
+                object_id=source.pk,
+                title=source.title,
+                body=body,
+                url=source.get_absolute_url(),
+            )
+        )
+    for study in Study.objects.iterator(chunk_size=2000):
+        body = " ".join(
+            [
+                study.title,
+                study.authors,
+                study.journal,
+                str(study.year or ""),
+                study.population,
+                study.summary,
+            ]
+        )
+        entries.append(
+            SearchEntry(
+                kind=SearchEntry.Kind.STUDY,
+                object_id=study.pk,
+                title=study.label,
+                body=body,
+                url=study.get_absolute_url(),
+            )
+        )
+    SearchEntry.objects.bulk_create(entries, batch_size=1000)
+    return len(entries)
+
+
+# --- querying ---------------------------------------------------------------------------------------------
+
+
+def normalise_query(raw: str) -> str:
+    return " ".join((raw or "").split())[:MAX_QUERY_LENGTH]
+
+
+def _fts5_query(query: str) -> str:
+    # Each word quoted (so FTS5 operators in user input are inert); the last one as a prefix, for
+    # searches typed as you go ("ketam" finds ketamine).
+    tokens = _TOKEN.findall(query)
+    if not tokens:
+        return ""
+    quoted = [f'"{token}"' for token in tokens]
+    quoted[-1] += "*"
+    return " ".join(quoted)
+
+
+def search(query: str, kind: str = "", limit: int = 20, offset: int = 0) -> tuple[list[Hit], int]:
+    """Ranked hits and the total number of matches: two queries on either backend."""
+    query = normalise_query(query)
+    if not query:
+        return [], 0
+    kind_sql, kind_params = ("AND e.kind = %s", [kind]) if kind else ("", [])
+    if connection.vendor == "postgresql":
+        document = "to_tsvector('english'::regconfig, COALESCE(e.title, '') || ' ' || COALESCE(e.body, ''))"
+        base = (
+            "FROM claims_searchentry e, websearch_to_tsquery('english'::regconfig, %s) q "
+            f"WHERE {document} @@ q {kind_sql}"
+        )
+        rows_sql = f"""
+            SELECT e.kind, e.title, e.url, e.grade,
+                   ts_headline('english'::regconfig, e.title || ' — ' || e.body, q,
+                               'StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, MaxFragments=2')
+            {base}
+            ORDER BY ts_rank({document}, q) DESC, e.kind, e.id
+            LIMIT %s OFFSET %s"""
+        params = [query, *kind_params]
+    else:
+        match = _fts5_query(query)
+        if not match:
+            return [], 0
+        base = (
+            "FROM claims_searchentry_fts f JOIN claims_searchentry e ON e.id = f.rowid "
+            f"WHERE claims_searchentry_fts MATCH %s {kind_sql}"
+        )
+        rows_sql = f"""
+            SELECT e.kind, e.title, e.url, e.grade,
+                   snippet(claims_searchentry_fts, -1, '\x02', '\x03', '…', 24)
+            {base}
+            ORDER BY bm25(claims_searchentry_fts, 4.0, 1.0), e.kind, e.id
+            LIMIT %s OFFSET %s"""
+        params = [match, *kind_params]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) {base}", params)
+        total = cursor.fetchone()[0]
+        if total == 0:
+            return [], 0
+        cursor.execute(rows_sql, [*params, limit, offset])
+        rows = cursor.fetchall()
+    hits = [Hit(kind=k, title=t, url=u, grade=g, snippet=_highlight(s)) for k, t, u, g, s in rows]
+    return hits, total

@@ -1,0 +1,60 @@
+"""Keep the search index in step with edits (bulk writes call ``search.rebuild_index()`` instead)."""
+
+from __future__ import annotations
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from claims import search
+from claims.models import Assertion, Claim, SearchEntry
+from sources.models import Source, Study
+
+
+@receiver(post_save, sender=Claim)
+def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        search.index_claim(instance)
+
+
+@receiver(post_delete, sender=Claim)
+def claim_deleted(sender, instance: Claim, **kwargs) -> None:
+    search.unindex(SearchEntry.Kind.CLAIM, instance.pk)
+
+
+@receiver(m2m_changed, sender=Claim.conditions.through)
+@receiver(m2m_changed, sender=Claim.tags.through)
+def claim_relations_changed(sender, instance, action: str, reverse: bool, **kwargs) -> None:
+    if action.startswith("post_") and isinstance(instance, Claim):
+        search.index_claim(instance)
+
+
+@receiver(post_save, sender=Assertion)
+@receiver(post_delete, sender=Assertion)
+def assertion_changed(sender, instance: Assertion, raw: bool = False, **kwargs) -> None:
+    if raw:
+        return
+    claim = Claim.objects.filter(pk=instance.claim_id).first()
+    if claim is not None:
+        search.index_claim(claim)
+
+
+@receiver(post_save, sender=Source)
+def source_saved(sender, instance: Source, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        search.index_source(instance)
+
+
+@receiver(post_delete, sender=Source)
+def source_deleted(sender, instance: Source, **kwargs) -> None:
+    search.unindex(SearchEntry.Kind.SOURCE, instance.pk)
+
+
+@receiver(post_save, sender=Study)
+def study_saved(sender, instance: Study, raw: bool = False, **kwargs) -> None:
+    if not raw:
+        search.index_study(instance)
+
+
+@receiver(post_delete, sender=Study)
+def study_deleted(sender, instance: Study, **kwargs) -> None:
+    search.unindex(SearchEntry.Kind.STUDY, instance.pk)

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from django.contrib.sitemaps import Sitemap
+from django.urls import reverse
+from taggit.models import Tag
+
+from claims.models import Claim, Condition
+from sources.models import Source, Study
+
+
+class StaticSitemap(Sitemap):
+    def items(self) -> list[str]:
+        return [
+            "home",
+            "claims:about_grading",
+            "claims:disagreements",
+            "claims:matrix",
+            "claims:tag_list",
+            "sources:source_list",
+            "sources:study_list",
+        ]
+
+    def location(self, item: str) -> str:
+        return reverse(item)
+
+
+class ClaimSitemap(Sitemap):
+    limit = 5000
+
+    def items(self):
+        return Claim.objects.published().order_by("pk").only("slug", "updated_at")
+
+    def lastmod(self, claim: Claim):
+        return claim.updated_at
+
+
+class ConditionSitemap(Sitemap):
+    def items(self):
+        return Condition.objects.order_by("pk").only("slug")
+
+
+class SourceSitemap(Sitemap):
+    limit = 5000
+
+    def items(self):
+        return Source.objects.order_by("pk").only("slug", "updated_at")
+
+    def lastmod(self, source: Source):
+        return source.updated_at
+
+
+class StudySitemap(Sitemap):
+    limit = 5000
+
+    def items(self):
+        return Study.objects.order_by("pk").only("slug")
+
+
+class TagSitemap(Sitemap):
+    def items(self):
+        # Only tags with at least one published claim have a page.
+        return (
+            Tag.objects.filter(claims_taggedclaim_items__content_object__status=Claim.Status.PUBLISHED)
+            .distinct()
+            .order_by("pk")
+        )
+
+    def location(self, tag: Tag) -> str:
+        return reverse("claims:tag_detail", args=[tag.slug])
+
+
+SITEMAPS = {
+    "static": StaticSitemap,
+    "conditions": ConditionSitemap,
+    "claims": ClaimSitemap,
+    "sources": SourceSitemap,
+    "studies": StudySitemap,
+    "tags": TagSitemap,
+}

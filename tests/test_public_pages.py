@@ -1,0 +1,363 @@
+"""Every public page through the Django test client: content, status codes, drafts hidden, query counts."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import AssertionFactory, ClaimFactory, ConditionFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _jsonld(response) -> dict:
+    match = re.search(rb'<script type="application/ld\+json">(.*?)</script>', response.content, re.S)
+    assert match, "no JSON-LD on the page"
+    return json.loads(match.group(1))
+
+
+# --- home -------------------------------------------------------------------------------------------------
+
+
+def test_home_lists_conditions_with_published_claim_counts_and_disputed_claims(client, site_content):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'href="/conditions/ptsd/"' in html
+    assert "3 published claims" in html  # the draft claim is not counted
+    assert "Ketamine has a low risk of side effects" in html  # disputed: asserted and contradicted
+    assert 'action="/search/"' in html
+
+
+def test_home_has_empty_states_for_an_empty_knowledge_base(client, db):
+    html = client.get("/").content.decode()
+    assert "No conditions have been added yet." in html
+    assert "No published claim is disputed" in html
+
+
+def test_home_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    with django_assert_num_queries(3):  # conditions + counts, grade distribution, disputed claims
+        client.get("/")
+
+
+# --- condition page -----------------------------------------------------------------------------------------
+
+
+def test_condition_page_groups_published_claims_by_category_with_grades_and_counts(client, site_content):
+    response = client.get("/conditions/ptsd/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Ketamine for PTSD</h1>" in html
+    assert "<h3>Efficacy</h3>" in html and "<h3>Safety</h3>" in html
+    assert "Ketamine reduces PTSD symptoms" in html
+    assert "⊕⊕◯◯</span> Low certainty" in html  # grade as symbol and text, not colour alone
+    assert "2 sources · asserted 1 · contradicted 0 · qualified 1" in html
+    assert 'Key study: <a href="/studies/feder-et-al-2014/">Feder et al. 2014</a>' in html
+    assert "Ketamine cures PTSD permanently" not in html  # draft
+
+
+def test_condition_page_shows_where_sources_disagree_and_conflicting_claims(client, site_content):
+    html = client.get("/conditions/ptsd/").content.decode()
+    section = html.split('id="disagree-title"')[1]
+    assert "Ketamine has a low risk of side effects" in section
+    assert "<strong>versus</strong>" in section and "Side effects of ketamine are common" in section
+
+
+def test_condition_page_filters_by_grade_and_category(client, site_content):
+    html = client.get("/conditions/ptsd/?grade=very_low").content.decode()
+    claims_section = html.split('id="claims-title"')[1].split('id="disagree-title"')[0]
+    assert "Ketamine has a low risk of side effects" in claims_section
+    assert "Ketamine reduces PTSD symptoms" not in claims_section
+    html = client.get("/conditions/ptsd/?category=efficacy").content.decode()
+    claims_section = html.split('id="claims-title"')[1].split('id="disagree-title"')[0]
+    assert "Ketamine reduces PTSD symptoms" in claims_section
+    assert "low risk of side effects" not in claims_section
+
+
+def test_condition_page_says_when_no_claim_matches_the_filters(client, site_content):
+    html = client.get("/conditions/ptsd/?grade=high").content.decode()
+    assert "No published claim about PTSD matches these filters." in html
+
+
+def test_condition_page_explains_an_unknown_filter_value_and_shows_everything(client, site_content):
+    html = client.get("/conditions/ptsd/?grade=excellent").content.decode()
+    assert "Some filters were not understood" in html
+    assert "Ketamine reduces PTSD symptoms" in html
+
+
+def test_condition_page_draws_an_accessible_grade_chart(client, site_content):
+    html = client.get("/conditions/ptsd/").content.decode()
+    assert '<svg role="img" aria-labelledby="condition-chart-title condition-chart-desc"' in html
+    assert "3 claims — High: 0, Moderate: 0, Low: 2, Very low: 1, Not yet graded: 0" in html
+
+
+def test_condition_page_for_an_unknown_slug_is_404(client, db):
+    assert client.get("/conditions/nope/").status_code == 404
+
+
+def test_condition_without_published_claims_has_an_empty_state(client, db):
+    ConditionFactory(name="OCD", slug="ocd")
+    html = client.get("/conditions/ocd/").content.decode()
+    assert "No published claims about OCD yet." in html
+    assert "The sources do not disagree" in html
+
+
+def test_condition_page_paginates_long_lists(client, db):
+    condition = ConditionFactory(slug="depression", name="Depression")
+    for n in range(55):
+        ClaimFactory(text=f"Claim {n:02d} about depression", slug=f"dep-{n}").conditions.add(condition)
+    first = client.get("/conditions/depression/").content.decode()
+    assert "Page 1 of 2" in first and "Claim 49 about depression" in first and "Claim 50" not in first
+    second = client.get("/conditions/depression/?page=2").content.decode()
+    assert "Claim 54 about depression" in second
+
+
+def test_condition_page_query_count_does_not_grow_with_claims(
+    client, site_content, django_assert_num_queries
+):
+    # condition, grade distribution, page count, page of claims, evidence + studies, disputed, conflicts
+    with django_assert_num_queries(7):
+        client.get("/conditions/ptsd/")
+    for n in range(20):
+        claim = ClaimFactory(slug=f"extra-{n}")
+        claim.conditions.add(site_content["ptsd"])
+        AssertionFactory(
+            claim=claim, source=site_content["clinic"], quote="Ketamine helps PTSD within hours."
+        )
+    with django_assert_num_queries(7):
+        client.get("/conditions/ptsd/")
+
+
+# --- claim page ---------------------------------------------------------------------------------------------
+
+
+def test_claim_page_shows_every_sources_wording_side_by_side(client, site_content):
+    html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
+    assert "Ketamine helps PTSD within hours." in html
+    assert "Evidence that ketamine helps PTSD is limited to small trials." in html
+    assert "Clinic page" in html and "Harm reduction guide" in html
+    assert "Commercial interest</strong>: Links to a ketamine clinic." in html
+    assert "Commercial clinic page" in html and "Reference / harm-reduction site" in html
+    assert (
+        'citation <span class="fidelity fidelity-overstated">overstated</span>: The trial measured 24 hours.'
+        in html
+    )
+    a1 = site_content["a1"]
+    assert f'href="/sources/clinic-page/#q{a1.pk}"' in html
+
+
+def test_claim_page_shows_grade_judgments_rationale_and_evidence_links(client, site_content):
+    html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
+    assert "<strong>small</strong>" in html  # Markdown rationale rendered
+    assert '<th scope="row">Risk of bias</th>' in html
+    assert 'href="https://doi.org/10.1001/jamapsychiatry.2014.62"' in html
+    assert 'href="https://pubmed.ncbi.nlm.nih.gov/24740528/"' in html
+    assert "n = 41" in html and "Randomised controlled trial" in html
+    assert 'href="/tags/infusion/"' in html
+
+
+def test_claim_page_explains_a_grade_that_differs_from_the_arithmetic(client, site_content):
+    claim = site_content["helps"]
+    claim.grade_override_reason = "Crossover trials with functional unblinding."
+    claim.save()
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "Why the grade differs from the arithmetic (very low):" in html
+
+
+def test_claim_page_carries_claimreview_jsonld(client, site_content):
+    data = _jsonld(client.get("/claims/ketamine-reduces-ptsd-symptoms/"))
+    assert data["@type"] == "ClaimReview"
+    assert data["claimReviewed"] == "Ketamine reduces PTSD symptoms"
+    assert data["url"] == "http://testserver/claims/ketamine-reduces-ptsd-symptoms/"
+    assert data["itemReviewed"]["@type"] == "Claim"
+    assert {a["name"] for a in data["itemReviewed"]["appearance"]} == {"Clinic page", "Harm reduction guide"}
+    assert data["itemReviewed"]["firstAppearance"]["@type"] == "CreativeWork"
+    rating = data["reviewRating"]
+    assert (rating["ratingValue"], rating["bestRating"], rating["worstRating"]) == (2, 4, 1)
+    assert rating["alternateName"] == "Low certainty"
+    assert rating["ratingExplanation"] == "Two small crossover trials."
+    assert data["author"]["@type"] == "Organization"
+
+
+def test_claimreview_cannot_break_out_of_its_script_element(client, site_content):
+    claim = site_content["helps"]
+    claim.text = "Ketamine </script><script>alert(1)</script>"
+    claim.save()
+    html = client.get(claim.get_absolute_url()).content.decode()
+    script = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert "<" not in script
+    assert json.loads(script)["claimReviewed"] == claim.text
+
+
+def test_claim_page_links_related_and_conflicting_claims(client, site_content):
+    html = client.get("/claims/ketamine-low-risk-side-effects/").content.decode()
+    conflict = html.split('id="conflict-title"')[1].split("</section>")[0]
+    assert "Side effects of ketamine are common" in conflict
+    related = html.split('id="related-title"')[1]
+    assert "Ketamine reduces PTSD symptoms" in related
+    assert "Ketamine cures PTSD permanently" not in html
+
+
+def test_draft_and_in_review_claims_are_404(client, site_content):
+    assert client.get("/claims/ketamine-cures-ptsd/").status_code == 404
+    site_content["draft"].status = "in_review"
+    site_content["draft"].save()
+    assert client.get("/claims/ketamine-cures-ptsd/").status_code == 404
+    assert client.get("/claims/unknown-claim/").status_code == 404
+
+
+def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    # claim, assertions + sources + studies, evidence + studies, tags, conditions, conflicting, related
+    with django_assert_num_queries(7):
+        client.get("/claims/ketamine-reduces-ptsd-symptoms/")
+    for n in range(15):
+        source = SourceFactory()
+        AssertionFactory(claim=site_content["helps"], source=source, quote="Ketamine works by blocking NMDA")
+    with django_assert_num_queries(7):
+        client.get("/claims/ketamine-reduces-ptsd-symptoms/")
+
+
+# --- source page --------------------------------------------------------------------------------------------
+
+
+def test_source_page_shows_metadata_claims_citations_and_highlighted_text(client, site_content):
+    html = client.get("/sources/clinic-page/").content.decode()
+    assert "Commercial clinic page" in html
+    assert "Links to a ketamine clinic." in html
+    a1 = site_content["a1"]
+    assert f'<span id="q{a1.pk}" class="anchor"></span><mark>Ketamine helps PTSD within hours.</mark>' in html
+    assert "Feder et al. 2014</a>, cited for" in html and "overstated" in html
+    assert "Ketamine cures PTSD permanently" not in html  # the draft claim's assertion stays hidden
+    assert "It makes 2 published claims in 2 statements" in html
+
+
+def test_source_page_highlights_overlapping_quotes_once_with_an_anchor_for_each(client, site_content):
+    source = site_content["review"]
+    claim = ClaimFactory(slug="small-trials")
+    quote = "limited to small trials"
+    inner = AssertionFactory(claim=claim, source=source, quote=quote, offset=source.text.index(quote))
+    html = client.get(source.get_absolute_url()).content.decode()
+    a2 = site_content["a2"]
+    assert (
+        f'<span id="q{a2.pk}" class="anchor"></span><span id="q{inner.pk}" class="anchor"></span>'
+        "<mark>Evidence that ketamine helps PTSD is limited to small trials.</mark>"
+    ) in html
+
+
+def test_source_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    with django_assert_num_queries(2):  # source, assertions + claims + cited studies
+        client.get("/sources/clinic-page/")
+
+
+def test_source_list_paginates_and_flags_commercial_interest(client, site_content):
+    html = client.get("/sources/").content.decode()
+    assert "Clinic page" in html and "Commercial interest" in html
+
+
+# --- study page ---------------------------------------------------------------------------------------------
+
+
+def test_study_page_shows_record_links_claims_and_citing_articles(client, site_content):
+    html = client.get("/studies/feder-et-al-2014/").content.decode()
+    assert "JAMA Psychiatry" in html
+    assert 'href="https://doi.org/10.1001/jamapsychiatry.2014.62"' in html
+    assert "Ketamine reduces PTSD symptoms" in html
+    assert "Clinic page</a>: “Ketamine helps PTSD within hours.”" in html
+    assert "1 overstated" in html
+
+
+def test_study_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    with django_assert_num_queries(3):  # study, evidence + claims, citations + sources + claims
+        client.get("/studies/feder-et-al-2014/")
+
+
+# --- compare, matrix, disagreements -------------------------------------------------------------------------
+
+
+def test_compare_shows_shared_claims_one_sided_claims_and_disagreements(client, site_content):
+    html = client.get(
+        reverse("sources:compare"), {"a": "clinic-page", "b": "harm-reduction-guide"}
+    ).content.decode()
+    disagree = html.split('id="disagree-title"')[1].split('id="both-title"')[0]
+    assert "Ketamine reduces PTSD symptoms" in disagree  # supports vs qualifies
+    assert "Ketamine has a low risk of side effects" in disagree  # supports vs contradicts
+    only_b = html.split('id="only-b-title"')[1]
+    assert "Side effects of ketamine are common" in only_b
+
+
+def test_compare_refuses_the_same_source_twice_with_a_message(client, site_content):
+    html = client.get(reverse("sources:compare"), {"a": "clinic-page", "b": "clinic-page"}).content.decode()
+    assert "Choose two different sources to compare." in html
+
+
+def test_compare_reports_an_unknown_source(client, site_content):
+    html = client.get(reverse("sources:compare"), {"a": "clinic-page", "b": "nope"}).content.decode()
+    assert "Select a valid choice" in html
+
+
+def test_matrix_shows_stances_per_source_and_filters_by_condition_and_category(client, site_content):
+    html = client.get(reverse("claims:matrix")).content.decode()
+    assert "<caption" in html and "Clinic page" in html
+    assert '<span class="visually-hidden">contradicts</span>' in html
+    html = client.get(reverse("claims:matrix"), {"category": "side_effect"}).content.decode()
+    assert "Side effects of ketamine are common" in html and "Ketamine reduces PTSD symptoms" not in html
+
+
+def test_matrix_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    with django_assert_num_queries(4):  # condition choices, page count, page of claims, assertions + sources
+        client.get(reverse("claims:matrix"))
+
+
+def test_disagreements_page_puts_conflicting_quotes_side_by_side(client, site_content):
+    html = client.get(reverse("claims:disagreements")).content.decode()
+    assert "Ketamine has a low risk of side effects." in html and "Side effects are common." in html
+    assert "Conflicting claims" in html
+    assert "cures PTSD" not in html
+
+
+def test_disagreements_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    # page count, disputed claims, their assertions, conflicting pairs, their quotes
+    with django_assert_num_queries(5):
+        client.get(reverse("claims:disagreements"))
+
+
+# --- tags, about, sitemap -----------------------------------------------------------------------------------
+
+
+def test_tag_page_lists_only_published_claims(client, site_content):
+    html = client.get("/tags/ptsd/").content.decode()
+    assert "Ketamine reduces PTSD symptoms" in html
+    assert "cures PTSD" not in html
+    listing = client.get("/tags/").content.decode()
+    assert 'href="/tags/ptsd/"' in listing
+
+
+def test_tag_with_only_draft_claims_is_404(client, site_content):
+    site_content["draft"].tags.add("draft-only")
+    assert client.get("/tags/draft-only/").status_code == 404
+    assert client.get("/tags/never-used/").status_code == 404
+
+
+def test_about_grading_explains_levels_and_judgments(client, db):
+    html = client.get("/about/grading/").content.decode()
+    for phrase in ("Risk of bias", "Indirectness", "Large effect", "Very low", "wrong study"):
+        assert phrase in html
+
+
+def test_sitemap_lists_public_pages_but_not_drafts(client, site_content):
+    xml = client.get("/sitemap.xml").content.decode()
+    assert "/claims/ketamine-reduces-ptsd-symptoms/" in xml
+    assert (
+        "/conditions/ptsd/" in xml and "/sources/clinic-page/" in xml and "/studies/feder-et-al-2014/" in xml
+    )
+    assert "/tags/ptsd/" in xml
+    assert "ketamine-cures-ptsd" not in xml
+
+
+def test_unknown_page_gets_a_helpful_404(client, db):
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    assert b"Page not found" in response.content

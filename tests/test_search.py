@@ -1,0 +1,89 @@
+"""Search: the database's own full-text index (PostgreSQL tsvector / SQLite FTS5), ranked and highlighted."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from claims.models import SearchEntry
+from claims.search import rebuild_index, search
+from tests.factories import ClaimFactory, StudyFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_search_finds_claims_sources_and_studies_with_highlighted_matches(client, site_content):
+    html = client.get(reverse("claims:search"), {"q": "PTSD"}).content.decode()
+    assert "Ketamine reduces PTSD symptoms" in html
+    assert "Feder et al. 2014" in html
+    assert "Clinic page" in html
+    assert "<mark>PTSD</mark>" in html
+    assert "result" in html
+
+
+def test_search_never_shows_draft_claims(client, site_content):
+    html = client.get(reverse("claims:search"), {"q": "permanently"}).content.decode()
+    assert "cures PTSD permanently" not in html
+    assert "Nothing matches “permanently”" in html
+
+
+def test_search_stems_words_and_ranks_title_matches_first(site_content):
+    hits, total = search("reduce symptom")
+    assert total >= 1
+    assert hits[0].title == "Ketamine reduces PTSD symptoms"
+
+
+def test_search_can_be_limited_to_one_kind(client, site_content):
+    hits, _ = search("PTSD", kind="study")
+    assert [h.kind for h in hits] == ["study"]
+
+
+def test_search_without_a_query_shows_a_hint(client, db):
+    html = client.get(reverse("claims:search")).content.decode()
+    assert "Type a word or phrase" in html
+
+
+def test_search_survives_query_syntax_in_user_input(client, site_content):
+    for query in ['"unbalanced', "AND OR NOT (", "ketamine*:", "';--", "<script>"]:
+        response = client.get(reverse("claims:search"), {"q": query})
+        assert response.status_code == 200
+        assert b"<script>" not in response.content.split(b"<main")[1]
+
+
+def test_search_escapes_html_from_indexed_text(client, db):
+    ClaimFactory(text="Ketamine <b>bold</b> claim about widgets", slug="html-claim")
+    html = client.get(reverse("claims:search"), {"q": "widgets"}).content.decode()
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert "<mark>widgets</mark>" in html
+
+
+def test_index_follows_edits_publication_and_deletion(site_content):
+    claim = site_content["draft"]
+    assert search("permanently")[1] == 0
+    claim.status = "published"
+    claim.save()
+    assert search("permanently")[1] == 1
+    claim.delete()
+    assert search("permanently")[1] == 0
+    study = StudyFactory(label="Zarate et al. 2006", title="A randomized trial of an NMDA antagonist")
+    assert search("Zarate")[0][0].title == "Zarate et al. 2006"
+
+
+def test_rebuilding_the_index_recreates_the_same_entries(site_content):
+    before = set(SearchEntry.objects.values_list("kind", "object_id", "title"))
+    assert rebuild_index() == len(before)
+    assert set(SearchEntry.objects.values_list("kind", "object_id", "title")) == before
+
+
+def test_search_paginates(client, db):
+    for n in range(25):
+        ClaimFactory(text=f"Ketamine widget claim number {n}", slug=f"widget-{n}")
+    first = client.get(reverse("claims:search"), {"q": "widget"}).content.decode()
+    assert "25 results" in first and "Page 1 of 2" in first
+    second = client.get(reverse("claims:search"), {"q": "widget", "page": "2"}).content.decode()
+    assert second.count('class="kind"') == 5
+
+
+def test_search_query_count_is_fixed(client, site_content, django_assert_num_queries):
+    with django_assert_num_queries(2):  # count, ranked page of hits
+        client.get(reverse("claims:search"), {"q": "ketamine"})
