@@ -213,7 +213,7 @@ def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num
     # claim, assertions + sources + studies, evidence + studies, tags, conditions, conflicting, related
     with django_assert_num_queries(7):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
-    for n in range(15):
+    for _ in range(15):
         source = SourceFactory()
         AssertionFactory(claim=site_content["helps"], source=source, quote="Ketamine works by blocking NMDA")
     with django_assert_num_queries(7):

@@ -65,7 +65,7 @@ def test_index_follows_edits_publication_and_deletion(site_content):
     assert search("permanently")[1] == 1
     claim.delete()
     assert search("permanently")[1] == 0
-    study = StudyFactory(label="Zarate et al. 2006", title="A randomized trial of an NMDA antagonist")
+    StudyFactory(label="Zarate et al. 2006", title="A randomized trial of an NMDA antagonist")
     assert search("Zarate")[0][0].title == "Zarate et al. 2006"
 
 
