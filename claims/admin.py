@@ -1,9 +1,25 @@
+"""The editors' tool: claims with their GRADE assessment, evidence, assertions, review workflow, history."""
+
 from __future__ import annotations
 
-from django.contrib import admin
-from django.db.models import Count
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.http import HttpRequest, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from taggit.models import Tag
 
-from claims.models import Assertion, Claim, Condition, Evidence
+from claims import services
+from claims.forms_admin import AssertionAdminForm, ClaimAdminForm, EvidenceFormSet, TransitionForm
+from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, Grade, Status
+from kb.markdown import render_markdown
+
+TRANSITIONS = {
+    "submit": ("Submit for review", services.submit_for_review, "submitted for review"),
+    "publish": ("Publish", services.publish, "published"),
+    "return": ("Return to draft", services.return_to_draft, "returned to draft"),
+}
 
 
 @admin.register(Condition)
@@ -22,51 +38,430 @@ class ConditionAdmin(admin.ModelAdmin):
 
 class EvidenceInline(admin.TabularInline):
     model = Evidence
+    formset = EvidenceFormSet
     extra = 0
     autocomplete_fields = ["study"]
 
 
 class AssertionInline(admin.StackedInline):
     model = Assertion
+    form = AssertionAdminForm
     extra = 0
     autocomplete_fields = ["source", "cited_study"]
     fields = [
-        "source",
-        "quote",
-        "offset",
-        "stance",
-        "cited_study",
-        "citation_fidelity",
-        "fidelity_note",
-        "note",
-    ]
+        "source", "quote", "offset", "stance", "cited_study", "citation_fidelity", "fidelity_note", "note",
+        "source_changed",
+    ]  # fmt: skip
+    readonly_fields = ["offset", "source_changed"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "cited_study")
+
+
+class ChangeInline(admin.TabularInline):
+    model = ClaimChange
+    verbose_name = "history entry"
+    verbose_name_plural = "History (grade, status and rationale changes)"
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "changed_by", "field", "before_short", "after_short", "reason", "override"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+    @admin.display(description="Before")
+    def before_short(self, obj: ClaimChange) -> str:
+        return obj.before if len(obj.before) < 80 else obj.before[:79] + "…"
+
+    @admin.display(description="After")
+    def after_short(self, obj: ClaimChange) -> str:
+        return obj.after if len(obj.after) < 80 else obj.after[:79] + "…"
+
+    @admin.display(description="Self-approval override", boolean=True)
+    def override(self, obj: ClaimChange) -> bool:
+        return obj.self_approval_override
+
+
+class DisagreementFilter(admin.SimpleListFilter):
+    title = "disagreement"
+    parameter_name = "disagreement"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sources disagree"), ("no", "No disagreement")]
+
+    def queryset(self, request, queryset):
+        disputed = Q(_supports__gt=0) & (Q(_contradicts__gt=0) | Q(_qualifies__gt=0))
+        if self.value() == "yes":
+            return queryset.filter(disputed)
+        if self.value() == "no":
+            return queryset.exclude(disputed)
+        return queryset
+
+
+class SuggestionFilter(admin.SimpleListFilter):
+    title = "grade vs suggestion"
+    parameter_name = "suggestion"
+
+    def lookups(self, request, model_admin):
+        return [("differs", "Grade differs from suggestion"), ("matches", "Grade matches suggestion")]
+
+    def queryset(self, request, queryset):
+        differs = ~Q(grade=F("suggested_grade")) & ~Q(grade=Grade.NOT_GRADED)
+        if self.value() == "differs":
+            return queryset.filter(differs)
+        if self.value() == "matches":
+            return queryset.exclude(differs)
+        return queryset
+
+
+class TagFilter(admin.SimpleListFilter):
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        return list(
+            Tag.objects.filter(claims_taggedclaim_items__isnull=False)
+            .distinct()
+            .order_by("name")
+            .values_list("slug", "name")
+        )
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(tags__slug=self.value())
+        return queryset
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    list_display = ["text", "category", "grade", "status", "source_count", "updated_at"]
-    list_filter = ["status", "grade", "category", "conditions"]
-    search_fields = ["text", "slug"]
+    form = ClaimAdminForm
+    list_display = [
+        "short_text", "category", "condition_list", "grade_badge", "status", "source_count", "disagreement",
+        "updated_at", "last_edited_by",
+    ]  # fmt: skip
+    list_filter = [
+        "status",
+        "grade",
+        "category",
+        "conditions",
+        TagFilter,
+        DisagreementFilter,
+        SuggestionFilter,
+    ]
+    list_select_related = ["last_edited_by"]
+    search_fields = ["text", "slug", "rationale"]
     prepopulated_fields = {"slug": ["text"]}
-    filter_horizontal = ["conditions", "conflicting_claims"]
-    inlines = [EvidenceInline, AssertionInline]
+    filter_horizontal = ["conditions"]
+    autocomplete_fields = ["conflicting_claims"]
+    inlines = [EvidenceInline, AssertionInline, ChangeInline]
+    actions = ["submit_selected", "publish_selected", "return_selected"]
+    readonly_fields = [
+        "starting_level", "suggested_grade_display", "rationale_preview", "status", "published_at",
+        "last_edited_by", "version",
+    ]  # fmt: skip
+    fieldsets = [
+        (None, {"fields": ["text", "slug", "category", "conditions", "tags", "conflicting_claims"]}),
+        (
+            "GRADE assessment",
+            {
+                "description": (
+                    "The starting level follows from the designs in the evidence base (randomised "
+                    "evidence starts high, observational low, no clinical study very low). Rate down for "
+                    "each concern, up only where GRADE allows; the suggested certainty is recomputed on "
+                    "save. A final grade that differs from the suggestion needs a written reason."
+                ),
+                "fields": [
+                    "starting_level",
+                    ("risk_of_bias", "inconsistency"),
+                    ("indirectness", "imprecision"),
+                    "publication_bias",
+                    ("large_effect", "dose_response", "plausible_confounding"),
+                    "suggested_grade_display",
+                    "grade",
+                    "grade_override_reason",
+                ],
+            },
+        ),
+        ("Rationale", {"fields": ["rationale", "rationale_preview"]}),
+        (
+            "Workflow",
+            {
+                "fields": [
+                    "status",
+                    "published_at",
+                    "last_edited_by",
+                    "version",
+                    "change_reason",
+                    "expected_version",
+                ]
+            },
+        ),
+    ]
+
+    def view_on_site(self, obj: Claim) -> str | None:
+        # Only published claims have a public page.
+        return obj.get_absolute_url() if obj.is_published else None
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_sources=Count("assertions__source", distinct=True))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                _sources=Count("assertions__source", distinct=True),
+                _supports=Count("assertions", filter=Q(assertions__stance="supports"), distinct=True),
+                _contradicts=Count("assertions", filter=Q(assertions__stance="contradicts"), distinct=True),
+                _qualifies=Count("assertions", filter=Q(assertions__stance="qualifies"), distinct=True),
+            )
+            .prefetch_related("conditions")
+        )
+
+    # --- list columns -------------------------------------------------------------------------------------
+
+    @admin.display(description="Claim", ordering="text")
+    def short_text(self, obj: Claim) -> str:
+        return obj.text if len(obj.text) <= 90 else obj.text[:89] + "…"
+
+    @admin.display(description="Conditions")
+    def condition_list(self, obj: Claim) -> str:
+        return ", ".join(c.name for c in obj.conditions.all()) or "—"
+
+    @admin.display(description="Grade", ordering="grade")
+    def grade_badge(self, obj: Claim) -> str:
+        marker = " ≠ suggestion" if obj.grade_differs_from_suggestion else ""
+        return f"{obj.grade_symbol} {obj.get_grade_display()}{marker}"
 
     @admin.display(description="Sources", ordering="_sources")
     def source_count(self, obj: Claim) -> int:
         return obj._sources
 
+    @admin.display(description="Disagreement", boolean=True)
+    def disagreement(self, obj: Claim) -> bool:
+        return bool(obj._supports and (obj._contradicts or obj._qualifies))
+
+    # --- change form ----------------------------------------------------------------------------------------
+
+    @admin.display(description="Suggested certainty")
+    def suggested_grade_display(self, obj: Claim) -> str:
+        if not obj.pk:
+            return "Computed when the claim is saved."
+        return (
+            f"{Grade(obj.suggested_grade).label} (from the starting level and the judgments, as last saved)"
+        )
+
+    @admin.display(description="Preview")
+    def rationale_preview(self, obj: Claim):
+        html = render_markdown(obj.rationale)
+        return html or "The saved rationale is shown here, rendered as readers will see it."
+
+    def save_model(self, request, obj: Claim, form, change: bool) -> None:
+        before = (
+            services.Snapshot(**Claim.objects.filter(pk=obj.pk).values("grade", "status", "rationale").get())
+            if change
+            else services.Snapshot(grade="", status="", rationale="")
+        )
+        services.save_edit(
+            obj, request.user, before=before, reason=form.cleaned_data.get("change_reason", "")
+        )
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        services.refresh_grading(form.instance)
+
+    def get_urls(self):
+        return [
+            path(
+                "workflow/<str:action>/",
+                self.admin_site.admin_view(self.transition_view),
+                name="claims_claim_transition",
+            ),
+            path("queue/", self.admin_site.admin_view(self.queue_view), name="claims_claim_queue"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "queue_url": reverse("admin:claims_claim_queue")}
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        buttons = []
+        if claim is not None:
+            for action, (label, _, _) in TRANSITIONS.items():
+                if self._may(request, action):
+                    url = reverse("admin:claims_claim_transition", args=[action]) + f"?ids={claim.pk}"
+                    buttons.append((url, label))
+        extra_context = {**(extra_context or {}), "workflow_buttons": buttons}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- workflow -------------------------------------------------------------------------------------------
+
+    def _may(self, request, action: str) -> bool:
+        perm = "claims.submit_claim" if action == "submit" else "claims.publish_claim"
+        return request.user.has_perm(perm)
+
+    def has_submit_permission(self, request) -> bool:
+        return self._may(request, "submit")
+
+    def has_publish_permission(self, request) -> bool:
+        return self._may(request, "publish")
+
+    def _redirect_to_transition(self, action: str, queryset):
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return HttpResponseRedirect(reverse("admin:claims_claim_transition", args=[action]) + f"?ids={ids}")
+
+    @admin.action(description="Submit selected claims for review", permissions=["submit"])
+    def submit_selected(self, request, queryset):
+        return self._redirect_to_transition("submit", queryset)
+
+    @admin.action(description="Publish selected claims", permissions=["publish"])
+    def publish_selected(self, request, queryset):
+        return self._redirect_to_transition("publish", queryset)
+
+    @admin.action(description="Return selected claims to draft", permissions=["publish"])
+    def return_selected(self, request, queryset):
+        return self._redirect_to_transition("return", queryset)
+
+    def transition_view(self, request: HttpRequest, action: str):
+        """Confirm, then carry out a workflow step on one or more claims, and say what happened to each."""
+        if action not in TRANSITIONS:
+            raise PermissionDenied("Unknown workflow step.")
+        if not self._may(request, action):
+            raise PermissionDenied("You may not do this.")
+        label, step, done = TRANSITIONS[action]
+        raw_ids = request.GET.get("ids") or request.POST.get("ids", "")
+        ids = [int(pk) for pk in raw_ids.split(",") if pk.strip().isdigit()]
+        claims = list(Claim.objects.filter(pk__in=ids).select_related("last_edited_by").order_by("text"))
+        changelist = reverse("admin:claims_claim_changelist")
+        if not claims:
+            self.message_user(request, "No claims were selected.", messages.WARNING)
+            return HttpResponseRedirect(changelist)
+        form = TransitionForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            ok, refused = [], []
+            for claim in claims:
+                try:
+                    if action == "publish":
+                        step(
+                            claim,
+                            request.user,
+                            override=form.cleaned_data["override_self_approval"],
+                            reason=form.cleaned_data["comment"],
+                        )
+                    elif action == "return":
+                        step(claim, request.user, form.cleaned_data["comment"])
+                    else:
+                        step(claim, request.user)
+                    ok.append(claim)
+                except services.WorkflowError as exc:
+                    refused.append((claim, str(exc)))
+            if ok:
+                self.message_user(
+                    request, f"{len(ok)} claim{'s' if len(ok) != 1 else ''} {done}.", messages.SUCCESS
+                )
+            for claim, reason in refused:
+                self.message_user(request, f"“{claim}” was not {done}: {reason}", messages.ERROR)
+            if len(claims) == 1:
+                return HttpResponseRedirect(reverse("admin:claims_claim_change", args=[claims[0].pk]))
+            return HttpResponseRedirect(changelist)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}: confirm",
+            "label": label,
+            "action": action,
+            "claims": claims,
+            "ids": ",".join(str(c.pk) for c in claims),
+            "form": form,
+            "opts": self.model._meta,
+            "needs_comment": action == "return",
+            "can_override": action == "publish" and request.user.is_superuser,
+            "self_edited": [c for c in claims if c.last_edited_by_id == request.user.pk],
+        }
+        return TemplateResponse(request, "admin/claims/claim/transition.html", context)
+
+    def queue_view(self, request: HttpRequest):
+        """The editors' work queue: claims to grade, claims awaiting review, claims whose sources changed."""
+        changed = Assertion.objects.filter(claim=OuterRef("pk"), source_changed=True)
+        base = Claim.objects.select_related("last_edited_by").order_by("-updated_at")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Work queue",
+            "opts": self.model._meta,
+            "ungraded": list(base.filter(grade=Grade.NOT_GRADED)[:200]),
+            "in_review": list(base.filter(status=Status.IN_REVIEW)[:200]),
+            "source_changed": list(base.filter(Exists(changed))[:200]),
+            "differs": list(base.exclude(grade=Grade.NOT_GRADED).exclude(grade=F("suggested_grade"))[:200]),
+        }
+        return TemplateResponse(request, "admin/claims/claim/queue.html", context)
+
+
+class SourceChangedFilter(admin.SimpleListFilter):
+    title = "quote verification"
+    parameter_name = "changed"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Source changed: quote not found")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(source_changed=True)
+        return queryset
+
 
 @admin.register(Assertion)
 class AssertionAdmin(admin.ModelAdmin):
-    list_display = ["short_quote", "source", "claim", "stance", "cited_study", "citation_fidelity"]
-    list_filter = ["stance", "citation_fidelity", "source"]
+    form = AssertionAdminForm
+    list_display = [
+        "short_quote",
+        "source",
+        "claim",
+        "stance",
+        "cited_study",
+        "citation_fidelity",
+        "source_changed",
+    ]
+    list_filter = ["stance", "citation_fidelity", SourceChangedFilter, "source"]
     list_select_related = ["source", "claim", "cited_study"]
     search_fields = ["quote", "claim__text", "source__title"]
     autocomplete_fields = ["claim", "source", "cited_study"]
+    readonly_fields = ["offset", "source_changed"]
 
     @admin.display(description="Quote")
     def short_quote(self, obj: Assertion) -> str:
         return obj.quote if len(obj.quote) <= 80 else obj.quote[:79] + "…"
+
+
+@admin.register(ClaimChange)
+class ClaimChangeAdmin(admin.ModelAdmin):
+    list_display = [
+        "changed_at",
+        "claim",
+        "field",
+        "before_short",
+        "after_short",
+        "changed_by",
+        "self_approval_override",
+    ]
+    list_filter = ["field", "self_approval_override"]
+    list_select_related = ["claim", "changed_by"]
+    search_fields = ["claim__text", "reason"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Before")
+    def before_short(self, obj: ClaimChange) -> str:
+        return obj.before[:60]
+
+    @admin.display(description="After")
+    def after_short(self, obj: ClaimChange) -> str:
+        return obj.after[:60]

@@ -43,7 +43,15 @@ CLAIM_FIELDS = [
     "imprecision", "publication_bias", "large_effect", "dose_response", "plausible_confounding",
     "grade_override_reason", "rationale", "status", "published_at",
 ]  # fmt: skip
-ASSERTION_FIELDS = ["quote", "offset", "stance", "citation_fidelity", "fidelity_note", "note"]
+ASSERTION_FIELDS = [
+    "quote",
+    "offset",
+    "stance",
+    "citation_fidelity",
+    "fidelity_note",
+    "note",
+    "source_changed",
+]
 CONCERN_FIELDS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
 
 
@@ -388,6 +396,7 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
                 where, rec, "citation_fidelity", Assertion.Fidelity.values, Assertion.Fidelity.NOT_CHECKED
             ),
             "offset": check.integer(where, rec, "offset"),
+            "source_changed": check.boolean(where, rec, "source_changed"),
         }
         claim, source, cited = rec.get("claim"), rec.get("source"), rec.get("cited_study")
         if claim not in claim_pks:
@@ -398,7 +407,8 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
             check.fail(f"{where}.cited_study", f"{cited!r} is not a study id in this file")
         row.update(claim=claim, source=source, cited_study=cited)
         check.unique(where, (source, claim, row["quote"]), triples, "source + claim + quote")
-        if source in source_text and row["quote"]:
+        # An assertion flagged "source changed" keeps its old quote until an editor resolves it.
+        if source in source_text and row["quote"] and not row["source_changed"]:
             text = source_text[source]
             offset = row["offset"]
             if offset is not None:

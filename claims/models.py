@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -9,6 +11,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from claims import grading
+from claims.quotes import locate_quote
 
 
 class Grade(models.TextChoices):
@@ -145,10 +148,29 @@ class Claim(models.Model):
 
     studies = models.ManyToManyField("sources.Study", through="Evidence", related_name="claims", blank=True)
 
+    # Editorial bookkeeping: the suggestion is stored so that lists can filter on "grade differs from it";
+    # ``version`` guards against silent overwrites (see claims/services.py).
+    suggested_grade = models.CharField(
+        max_length=12, choices=Grade.choices, default=Grade.VERY_LOW, editable=False
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
     objects = ClaimQuerySet.as_manager()
 
     class Meta:
         ordering = ["text"]
+        permissions = [
+            ("submit_claim", "Can submit a claim for review"),
+            ("publish_claim", "Can publish a claim or return it to draft"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(category__in=Category.values), name="claim_category_valid"),
             models.CheckConstraint(condition=Q(grade__in=Grade.values), name="claim_grade_valid"),
@@ -176,8 +198,15 @@ class Claim(models.Model):
     def __str__(self) -> str:
         return self.text
 
+    def save(self, *args, **kwargs) -> None:
+        self.suggested_grade = self.compute_suggested_grade()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("claims:claim_detail", args=[self.slug])
+
+    def compute_suggested_grade(self) -> str:
+        return grading.suggested_level(self.judgments)
 
     @property
     def judgments(self) -> grading.Judgments:
@@ -194,10 +223,6 @@ class Claim(models.Model):
         )
 
     @property
-    def suggested_grade(self) -> str:
-        return grading.suggested_level(self.judgments)
-
-    @property
     def grade_symbol(self) -> str:
         return grading.SYMBOLS[self.grade]
 
@@ -209,6 +234,10 @@ class Claim(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+    @property
+    def grade_differs_from_suggestion(self) -> bool:
+        return self.grade != Grade.NOT_GRADED and self.grade != self.suggested_grade
 
 
 class Direction(models.TextChoices):
@@ -296,6 +325,9 @@ class Assertion(models.Model):
     )
     fidelity_note = models.TextField(blank=True)
     note = models.TextField(blank=True)
+    source_changed = models.BooleanField(
+        default=False, help_text="The source's text changed and the quote is no longer found in it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -323,7 +355,34 @@ class Assertion(models.Model):
         return f"{self.source}: “{self.quote[:60]}”"
 
     def get_absolute_url(self) -> str:
+        """The quote's anchor on its source page (a query for the source unless it is loaded)."""
         return f"{self.source.get_absolute_url()}#q{self.pk}"
+
+    def clean(self) -> None:
+        """Verify the quote against the source's archived text and store its exact wording and offset.
+
+        Whitespace differences are forgiven (a quote pasted from a browser); anything else is refused.
+        Runs a query for the source when it is not loaded yet.
+        """
+        if not self.quote or self.source_id is None or self.source_changed:
+            # A flagged assertion keeps its old quote until an editor rewrites it (the admin clears the flag).
+            return
+        text = self.source.text
+        if self.offset is not None and text[self.offset : self.offset + len(self.quote)] == self.quote:
+            self.source_changed = False
+            return
+        found = locate_quote(text, self.quote)
+        if found is None:
+            raise ValidationError(
+                {
+                    "quote": (
+                        f"This quote is not in the archived text of “{self.source.title}”. Copy it exactly "
+                        "from the source (differences in spaces and line breaks are fine)."
+                    )
+                }
+            )
+        self.offset, self.quote = found
+        self.source_changed = False
 
 
 class SearchEntry(models.Model):
@@ -353,3 +412,46 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title[:60]}"
+
+
+class ClaimChange(models.Model):
+    """One recorded change of a claim's grade, status or rationale: who, when, before → after, and why."""
+
+    class Field(models.TextChoices):
+        GRADE = "grade", "Grade"
+        STATUS = "status", "Status"
+        RATIONALE = "rationale", "Rationale"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="changes")
+    field = models.CharField(max_length=12, choices=Field.choices)
+    before = models.TextField(blank=True)
+    after = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    self_approval_override = models.BooleanField(
+        default=False, help_text="A superuser published a claim they had last edited themselves."
+    )
+
+    class Meta:
+        ordering = ["-changed_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(field__in=["grade", "status", "rationale"]), name="claim_change_field_valid"
+            ),
+        ]
+        indexes = [
+            # A claim's history, newest first (claim page and admin).
+            models.Index(fields=["claim", "-changed_at"], name="claim_change_claim_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim_id} {self.field}: {self.before} → {self.after}"
+
+    @property
+    def summary(self) -> str:
+        """Public wording for grade changes, e.g. "Low → Very low"."""
+        labels = dict(Grade.choices) if self.field == self.Field.GRADE else dict(Status.choices)
+        return f"{labels.get(self.before, self.before or '—')} → {labels.get(self.after, self.after)}"

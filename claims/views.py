@@ -207,7 +207,8 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _grade_history(claim: Claim) -> list:
-    return []
+    """Grade changes, newest first; who made them stays internal (one query)."""
+    return list(claim.changes.filter(field="grade").order_by("-changed_at", "-pk")[:50])
 
 
 def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:

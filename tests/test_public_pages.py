@@ -210,13 +210,14 @@ def test_draft_and_in_review_claims_are_404(client, site_content):
 
 
 def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
-    # claim, assertions + sources + studies, evidence + studies, tags, conditions, conflicting, related
-    with django_assert_num_queries(7):
+    # claim, assertions + sources + studies, evidence + studies, tags, conditions, conflicting, related,
+    # grade history
+    with django_assert_num_queries(8):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
     for _ in range(15):
         source = SourceFactory()
         AssertionFactory(claim=site_content["helps"], source=source, quote="Ketamine works by blocking NMDA")
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
 
 

@@ -1,0 +1,138 @@
+"""Admin forms for the editorial workflow: GRADE assessment checks, quote verification, safe saves."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.models import BaseInlineFormSet
+
+from claims import grading
+from claims.models import Assertion, Claim, Grade
+from claims.services import EditConflict, check_version, derived_starting_level
+
+EVIDENCE_PREFIX = "evidence"
+
+
+def override_error(grade: str, suggested: str) -> str:
+    return (
+        f"The final grade ({Grade(grade).label.lower()}) differs from the suggested certainty "
+        f"({Grade(suggested).label.lower()}) computed from the evidence base and the judgments. Write why in "
+        "“Grade override reason”, or adjust the judgments."
+    )
+
+
+class ClaimAdminForm(forms.ModelForm):
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    change_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Why you are changing the grade, status or rationale (kept in the claim's history).",
+    )
+
+    class Meta:
+        model = Claim
+        fields = "__all__"  # noqa: DJ007 - the ModelAdmin's fieldsets choose the fields
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["expected_version"].initial = self.instance.version
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk:
+            expected = data.get("expected_version")
+            try:
+                check_version(self.instance.pk, expected if expected is not None else self.instance.version)
+            except EditConflict as exc:
+                raise forms.ValidationError(str(exc), code="conflict") from None
+        grade = data.get("grade")
+        # In the admin the evidence inline is posted with the form and its formset does this check with the
+        # evidence as edited (EvidenceFormSet.clean); on its own, the form checks against the saved evidence.
+        evidence_posted = f"{EVIDENCE_PREFIX}-TOTAL_FORMS" in self.data
+        if (
+            grade
+            and grade != Grade.NOT_GRADED
+            and not evidence_posted
+            and not (data.get("grade_override_reason") or "").strip()
+        ):
+            start = derived_starting_level(self.instance) if self.instance.pk else "very_low"
+            suggested = grading.suggested_level(_judgments(data, start))
+            if suggested != grade:
+                self.add_error("grade_override_reason", override_error(grade, suggested))
+        return data
+
+
+def _judgments(data: dict, start: str) -> grading.Judgments:
+    return grading.Judgments(
+        starting_level=start,
+        risk_of_bias=data.get("risk_of_bias") or "none",
+        inconsistency=data.get("inconsistency") or "none",
+        indirectness=data.get("indirectness") or "none",
+        imprecision=data.get("imprecision") or "none",
+        publication_bias=data.get("publication_bias") or "none",
+        large_effect=int(data.get("large_effect") or 0),
+        dose_response=bool(data.get("dose_response")),
+        plausible_confounding=bool(data.get("plausible_confounding")),
+    )
+
+
+class EvidenceFormSet(BaseInlineFormSet):
+    """Checks the final grade against the suggestion computed with the evidence base as edited."""
+
+    def clean(self):
+        super().clean()
+        claim = self.instance
+        if claim.grade == Grade.NOT_GRADED or (claim.grade_override_reason or "").strip():
+            return
+        designs = [
+            form.cleaned_data["study"].design
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("study")
+        ]
+        start = grading.starting_level_for_designs(designs)
+        saved_start = derived_starting_level(claim) if claim.pk else "very_low"
+        suggested = grading.suggested_level(
+            grading.Judgments(
+                starting_level=start,
+                risk_of_bias=claim.risk_of_bias,
+                inconsistency=claim.inconsistency,
+                indirectness=claim.indirectness,
+                imprecision=claim.imprecision,
+                publication_bias=claim.publication_bias,
+                large_effect=claim.large_effect,
+                dose_response=claim.dose_response,
+                plausible_confounding=claim.plausible_confounding,
+            )
+        )
+        if suggested != claim.grade:
+            change = (
+                f"With this evidence base the starting level becomes {start.replace('_', ' ')}. "
+                if start != saved_start
+                else ""
+            )
+            raise forms.ValidationError(change + override_error(claim.grade, suggested))
+
+
+class AssertionAdminForm(forms.ModelForm):
+    """Saving an assertion verifies its quote against the archived text (the model's clean does it)."""
+
+    class Meta:
+        model = Assertion
+        fields = "__all__"  # noqa: DJ007 - the ModelAdmin's fieldsets choose the fields
+
+    def _post_clean(self):
+        # An editor saving the assertion re-verifies it, so a "source changed" flag is cleared first.
+        self.instance.source_changed = False
+        super()._post_clean()
+
+
+class TransitionForm(forms.Form):
+    comment = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Comment (kept in each claim's history)",
+    )
+    override_self_approval = forms.BooleanField(
+        required=False,
+        label="Publish claims I edited last myself (superuser override; recorded in the history)",
+    )

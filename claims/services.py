@@ -1,0 +1,174 @@
+"""Multi-step writes of the editorial workflow: saving edits safely, recording history, moving status.
+
+Each function runs in one transaction and raises ``WorkflowError`` (with a message meant for the editor)
+when the step is not allowed; nothing is written then.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from claims import grading
+from claims.models import Claim, ClaimChange, Grade, Status
+
+TRACKED_FIELDS = ("grade", "status", "rationale")
+
+
+class WorkflowError(Exception):
+    """A workflow step that is not allowed, with the reason in words an editor understands."""
+
+
+class EditConflict(WorkflowError):
+    """Someone else saved the claim after this editor opened it."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    grade: str
+    status: str
+    rationale: str
+
+    @classmethod
+    def of(cls, claim: Claim) -> Snapshot:
+        return cls(grade=claim.grade, status=claim.status, rationale=claim.rationale)
+
+
+def derived_starting_level(claim: Claim) -> str:
+    """The GRADE start from the designs in the claim's evidence base (one query)."""
+    designs = claim.evidence.values_list("study__design", flat=True)
+    return grading.starting_level_for_designs(designs)
+
+
+def refresh_grading(claim: Claim) -> None:
+    """Re-derive the starting level from the evidence base and store the recomputed suggestion."""
+    claim.starting_level = derived_starting_level(claim)
+    claim.suggested_grade = claim.compute_suggested_grade()
+    Claim.objects.filter(pk=claim.pk).update(
+        starting_level=claim.starting_level, suggested_grade=claim.suggested_grade
+    )
+
+
+def record_changes(before: Snapshot, claim: Claim, user, reason: str = "", *, override: bool = False) -> list:
+    """Write a history row for each tracked field whose value changed."""
+    rows = []
+    for name in TRACKED_FIELDS:
+        old, new = getattr(before, name), getattr(claim, name)
+        if old != new:
+            rows.append(
+                ClaimChange(
+                    claim=claim,
+                    field=name,
+                    before=old,
+                    after=new,
+                    reason=reason,
+                    changed_by=user if getattr(user, "pk", None) else None,
+                    self_approval_override=override and name == "status",
+                )
+            )
+    ClaimChange.objects.bulk_create(rows)
+    return rows
+
+
+def check_version(claim_pk: int, expected_version: int) -> None:
+    """Refuse to save over a newer version. Locks the row until the transaction ends (PostgreSQL)."""
+    current = (
+        Claim.objects.select_for_update(of=("self",))
+        .filter(pk=claim_pk)
+        .values("version", "updated_at", "last_edited_by__username")
+        .first()
+    )
+    if current is None:
+        raise EditConflict("This claim was deleted while you were editing it. Nothing was saved.")
+    if current["version"] != expected_version:
+        who = current["last_edited_by__username"] or "someone else"
+        when = timezone.localtime(current["updated_at"]).strftime("%d %b %Y %H:%M")
+        raise EditConflict(
+            f"This claim was changed by {who} at {when}, after you opened it. Your changes were not saved: "
+            "they are still in the form below. Open the claim in a new tab to see the other edit, then "
+            "re-apply yours there."
+        )
+
+
+def save_edit(claim: Claim, user, *, before: Snapshot, reason: str = "") -> None:
+    """Save an edited claim: bump its version, remember the editor, record history (one transaction)."""
+    with transaction.atomic():
+        claim.version = (claim.version or 0) + 1
+        claim.last_edited_by = user
+        claim.save()
+        record_changes(before, claim, user, reason)
+
+
+def _transition(claim: Claim, user, new_status: str, reason: str = "", *, override: bool = False) -> None:
+    before = Snapshot.of(claim)
+    claim.status = new_status
+    if new_status == Status.PUBLISHED and claim.published_at is None:
+        claim.published_at = timezone.now()
+    Claim.objects.filter(pk=claim.pk).update(
+        status=claim.status,
+        published_at=claim.published_at,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
+    )
+    claim.refresh_from_db(fields=["version", "updated_at"])
+    record_changes(before, claim, user, reason, override=override)
+    # Status decides whether the claim is searchable.
+    from claims.search import index_claim
+
+    index_claim(claim)
+
+
+def submit_for_review(claim: Claim, user) -> None:
+    if not user.has_perm("claims.submit_claim"):
+        raise WorkflowError("You do not have permission to submit claims for review.")
+    if claim.status != Status.DRAFT:
+        raise WorkflowError(
+            f"Only drafts can be submitted for review; this claim is {claim.get_status_display().lower()}."
+        )
+    if claim.grade == Grade.NOT_GRADED:
+        raise WorkflowError("Grade the claim before submitting it for review.")
+    with transaction.atomic():
+        _transition(claim, user, Status.IN_REVIEW)
+
+
+def publish(claim: Claim, user, *, override: bool = False, reason: str = "") -> None:
+    """Publish a claim in review. A reviewer may not publish a claim they last edited themselves; a superuser
+    may, with ``override`` and a written reason, and the override is recorded in the history."""
+    if not user.has_perm("claims.publish_claim"):
+        raise WorkflowError("Only reviewers can publish claims.")
+    if claim.status != Status.IN_REVIEW:
+        raise WorkflowError(
+            f"Only claims in review can be published; this claim is {claim.get_status_display().lower()}."
+        )
+    if claim.grade == Grade.NOT_GRADED:
+        raise WorkflowError("A claim without a grade cannot be published.")
+    self_approval = claim.last_edited_by_id is not None and claim.last_edited_by_id == user.pk
+    if self_approval:
+        if not user.is_superuser:
+            raise WorkflowError(
+                "You edited this claim last, so you cannot publish it yourself: another reviewer must "
+                "approve it."
+            )
+        if not override:
+            raise WorkflowError(
+                "You edited this claim last. As a superuser you may publish it anyway, but only by choosing "
+                "the self-approval override and giving a reason."
+            )
+        if not reason.strip():
+            raise WorkflowError("A self-approval override needs a written reason.")
+    with transaction.atomic():
+        _transition(claim, user, Status.PUBLISHED, reason, override=self_approval)
+
+
+def return_to_draft(claim: Claim, user, comment: str) -> None:
+    if not user.has_perm("claims.publish_claim"):
+        raise WorkflowError("Only reviewers can return claims to draft.")
+    if claim.status == Status.DRAFT:
+        raise WorkflowError("This claim is already a draft.")
+    if not comment.strip():
+        raise WorkflowError("Say what needs to change: returning a claim to draft needs a comment.")
+    with transaction.atomic():
+        _transition(claim, user, Status.DRAFT, comment)
