@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from claims import grading
 from claims.models import Claim, ClaimChange, Grade, Status
+from kb.cache import bump_content_version
 
 TRACKED_FIELDS = ("grade", "status", "rationale")
 
@@ -50,6 +51,7 @@ def refresh_grading(claim: Claim) -> None:
     Claim.objects.filter(pk=claim.pk).update(
         starting_level=claim.starting_level, suggested_grade=claim.suggested_grade
     )
+    bump_content_version()  # update() sends no signals
 
 
 def record_changes(before: Snapshot, claim: Claim, user, reason: str = "", *, override: bool = False) -> list:
@@ -119,6 +121,7 @@ def _transition(claim: Claim, user, new_status: str, reason: str = "", *, overri
     from claims.search import index_claim
 
     index_claim(claim)
+    bump_content_version()  # update() and bulk_create() send no signals
 
 
 def submit_for_review(claim: Claim, user) -> None:

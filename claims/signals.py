@@ -6,8 +6,11 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from claims import search
-from claims.models import Assertion, Claim, SearchEntry
+from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, SearchEntry, TaggedClaim
+from kb.cache import bump_content_version
 from sources.models import Source, Study
+
+CONTENT_MODELS = (Claim, Assertion, Evidence, Source, Study, Condition, TaggedClaim, ClaimChange)
 
 
 @receiver(post_save, sender=Claim)
@@ -58,3 +61,16 @@ def study_saved(sender, instance: Study, raw: bool = False, **kwargs) -> None:
 @receiver(post_delete, sender=Study)
 def study_deleted(sender, instance: Study, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.STUDY, instance.pk)
+
+
+def _content_changed(sender, **kwargs) -> None:
+    if not kwargs.get("raw"):
+        bump_content_version()
+
+
+# Any write that could change a public page makes every cached page stale (see kb/cache.py).
+for _model in CONTENT_MODELS:
+    post_save.connect(_content_changed, sender=_model, dispatch_uid=f"bump-{_model.__name__}-save")
+    post_delete.connect(_content_changed, sender=_model, dispatch_uid=f"bump-{_model.__name__}-delete")
+for _through in (Claim.conditions.through, Claim.conflicting_claims.through):
+    m2m_changed.connect(_content_changed, sender=_through, dispatch_uid=f"bump-{_through.__name__}")

@@ -20,6 +20,7 @@ from claims.grading import GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
 from claims.models import Assertion, Claim, Condition, Grade, TaggedClaim
 from claims.presentation import grade_distribution, key_study
 from claims.search import normalise_query, search
+from kb.cache import cache_public_page
 from kb.markdown import render_markdown
 from kb.pagination import paginate, query_without_page
 
@@ -50,6 +51,7 @@ def _conflict_pairs(claim_ids=None, limit: int | None = None) -> list[tuple[Clai
     return [(row.from_claim, row.to_claim) for row in rows]
 
 
+@cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     # Queries: conditions with counts, grade distribution, disputed claims, totals.
     conditions = Condition.objects.annotate(
@@ -70,6 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: condition, grade distribution, page count, page of claims with stance counts, their
     # evidence + studies, disputed claims in this condition, conflicting pairs.
@@ -159,6 +162,7 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
     return mark_safe(text)  # noqa: S308 - JSON with markup characters escaped above
 
 
+@cache_public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: claim, assertions + sources + cited studies, evidence + studies, tags, conditions,
     # conflicting claims, related claims, grade history.
@@ -244,6 +248,7 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
     return rows
 
 
+@cache_public_page
 def disagreements(request: HttpRequest) -> HttpResponse:
     # Queries: page count, page of disputed claims, their assertions + sources, conflicting pairs + quotes.
     disputed = Claim.objects.published().disputed().order_by("-n_contradicts", "-n_qualifies", "text", "pk")
@@ -284,6 +289,7 @@ STANCE_MARKS = {
 }
 
 
+@cache_public_page
 def matrix(request: HttpRequest) -> HttpResponse:
     # Queries: condition choices, page count, page of claims, assertions of those claims + sources.
     form = MatrixFilterForm(request.GET or None)
@@ -322,6 +328,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 def tag_list(request: HttpRequest) -> HttpResponse:
     # One query: tags with their number of published claims.
     tags = (
@@ -333,6 +340,7 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/tag_list.html", {"tags": list(tags)})
 
 
+@cache_public_page
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: tag, page count, page of claims with stance counts, their evidence + studies.
     tag = get_object_or_404(Tag, slug=slug)
@@ -348,6 +356,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cache_public_page
 def search_view(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
     query, kind, hits, total, page = "", "", [], 0, None
@@ -381,6 +390,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 def about_grading(request: HttpRequest) -> HttpResponse:
     levels = [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]]
     return render(request, "claims/about_grading.html", {"levels": levels})

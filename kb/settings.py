@@ -112,6 +112,18 @@ STORAGES = {
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Caching: local memory by default; Redis when REDIS_URL is set (shared by every worker; see kb/cache.py).
+_redis_url = env_str("REDIS_URL", "") or ""
+if _redis_url:
+    if not _redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigurationError(
+            f"REDIS_URL must start with redis://, rediss:// or unix://; got {_redis_url!r}"
+        )
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}
+KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 300)
+
 # Served behind a TLS-terminating proxy in production; opt in explicitly.
 if env_bool("SECURE_SSL", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

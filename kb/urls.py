@@ -5,12 +5,13 @@ from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from claims import views as claim_views
+from kb.cache import cache_public_page
 from kb.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", claim_views.home, name="home"),
     path("admin/", admin.site.urls),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("claims.urls")),
     path("", include("sources.urls")),
 ]

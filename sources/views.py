@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from claims.forms import CompareForm
 from claims.models import Assertion, Claim
 from claims.presentation import grade_distribution, highlight_segments
+from kb.cache import cache_public_page
 from kb.pagination import paginate, query_without_page
 from sources.models import Source, Study
 
@@ -22,6 +23,7 @@ def _public_assertions():
     return Assertion.objects.public().select_related("claim", "cited_study")
 
 
+@cache_public_page
 def source_list(request: HttpRequest) -> HttpResponse:
     # Queries: count, page of sources annotated with public claim counts.
     sources = Source.objects.annotate(
@@ -33,6 +35,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: source, its assertions of published claims with claims and cited studies.
     source = get_object_or_404(Source, slug=slug)
@@ -60,6 +63,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cache_public_page
 def study_list(request: HttpRequest) -> HttpResponse:
     studies = Study.objects.annotate(
         n_claims=Count("evidence__claim", filter=Q(evidence__claim__status="published"), distinct=True),
@@ -71,6 +75,7 @@ def study_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@cache_public_page
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: study, published claims resting on it (evidence), citations by articles + sources + claims.
     study = get_object_or_404(Study, slug=slug)
@@ -97,6 +102,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+@cache_public_page
 def compare(request: HttpRequest) -> HttpResponse:
     # Queries: the source choices (twice, one per select), the two sources, their public assertions,
     # conflicting-claim links between them.

@@ -114,3 +114,13 @@ def _plain_static_storage(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty page cache (local memory persists across tests otherwise)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
