@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FIXTURE := fixtures/kb.json
 
-.PHONY: run test serve lint format fixture bench check clean
+.PHONY: run test serve lint format fixture bench bench-import check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,10 @@ format: $(VENV)/.installed-test
 # Rebuild fixtures/kb.json from the authoring files in fixtures/seed/.
 fixture: $(VENV)/.installed .env
 	$(PY) manage.py build_seed --output $(FIXTURE)
+
+# Leave-one-out quality of the article extractor on the seed articles (see importer/bench.py).
+bench-import: $(VENV)/.installed .env
+	$(PY) manage.py bench_import --json bench-results/import.json
 
 check: $(VENV)/.installed-test
 	$(PY) manage.py makemigrations --check --dry-run

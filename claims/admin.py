@@ -248,9 +248,7 @@ class ClaimAdmin(admin.ModelAdmin):
     def suggested_grade_display(self, obj: Claim) -> str:
         if not obj.pk:
             return "Computed when the claim is saved."
-        return (
-            f"{Grade(obj.suggested_grade).label} (from the starting level and the judgments, as last saved)"
-        )
+        return f"{Grade(obj.suggested_grade).label} (from the starting level and the judgments, as last saved)"
 
     @admin.display(description="Preview")
     def rationale_preview(self, obj: Claim):
@@ -263,9 +261,7 @@ class ClaimAdmin(admin.ModelAdmin):
             if change
             else services.Snapshot(grade="", status="", rationale="")
         )
-        services.save_edit(
-            obj, request.user, before=before, reason=form.cleaned_data.get("change_reason", "")
-        )
+        services.save_edit(obj, request.user, before=before, reason=form.cleaned_data.get("change_reason", ""))
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -359,9 +355,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 except services.WorkflowError as exc:
                     refused.append((claim, str(exc)))
             if ok:
-                self.message_user(
-                    request, f"{len(ok)} claim{'s' if len(ok) != 1 else ''} {done}.", messages.SUCCESS
-                )
+                self.message_user(request, f"{len(ok)} claim{'s' if len(ok) != 1 else ''} {done}.", messages.SUCCESS)
             for claim, reason in refused:
                 self.message_user(request, f"“{claim}” was not {done}: {reason}", messages.ERROR)
             if len(claims) == 1:

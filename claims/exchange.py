@@ -75,23 +75,15 @@ def _plain(value: Any) -> Any:
 
 def export_document() -> dict:
     """The whole knowledge base as a ``kb-export`` document. A fixed number of queries, whatever its size."""
-    sources = [
-        {"id": s.pk, **{f: _plain(getattr(s, f)) for f in SOURCE_FIELDS}}
-        for s in Source.objects.order_by("pk")
-    ]
-    studies = [
-        {"id": s.pk, **{f: _plain(getattr(s, f)) for f in STUDY_FIELDS}} for s in Study.objects.order_by("pk")
-    ]
+    sources = [{"id": s.pk, **{f: _plain(getattr(s, f)) for f in SOURCE_FIELDS}} for s in Source.objects.order_by("pk")]
+    studies = [{"id": s.pk, **{f: _plain(getattr(s, f)) for f in STUDY_FIELDS}} for s in Study.objects.order_by("pk")]
     for study in studies:
         study["pmid"] = str(study["pmid"]) if study["pmid"] is not None else None
     conditions = [
-        {"id": c.pk, **{f: _plain(getattr(c, f)) for f in CONDITION_FIELDS}}
-        for c in Condition.objects.order_by("pk")
+        {"id": c.pk, **{f: _plain(getattr(c, f)) for f in CONDITION_FIELDS}} for c in Condition.objects.order_by("pk")
     ]
     claims = []
-    claim_qs = Claim.objects.order_by("pk").prefetch_related(
-        "conditions", "tags", "conflicting_claims", "evidence"
-    )
+    claim_qs = Claim.objects.order_by("pk").prefetch_related("conditions", "tags", "conflicting_claims", "evidence")
     for claim in claim_qs:
         record = {"id": claim.pk, **{f: _plain(getattr(claim, f)) for f in CLAIM_FIELDS}}
         record["conditions"] = sorted(c.slug for c in claim.conditions.all())
@@ -228,9 +220,7 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
     if check.errors:
         return check, {}
 
-    parsed: dict[str, list[dict]] = {
-        k: [] for k in ("sources", "studies", "conditions", "claims", "assertions")
-    }
+    parsed: dict[str, list[dict]] = {k: [] for k in ("sources", "studies", "conditions", "claims", "assertions")}
 
     ids: set = set()
     slugs: dict = {}
@@ -263,9 +253,7 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
         where = f"studies[{i}]"
         pk = check.ident(where, rec, ids)
         row = {
-            f: check.string(where, rec, f)
-            for f in STUDY_FIELDS
-            if f not in {"year", "pmid", "sample_size", "design"}
+            f: check.string(where, rec, f) for f in STUDY_FIELDS if f not in {"year", "pmid", "sample_size", "design"}
         }
         for name in ("label", "slug"):
             if not row[name].strip():
@@ -282,12 +270,7 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
         pmid = rec.get("pmid")
         if pmid in (None, ""):
             row["pmid"] = None
-        elif (
-            isinstance(pmid, str | int)
-            and not isinstance(pmid, bool)
-            and str(pmid).isdigit()
-            and int(pmid) > 0
-        ):
+        elif isinstance(pmid, str | int) and not isinstance(pmid, bool) and str(pmid).isdigit() and int(pmid) > 0:
             row["pmid"] = int(pmid)
             check.unique(f"{where}.pmid", row["pmid"], pmids, "PMID")
         else:
@@ -300,10 +283,7 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
     for i, rec in enumerate(check.records(doc, "conditions")):
         where = f"conditions[{i}]"
         pk = check.ident(where, rec, ids)
-        row = {
-            f: check.string(where, rec, f, required=f in {"slug", "name"})
-            for f in ("slug", "name", "description")
-        }
+        row = {f: check.string(where, rec, f, required=f in {"slug", "name"}) for f in ("slug", "name", "description")}
         check.unique(f"{where}.slug", row["slug"], slugs, "slug")
         check.unique(f"{where}.name", row["name"], names, "name")
         aliases = rec.get("aliases", [])
@@ -515,9 +495,7 @@ def import_document(doc: Any) -> ImportResult:
 
 def _reset_sequences() -> None:
     """After inserting explicit primary keys, move PostgreSQL's sequences past them (no-op on SQLite)."""
-    statements = connection.ops.sequence_reset_sql(
-        no_style(), [Source, Study, Condition, Claim, Evidence, Assertion]
-    )
+    statements = connection.ops.sequence_reset_sql(no_style(), [Source, Study, Condition, Claim, Evidence, Assertion])
     if statements:
         with connection.cursor() as cursor:
             for sql in statements:

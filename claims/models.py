@@ -74,11 +74,7 @@ class ClaimQuerySet(models.QuerySet):
 
     def disputed(self) -> ClaimQuerySet:
         """Claims that some source asserts and another (or the same) contradicts or qualifies."""
-        return (
-            self.with_stance_counts()
-            .filter(n_supports__gt=0)
-            .filter(Q(n_contradicts__gt=0) | Q(n_qualifies__gt=0))
-        )
+        return self.with_stance_counts().filter(n_supports__gt=0).filter(Q(n_contradicts__gt=0) | Q(n_qualifies__gt=0))
 
     def for_listing(self) -> ClaimQuerySet:
         """Stance counts plus the evidence base with its studies (one extra query when evaluated)."""
@@ -123,9 +119,7 @@ class Claim(models.Model):
     )
 
     grade = models.CharField(max_length=12, choices=Grade.choices, default=Grade.NOT_GRADED)
-    starting_level = models.CharField(
-        max_length=10, choices=StartingLevel.choices, default=StartingLevel.VERY_LOW
-    )
+    starting_level = models.CharField(max_length=10, choices=StartingLevel.choices, default=StartingLevel.VERY_LOW)
     risk_of_bias = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
     inconsistency = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
     indirectness = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
@@ -150,9 +144,7 @@ class Claim(models.Model):
 
     # Editorial bookkeeping: the suggestion is stored so that lists can filter on "grade differs from it";
     # ``version`` guards against silent overwrites (see claims/services.py).
-    suggested_grade = models.CharField(
-        max_length=12, choices=Grade.choices, default=Grade.VERY_LOW, editable=False
-    )
+    suggested_grade = models.CharField(max_length=12, choices=Grade.choices, default=Grade.VERY_LOW, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     last_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -186,9 +178,7 @@ class Claim(models.Model):
                 & Q(publication_bias__in=Concern.values),
                 name="claim_concerns_valid",
             ),
-            models.CheckConstraint(
-                condition=Q(large_effect__in=LargeEffect.values), name="claim_large_effect_valid"
-            ),
+            models.CheckConstraint(condition=Q(large_effect__in=LargeEffect.values), name="claim_large_effect_valid"),
         ]
         indexes = [
             # Condition pages and the home page list published claims by category and grade.
@@ -275,9 +265,7 @@ class Evidence(models.Model):
         verbose_name_plural = "evidence"
         constraints = [
             models.UniqueConstraint(fields=["claim", "study"], name="evidence_claim_study_unique"),
-            models.CheckConstraint(
-                condition=Q(direction__in=Direction.values), name="evidence_direction_valid"
-            ),
+            models.CheckConstraint(condition=Q(direction__in=Direction.values), name="evidence_direction_valid"),
         ]
 
     def __str__(self) -> str:
@@ -320,9 +308,7 @@ class Assertion(models.Model):
     cited_study = models.ForeignKey(
         "sources.Study", on_delete=models.PROTECT, null=True, blank=True, related_name="citations"
     )
-    citation_fidelity = models.CharField(
-        max_length=14, choices=Fidelity.choices, default=Fidelity.NOT_CHECKED
-    )
+    citation_fidelity = models.CharField(max_length=14, choices=Fidelity.choices, default=Fidelity.NOT_CHECKED)
     fidelity_note = models.TextField(blank=True)
     note = models.TextField(blank=True)
     source_changed = models.BooleanField(
@@ -336,13 +322,9 @@ class Assertion(models.Model):
     class Meta:
         ordering = ["source", "offset", "pk"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["source", "claim", "quote"], name="assertion_source_claim_quote_unique"
-            ),
+            models.UniqueConstraint(fields=["source", "claim", "quote"], name="assertion_source_claim_quote_unique"),
             models.CheckConstraint(condition=Q(stance__in=Stance.values), name="assertion_stance_valid"),
-            models.CheckConstraint(
-                condition=Q(citation_fidelity__in=Fidelity.values), name="assertion_fidelity_valid"
-            ),
+            models.CheckConstraint(condition=Q(citation_fidelity__in=Fidelity.values), name="assertion_fidelity_valid"),
         ]
         indexes = [
             # Claim pages and stance counts: a claim's assertions by stance.

@@ -150,9 +150,7 @@ def render_report(report: Report, show_uncovered: bool = False) -> str:
     totals = Counter()
     for counts in report.by_category_grade.values():
         totals.update(counts)
-    out(
-        "  " + "all".ljust(16) + "".join(str(totals[g]).ljust(12) for g in grades) + str(sum(totals.values()))
-    )
+    out("  " + "all".ljust(16) + "".join(str(totals[g]).ljust(12) for g in grades) + str(sum(totals.values())))
     out("  status: " + ", ".join(f"{k} {report.by_status[k]}" for k in Claim.Status.values))
     out("")
     out(f"WHERE SOURCES DISAGREE ({len(report.disputed)} claims)")

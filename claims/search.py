@@ -58,9 +58,7 @@ def index_claim(claim: Claim) -> None:
     if claim.status != Claim.Status.PUBLISHED:
         SearchEntry.objects.filter(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk).delete()
         return
-    SearchEntry.objects.update_or_create(
-        kind=SearchEntry.Kind.CLAIM, object_id=claim.pk, defaults=_claim_entry(claim)
-    )
+    SearchEntry.objects.update_or_create(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk, defaults=_claim_entry(claim))
 
 
 def index_source(source: Source) -> None:
@@ -73,9 +71,7 @@ def index_source(source: Source) -> None:
 
 
 def index_study(study: Study) -> None:
-    body = " ".join(
-        [study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary]
-    )
+    body = " ".join([study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary])
     SearchEntry.objects.update_or_create(
         kind=SearchEntry.Kind.STUDY,
         object_id=study.pk,

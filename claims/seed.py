@@ -131,9 +131,7 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
             if ev["study"] not in study_ids:
                 errors.append(f"claims.json: {rec['slug']}: evidence cites unknown study {ev['study']!r}")
                 continue
-            evidence.append(
-                {"study": study_ids[ev["study"]], "direction": ev["direction"], "note": ev.get("note", "")}
-            )
+            evidence.append({"study": study_ids[ev["study"]], "direction": ev["direction"], "note": ev.get("note", "")})
         record = {"id": pk, "slug": rec["slug"], "text": rec["text"], "category": rec["category"]}
         record.update({name: rec[name] for name in CLAIM_JUDGMENT_FIELDS if name in rec})
         published = rec.get("status") == "published"

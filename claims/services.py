@@ -48,9 +48,7 @@ def refresh_grading(claim: Claim) -> None:
     """Re-derive the starting level from the evidence base and store the recomputed suggestion."""
     claim.starting_level = derived_starting_level(claim)
     claim.suggested_grade = claim.compute_suggested_grade()
-    Claim.objects.filter(pk=claim.pk).update(
-        starting_level=claim.starting_level, suggested_grade=claim.suggested_grade
-    )
+    Claim.objects.filter(pk=claim.pk).update(starting_level=claim.starting_level, suggested_grade=claim.suggested_grade)
     bump_content_version()  # update() sends no signals
 
 
@@ -152,8 +150,7 @@ def publish(claim: Claim, user, *, override: bool = False, reason: str = "") -> 
     if self_approval:
         if not user.is_superuser:
             raise WorkflowError(
-                "You edited this claim last, so you cannot publish it yourself: another reviewer must "
-                "approve it."
+                "You edited this claim last, so you cannot publish it yourself: another reviewer must approve it."
             )
         if not override:
             raise WorkflowError(

@@ -89,9 +89,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE)
     _attach_key_studies(page.object_list)
     labels = dict(Claim.Category.choices)
-    groups = [
-        (labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)
-    ]
+    groups = [(labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)]
     disputed = list(base.disputed().order_by("-n_contradicts", "-n_qualifies", "text")[:10])
     conflicts = _conflict_pairs(claim_ids=base.values("pk"), limit=10)
     return render(
@@ -127,9 +125,7 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
             "url": source.url or request.build_absolute_uri(source.get_absolute_url()),
             "name": source.title,
             **({"author": {"@type": "Person", "name": source.author}} if source.author else {}),
-            **(
-                {"publisher": {"@type": "Organization", "name": source.publisher}} if source.publisher else {}
-            ),
+            **({"publisher": {"@type": "Organization", "name": source.publisher}} if source.publisher else {}),
         }
         for source in sources
     ]
@@ -168,9 +164,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # conflicting claims, related claims, grade history.
     claim = get_object_or_404(Claim.objects.published(), slug=slug)
     assertions = list(
-        claim.assertions.select_related("source", "cited_study").order_by(
-            "stance", "source__title", "offset", "pk"
-        )
+        claim.assertions.select_related("source", "cited_study").order_by("stance", "source__title", "offset", "pk")
     )
     evidence = list(claim.evidence.select_related("study").order_by("study__year", "study__label"))
     tags = list(claim.tags.order_by("name"))
@@ -235,9 +229,7 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
             f"+{claim.large_effect}" if claim.large_effect else "0",
         )
     )
-    rows.append(
-        ("Dose-response", "Yes" if claim.dose_response else "No", "+1" if claim.dose_response else "0")
-    )
+    rows.append(("Dose-response", "Yes" if claim.dose_response else "No", "+1" if claim.dose_response else "0"))
     rows.append(
         (
             "Plausible confounding would reduce the effect",
@@ -303,9 +295,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     cells: dict[tuple[int, int], list[str]] = defaultdict(list)
     sources = {}
-    for assertion in (
-        Assertion.objects.filter(claim__in=rows).select_related("source").order_by("source__title")
-    ):
+    for assertion in Assertion.objects.filter(claim__in=rows).select_related("source").order_by("source__title"):
         sources[assertion.source_id] = assertion.source
         stances = cells[(assertion.claim_id, assertion.source_id)]
         if assertion.stance not in stances:

@@ -89,9 +89,7 @@ def parse_database_url(url: str, base_dir: Path) -> dict:
         else:
             path = base_dir / raw_path.lstrip("/") if raw_path.strip("/") else None
         if path is None:
-            raise ConfigurationError(
-                "DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:///db.sqlite3"
-            )
+            raise ConfigurationError("DATABASE_URL: a sqlite URL needs a file path, e.g. sqlite:///db.sqlite3")
         return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
     if scheme in {"postgres", "postgresql", "pgsql"}:
         name = unquote(parts.path.lstrip("/"))
@@ -113,6 +111,4 @@ def parse_database_url(url: str, base_dir: Path) -> dict:
             "OPTIONS": options,
         }
         return config
-    raise ConfigurationError(
-        f"DATABASE_URL: unsupported scheme {parts.scheme!r}; use postgres://… or sqlite:///…"
-    )
+    raise ConfigurationError(f"DATABASE_URL: unsupported scheme {parts.scheme!r}; use postgres://… or sqlite:///…")

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "kb",
     "sources",
     "claims",
+    "importer",
 ]
 
 MIDDLEWARE = [
@@ -116,9 +117,7 @@ TAGGIT_CASE_INSENSITIVE = True
 _redis_url = env_str("REDIS_URL", "") or ""
 if _redis_url:
     if not _redis_url.startswith(("redis://", "rediss://", "unix://")):
-        raise ConfigurationError(
-            f"REDIS_URL must start with redis://, rediss:// or unix://; got {_redis_url!r}"
-        )
+        raise ConfigurationError(f"REDIS_URL must start with redis://, rediss:// or unix://; got {_redis_url!r}")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}

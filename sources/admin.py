@@ -44,9 +44,7 @@ class SourceAdmin(admin.ModelAdmin):
             .annotate(
                 _claims=Count("assertions__claim", distinct=True),
                 _assertions=Count("assertions", distinct=True),
-                _citations=Count(
-                    "assertions", filter=Q(assertions__cited_study__isnull=False), distinct=True
-                ),
+                _citations=Count("assertions", filter=Q(assertions__cited_study__isnull=False), distinct=True),
                 _changed=Count("assertions", filter=Q(assertions__source_changed=True), distinct=True),
             )
         )
@@ -118,9 +116,7 @@ class StudyAdmin(admin.ModelAdmin):
             .annotate(
                 _evidence=Count("evidence", distinct=True),
                 _citations=Count("citations", distinct=True),
-                _unchecked=Count(
-                    "citations", filter=Q(citations__citation_fidelity="not_checked"), distinct=True
-                ),
+                _unchecked=Count("citations", filter=Q(citations__citation_fidelity="not_checked"), distinct=True),
                 _problems=Count(
                     "citations",
                     filter=Q(citations__citation_fidelity__in=["misattributed", "overstated", "wrong_study"]),

@@ -13,9 +13,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
-doi_validator = RegexValidator(
-    DOI_PATTERN, "Enter a DOI such as 10.1001/archpsyc.63.8.856 (without https://doi.org/)."
-)
+doi_validator = RegexValidator(DOI_PATTERN, "Enter a DOI such as 10.1001/archpsyc.63.8.856 (without https://doi.org/).")
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
 
@@ -65,9 +63,7 @@ class Source(models.Model):
     commercial_interest = models.BooleanField(
         default=False, help_text="Clinic advertising, booking prompts, affiliate links or sponsorship."
     )
-    commercial_interest_note = models.TextField(
-        blank=True, help_text="What the signs of commercial interest are."
-    )
+    commercial_interest_note = models.TextField(blank=True, help_text="What the signs of commercial interest are.")
     archive_name = models.CharField(
         max_length=200, blank=True, help_text="File or capture the archived text came from, for tracing."
     )
@@ -121,9 +117,7 @@ class Study(models.Model):
 
     Design = StudyDesign
 
-    label = models.CharField(
-        max_length=120, unique=True, help_text='Short citation, e.g. "Zarate et al. 2006".'
-    )
+    label = models.CharField(max_length=120, unique=True, help_text='Short citation, e.g. "Zarate et al. 2006".')
     slug = models.SlugField(max_length=120, unique=True)
     authors = models.TextField(blank=True)
     title = models.CharField(max_length=500, blank=True)
@@ -149,9 +143,7 @@ class Study(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(design__in=StudyDesign.values), name="study_design_valid"),
             models.CheckConstraint(condition=Q(doi="") | Q(doi__startswith="10."), name="study_doi_format"),
-            models.CheckConstraint(
-                condition=Q(pmid__isnull=True) | Q(pmid__gt=0), name="study_pmid_positive"
-            ),
+            models.CheckConstraint(condition=Q(pmid__isnull=True) | Q(pmid__gt=0), name="study_pmid_positive"),
             # Empty DOIs are allowed many times; a real DOI identifies one study.
             models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="study_doi_unique"),
         ]

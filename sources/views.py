@@ -30,9 +30,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
         n_claims=Count("assertions__claim", filter=Q(assertions__claim__status="published"), distinct=True)
     ).by_title()
     page = paginate(request, sources, SOURCES_PER_PAGE)
-    return render(
-        request, "sources/source_list.html", {"page": page, "querystring": query_without_page(request)}
-    )
+    return render(request, "sources/source_list.html", {"page": page, "querystring": query_without_page(request)})
 
 
 @cache_public_page
@@ -70,9 +68,7 @@ def study_list(request: HttpRequest) -> HttpResponse:
         n_citations=Count("citations", filter=Q(citations__claim__status="published"), distinct=True),
     ).by_label()
     page = paginate(request, studies, STUDIES_PER_PAGE)
-    return render(
-        request, "sources/study_list.html", {"page": page, "querystring": query_without_page(request)}
-    )
+    return render(request, "sources/study_list.html", {"page": page, "querystring": query_without_page(request)})
 
 
 @cache_public_page
@@ -80,9 +76,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: study, published claims resting on it (evidence), citations by articles + sources + claims.
     study = get_object_or_404(Study, slug=slug)
     evidence = list(
-        study.evidence.filter(claim__status=Claim.Status.PUBLISHED)
-        .select_related("claim")
-        .order_by("claim__text")
+        study.evidence.filter(claim__status=Claim.Status.PUBLISHED).select_related("claim").order_by("claim__text")
     )
     citations = list(
         Assertion.objects.public()
@@ -140,13 +134,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             both=both,
             disagree=disagree,
             conflicts=conflicts,
-            only_a=[
-                (claims[pk], by_source[a.pk][pk])
-                for pk in sorted(in_a - in_b, key=lambda pk: claims[pk].text)
-            ],
-            only_b=[
-                (claims[pk], by_source[b.pk][pk])
-                for pk in sorted(in_b - in_a, key=lambda pk: claims[pk].text)
-            ],
+            only_a=[(claims[pk], by_source[a.pk][pk]) for pk in sorted(in_a - in_b, key=lambda pk: claims[pk].text)],
+            only_b=[(claims[pk], by_source[b.pk][pk]) for pk in sorted(in_b - in_a, key=lambda pk: claims[pk].text)],
         )
     return render(request, "sources/compare.html", context)

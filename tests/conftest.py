@@ -79,12 +79,8 @@ def site_content(db):
         claim=helps, source=review, quote="Evidence that ketamine helps PTSD is limited to small trials.",
         offset=0, stance="qualifies",
     )  # fmt: skip
-    AssertionFactory(
-        claim=low_risk, source=clinic, quote="Ketamine has a low risk of side effects.", offset=34
-    )
-    AssertionFactory(
-        claim=low_risk, source=review, quote="Side effects are common.", offset=62, stance="contradicts"
-    )
+    AssertionFactory(claim=low_risk, source=clinic, quote="Ketamine has a low risk of side effects.", offset=34)
+    AssertionFactory(claim=low_risk, source=review, quote="Side effects are common.", offset=62, stance="contradicts")
     AssertionFactory(claim=common, source=review, quote="Side effects are common.", offset=62)
     AssertionFactory(claim=draft, source=clinic, quote="Ketamine helps PTSD within hours.", offset=0)
     return {

@@ -38,9 +38,7 @@ def _wipe() -> None:
 def populated():
     ptsd = ConditionFactory(name="PTSD", slug="ptsd", aliases=["post-traumatic stress disorder"])
     study = StudyFactory(label="Feder et al. 2014", doi="10.1001/jamapsychiatry.2014.62", pmid=24740528)
-    claim = ClaimFactory(
-        slug="ketamine-helps-ptsd", category="efficacy", grade="low", rationale="**Small** trials."
-    )
+    claim = ClaimFactory(slug="ketamine-helps-ptsd", category="efficacy", grade="low", rationale="**Small** trials.")
     other = ClaimFactory(slug="ketamine-does-not-help-ptsd")
     claim.conditions.add(ptsd)
     claim.tags.add("ptsd", "infusion")
@@ -68,9 +66,7 @@ def test_export_has_the_documented_keys_and_stored_enumeration_values(populated)
     assert claim["tags"] == ["infusion", "ptsd"]
     assert claim["evidence"][0]["direction"] == "supports"
     assertion = doc["assertions"][0]
-    assert {"id", "claim", "source", "quote", "offset", "stance", "cited_study", "citation_fidelity"} <= set(
-        assertion
-    )
+    assert {"id", "claim", "source", "quote", "offset", "stance", "cited_study", "citation_fidelity"} <= set(assertion)
     assert assertion["stance"] == "qualifies" and assertion["citation_fidelity"] == "overstated"
     assert doc["studies"][0]["pmid"] == "24740528"
 

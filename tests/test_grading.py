@@ -31,9 +31,7 @@ def test_randomised_evidence_with_no_concerns_is_high():
 def test_each_serious_concern_rates_down_one_level_and_very_serious_two():
     assert suggested_level(Judgments(starting_level="high", imprecision="serious")) == "moderate"
     assert suggested_level(Judgments(starting_level="high", risk_of_bias="very_serious")) == "low"
-    judgments = Judgments(
-        starting_level="high", risk_of_bias="serious", indirectness="serious", imprecision="serious"
-    )
+    judgments = Judgments(starting_level="high", risk_of_bias="serious", indirectness="serious", imprecision="serious")
     assert suggested_level(judgments) == "very_low"
 
 
@@ -50,16 +48,11 @@ def test_rating_down_is_clamped_at_very_low():
 def test_observational_evidence_can_be_rated_up_for_large_effect_dose_response_and_confounding():
     assert suggested_level(Judgments(starting_level="low", large_effect=1)) == "moderate"
     assert suggested_level(Judgments(starting_level="low", large_effect=2)) == "high"
-    assert (
-        suggested_level(Judgments(starting_level="low", dose_response=True, plausible_confounding=True))
-        == "high"
-    )
+    assert suggested_level(Judgments(starting_level="low", dose_response=True, plausible_confounding=True)) == "high"
 
 
 def test_rating_up_is_clamped_at_high():
-    judgments = Judgments(
-        starting_level="low", large_effect=2, dose_response=True, plausible_confounding=True
-    )
+    judgments = Judgments(starting_level="low", large_effect=2, dose_response=True, plausible_confounding=True)
     assert suggested_level(judgments) == "high"
 
 

@@ -115,18 +115,14 @@ def test_condition_page_paginates_long_lists(client, db):
     assert "Claim 54 about depression" in second
 
 
-def test_condition_page_query_count_does_not_grow_with_claims(
-    client, site_content, django_assert_num_queries
-):
+def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
     # condition, grade distribution, page count, page of claims, evidence + studies, disputed, conflicts
     with django_assert_num_queries(7):
         client.get("/conditions/ptsd/")
     for n in range(20):
         claim = ClaimFactory(slug=f"extra-{n}")
         claim.conditions.add(site_content["ptsd"])
-        AssertionFactory(
-            claim=claim, source=site_content["clinic"], quote="Ketamine helps PTSD within hours."
-        )
+        AssertionFactory(claim=claim, source=site_content["clinic"], quote="Ketamine helps PTSD within hours.")
     with django_assert_num_queries(7):
         client.get("/conditions/ptsd/")
 
@@ -141,10 +137,7 @@ def test_claim_page_shows_every_sources_wording_side_by_side(client, site_conten
     assert "Clinic page" in html and "Harm reduction guide" in html
     assert "Commercial interest</strong>: Links to a ketamine clinic." in html
     assert "Commercial clinic page" in html and "Reference / harm-reduction site" in html
-    assert (
-        'citation <span class="fidelity fidelity-overstated">overstated</span>: The trial measured 24 hours.'
-        in html
-    )
+    assert 'citation <span class="fidelity fidelity-overstated">overstated</span>: The trial measured 24 hours.' in html
     a1 = site_content["a1"]
     assert f'href="/sources/clinic-page/#q{a1.pk}"' in html
 
@@ -279,9 +272,7 @@ def test_study_page_query_count_is_fixed(client, site_content, django_assert_num
 
 
 def test_compare_shows_shared_claims_one_sided_claims_and_disagreements(client, site_content):
-    html = client.get(
-        reverse("sources:compare"), {"a": "clinic-page", "b": "harm-reduction-guide"}
-    ).content.decode()
+    html = client.get(reverse("sources:compare"), {"a": "clinic-page", "b": "harm-reduction-guide"}).content.decode()
     disagree = html.split('id="disagree-title"')[1].split('id="both-title"')[0]
     assert "Ketamine reduces PTSD symptoms" in disagree  # supports vs qualifies
     assert "Ketamine has a low risk of side effects" in disagree  # supports vs contradicts
@@ -351,9 +342,7 @@ def test_about_grading_explains_levels_and_judgments(client, db):
 def test_sitemap_lists_public_pages_but_not_drafts(client, site_content):
     xml = client.get("/sitemap.xml").content.decode()
     assert "/claims/ketamine-reduces-ptsd-symptoms/" in xml
-    assert (
-        "/conditions/ptsd/" in xml and "/sources/clinic-page/" in xml and "/studies/feder-et-al-2014/" in xml
-    )
+    assert "/conditions/ptsd/" in xml and "/sources/clinic-page/" in xml and "/studies/feder-et-al-2014/" in xml
     assert "/tags/ptsd/" in xml
     assert "ketamine-cures-ptsd" not in xml
 

@@ -84,9 +84,7 @@ def test_admin_claim_list_is_for_staff_only(client, users, role, status):
         ("admin", "publish", True),
     ],
 )
-def test_workflow_steps_are_offered_only_to_the_roles_allowed_them(
-    client, users, graded_draft, role, action, allowed
-):
+def test_workflow_steps_are_offered_only_to_the_roles_allowed_them(client, users, graded_draft, role, action, allowed):
     client.force_login(users[role])
     url = reverse("admin:claims_claim_transition", args=[action]) + f"?ids={graded_draft.pk}"
     assert client.get(url).status_code == (200 if allowed else 403)
@@ -236,9 +234,7 @@ def test_saving_records_who_changed_the_grade_and_why(client, users, graded_draf
     client.force_login(users["editor"])
     url = reverse("admin:claims_claim_change", args=[graded_draft.pk])
     data = _admin_form_data(client.get(url))
-    data.update(
-        grade="low", grade_override_reason="Two consistent RCTs not yet linked.", change_reason="Regraded"
-    )
+    data.update(grade="low", grade_override_reason="Two consistent RCTs not yet linked.", change_reason="Regraded")
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     change = ClaimChange.objects.get(claim=graded_draft, field="grade")
@@ -266,9 +262,7 @@ def test_adding_randomised_evidence_changes_the_start_and_is_checked_on_save(cli
     client.force_login(users["editor"])
     url = reverse("admin:claims_claim_change", args=[graded_draft.pk])
     data = _admin_form_data(client.get(url))
-    data.update(
-        {"evidence-TOTAL_FORMS": "1", "evidence-0-study": str(rct.pk), "evidence-0-direction": "supports"}
-    )
+    data.update({"evidence-TOTAL_FORMS": "1", "evidence-0-study": str(rct.pk), "evidence-0-direction": "supports"})
     response = client.post(url, data)
     # With an RCT the suggestion becomes high; the saved grade (very low) now needs a reason.
     assert response.status_code == 200
@@ -369,10 +363,7 @@ def test_claim_changelist_filters_and_shows_disagreement(client, users, site_con
     client.force_login(users["editor"])
     url = reverse("admin:claims_claim_changelist")
     html = client.get(url, {"disagreement": "yes"}).content.decode()
-    assert (
-        "Ketamine has a low risk of side effects" in html
-        and "Side effects of ketamine are common" not in html
-    )
+    assert "Ketamine has a low risk of side effects" in html and "Side effects of ketamine are common" not in html
     claim = site_content["helps"]
     Claim.objects.filter(pk=claim.pk).update(grade="high", suggested_grade="low")
     html = client.get(url, {"suggestion": "differs"}).content.decode()
@@ -391,17 +382,13 @@ def test_claim_changelist_query_count_does_not_grow_with_rows(
     for n in range(30):
         claim = ClaimFactory(slug=f"more-{n}")
         claim.conditions.add(site_content["ptsd"])
-        AssertionFactory(
-            claim=claim, source=site_content["clinic"], quote="Ketamine helps PTSD within hours."
-        )
+        AssertionFactory(claim=claim, source=site_content["clinic"], quote="Ketamine helps PTSD within hours.")
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get(url)
 
 
 @pytest.mark.parametrize("model", ["source", "study", "assertion"])
-def test_other_changelists_have_a_fixed_query_count(
-    client, users, site_content, model, django_assert_max_num_queries
-):
+def test_other_changelists_have_a_fixed_query_count(client, users, site_content, model, django_assert_max_num_queries):
     client.force_login(users["editor"])
     url = reverse(f"admin:{'sources' if model != 'assertion' else 'claims'}_{model}_changelist")
     client.get(url)
@@ -458,9 +445,7 @@ def test_create_editor_reads_the_password_from_the_environment(monkeypatch, db):
 
 def test_create_editor_never_uses_a_default_password(monkeypatch, db):
     monkeypatch.delenv("KB_EDITOR_PASSWORD", raising=False)
-    monkeypatch.setattr(
-        "claims.management.commands.create_editor.Command.stdin_is_interactive", lambda self: False
-    )
+    monkeypatch.setattr("claims.management.commands.create_editor.Command.stdin_is_interactive", lambda self: False)
     with pytest.raises(CommandError, match="No password"):
         call_command("create_editor", "nora")
 

@@ -20,9 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument(
-            "--reviewer", action="store_true", help="Add to the Reviewer group (may publish)."
-        )
+        parser.add_argument("--reviewer", action="store_true", help="Add to the Reviewer group (may publish).")
         parser.add_argument("--email", default="")
         parser.add_argument(
             "--update", action="store_true", help="Change the role (and password) of an existing account."
@@ -68,6 +66,4 @@ class Command(BaseCommand):
             user.groups.remove(*Group.objects.filter(name__in=["Editor", "Reviewer"]))
             user.groups.add(group)
         verb = "Updated" if existing else "Created"
-        self.stdout.write(
-            self.style.SUCCESS(f"{verb} {username!r} as {role.lower()}; they can sign in at /admin/.")
-        )
+        self.stdout.write(self.style.SUCCESS(f"{verb} {username!r} as {role.lower()}; they can sign in at /admin/."))

@@ -39,9 +39,7 @@ class Command(BaseCommand):
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except UnicodeDecodeError as exc:
-            raise CommandError(
-                f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); nothing written"
-            ) from None
+            raise CommandError(f"{file}: not UTF-8 text ({exc.reason} at byte {exc.start}); nothing written") from None
         except json.JSONDecodeError as exc:
             raise CommandError(
                 f"{file}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}); nothing written"

@@ -1,0 +1,175 @@
+"""The import page and the review queue of candidate assertions."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+
+from claims.models import Claim
+from importer import services
+from importer.forms import AttachForm, ImportForm, NewClaimForm, RejectForm
+from importer.models import Candidate, SourceSnapshot
+from importer.text import InputError
+
+
+@admin.register(SourceSnapshot)
+class SourceSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["source", "imported_at", "original_name", "original_format", "sha256", "imported_by"]
+    list_select_related = ["source", "imported_by"]
+    list_filter = ["source"]
+    readonly_fields = ["source", "text", "sha256", "original_name", "original_format", "imported_by", "imported_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Candidate)
+class CandidateAdmin(admin.ModelAdmin):
+    list_display = ["short_quote", "source", "category", "stance", "best_suggestion", "status"]
+    list_filter = ["status", "category", "source"]
+    list_select_related = ["source"]
+    search_fields = ["quote", "sentence"]
+    change_form_template = "admin/importer/candidate/review.html"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source", "cited_study", "assertion__claim")
+
+    @admin.display(description="Clause")
+    def short_quote(self, obj: Candidate) -> str:
+        return obj.quote if len(obj.quote) <= 90 else obj.quote[:89] + "…"
+
+    @admin.display(description="Most likely claim")
+    def best_suggestion(self, obj: Candidate) -> str:
+        if not obj.suggestions:
+            return "— (probably a new claim)"
+        top = obj.suggestions[0]
+        return f"{top.get('text', '')[:70]} ({top['score']:.2f})"
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="importer_import"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "import_url": reverse("admin:importer_import")}
+        return super().changelist_view(request, extra_context)
+
+    def import_view(self, request: HttpRequest):
+        if not request.user.has_perm("sources.add_source"):
+            raise PermissionDenied("You may not import articles.")
+        form = ImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            upload = data["file"]
+            raw = upload.read() if upload else data["text"].encode("utf-8")
+            name = upload.name if upload else "pasted text"
+            try:
+                summary = services.import_article(
+                    raw, name=name, fmt=data["format"], title=data["title"], url=data["url"],
+                    author=data["author"], publisher=data["publisher"], kind=data["kind"], user=request.user,
+                )  # fmt: skip
+            except InputError as exc:
+                form.add_error(None, f"{exc} Nothing was imported.")
+            else:
+                for line in summary.lines():
+                    self.message_user(request, line, messages.SUCCESS)
+                url = reverse("admin:importer_candidate_changelist")
+                return HttpResponseRedirect(f"{url}?source__id__exact={summary.source.pk}&status__exact=pending")
+        context = {**self.admin_site.each_context(request), "title": "Import an article", "form": form,
+                   "opts": self.model._meta}  # fmt: skip
+        return TemplateResponse(request, "admin/importer/candidate/import.html", context)
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        """The review page: the clause in context, suggested claims, and attach / new claim / reject."""
+        candidate = get_object_or_404(
+            Candidate.objects.select_related("source", "cited_study", "snapshot", "assertion__claim"), pk=object_id
+        )
+        if not self.has_view_or_change_permission(request, candidate):
+            raise PermissionDenied
+        can_decide = self.has_change_permission(request, candidate) and request.user.has_perm("claims.add_assertion")
+        ids = [s["claim"] for s in candidate.suggestions]
+        claims = Claim.objects.in_bulk(ids)
+        suggestions = [(claims[s["claim"]], s["score"]) for s in candidate.suggestions if s["claim"] in claims]
+        attach_form = AttachForm(initial={"quote": candidate.quote, "stance": candidate.stance})
+        new_form = NewClaimForm(
+            initial={
+                "text": "",
+                "category": candidate.category,
+                "conditions": candidate.conditions,
+                "quote": candidate.quote,
+            }  # fmt: skip
+        )
+        reject_form = RejectForm()
+        if request.method == "POST":
+            if not can_decide:
+                raise PermissionDenied
+            decision = request.POST.get("decision")
+            try:
+                if decision == "attach":
+                    attach_form = AttachForm(request.POST)
+                    if attach_form.is_valid():
+                        d = attach_form.cleaned_data
+                        services.attach(candidate, d["claim"], request.user, quote=d["quote"], stance=d["stance"])
+                        return self._decided(request, candidate, f"Attached to “{d['claim']}”.")
+                elif decision == "new":
+                    new_form = NewClaimForm(request.POST)
+                    if new_form.is_valid():
+                        d = new_form.cleaned_data
+                        services.create_claim_from(
+                            candidate, request.user, text=d["text"], category=d["category"],
+                            condition_slugs=[c.slug for c in d["conditions"]], quote=d["quote"],
+                        )  # fmt: skip
+                        return self._decided(request, candidate, "Created a new draft claim from it.")
+                elif decision == "reject":
+                    reject_form = RejectForm(request.POST)
+                    if reject_form.is_valid():
+                        services.reject(candidate, request.user, reject_form.cleaned_data["note"])
+                        return self._decided(request, candidate, "Rejected.")
+            except services.DecisionError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        before, after = candidate.context()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Review a candidate assertion",
+            "opts": self.model._meta,
+            "original": candidate,
+            "candidate": candidate,
+            "before": before,
+            "after": after,
+            "clause_start": candidate.offset - candidate.sentence_offset,
+            "suggestions": suggestions,
+            "attach_form": attach_form,
+            "new_form": new_form,
+            "reject_form": reject_form,
+            "can_decide": can_decide and candidate.status == Candidate.Status.PENDING,
+            "next_pending": self._next_pending(candidate),
+        }
+        return TemplateResponse(request, self.change_form_template, context)
+
+    def _next_pending(self, candidate: Candidate) -> Candidate | None:
+        return (
+            Candidate.objects.pending()
+            .filter(source=candidate.source, offset__gt=candidate.offset)
+            .exclude(pk=candidate.pk)
+            .order_by("offset", "pk")
+            .first()
+        )
+
+    def _decided(self, request, candidate: Candidate, message: str):
+        self.message_user(request, message, messages.SUCCESS)
+        following = self._next_pending(candidate)
+        if following:
+            return HttpResponseRedirect(reverse("admin:importer_candidate_change", args=[following.pk]))
+        url = reverse("admin:importer_candidate_changelist")
+        return HttpResponseRedirect(f"{url}?source__id__exact={candidate.source_id}")

@@ -1,0 +1,438 @@
+"""From an article's text to candidate assertions: sentences, relevance, category, stance, citations, and
+the existing claims each sentence most likely states.
+
+Pure functions over plain data (no database), so that the leave-one-out benchmark (``importer/bench.py``)
+and the importer share exactly the same code. Sentences come from pysbd (a maintained rule-based splitter,
+with character offsets), applied line by line so that headings never glue onto the next sentence. Claim
+suggestions rank claims by TF-IDF cosine similarity between the sentence and each claim's text and the
+quotes already attached to it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import pysbd
+
+# --- sentences ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    text: str
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences with exact offsets: each line is a paragraph, split by pysbd; spans are trimmed."""
+    sentences: list[Sentence] = []
+    position = 0
+    for line in text.split("\n"):
+        line_start = position
+        position += len(line) + 1
+        if not line.strip():
+            continue
+        for span in _segmenter().segment(line):
+            chunk = line[span.start : span.end]
+            if chunk != span.sent:  # pysbd lost track of the offset: find the sentence ourselves
+                found = line.find(span.sent.strip())
+                if found < 0:
+                    continue
+                chunk, span_start = span.sent.strip(), found
+            else:
+                span_start = span.start
+            stripped = chunk.strip()
+            if not stripped:
+                continue
+            start = line_start + span_start + (len(chunk) - len(chunk.lstrip()))
+            sentences.append(Sentence(start, start + len(stripped), stripped))
+    return sentences
+
+
+# --- words ----------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+STOPWORDS = frozenset(
+    (  # noqa: SIM905 - a word list reads better as prose
+        "a about above after again against all also am an and any are as at be because been before being below "
+        "between both but by can could did do does doing down during each few for from further had has have "
+        "having he her here hers herself him himself his how i if in into is it its itself just me more most my "
+        "myself no nor not now of off on once only or other our ours out over own same she should so some such "
+        "than that the their theirs them themselves then there these they this those through to too under until "
+        "up very was we were what when where which while who whom why will with would you your yours ketamine "
+        "ketamine's therapy treatment treatments"
+    ).split()
+)
+_SUFFIXES = ("ational", "ations", "ation", "ingly", "ments", "ment", "ness", "ities", "ity", "ously", "ous",
+             "ively", "ive", "ings", "ing", "edly", "ed", "ies", "es", "ly", "s")  # fmt: skip
+
+
+@lru_cache(maxsize=50000)
+def stem(word: str) -> str:
+    """A deliberately small suffix stripper: enough to make 'reduces', 'reduced', 'reducing' meet."""
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
+    return word
+
+
+def terms(text: str) -> list[str]:
+    words = [stem(w) for w in _WORD.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
+    return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
+# --- relevance, stance, category, conditions, citations -------------------------------------------------
+
+KETAMINE = re.compile(r"\b(es)?ketamine\b|\bspravato\b|\bnmda\b", re.I)
+DOMAIN = re.compile(
+    r"\b(treat\w*|therap\w*|depress\w*|anxi\w*|ptsd|pain|symptom\w*|patients?|dose\w*|infusion\w*|"
+    r"antidepressant\w*|glutamate|receptor\w*|neuro\w*|synap\w*|bdnf|side effects?|risk\w*|safe\w*|"
+    r"relief|effects?|brain|mood|suicid\w*|clinic\w*|research\w*|stud(y|ies)|trials?|anesthe\w*|"
+    r"anaesthe\w*|administ\w*|nasal|intravenous\w*|session\w*|ocd|disorder\w*)\b",
+    re.I,
+)
+REFERRING = re.compile(r"^(it|its|this|these|that|such|the (drug|medication|treatment|therapy))\b", re.I)
+HEDGES = re.compile(
+    r"\b(may|might|could|can potentially|is thought|are thought|appears?|seems?|suggests?|possibly|potential(ly)?|"
+    r"promis\w*|more research|further research|not (yet )?(fully )?(understood|clear|known|established)|"
+    r"remains? uncertain|uncertain|still being studied|preliminary|there is a belief|evolving)\b",
+    re.I,
+)
+NEGATION = re.compile(r"\b(not|no|never|cannot|can't|isn't|doesn't|don't|won't|without)\b|n't\b", re.I)
+
+CATEGORY_CUES: dict[str, re.Pattern] = {
+    "mechanism": re.compile(
+        r"\b(nmda|glutamat\w*|receptor\w*|neurotransmitter\w*|bdnf|neurotrophic|synap\w*|neuroplastic\w*|"
+        r"neurons?|metabolites?|dopamine|serotonin|pathways?|mechanism\w*|rewires?|connections?)\b",
+        re.I,
+    ),
+    "history": re.compile(
+        r"\b(19[0-9]0s|20[0-9]0s|history|historical|originally|first (created|introduced|synthesi[sz]ed)|"
+        r"discovered|club drug|recreational|indigenous|decades|introduced)\b",
+        re.I,
+    ),
+    "administration": re.compile(
+        r"\b(intravenous\w*|iv|infusions?|nasal|intranasal|lozenges?|oral\w*|pill|injections?|intramuscular|"
+        r"administered|administration|at home|at-home|self-administered|sessions?|series|setting|supervision|"
+        r"protocols?|formulations?|delivery)\b",
+        re.I,
+    ),
+    "onset": re.compile(
+        r"\b(within (a few )?hours|hours|rapid\w*|quick\w*|fast|immediate\w*|instantaneous\w*|onset|"
+        r"weeks or (even )?months|take weeks|delayed)\b",
+        re.I,
+    ),
+    "duration": re.compile(
+        r"\b(last\w*|long-lasting|fade\w*|up to (one|a|seven) (week|days)|days to|long-term|sustained|"
+        r"maintenance|temporar\w*|prolong\w*)\b",
+        re.I,
+    ),
+    "side_effect": re.compile(
+        r"\b(side effects?|nausea|dizz\w*|headaches?|heart rate|blood pressure|dissociat\w*|disorientation|"
+        r"vision|imbalance|upset stomach|sedation|weight gain|sexual dysfunction|altered perception|adverse)\b",
+        re.I,
+    ),
+    "safety": re.compile(
+        r"\b(safe\w*|risks?|well-tolerated|tolerated|misuse|abuse|diversion|respiratory depression|seizures?|"
+        r"monitor\w*|outweigh)\b",
+        re.I,
+    ),
+    "candidacy": re.compile(
+        r"\b(candidates?|right for you|appropriate for|reserved for|first option|not responded|have not "
+        r"responded|failed|exhausted|preexisting|pre-existing|individual|everyone)\b",
+        re.I,
+    ),
+    "efficacy": re.compile(
+        r"\b(effective\w*|efficacy|reduc\w*|improv\w*|relie\w*|alleviat\w*|benefit\w*|significant\w*|"
+        r"decrease\w*|response|remission|helps?)\b",
+        re.I,
+    ),
+    "indication": re.compile(
+        r"\b(used (to treat|for|in)|treat(ing|ment of)|indicated|conditions?|disorders?|off-label|"
+        r"appropriate for patients)\b",
+        re.I,
+    ),
+}
+
+CITATION = re.compile(
+    r"\b(?P<author>[A-Z][A-Za-z'’-]+)(?: and [A-Z][A-Za-z'’-]+| et al\.?| and colleagues)"
+    r"\s*\(?(?P<year>(?:19|20)\d{2})\)?"
+)
+JOURNAL = re.compile(r"published in (?:the )?(?P<journal>[A-Z][A-Za-z&]*(?: (?:of|and|&|[A-Z][A-Za-z&]*))*)")
+UNNAMED_STUDY = re.compile(r"\b(in (one|a) (recent )?(study|trial)|a (recent )?study (found|showed))\b", re.I)
+
+
+def is_heading(sentence: Sentence) -> bool:
+    text = sentence.text
+    words = text.split()
+    if len(words) < 5:
+        return True
+    return not re.search(r"[.!?:;)\"”’]$", text) and len(words) < 12
+
+
+def is_relevant(sentence: Sentence, previous_relevant: bool) -> bool:
+    """Says something about ketamine: names it, or is domain talk right after a sentence that did."""
+    if is_heading(sentence):
+        return False
+    if KETAMINE.search(sentence.text):
+        return True
+    if REFERRING.search(sentence.text) and previous_relevant:
+        return True
+    return bool(DOMAIN.search(sentence.text)) and previous_relevant
+
+
+def stance_cue(text: str, claim_text: str = "") -> str:
+    """``qualifies`` for hedges, ``contradicts`` for a negation the suggested claim does not share."""
+    negated = bool(NEGATION.search(text)) and not NEGATION.search(claim_text or "")
+    if negated and claim_text:
+        return "contradicts"
+    if HEDGES.search(text):
+        return "qualifies"
+    return "supports"
+
+
+def category_cues(text: str) -> Counter:
+    return Counter({category: len(pattern.findall(text)) for category, pattern in CATEGORY_CUES.items()})
+
+
+@dataclass(frozen=True)
+class ConditionRecord:
+    slug: str
+    names: tuple[str, ...]
+
+
+def condition_names(name: str, aliases: list[str]) -> tuple[str, ...]:
+    """A condition's name, its name without a parenthesis, the parenthesis itself, and its aliases:
+    "Post-traumatic stress disorder (PTSD)" is found as "post-traumatic stress disorder" and as "PTSD"."""
+    names = [name, *(aliases or [])]
+    match = re.match(r"^(.*?)\s*\((.+)\)\s*$", name)
+    if match:
+        names += [match.group(1), match.group(2)]
+    return tuple(dict.fromkeys(n.strip() for n in names if n.strip()))
+
+
+def conditions_in(text: str, conditions: Sequence[ConditionRecord]) -> list[str]:
+    found = []
+    for condition in conditions:
+        for name in condition.names:
+            if len(name) >= 3 and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.I):
+                found.append(condition.slug)
+                break
+    return found
+
+
+@dataclass(frozen=True)
+class StudyRecord:
+    id: int
+    label: str
+    authors: str = ""
+    year: int | None = None
+    journal: str = ""
+
+
+def cited_studies(text: str, studies: Sequence[StudyRecord]) -> tuple[list[int], str]:
+    """Studies a sentence names ("Zarate et al. (2006)"), matched to known ones; plus the citation text."""
+    matches, cited = [], []
+    for m in CITATION.finditer(text):
+        author, year = m.group("author"), int(m.group("year"))
+        cited.append(m.group(0))
+        for study in studies:
+            first_author = study.label.split()[0] if study.label else ""
+            if study.year == year and author.lower() in (
+                first_author.lower(),
+                *study.authors.lower().split()[:1],
+            ):
+                matches.append(study.id)
+    journal = JOURNAL.search(text)
+    if journal:
+        cited.append(journal.group(0))
+    if not cited and UNNAMED_STUDY.search(text):
+        cited.append("an unnamed study")
+    return matches, "; ".join(cited)
+
+
+# --- claim similarity -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimRecord:
+    id: int
+    text: str
+    category: str
+    quotes: tuple[str, ...] = ()
+
+
+def _vector(counts: Counter, idf: dict[str, float]) -> dict[str, float]:
+    vec = {t: (1 + math.log(n)) * idf.get(t, 0.0) for t, n in counts.items() if idf.get(t, 0.0) > 0}
+    norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+    return {t: v / norm for t, v in vec.items()}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+class ClaimIndex:
+    """TF-IDF over claim texts and their quotes; ranks claims for a sentence."""
+
+    TEXT_WEIGHT = 0.45
+    QUOTE_WEIGHT = 0.55
+
+    def __init__(self, claims: Iterable[ClaimRecord]):
+        self.claims = list(claims)
+        documents = []
+        for claim in self.claims:
+            documents.append(Counter(terms(claim.text)))
+            documents.extend(Counter(terms(q)) for q in claim.quotes)
+        df = Counter()
+        for doc in documents:
+            df.update(doc.keys())
+        total = max(1, len(documents))
+        self.idf = {t: math.log((1 + total) / (1 + n)) + 1 for t, n in df.items()}
+        self.text_vectors = [_vector(Counter(terms(c.text)), self.idf) for c in self.claims]
+        self.quote_vectors = [[_vector(Counter(terms(q)), self.idf) for q in c.quotes] for c in self.claims]
+        # Inverted index: term → claims whose text or quotes contain it (keeps ranking fast at 10k+ claims).
+        self.postings: dict[str, set[int]] = defaultdict(set)
+        for i, (tv, qvs) in enumerate(zip(self.text_vectors, self.quote_vectors, strict=True)):
+            for vec in (tv, *qvs):
+                for t in vec:
+                    self.postings[t].add(i)
+
+    def rank(self, text: str, limit: int = 5) -> list[tuple[ClaimRecord, float]]:
+        vec = _vector(Counter(terms(text)), self.idf)
+        candidates: set[int] = set()
+        for t in vec:
+            candidates |= self.postings.get(t, set())
+        scored = []
+        for i in candidates:
+            text_score = _cosine(vec, self.text_vectors[i])
+            quote_score = max((_cosine(vec, q) for q in self.quote_vectors[i]), default=text_score)
+            score = self.TEXT_WEIGHT * text_score + self.QUOTE_WEIGHT * quote_score
+            if score > 0:
+                scored.append((score, i))
+        scored.sort(key=lambda pair: (-pair[0], self.claims[pair[1]].id))
+        return [(self.claims[i], round(score, 4)) for score, i in scored[:limit]]
+
+
+def guess_category(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> str:
+    """Vote: the categories of similar claims (by score) plus keyword cues in the sentence."""
+    votes: Counter = Counter()
+    for claim, score in ranked[:5]:
+        votes[claim.category] += score * 2
+    cues = category_cues(text)
+    total = sum(cues.values()) or 1
+    for category, n in cues.items():
+        votes[category] += 0.6 * n / total
+    if not votes:
+        return "efficacy"
+    return votes.most_common(1)[0][0]
+
+
+# --- putting it together --------------------------------------------------------------------------------
+
+
+CLAUSE_BREAK = re.compile(
+    r",\s+(?=(?:which|although|though|while|but|whereas|as well as|making|leading|offering|providing|"
+    r"and (?:has|have|is|are|may|can|it|its|ketamine|this|these)|ketamine|esketamine|it|this|these|"
+    r"traditional|conventional|such changes)\b)"
+    r"|;\s+"
+    r"|\s+(?=(?:although|whereas)\b)"
+    r"|\s+and\s+(?=(?:has|have|may|can|is|are|was|were|will|it)\b)",
+    re.I,
+)
+MIN_CLAUSE_WORDS = 4
+
+
+def clauses(sentence: Sentence) -> list[Sentence]:
+    """Split a sentence into clauses at commas and conjunctions that usually start a new proposition.
+
+    Quotes are kept to one clause, and one sentence often makes several claims ("developed in the 1960s,
+    this therapy has rapid and long-lasting effects"); each clause becomes its own candidate.
+    """
+    parts: list[Sentence] = []
+    cursor = 0
+    text = sentence.text
+    for match in CLAUSE_BREAK.finditer(text):
+        piece = text[cursor : match.start()]
+        if len(piece.split()) >= MIN_CLAUSE_WORDS:
+            parts.append(piece)
+            cursor = match.end()
+    tail = text[cursor:]
+    if parts and len(tail.split()) < MIN_CLAUSE_WORDS:
+        parts[-1] = text[text.index(parts[-1]) :]
+    else:
+        parts.append(tail)
+    result, search_from = [], 0
+    for piece in parts:
+        local = text.index(piece, search_from)
+        search_from = local + len(piece)
+        stripped = piece.strip().rstrip(",;")
+        lead = len(piece) - len(piece.lstrip())
+        start = sentence.start + local + lead
+        result.append(Sentence(start, start + len(stripped), stripped))
+    return result
+
+
+@dataclass
+class CandidateData:
+    sentence: Sentence
+    clause: Sentence
+    category: str
+    stance: str
+    conditions: list[str] = field(default_factory=list)
+    cited_study_ids: list[int] = field(default_factory=list)
+    citation_text: str = ""
+    suggestions: list[tuple[int, float]] = field(default_factory=list)
+
+
+def extract(
+    text: str,
+    index: ClaimIndex,
+    conditions: Sequence[ConditionRecord] = (),
+    studies: Sequence[StudyRecord] = (),
+    progress=None,
+) -> list[CandidateData]:
+    """Candidate assertions for every sentence of ``text`` that says something about ketamine."""
+    out: list[CandidateData] = []
+    sentences = split_sentences(text)
+    previous = False
+    for number, sentence in enumerate(sentences, start=1):
+        if progress:
+            progress(number, len(sentences))
+        relevant = is_relevant(sentence, previous)
+        if relevant:
+            previous = True
+        elif is_heading(sentence):
+            previous = False  # a new section: the next sentence must name ketamine again
+        if not relevant:
+            continue
+        study_ids, citation = cited_studies(sentence.text, studies)
+        for clause in clauses(sentence):
+            ranked = index.rank(clause.text)
+            top_text = ranked[0][0].text if ranked else ""
+            out.append(
+                CandidateData(
+                    sentence=sentence,
+                    clause=clause,
+                    category=guess_category(clause.text, ranked),
+                    stance=stance_cue(clause.text, top_text),
+                    conditions=conditions_in(sentence.text, conditions),
+                    cited_study_ids=study_ids,
+                    citation_text=citation,
+                    suggestions=[(claim.id, score) for claim, score in ranked],
+                )
+            )
+    return out

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from django import forms
+
+from claims.models import Category, Claim, Condition, Stance
+from importer.text import FORMATS, MAX_BYTES
+from sources.models import Source
+
+
+class ImportForm(forms.Form):
+    title = forms.CharField(max_length=300)
+    url = forms.URLField(
+        required=False, label="URL", assume_scheme="https", help_text="A known URL updates that source."
+    )
+    author = forms.CharField(max_length=200, required=False)
+    publisher = forms.CharField(max_length=200, required=False)
+    kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.OTHER)
+    format = forms.ChoiceField(
+        choices=[(f, f.capitalize() if f != "auto" else "Detect from the file") for f in FORMATS], initial="auto"
+    )
+    file = forms.FileField(required=False, help_text=f"Plain text, Markdown or HTML, up to {MAX_BYTES // 1048576} MB.")
+    text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 12}), label="…or paste the text")
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        if upload and upload.size > MAX_BYTES:
+            raise forms.ValidationError(f"The file is larger than {MAX_BYTES // 1048576} MB.")
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool((data.get("text") or "").strip()):
+            raise forms.ValidationError("Upload a file or paste the text (one of the two).")
+        return data
+
+
+class AttachForm(forms.Form):
+    claim = forms.ModelChoiceField(queryset=Claim.objects.all(), widget=forms.HiddenInput)
+    quote = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    stance = forms.ChoiceField(choices=Stance.choices)
+
+
+class NewClaimForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Claim, in your own words")
+    category = forms.ChoiceField(choices=Category.choices)
+    conditions = forms.ModelMultipleChoiceField(
+        queryset=Condition.objects.order_by("name"), to_field_name="slug", required=False
+    )
+    quote = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class RejectForm(forms.Form):
+    note = forms.CharField(required=False, max_length=500, label="Why (optional)")

@@ -1,0 +1,94 @@
+"""Imported article snapshots and the candidate assertions proposed from them, awaiting an editor."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from claims.models import Category, Stance
+
+
+class SourceSnapshot(models.Model):
+    """One archived version of a source's text; the newest is also ``Source.text``."""
+
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, related_name="snapshots")
+    text = models.TextField()
+    sha256 = models.CharField(max_length=64)
+    original_name = models.CharField(max_length=255, blank=True)
+    original_format = models.CharField(max_length=10, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "sha256"], name="snapshot_source_sha256_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} @ {self.imported_at:%Y-%m-%d %H:%M}"
+
+
+class CandidateQuerySet(models.QuerySet):
+    def pending(self) -> CandidateQuerySet:
+        return self.filter(status=Candidate.Status.PENDING)
+
+
+class Candidate(models.Model):
+    """A clause of an imported article that probably states a claim, with the extractor's suggestions."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    source = models.ForeignKey("sources.Source", on_delete=models.CASCADE, related_name="candidates")
+    snapshot = models.ForeignKey(SourceSnapshot, on_delete=models.SET_NULL, null=True, related_name="candidates")
+    quote = models.CharField(max_length=1000, help_text="The clause proposed as the quote.")
+    offset = models.PositiveIntegerField()
+    sentence = models.TextField(help_text="The whole sentence the clause is in.")
+    sentence_offset = models.PositiveIntegerField()
+    category = models.CharField(max_length=20, choices=Category.choices)
+    stance = models.CharField(max_length=12, choices=Stance.choices)
+    conditions = models.JSONField(default=list, blank=True, help_text="Slugs of conditions named in the sentence.")
+    cited_study = models.ForeignKey("sources.Study", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    citation_text = models.CharField(max_length=300, blank=True)
+    suggestions = models.JSONField(default=list, blank=True, help_text='[{"claim": id, "score": 0.42}, …]')
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    assertion = models.ForeignKey(
+        "claims.Assertion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["source", "offset", "pk"]
+        constraints = [
+            # Re-importing the same text proposes nothing new.
+            models.UniqueConstraint(fields=["source", "offset", "quote"], name="candidate_source_offset_quote_unique"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "rejected"]), name="candidate_status_valid"
+            ),
+        ]
+        indexes = [
+            # The review queue: a source's pending candidates in reading order.
+            models.Index(fields=["status", "source", "offset"], name="candidate_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return self.quote[:80]
+
+    def context(self, chars: int = 300) -> tuple[str, str]:
+        """Text before and after the sentence in the snapshot it came from (or the source's current text)."""
+        text = self.snapshot.text if self.snapshot_id else self.source.text
+        end = self.sentence_offset + len(self.sentence)
+        return text[max(0, self.sentence_offset - chars) : self.sentence_offset], text[end : end + chars]

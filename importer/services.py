@@ -1,0 +1,299 @@
+"""Importing an article and deciding on its candidates: each step in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.text import slugify
+
+from claims.models import Assertion, Claim, Condition, Grade, Status
+from claims.quotes import locate_quote
+from claims.search import index_claim
+from importer.extract import ClaimIndex, ClaimRecord, ConditionRecord, StudyRecord, condition_names, extract
+from importer.models import Candidate, SourceSnapshot
+from importer.text import InputError, readable_text
+from kb.cache import bump_content_version
+from sources.models import Source, Study, text_sha256
+
+
+@dataclass
+class ImportSummary:
+    source: Source
+    created_source: bool = False
+    unchanged: bool = False
+    sentences: int = 0
+    candidates: int = 0
+    matched: int = 0
+    new: int = 0
+    flagged: list[int] = field(default_factory=list)
+    relocated: int = 0
+
+    def lines(self) -> list[str]:
+        if self.unchanged:
+            return [f"“{self.source.title}” is already archived with this exact text: nothing new was created."]
+        verb = "Created" if self.created_source else "Updated"
+        lines = [
+            f"{verb} source “{self.source.title}” ({self.source.slug}).",
+            f"Sentences read: {self.sentences}. Candidates: {self.candidates} "
+            f"({self.matched} matched to an existing claim, {self.new} probably new).",
+        ]
+        if not self.created_source:
+            lines.append(
+                f"Existing quotes re-found in the new text: {self.relocated}; no longer found and flagged "
+                f"“source changed”: {len(self.flagged)}."
+            )
+        return lines
+
+
+# A suggestion below this score is shown but the candidate counts as "probably new" in summaries.
+MATCH_THRESHOLD = 0.25
+
+
+def claim_index(exclude_source: Source | None = None) -> ClaimIndex:
+    """Every claim with the quotes other sources attach to it (two queries)."""
+    assertions = Assertion.objects.only("quote", "claim_id", "source_id")
+    if exclude_source is not None:
+        assertions = assertions.exclude(source=exclude_source)
+    claims = Claim.objects.only("pk", "text", "category").prefetch_related(
+        Prefetch("assertions", queryset=assertions, to_attr="index_quotes")
+    )
+    return ClaimIndex(ClaimRecord(c.pk, c.text, c.category, tuple(a.quote for a in c.index_quotes)) for c in claims)
+
+
+def _conditions() -> list[ConditionRecord]:
+    return [ConditionRecord(c.slug, condition_names(c.name, c.aliases)) for c in Condition.objects.all()]
+
+
+def _studies() -> list[StudyRecord]:
+    return [StudyRecord(s.pk, s.label, s.authors, s.year, s.journal) for s in Study.objects.all()]
+
+
+def _find_existing(title: str, url: str, slug: str) -> Source | None:
+    if url:
+        found = Source.objects.filter(url=url).first()
+        if found:
+            return found
+    return Source.objects.filter(slug=slug).first()
+
+
+def _unique_slug(base: str) -> str:
+    slug, n = base, 2
+    while Source.objects.filter(slug=slug).exists():
+        slug, n = f"{base[:100]}-{n}", n + 1
+    return slug
+
+
+def import_article(
+    raw: bytes | str,
+    *,
+    title: str,
+    name: str = "input",
+    fmt: str = "auto",
+    url: str = "",
+    author: str = "",
+    publisher: str = "",
+    kind: str = "other",
+    slug: str = "",
+    user=None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Archive an article and propose candidate assertions for it; refuse bad input, writing nothing."""
+    title = (title or "").strip()
+    if not title:
+        raise InputError("A title is required.")
+    if kind not in Source.Kind.values:
+        raise InputError(f"Unknown kind {kind!r}; choose one of {', '.join(Source.Kind.values)}.")
+    if len(title) > 300:
+        raise InputError("The title is longer than 300 characters.")
+    text = readable_text(raw, name=name, fmt=fmt)
+    digest = text_sha256(text)
+    slug = slugify(slug or title)[:120] or "article"
+
+    with transaction.atomic():
+        source = _find_existing(title, url, slug)
+        summary = ImportSummary(source=source) if source else None
+        if source is not None and source.text_sha256 == digest:
+            summary.unchanged = True
+            return summary
+        if source is None:
+            source = Source(
+                title=title, slug=_unique_slug(slug), url=url, author=author, publisher=publisher, kind=kind,
+                archive_name=name, text=text, accessed_on=timezone.localdate(),
+            )  # fmt: skip
+            source.full_clean()
+            source.save()
+            summary = ImportSummary(source=source, created_source=True)
+        else:
+            source.text = text
+            source.archive_name = name or source.archive_name
+            source.accessed_on = timezone.localdate()
+            for attr, value in (("author", author), ("publisher", publisher), ("url", url)):
+                if value:
+                    setattr(source, attr, value)
+            source.save()
+            _recheck_assertions(source, summary)
+        snapshot, _ = SourceSnapshot.objects.get_or_create(
+            source=source,
+            sha256=digest,
+            defaults={"text": text, "original_name": name, "original_format": fmt, "imported_by": user},
+        )
+        index = claim_index(exclude_source=source)
+        index_texts = {claim.id: claim.text for claim in index.claims}
+        found = extract(text, index, _conditions(), _studies(), progress=progress)
+        summary.sentences = _count_sentences(text)
+        existing = set(source.candidates.values_list("offset", "quote"))
+        covered = _covered_spans(source)
+        rows = []
+        for data in found:
+            key = (data.clause.start, data.clause.text)
+            if key in existing or _inside(covered, data.clause.start, data.clause.end):
+                continue
+            top = data.suggestions[0][1] if data.suggestions else 0.0
+            summary.matched += top >= MATCH_THRESHOLD
+            summary.new += top < MATCH_THRESHOLD
+            rows.append(
+                Candidate(
+                    source=source,
+                    snapshot=snapshot,
+                    quote=data.clause.text[:1000],
+                    offset=data.clause.start,
+                    sentence=data.sentence.text,
+                    sentence_offset=data.sentence.start,
+                    category=data.category,
+                    stance=data.stance,
+                    conditions=data.conditions,
+                    cited_study_id=data.cited_study_ids[0] if data.cited_study_ids else None,
+                    citation_text=data.citation_text[:300],
+                    suggestions=[
+                        {"claim": cid, "score": score, "text": index_texts.get(cid, "")}
+                        for cid, score in data.suggestions
+                    ],
+                )
+            )
+        Candidate.objects.bulk_create(rows)
+        summary.candidates = len(rows)
+    bump_content_version()
+    return summary
+
+
+def _count_sentences(text: str) -> int:
+    from importer.extract import split_sentences
+
+    return len(split_sentences(text))
+
+
+def _covered_spans(source: Source) -> list[tuple[int, int]]:
+    return [
+        (offset, offset + len(quote))
+        for offset, quote in source.assertions.filter(offset__isnull=False).values_list("offset", "quote")
+    ]
+
+
+def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    """A clause already quoted by an assertion needs no new candidate."""
+    return any(s <= start and end <= e for s, e in spans)
+
+
+def _recheck_assertions(source: Source, summary: ImportSummary) -> None:
+    """After a text change: move quotes that are still there, flag the ones that are gone."""
+    for assertion in source.assertions.all():
+        found = locate_quote(source.text, assertion.quote)
+        if found is None:
+            assertion.source_changed = True
+            summary.flagged.append(assertion.pk)
+        else:
+            assertion.offset, assertion.quote = found
+            assertion.source_changed = False
+            summary.relocated += 1
+        Assertion.objects.filter(pk=assertion.pk).update(
+            offset=assertion.offset, quote=assertion.quote, source_changed=assertion.source_changed
+        )
+
+
+# --- decisions ----------------------------------------------------------------------------------------------
+
+
+class DecisionError(Exception):
+    """The decision cannot be carried out; the message says why."""
+
+
+def _decide(candidate: Candidate, user, status: str, assertion: Assertion | None = None, note: str = "") -> None:
+    candidate.status = status
+    candidate.assertion = assertion
+    candidate.decided_by = user
+    candidate.decided_at = timezone.now()
+    if note:
+        candidate.note = note
+    candidate.save(update_fields=["status", "assertion", "decided_by", "decided_at", "note"])
+
+
+def attach(candidate: Candidate, claim: Claim, user, *, quote: str = "", stance: str = "") -> Assertion:
+    """Accept the candidate as an assertion of an existing claim (the quote is verified against the text)."""
+    if candidate.status != Candidate.Status.PENDING:
+        raise DecisionError("This candidate has already been decided.")
+    assertion = Assertion(
+        claim=claim,
+        source=candidate.source,
+        quote=(quote or candidate.quote).strip(),
+        stance=stance or candidate.stance,
+        cited_study=candidate.cited_study,
+        note=f"Imported; the article cites {candidate.citation_text}." if candidate.citation_text else "",
+    )
+    try:
+        with transaction.atomic():
+            assertion.full_clean()
+            assertion.save()
+            _decide(candidate, user, Candidate.Status.ACCEPTED, assertion)
+    except IntegrityError:
+        raise DecisionError("This source already states this claim with the same quote.") from None
+    except Exception as exc:  # ValidationError from the quote check
+        messages = getattr(exc, "messages", None)
+        if messages:
+            raise DecisionError(" ".join(messages)) from None
+        raise
+    return assertion
+
+
+def create_claim_from(
+    candidate: Candidate,
+    user,
+    *,
+    text: str,
+    category: str,
+    condition_slugs: list[str] | None = None,
+    quote: str = "",
+) -> Assertion:
+    """Accept the candidate as the first assertion of a new draft claim."""
+    text = (text or "").strip()
+    if not text:
+        raise DecisionError("The new claim needs a text.")
+    if category not in Claim.Category.values:
+        raise DecisionError(f"Unknown category {category!r}.")
+    with transaction.atomic():
+        base = slugify(text)[:100] or "claim"
+        slug, n = base, 2
+        while Claim.objects.filter(slug=slug).exists():
+            slug, n = f"{base}-{n}", n + 1
+        claim = Claim.objects.create(
+            text=text,
+            slug=slug,
+            category=category,
+            status=Status.DRAFT,
+            grade=Grade.NOT_GRADED,
+            last_edited_by=user,
+        )
+        if condition_slugs:
+            claim.conditions.set(Condition.objects.filter(slug__in=condition_slugs))
+        assertion = attach(candidate, claim, user, quote=quote)
+        index_claim(claim)
+    return assertion
+
+
+def reject(candidate: Candidate, user, note: str = "") -> None:
+    if candidate.status != Candidate.Status.PENDING:
+        raise DecisionError("This candidate has already been decided.")
+    _decide(candidate, user, Candidate.Status.REJECTED, note=note)

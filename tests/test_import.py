@@ -1,0 +1,355 @@
+"""Importing an article: formats, bad input, idempotence, changed sources, the review queue."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from claims.models import Assertion, Claim
+from importer import services
+from importer.extract import ClaimIndex, ClaimRecord, StudyRecord, cited_studies, clauses, split_sentences, stance_cue
+from importer.models import Candidate, SourceSnapshot
+from importer.text import MAX_BYTES, InputError, readable_text
+from sources.models import Source
+from tests.factories import AssertionFactory, ClaimFactory, StudyFactory
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = (
+    "Ketamine for depression\n"
+    "Ketamine works within hours for many patients with treatment-resistant depression. "
+    "It may also reduce suicidal thoughts, according to Zarate et al. (2006).\n"
+    "Some clinics now offer nasal spray ketamine at home, although the effects fade within a week.\n"
+    "Living with illness is hard.\n"
+)
+
+
+@pytest.fixture
+def known_claims(db):
+    onset = ClaimFactory(text="Ketamine's antidepressant effect begins within hours", slug="onset", category="onset")
+    nasal = ClaimFactory(text="Ketamine can be given as a nasal spray at home", slug="nasal", category="administration")
+    StudyFactory(label="Zarate et al. 2006", slug="zarate-2006", year=2006, authors="Zarate CA Jr")
+    return {"onset": onset, "nasal": nasal}
+
+
+# --- text and extraction ------------------------------------------------------------------------------------
+
+
+def test_html_keeps_readable_text_and_drops_scripts_styles_and_navigation():
+    html = (
+        "<html><head><title>T</title><style>p{color:red}</style><script>var x = 'ketamine';</script></head>"
+        "<body><nav>Home | About</nav><article><h1>Ketamine</h1><p>Ketamine acts on <b>NMDA</b> receptors.</p>"
+        "</article><footer>© Clinic</footer></body></html>"
+    )
+    text = readable_text(html.encode(), name="a.html")
+    assert text == "Ketamine\nKetamine acts on NMDA receptors.\n"
+
+
+def test_markdown_is_reduced_to_its_text():
+    text = readable_text(b"# Ketamine\n\nIt **works** [fast](http://x.test).\n", name="a.md")
+    assert text == "Ketamine\nIt works fast.\n"
+
+
+def test_plain_text_is_archived_unchanged_apart_from_line_endings():
+    assert readable_text(b"One line.\r\nTwo lines.\r\n", name="a.txt") == "One line.\nTwo lines.\n"
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"", "is empty"),
+        (b"   \n\t", "is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (b"caf\xe9 ketamine", "not UTF-8"),
+        (b"x" * (MAX_BYTES + 1), "limit is 2 MB"),
+        (b"<html><script>only script</script></html>", "no readable text"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_reason(raw, message):
+    with pytest.raises(InputError, match=message):
+        readable_text(raw, name="upload.html" if b"<html>" in raw else "upload")
+
+
+def test_sentences_keep_exact_offsets_and_headings_stay_separate():
+    sentences = split_sentences(ARTICLE)
+    assert sentences[0].text == "Ketamine for depression"
+    for sentence in sentences:
+        assert ARTICLE[sentence.start : sentence.end] == sentence.text
+    assert any(s.text.startswith("It may also reduce suicidal thoughts") for s in sentences)
+
+
+def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
+    sentence = next(s for s in split_sentences(ARTICLE) if s.text.startswith("Some clinics"))
+    parts = [c.text for c in clauses(sentence)]
+    assert parts == ["Some clinics now offer nasal spray ketamine at home", "although the effects fade within a week."]
+    for part in clauses(sentence):
+        assert ARTICLE[part.start : part.end] == part.text
+
+
+def test_stance_cues_for_hedges_and_negations():
+    assert stance_cue("Ketamine may reduce pain.") == "qualifies"
+    assert stance_cue("Ketamine is not a cure.", "Ketamine cures depression") == "contradicts"
+    assert stance_cue("Ketamine reduces pain.") == "supports"
+
+
+def test_named_citations_are_matched_to_known_studies():
+    studies = [
+        StudyRecord(7, "Zarate et al. 2006", "Zarate CA Jr", 2006),
+        StudyRecord(8, "Feder et al. 2014", "", 2014),
+    ]
+    ids, text = cited_studies("In a trial, Zarate et al. (2006) found a fast effect.", studies)
+    assert ids == [7] and text == "Zarate et al. (2006)"
+
+
+def test_claims_are_ranked_by_similarity():
+    index = ClaimIndex(
+        [
+            ClaimRecord(1, "Ketamine blocks NMDA receptors", "mechanism", ("ketamine is an NMDA receptor antagonist",)),
+            ClaimRecord(2, "Ketamine works within hours", "onset", ("relief within a few hours",)),
+        ]
+    )
+    ranked = index.rank("By blocking NMDA receptors, ketamine changes glutamate signalling")
+    assert ranked[0][0].id == 1
+
+
+# --- importing ----------------------------------------------------------------------------------------------
+
+
+def test_import_creates_the_source_snapshot_and_candidates(known_claims):
+    summary = services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", kind="news")
+    source = Source.objects.get(slug="ketamine-news")
+    assert source.text == ARTICLE and len(source.text_sha256) == 64
+    assert SourceSnapshot.objects.filter(source=source).count() == 1
+    quotes = list(Candidate.objects.filter(source=source).values_list("quote", flat=True))
+    assert "Ketamine works within hours for many patients with treatment-resistant depression." in quotes
+    assert not any("Living with illness" in q for q in quotes)
+    zarate = Candidate.objects.get(source=source, quote__startswith="It may also reduce")
+    assert zarate.cited_study.label == "Zarate et al. 2006" and zarate.stance == "qualifies"
+    onset = Candidate.objects.get(source=source, quote__startswith="Ketamine works within hours")
+    assert onset.suggestions[0]["claim"] == known_claims["onset"].pk and onset.category == "onset"
+    for candidate in Candidate.objects.filter(source=source):
+        assert source.text[candidate.offset : candidate.offset + len(candidate.quote)] == candidate.quote
+    assert summary.candidates == Candidate.objects.filter(source=source).count()
+    assert "Sentences read: 5" in " ".join(summary.lines())
+
+
+def test_reimporting_the_same_text_creates_nothing(known_claims):
+    services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k")
+    counts = (Source.objects.count(), SourceSnapshot.objects.count(), Candidate.objects.count())
+    summary = services.import_article(
+        ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k"
+    )
+    assert summary.unchanged
+    assert (Source.objects.count(), SourceSnapshot.objects.count(), Candidate.objects.count()) == counts
+
+
+def test_a_changed_text_is_a_new_snapshot_and_lost_quotes_are_flagged(known_claims):
+    services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k")
+    source = Source.objects.get(slug="ketamine-news")
+    kept = AssertionFactory(source=source, claim=known_claims["onset"], quote="Ketamine works within hours", offset=24)
+    lost = AssertionFactory(
+        source=source, claim=known_claims["nasal"], quote="nasal spray ketamine at home", offset=None
+    )
+    changed = ARTICLE.replace("Some clinics now offer nasal spray ketamine at home", "Clinics only treat in person")
+    changed = "Updated.\n" + changed
+    summary = services.import_article(changed.encode(), name="a.txt", title="Renamed", url="https://example.org/k")
+    source.refresh_from_db()
+    assert source.text == changed and SourceSnapshot.objects.filter(source=source).count() == 2
+    kept.refresh_from_db()
+    lost.refresh_from_db()
+    assert not kept.source_changed and changed[kept.offset :].startswith(kept.quote)
+    assert lost.source_changed
+    assert summary.flagged == [lost.pk]
+    # The flagged assertion shows up in the editors' work queue.
+    assert Assertion.objects.filter(source_changed=True).count() == 1
+
+
+def test_bad_input_writes_nothing(known_claims):
+    before = (Source.objects.count(), Candidate.objects.count(), SourceSnapshot.objects.count())
+    for raw, kind in [(b"", "news"), (b"\x00\x01binary", "news"), (ARTICLE.encode(), "tabloid")]:
+        with pytest.raises(InputError):
+            services.import_article(raw, name="x", title="T", kind=kind)
+    assert (Source.objects.count(), Candidate.objects.count(), SourceSnapshot.objects.count()) == before
+
+
+def test_a_failure_midway_rolls_the_whole_import_back(known_claims, monkeypatch):
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(Candidate.objects, "bulk_create", boom)
+    with pytest.raises(RuntimeError):
+        services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news")
+    assert not Source.objects.filter(slug="ketamine-news").exists()
+    assert not SourceSnapshot.objects.exists()
+
+
+# --- command ------------------------------------------------------------------------------------------------
+
+
+def test_import_source_command_prints_a_summary(known_claims, tmp_path):
+    path = tmp_path / "article.md"
+    path.write_text("# Ketamine\n\nKetamine **works** within hours for depression.\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import_source", str(path), title="MD article", kind="blog", stdout=out, stderr=err)
+    assert "Created source “MD article”" in out.getvalue() and "Candidates: 1" in out.getvalue()
+    assert "1/2 sentences" in err.getvalue() or "2/2 sentences" in err.getvalue()
+    assert Source.objects.get(slug="md-article").text == "Ketamine\nKetamine works within hours for depression.\n"
+
+
+def test_import_source_command_refuses_bad_files(tmp_path, db):
+    with pytest.raises(CommandError, match="no such file"):
+        call_command("import_source", str(tmp_path / "missing.txt"), title="x")
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    with pytest.raises(CommandError, match="is empty.*Nothing was imported"):
+        call_command("import_source", str(empty), title="x")
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (MAX_BYTES + 1))
+    with pytest.raises(CommandError, match="larger than 2 MB"):
+        call_command("import_source", str(big), title="x")
+    good = tmp_path / "good.txt"
+    good.write_text(ARTICLE, encoding="utf-8")
+    with pytest.raises(CommandError, match="Unknown kind"):
+        call_command("import_source", str(good), title="x", kind="weird")
+    assert not Source.objects.exists()
+
+
+# --- admin: import page and review queue -------------------------------------------------------------------
+
+
+def test_editor_imports_through_the_admin_page(client, users, known_claims):
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_import")
+    upload = SimpleUploadedFile("article.txt", ARTICLE.encode(), content_type="text/plain")
+    response = client.post(
+        url, {"title": "Ketamine news", "kind": "news", "format": "auto", "file": upload}, follow=True
+    )
+    assert "Created source “Ketamine news”" in response.content.decode()
+    assert Candidate.objects.filter(source__slug="ketamine-news").exists()
+
+
+def test_import_page_explains_missing_or_double_input_and_bad_files(client, users, db):
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_import")
+    html = client.post(url, {"title": "T", "kind": "news", "format": "auto"}).content.decode()
+    assert "Upload a file or paste the text" in html
+    upload = SimpleUploadedFile("x.bin", b"\x00\x00\x01\x02", content_type="application/octet-stream")
+    html = client.post(url, {"title": "T", "kind": "news", "format": "auto", "file": upload}).content.decode()
+    assert "looks like a binary file" in html and "Nothing was imported." in html
+    assert not Source.objects.exists()
+
+
+def test_anonymous_users_cannot_import_or_review(client, db):
+    assert client.get(reverse("admin:importer_import")).status_code == 302
+    assert client.get(reverse("admin:importer_candidate_changelist")).status_code == 302
+
+
+def _imported(known_claims) -> Candidate:
+    services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", kind="news")
+    return Candidate.objects.get(quote__startswith="Ketamine works within hours")
+
+
+def test_review_page_shows_context_and_suggestions(client, users, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    html = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
+    assert "<strong>Ketamine works within hours for many patients" in html
+    assert "antidepressant effect begins within hours" in html and "Create a new draft claim" in html
+
+
+def test_attaching_creates_a_verified_assertion_and_moves_to_the_next(client, users, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    response = client.post(
+        url,
+        {
+            "decision": "attach",
+            "claim": known_claims["onset"].pk,
+            "quote": "Ketamine works within hours",
+            "stance": "supports",
+        },
+    )
+    assert response.status_code == 302 and "/importer/candidate/" in response["Location"]
+    assertion = Assertion.objects.get(claim=known_claims["onset"])
+    assert assertion.quote == "Ketamine works within hours" and assertion.offset == ARTICLE.index(
+        "Ketamine works within"
+    )
+    candidate.refresh_from_db()
+    assert (
+        candidate.status == "accepted" and candidate.assertion == assertion and candidate.decided_by == users["editor"]
+    )
+
+
+def test_attaching_with_a_quote_not_in_the_text_is_refused(client, users, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    response = client.post(
+        url,
+        {
+            "decision": "attach",
+            "claim": known_claims["onset"].pk,
+            "quote": "Ketamine cures everyone",
+            "stance": "supports",
+        },
+    )
+    assert "This quote is not in the archived text" in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == "pending" and not Assertion.objects.exists()
+
+
+def test_creating_a_new_claim_makes_a_draft_that_stays_private(client, users, known_claims):
+    candidate = Candidate.objects.get(pk=_imported(known_claims).pk)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    client.post(
+        url,
+        {
+            "decision": "new",
+            "text": "Ketamine helps within hours in TRD",
+            "category": "onset",
+            "quote": candidate.quote,
+        },
+    )
+    claim = Claim.objects.get(text="Ketamine helps within hours in TRD")
+    assert claim.status == "draft" and claim.grade == "not_graded"
+    assert claim.assertions.get().quote == candidate.quote
+    client.logout()
+    assert client.get(claim.get_absolute_url()).status_code == 404
+
+
+def test_rejecting_and_deciding_twice(users, known_claims):
+    candidate = _imported(known_claims)
+    services.reject(candidate, users["editor"], "Filler")
+    candidate.refresh_from_db()
+    assert candidate.status == "rejected" and candidate.note == "Filler"
+    with pytest.raises(services.DecisionError, match="already been decided"):
+        services.attach(candidate, known_claims["onset"], users["editor"])
+
+
+def test_candidate_list_query_count_is_fixed(client, users, known_claims, django_assert_max_num_queries):
+    _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_changelist")
+    client.get(url)
+    with django_assert_max_num_queries(12) as first:
+        client.get(url)
+    services.import_article(ARTICLE.replace("Ketamine news", "Other").encode(), name="b.txt", title="Other article")
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get(url)
+
+
+def test_the_extractor_meets_its_recall_target_on_the_seed_articles(db):
+    from pathlib import Path
+
+    from importer.bench import run
+
+    result = run(Path(__file__).resolve().parent.parent / "fixtures" / "kb.json")
+    if not result["totals"]["assertions"]:
+        pytest.skip("the seed fixture holds no assertions")
+    assert result["overall"]["recall"] >= 0.85
