@@ -286,8 +286,13 @@ class ClaimAdmin(admin.ModelAdmin):
         claim = self.get_object(request, object_id)
         buttons = []
         if claim is not None:
+            applicable = {
+                Status.DRAFT: ["submit"],
+                Status.IN_REVIEW: ["publish", "return"],
+                Status.PUBLISHED: ["return"],
+            }[claim.status]
             for action, (label, _, _) in TRANSITIONS.items():
-                if self._may(request, action):
+                if action in applicable and self._may(request, action):
                     url = reverse("admin:claims_claim_transition", args=[action]) + f"?ids={claim.pk}"
                     buttons.append((url, label))
         extra_context = {**(extra_context or {}), "workflow_buttons": buttons}

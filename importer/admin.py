@@ -101,7 +101,15 @@ class CandidateAdmin(admin.ModelAdmin):
         ids = [s["claim"] for s in candidate.suggestions]
         claims = Claim.objects.in_bulk(ids)
         suggestions = [(claims[s["claim"]], s["score"]) for s in candidate.suggestions if s["claim"] in claims]
-        attach_form = AttachForm(initial={"quote": candidate.quote, "stance": candidate.stance})
+        suggested = [claim for claim, _ in suggestions]
+        attach_form = AttachForm(
+            initial={
+                "quote": candidate.quote,
+                "stance": candidate.stance,
+                "claim": suggested[0] if suggested else None,
+            },
+            suggested=suggested,
+        )
         new_form = NewClaimForm(
             initial={
                 "text": "",
@@ -117,7 +125,7 @@ class CandidateAdmin(admin.ModelAdmin):
             decision = request.POST.get("decision")
             try:
                 if decision == "attach":
-                    attach_form = AttachForm(request.POST)
+                    attach_form = AttachForm(request.POST, suggested=suggested)
                     if attach_form.is_valid():
                         d = attach_form.cleaned_data
                         services.attach(candidate, d["claim"], request.user, quote=d["quote"], stance=d["stance"])

@@ -35,9 +35,31 @@ class ImportForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    claim = forms.ModelChoiceField(queryset=Claim.objects.all(), widget=forms.HiddenInput)
-    quote = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    claim = forms.ModelChoiceField(queryset=Claim.objects.all(), required=False, widget=forms.RadioSelect)
+    other_claim = forms.SlugField(required=False, label="…or another claim, by its slug")
+    quote = forms.CharField(
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shorten or extend it as needed; it must stay verbatim from the article.",
+    )
     stance = forms.ChoiceField(choices=Stance.choices)
+
+    def __init__(self, *args, suggested: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if suggested is not None:
+            self.fields["claim"].queryset = Claim.objects.filter(pk__in=[c.pk for c in suggested])
+
+    def clean(self):
+        data = super().clean()
+        slug = data.get("other_claim")
+        if slug:
+            other = Claim.objects.filter(slug=slug).first()
+            if other is None:
+                self.add_error("other_claim", f"No claim has the slug “{slug}”.")
+            data["claim"] = other
+        if not data.get("claim") and not self.errors:
+            raise forms.ValidationError("Choose one of the suggested claims or give another claim's slug.")
+        return data
 
 
 class NewClaimForm(forms.Form):

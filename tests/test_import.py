@@ -353,3 +353,18 @@ def test_the_extractor_meets_its_recall_target_on_the_seed_articles(db):
     if not result["totals"]["assertions"]:
         pytest.skip("the seed fixture holds no assertions")
     assert result["overall"]["recall"] >= 0.85
+
+
+def test_attaching_to_another_claim_by_slug_or_to_nothing(client, users, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    html = client.post(url, {"decision": "attach", "quote": candidate.quote, "stance": "supports"}).content.decode()
+    assert "Choose one of the suggested claims" in html
+    html = client.post(
+        url, {"decision": "attach", "other_claim": "no-such-claim", "quote": candidate.quote, "stance": "supports"}
+    ).content.decode()
+    assert "No claim has the slug" in html
+    client.post(url, {"decision": "attach", "other_claim": "nasal", "quote": candidate.quote, "stance": "qualifies"})
+    assertion = Assertion.objects.get(claim=known_claims["nasal"])
+    assert assertion.stance == "qualifies" and assertion.quote == candidate.quote
