@@ -176,6 +176,7 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
                 "citation_fidelity": rec.get("citation_fidelity", "not_checked"),
                 "fidelity_note": rec.get("fidelity_note", ""),
                 "note": rec.get("note", ""),
+                "source_changed": False,
             }
         )
     if errors:
