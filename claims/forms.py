@@ -27,13 +27,13 @@ class MatrixFilterForm(forms.Form):
 
 class CompareForm(forms.Form):
     a = forms.ModelChoiceField(
-        queryset=Source.objects.by_title(),
+        queryset=Source.objects.by_title().only("pk", "slug", "title"),
         to_field_name="slug",
         label="First source",
         empty_label="Choose a source",
     )
     b = forms.ModelChoiceField(
-        queryset=Source.objects.by_title(),
+        queryset=Source.objects.by_title().only("pk", "slug", "title"),
         to_field_name="slug",
         label="Second source",
         empty_label="Choose a source",

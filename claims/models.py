@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from claims import grading
 from claims.quotes import locate_quote
+from kb.queries import correlated_count
 
 
 class Grade(models.TextChoices):
@@ -64,17 +65,46 @@ class ClaimQuerySet(models.QuerySet):
         return self.filter(conditions=condition)
 
     def with_stance_counts(self) -> ClaimQuerySet:
-        """Annotate how many assertions support, contradict and qualify each claim (one grouped query)."""
+        """Annotate how many assertions support, contradict and qualify each claim, and from how many sources.
+
+        Correlated subqueries, not a JOIN with GROUP BY: the database counts only for the rows it returns (a
+        page, after ORDER BY and LIMIT), not for every claim that matches, and other joins cannot inflate them.
+        """
+        assertions = Assertion.objects.filter(claim=OuterRef("pk"))
         return self.annotate(
-            n_supports=Count("assertions", filter=Q(assertions__stance="supports"), distinct=True),
-            n_contradicts=Count("assertions", filter=Q(assertions__stance="contradicts"), distinct=True),
-            n_qualifies=Count("assertions", filter=Q(assertions__stance="qualifies"), distinct=True),
-            n_sources=Count("assertions__source", distinct=True),
+            n_supports=correlated_count(assertions.filter(stance=Stance.SUPPORTS), "claim"),
+            n_contradicts=correlated_count(assertions.filter(stance=Stance.CONTRADICTS), "claim"),
+            n_qualifies=correlated_count(assertions.filter(stance=Stance.QUALIFIES), "claim"),
+            n_sources=correlated_count(assertions, "claim", "source", distinct=True),
         )
 
-    def disputed(self) -> ClaimQuerySet:
-        """Claims that some source asserts and another (or the same) contradicts or qualifies."""
-        return self.with_stance_counts().filter(n_supports__gt=0).filter(Q(n_contradicts__gt=0) | Q(n_qualifies__gt=0))
+    def disputed_ranking(self) -> models.QuerySet:
+        """Ids of this queryset's disputed claims, most disputed first: most contradictions, then most
+        qualifications, then by text. Meant as a subquery (``pk__in=…[:n]``): ranking reads only the contradicting
+        and qualifying assertions (a minority, through the partial index ``assertion_challenge``), grouped by
+        claim, and the full rows are then fetched for the few claims shown.
+        """
+        supported = self.filter(Exists(Assertion.objects.filter(claim=OuterRef("pk"), stance=Stance.SUPPORTS)))
+        challenges = Assertion.objects.filter(claim__in=supported.values("pk")).exclude(stance=Stance.SUPPORTS)
+        text = Claim.objects.filter(pk=OuterRef("claim")).values("text")
+        return (
+            challenges.values("claim")
+            .annotate(
+                contradicts=Count("claim", filter=Q(stance=Stance.CONTRADICTS)),
+                qualifies=Count("claim", filter=Q(stance=Stance.QUALIFIES)),
+            )
+            .order_by("-contradicts", "-qualifies", Subquery(text), "claim")
+            .values("claim")
+        )
+
+    def most_disputed(self, limit: int) -> ClaimQuerySet:
+        """The ``limit`` most disputed claims of this queryset with their stance counts (one query)."""
+        top = self.disputed_ranking()[:limit]
+        return (
+            Claim.objects.filter(pk__in=top)
+            .with_stance_counts()
+            .order_by("-n_contradicts", "-n_qualifies", "text", "pk")
+        )
 
     def for_listing(self) -> ClaimQuerySet:
         """Stance counts plus the evidence base with its studies (one extra query when evaluated)."""
@@ -183,6 +213,10 @@ class Claim(models.Model):
         indexes = [
             # Condition pages and the home page list published claims by category and grade.
             models.Index(fields=["status", "category", "grade"], name="claim_status_category_grade"),
+            # "Published claims about this condition / with this tag": the grade chart, the page count and the
+            # disputed list join the link table to this index alone (an index-only scan: it carries the id)
+            # instead of reading every row of the wide claims table.
+            models.Index(fields=["status", "grade", "id"], name="claim_status_grade"),
         ]
 
     def __str__(self) -> str:
@@ -331,6 +365,9 @@ class Assertion(models.Model):
             models.Index(fields=["claim", "stance"], name="assertion_claim_stance"),
             # Source pages: a source's assertions in reading order, for highlighting the archived text.
             models.Index(fields=["source", "offset"], name="assertion_source_offset"),
+            # Ranking disputed claims (home, condition and disagreement pages: ClaimQuerySet.disputed_ranking):
+            # only the contradicting and qualifying assertions, by claim, without reading the table.
+            models.Index(fields=["claim", "stance"], condition=~Q(stance="supports"), name="assertion_challenge"),
         ]
 
     def __str__(self) -> str:
@@ -370,8 +407,9 @@ class Assertion(models.Model):
 class SearchEntry(models.Model):
     """One searchable public page (a published claim, a source or a study), kept in step by signals.
 
-    The full-text index over it is backend-specific and created by migration 0002: a GIN index on the
-    English tsvector of ``title || body`` on PostgreSQL, an FTS5 table kept in sync by triggers on SQLite.
+    The full-text index over it is backend-specific and created by migrations: on PostgreSQL a stored column
+    ``search_vector`` (the English tsvector of the title, weighted A, and the body, B) with a GIN index (0005); on
+    SQLite an FTS5 table kept in sync by triggers (0002).
     """
 
     class Kind(models.TextChoices):

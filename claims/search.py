@@ -2,8 +2,9 @@
 
 ``SearchEntry`` rows are the searchable documents; signals keep them in step with the records (see
 ``claims/signals.py``) and ``rebuild_index()`` recreates them all. Querying uses the database's own
-full-text engine: PostgreSQL's tsvector/tsquery with ``ts_rank`` and ``ts_headline`` (served by the GIN
-index ``search_entry_tsv``), or SQLite's FTS5 with ``bm25`` and ``snippet``.
+full-text engine: PostgreSQL's tsvector/tsquery with ``ts_rank`` and ``ts_headline`` (over the stored column
+``search_vector`` and its GIN index ``search_entry_vector``, migration 0005), or SQLite's FTS5 with ``bm25``
+and ``snippet``.
 """
 
 from __future__ import annotations
@@ -171,18 +172,23 @@ def search(query: str, kind: str = "", limit: int = 20, offset: int = 0) -> tupl
         return [], 0
     kind_sql, kind_params = ("AND e.kind = %s", [kind]) if kind else ("", [])
     if connection.vendor == "postgresql":
-        document = "to_tsvector('english'::regconfig, COALESCE(e.title, '') || ' ' || COALESCE(e.body, ''))"
+        # search_vector is the stored, weighted tsvector of title and body (migration 0005), GIN-indexed.
         base = (
             "FROM claims_searchentry e, websearch_to_tsquery('english'::regconfig, %s) q "
-            f"WHERE {document} @@ q {kind_sql}"
+            f"WHERE e.search_vector @@ q {kind_sql}"
         )
+        # Rank in the inner query; build the (costly) highlighted snippets for the one page of hits only.
         rows_sql = f"""
-            SELECT e.kind, e.title, e.url, e.grade,
-                   ts_headline('english'::regconfig, e.title || ' — ' || e.body, q,
+            SELECT hit.kind, hit.title, hit.url, hit.grade,
+                   ts_headline('english'::regconfig, hit.title || ' — ' || hit.body, hit.q,
                                'StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, MaxFragments=2')
-            {base}
-            ORDER BY ts_rank({document}, q) DESC, e.kind, e.id
-            LIMIT %s OFFSET %s"""
+            FROM (
+                SELECT e.id, e.kind, e.title, e.url, e.grade, e.body, q, ts_rank(e.search_vector, q) AS rank
+                {base}
+                ORDER BY rank DESC, e.kind, e.id
+                LIMIT %s OFFSET %s
+            ) hit
+            ORDER BY hit.rank DESC, hit.kind, hit.id"""
         params = [query, *kind_params]
     else:
         match = _fts5_query(query)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
@@ -27,6 +27,7 @@ from kb.pagination import paginate, query_without_page
 CLAIMS_PER_PAGE = 50
 MATRIX_PER_PAGE = 40
 DISPUTES_PER_PAGE = 20
+CONFLICT_PAIRS = 20
 SEARCH_PER_PAGE = 20
 
 
@@ -35,16 +36,23 @@ def _attach_key_studies(claims) -> None:
         claim.key_study = key_study(list(claim.evidence.all()))
 
 
-def _conflict_pairs(claim_ids=None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
-    """Pairs of published claims marked as conflicting, each pair once (one query)."""
+def _conflict_pairs(condition: Condition | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
+    """Pairs of published claims marked as conflicting, each pair once (one query).
+
+    With a condition: pairs with at least one claim about it, found by probing the condition links of each
+    conflict row (few) rather than by collecting every claim about the condition (many).
+    """
     through = Claim.conflicting_claims.through
     rows = through.objects.filter(
         from_claim__status=Claim.Status.PUBLISHED,
         to_claim__status=Claim.Status.PUBLISHED,
         from_claim_id__lt=F("to_claim_id"),
     ).select_related("from_claim", "to_claim")
-    if claim_ids is not None:
-        rows = rows.filter(Q(from_claim_id__in=claim_ids) | Q(to_claim_id__in=claim_ids))
+    if condition is not None:
+        links = Claim.conditions.through.objects.filter(condition=condition)
+        rows = rows.filter(
+            Exists(links.filter(claim=OuterRef("from_claim_id"))) | Exists(links.filter(claim=OuterRef("to_claim_id")))
+        )
     rows = rows.order_by("from_claim__text", "to_claim__text")
     if limit:
         rows = rows[:limit]
@@ -58,7 +66,7 @@ def home(request: HttpRequest) -> HttpResponse:
         n_claims=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED))
     ).order_by("-n_claims", "name")
     grades = dict(Claim.objects.published().values_list("grade").annotate(n=Count("id")).order_by())
-    disputed = Claim.objects.published().disputed().order_by("-n_contradicts", "-n_qualifies", "text")[:8]
+    disputed = Claim.objects.published().most_disputed(8)
     return render(
         request,
         "claims/home.html",
@@ -90,8 +98,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     _attach_key_studies(page.object_list)
     labels = dict(Claim.Category.choices)
     groups = [(labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)]
-    disputed = list(base.disputed().order_by("-n_contradicts", "-n_qualifies", "text")[:10])
-    conflicts = _conflict_pairs(claim_ids=base.values("pk"), limit=10)
+    disputed = list(base.most_disputed(10))
+    conflicts = _conflict_pairs(condition=condition, limit=10)
     return render(
         request,
         "claims/condition_detail.html",
@@ -164,19 +172,15 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # conflicting claims, related claims, grade history.
     claim = get_object_or_404(Claim.objects.published(), slug=slug)
     assertions = list(
-        claim.assertions.select_related("source", "cited_study").order_by("stance", "source__title", "offset", "pk")
+        claim.assertions.select_related("source", "cited_study")
+        .defer("source__text")  # an article's archived text can be long; this page quotes it, never shows it
+        .order_by("stance", "source__title", "offset", "pk")
     )
     evidence = list(claim.evidence.select_related("study").order_by("study__year", "study__label"))
     tags = list(claim.tags.order_by("name"))
     conditions = list(claim.conditions.order_by("name"))
     conflicting = list(claim.conflicting_claims.published().order_by("text"))
-    related = list(
-        Claim.objects.published()
-        .exclude(pk=claim.pk)
-        .filter(Q(conditions__in=conditions) | Q(tags__in=tags))
-        .annotate(overlap=Count("pk"))
-        .order_by("-overlap", "text")[:6]
-    )
+    related = _related_claims(claim, conditions, tags)
     history = _grade_history(claim)
     by_stance = defaultdict(list)
     for assertion in assertions:
@@ -202,6 +206,33 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "judgments": _judgment_rows(claim),
         },
     )
+
+
+def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], limit: int = 6) -> list[Claim]:
+    """Published claims sharing the most conditions and tags with ``claim`` (one query; none without either).
+
+    Counted over the two link tables alone (UNION ALL, then GROUP BY), so the work grows with the links of this
+    claim's conditions and tags, and no join of the claims table multiplies rows.
+    """
+    parts, params = [], []
+    for table, column, key, objects in (
+        (Claim.conditions.through._meta.db_table, "claim_id", "condition_id", conditions),
+        (TaggedClaim._meta.db_table, "content_object_id", "tag_id", tags),
+    ):
+        if objects:
+            placeholders = ", ".join(["%s"] * len(objects))
+            parts.append(f"SELECT {column} AS id FROM {table} WHERE {key} IN ({placeholders})")  # noqa: S608
+            params += [o.pk for o in objects]
+    if not parts:
+        return []
+    sql = f"""
+        SELECT c.*, shared.overlap FROM (
+            SELECT links.id, COUNT(*) AS overlap FROM ({" UNION ALL ".join(parts)}) links GROUP BY links.id
+        ) shared JOIN {Claim._meta.db_table} c ON c.id = shared.id
+        WHERE c.status = %s AND c.id <> %s
+        ORDER BY shared.overlap DESC, c.text, c.id
+        LIMIT %s"""  # noqa: S608 - table names from the models; every value is a parameter
+    return list(Claim.objects.raw(sql, [*params, Claim.Status.PUBLISHED, claim.pk, limit]))
 
 
 def _grade_history(claim: Claim) -> list:
@@ -243,26 +274,35 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
 @cache_public_page
 def disagreements(request: HttpRequest) -> HttpResponse:
     # Queries: page count, page of disputed claims, their assertions + sources, conflicting pairs + quotes.
-    disputed = Claim.objects.published().disputed().order_by("-n_contradicts", "-n_qualifies", "text", "pk")
-    page = paginate(request, disputed, DISPUTES_PER_PAGE)
-    claims = list(page.object_list)
+    page = paginate(request, Claim.objects.published().disputed_ranking(), DISPUTES_PER_PAGE)
+    claims = list(
+        Claim.objects.filter(pk__in=page.object_list)
+        .with_stance_counts()
+        .order_by("-n_contradicts", "-n_qualifies", "text", "pk")
+    )
     quotes = defaultdict(list)
     for assertion in (
         Assertion.objects.filter(claim__in=claims)
         .select_related("source")
+        .defer("source__text")
         .order_by("stance", "source__title", "offset")
     ):
         quotes[assertion.claim_id].append(assertion)
     for claim in claims:
         claim.supporting = [a for a in quotes[claim.pk] if a.stance == "supports"]
         claim.against = [a for a in quotes[claim.pk] if a.stance != "supports"]
-    conflicts = _conflict_pairs() if page.number == 1 else []
+    # The first CONFLICT_PAIRS pairs only: a page must not grow with the knowledge base (each claim's page
+    # lists all the claims it conflicts with). One more is fetched to know whether there are more.
+    conflicts = _conflict_pairs(limit=CONFLICT_PAIRS + 1) if page.number == 1 else []
+    more_pairs = len(conflicts) > CONFLICT_PAIRS
+    conflicts = conflicts[:CONFLICT_PAIRS]
     conflict_quotes = defaultdict(list)
     if conflicts:
         ids = {c.pk for pair in conflicts for c in pair}
         for assertion in (
             Assertion.objects.filter(claim__in=ids, stance="supports")
             .select_related("source")
+            .defer("source__text")
             .order_by("source__title", "offset")
         ):
             conflict_quotes[assertion.claim_id].append(assertion)
@@ -270,7 +310,13 @@ def disagreements(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/disagreements.html",
-        {"page": page, "claims": claims, "pairs": pairs, "querystring": query_without_page(request)},
+        {
+            "page": page,
+            "claims": claims,
+            "pairs": pairs,
+            "more_pairs": more_pairs,
+            "querystring": query_without_page(request),
+        },
     )
 
 
@@ -295,7 +341,8 @@ def matrix(request: HttpRequest) -> HttpResponse:
     rows = list(page.object_list)
     cells: dict[tuple[int, int], list[str]] = defaultdict(list)
     sources = {}
-    for assertion in Assertion.objects.filter(claim__in=rows).select_related("source").order_by("source__title"):
+    assertions = Assertion.objects.filter(claim__in=rows).select_related("source").defer("source__text")
+    for assertion in assertions.order_by("source__title"):
         sources[assertion.source_id] = assertion.source
         stances = cells[(assertion.claim_id, assertion.source_id)]
         if assertion.stance not in stances:

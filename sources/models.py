@@ -80,6 +80,11 @@ class Source(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=SourceKind.values), name="source_kind_valid"),
         ]
+        indexes = [
+            # The source list and the compare page's choices: sources in title order, case-insensitively
+            # (SourceQuerySet.by_title), read in index order instead of sorted on every request.
+            models.Index(Lower("title"), "id", name="source_title_lower"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -146,6 +151,10 @@ class Study(models.Model):
             models.CheckConstraint(condition=Q(pmid__isnull=True) | Q(pmid__gt=0), name="study_pmid_positive"),
             # Empty DOIs are allowed many times; a real DOI identifies one study.
             models.UniqueConstraint(Lower("doi"), condition=~Q(doi=""), name="study_doi_unique"),
+        ]
+        indexes = [
+            # The study list: studies in label order, case-insensitively (StudyQuerySet.by_label).
+            models.Index(Lower("label"), "id", name="study_label_lower"),
         ]
 
     def __str__(self) -> str:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.db.models import Count, Q
+from django.db.models import OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from claims.forms import CompareForm
-from claims.models import Assertion, Claim
+from claims.models import Assertion, Claim, Evidence
 from claims.presentation import grade_distribution, highlight_segments
 from kb.cache import cache_public_page
 from kb.pagination import paginate, query_without_page
+from kb.queries import correlated_count
 from sources.models import Source, Study
 
 SOURCES_PER_PAGE = 50
@@ -25,10 +26,13 @@ def _public_assertions():
 
 @cache_public_page
 def source_list(request: HttpRequest) -> HttpResponse:
-    # Queries: count, page of sources annotated with public claim counts.
-    sources = Source.objects.annotate(
-        n_claims=Count("assertions__claim", filter=Q(assertions__claim__status="published"), distinct=True)
-    ).by_title()
+    # Queries: count, page of sources annotated with public claim counts (counted for that page only).
+    public = Assertion.objects.public().filter(source=OuterRef("pk"))
+    sources = (
+        Source.objects.defer("text")
+        .annotate(n_claims=correlated_count(public, "source", "claim", distinct=True))
+        .by_title()
+    )
     page = paginate(request, sources, SOURCES_PER_PAGE)
     return render(request, "sources/source_list.html", {"page": page, "querystring": query_without_page(request)})
 
@@ -63,9 +67,12 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @cache_public_page
 def study_list(request: HttpRequest) -> HttpResponse:
+    # Queries: count, page of studies with their public claim and citation counts (counted for that page only).
+    evidence = Evidence.objects.filter(study=OuterRef("pk"), claim__status=Claim.Status.PUBLISHED)
+    citations = Assertion.objects.public().filter(cited_study=OuterRef("pk"))
     studies = Study.objects.annotate(
-        n_claims=Count("evidence__claim", filter=Q(evidence__claim__status="published"), distinct=True),
-        n_citations=Count("citations", filter=Q(citations__claim__status="published"), distinct=True),
+        n_claims=correlated_count(evidence, "study", "claim", distinct=True),
+        n_citations=correlated_count(citations, "cited_study"),
     ).by_label()
     page = paginate(request, studies, STUDIES_PER_PAGE)
     return render(request, "sources/study_list.html", {"page": page, "querystring": query_without_page(request)})
@@ -82,6 +89,7 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
         Assertion.objects.public()
         .filter(cited_study=study)
         .select_related("source", "claim")
+        .defer("source__text")
         .order_by("source__title", "offset")
     )
     return render(
