@@ -107,9 +107,17 @@ class ClaimQuerySet(models.QuerySet):
         )
 
     def for_listing(self) -> ClaimQuerySet:
-        """Stance counts plus the evidence base with its studies (one extra query when evaluated)."""
-        return self.with_stance_counts().prefetch_related(
-            models.Prefetch("evidence", queryset=Evidence.objects.select_related("study"))
+        """What a list of claims shows (includes/claim_row.html): the claim's text, category and grade, stance
+        counts and the evidence base with its studies (one extra query when evaluated). Other fields are not
+        loaded: reading one costs a query per claim.
+        """
+        evidence = Evidence.objects.select_related("study").only(
+            "claim", "direction", "study__label", "study__slug", "study__design", "study__year"
+        )
+        return (
+            self.only("text", "slug", "category", "grade", "status")
+            .with_stance_counts()
+            .prefetch_related(models.Prefetch("evidence", queryset=evidence))
         )
 
 

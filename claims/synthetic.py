@@ -617,9 +617,11 @@ def generate(
         progress.start("search index", 1)
         rebuild_index()
         progress.finish()
-    # Fresh statistics, or the query planner judges a bulk-loaded table by its empty past.
+    # Fresh statistics, or the query planner judges the bulk-loaded tables by their empty past. On PostgreSQL,
+    # VACUUM also marks the new pages all-visible, which index-only scans need (it cannot run in a transaction).
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+        cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
     bump_content_version()
     return Result(replaced=replaced, **result)
 

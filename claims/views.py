@@ -48,6 +48,9 @@ def _conflict_pairs(condition: Condition | None = None, limit: int | None = None
         to_claim__status=Claim.Status.PUBLISHED,
         from_claim_id__lt=F("to_claim_id"),
     ).select_related("from_claim", "to_claim")
+    # Only what the pages show of each claim: its text, link and grade.
+    shown = ("text", "slug", "grade")
+    rows = rows.only(*(f"{side}__{field}" for side in ("from_claim", "to_claim") for field in shown))
     if condition is not None:
         links = Claim.conditions.through.objects.filter(condition=condition)
         rows = rows.filter(
@@ -82,23 +85,26 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: condition, grade distribution, page count, page of claims with stance counts, their
-    # evidence + studies, disputed claims in this condition, conflicting pairs.
+    # Queries: condition, grade distribution, page of claims with stance counts, their evidence + studies,
+    # disputed claims in this condition, conflicting pairs; and the page count when filtered by category
+    # (otherwise the grade distribution gives it).
     condition = get_object_or_404(Condition, slug=slug)
     base = Claim.objects.published().for_condition(condition)
     grades = dict(base.values_list("grade").annotate(n=Count("id")).order_by())
     form = ConditionFilterForm(request.GET or None)
-    claims = base
+    claims, total = base, sum(grades.values())
     if form.is_valid():
         if form.cleaned_data["grade"]:
             claims = claims.filter(grade=form.cleaned_data["grade"])
+            total = grades.get(form.cleaned_data["grade"], 0)
         if form.cleaned_data["category"]:
             claims = claims.filter(category=form.cleaned_data["category"])
-    page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE)
+            total = None
+    page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE, total)
     _attach_key_studies(page.object_list)
     labels = dict(Claim.Category.choices)
     groups = [(labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)]
-    disputed = list(base.most_disputed(10))
+    disputed = list(base.most_disputed(10).only("text", "slug"))
     conflicts = _conflict_pairs(condition=condition, limit=10)
     return render(
         request,

@@ -4,9 +4,15 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 
-def paginate(request: HttpRequest, items, per_page: int) -> Page:
-    """The requested page; a missing, malformed or out-of-range ``?page=`` falls back to the nearest page."""
-    return Paginator(items, per_page).get_page(request.GET.get("page"))
+def paginate(request: HttpRequest, items, per_page: int, count: int | None = None) -> Page:
+    """The requested page; a missing, malformed or out-of-range ``?page=`` falls back to the nearest page.
+
+    Pass ``count`` when the number of items is known already, to spare the COUNT query.
+    """
+    paginator = Paginator(items, per_page)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def query_without_page(request: HttpRequest) -> str:
