@@ -22,6 +22,7 @@ from sources.models import Source, Study
 # Sentinels marking matches inside snippets; the snippet is HTML-escaped before they become <mark>.
 _START, _STOP = "\x02", "\x03"
 MAX_QUERY_LENGTH = 200
+MAX_MATCHES = 1000  # counted (and on PostgreSQL ranked) per search; see search()
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
@@ -166,7 +167,15 @@ def _fts5_query(query: str) -> str:
 
 
 def search(query: str, kind: str = "", limit: int = 20, offset: int = 0) -> tuple[list[Hit], int]:
-    """Ranked hits and the total number of matches: two queries on either backend."""
+    """Ranked hits and the number of matches, counted up to ``MAX_MATCHES + 1``: two queries on either backend.
+
+    A broad query ("depression" in a large knowledge base) matches tens of thousands of entries. Counting them
+    all, and on PostgreSQL ranking them all, would read every matching row on every search; instead the count
+    stops past ``MAX_MATCHES`` (pages say "more than 1,000") and PostgreSQL ranks the first ``MAX_MATCHES``
+    matches in id order (the planner reads them from the primary key or the GIN index, whichever is cheaper).
+    Narrower queries, which is nearly all of them, are counted and ranked in full. FTS5 ranks all matches
+    cheaply, so SQLite's ranking is not capped.
+    """
     query = normalise_query(query)
     if not query:
         return [], 0
@@ -177,18 +186,22 @@ def search(query: str, kind: str = "", limit: int = 20, offset: int = 0) -> tupl
             "FROM claims_searchentry e, websearch_to_tsquery('english'::regconfig, %s) q "
             f"WHERE e.search_vector @@ q {kind_sql}"
         )
-        # Rank in the inner query; build the (costly) highlighted snippets for the one page of hits only.
+        # Rank the candidates; build the (costly) highlighted snippets for the one page of hits only.
         rows_sql = f"""
             SELECT hit.kind, hit.title, hit.url, hit.grade,
                    ts_headline('english'::regconfig, hit.title || ' — ' || hit.body, hit.q,
                                'StartSel=\x02, StopSel=\x03, MaxWords=30, MinWords=12, MaxFragments=2')
             FROM (
-                SELECT e.id, e.kind, e.title, e.url, e.grade, e.body, q, ts_rank(e.search_vector, q) AS rank
-                {base}
-                ORDER BY rank DESC, e.kind, e.id
+                SELECT m.*, ts_rank(m.search_vector, m.q) AS rank
+                FROM (
+                    SELECT e.id, e.kind, e.title, e.url, e.grade, e.body, e.search_vector, q {base}
+                    ORDER BY e.id LIMIT {MAX_MATCHES}
+                ) m
+                ORDER BY rank DESC, m.kind, m.id
                 LIMIT %s OFFSET %s
             ) hit
             ORDER BY hit.rank DESC, hit.kind, hit.id"""
+        count_sql = f"SELECT COUNT(*) FROM (SELECT 1 {base} ORDER BY e.id LIMIT {MAX_MATCHES + 1}) m"
         params = [query, *kind_params]
     else:
         match = _fts5_query(query)
@@ -204,9 +217,10 @@ def search(query: str, kind: str = "", limit: int = 20, offset: int = 0) -> tupl
             {base}
             ORDER BY bm25(claims_searchentry_fts, 4.0, 1.0), e.kind, e.id
             LIMIT %s OFFSET %s"""
+        count_sql = f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT {MAX_MATCHES + 1}) m"
         params = [match, *kind_params]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) {base}", params)
+        cursor.execute(count_sql, params)
         total = cursor.fetchone()[0]
         if total == 0:
             return [], 0

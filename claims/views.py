@@ -19,7 +19,7 @@ from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
 from claims.grading import GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
 from claims.models import Assertion, Claim, Condition, Grade, TaggedClaim
 from claims.presentation import grade_distribution, key_study
-from claims.search import normalise_query, search
+from claims.search import MAX_MATCHES, normalise_query, search
 from kb.cache import cache_public_page
 from kb.markdown import render_markdown
 from kb.pagination import paginate, query_without_page
@@ -412,7 +412,8 @@ def search_view(request: HttpRequest) -> HttpResponse:
         except ValueError:
             number = 1
         hits, total = search(query, kind=kind, limit=SEARCH_PER_PAGE, offset=(number - 1) * SEARCH_PER_PAGE)
-        pages = max(1, -(-total // SEARCH_PER_PAGE))
+        # Beyond MAX_MATCHES the count stops (and PostgreSQL ranks only those): a broader query needs refining.
+        pages = max(1, -(-min(total, MAX_MATCHES) // SEARCH_PER_PAGE))
         page = {
             "number": number,
             "pages": pages,
@@ -427,6 +428,7 @@ def search_view(request: HttpRequest) -> HttpResponse:
             "query": query,
             "hits": hits,
             "total": total,
+            "more_than": f"{MAX_MATCHES:,}" if total > MAX_MATCHES else "",
             "page": page,
             "querystring": query_without_page(request),
         },

@@ -131,3 +131,19 @@ def test_no_public_page_runs_more_queries_with_100_claims_than_with_10(client, s
     large = _query_counts(client)
     assert large == small
     assert max(large.values()) <= 10, large
+
+
+# --- broad searches stay bounded ----------------------------------------------------------------------------
+
+
+def test_a_search_with_more_matches_than_are_counted_says_more_than_and_caps_the_pages(client, monkeypatch):
+    from claims import search, views
+
+    monkeypatch.setattr(search, "MAX_MATCHES", 30)
+    monkeypatch.setattr(views, "MAX_MATCHES", 30)
+    for n in range(45):
+        ClaimFactory(text=f"Ketamine gadget claim number {n}", slug=f"gadget-{n}")
+    html = client.get(reverse("claims:search"), {"q": "gadget"}).content.decode()
+    assert "More than 30 results for “gadget”" in html
+    assert "Page 1 of 2" in html  # 30 ranked matches, 20 a page
+    assert client.get(reverse("claims:search"), {"q": "gadget claim number 7"}).status_code == 200
