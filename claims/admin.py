@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 from taggit.models import Tag
 
 from claims import services
@@ -241,7 +242,13 @@ class ClaimAdmin(admin.ModelAdmin):
     @admin.display(description="Preview")
     def rationale_preview(self, obj: Claim):
         html = render_markdown(obj.rationale)
-        return html or "The saved rationale is shown here, rendered as readers will see it."
+        # Updated live while typing (templates/admin/claims/claim/change_form.html posts to preview_view);
+        # without JavaScript it shows the saved rationale.
+        return format_html(
+            '<div id="rationale-preview" data-url="{}">{}</div>',
+            reverse("admin:claims_claim_preview"),
+            html or "The rationale is shown here as readers will see it.",
+        )
 
     def save_model(self, request, obj: Claim, form, change: bool) -> None:
         before = (
@@ -263,6 +270,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 name="claims_claim_transition",
             ),
             path("queue/", self.admin_site.admin_view(self.queue_view), name="claims_claim_queue"),
+            path("preview/", self.admin_site.admin_view(self.preview_view), name="claims_claim_preview"),
             *super().get_urls(),
         ]
 
@@ -368,6 +376,14 @@ class ClaimAdmin(admin.ModelAdmin):
             "self_edited": [c for c in claims if c.last_edited_by_id == request.user.pk],
         }
         return TemplateResponse(request, "admin/claims/claim/transition.html", context)
+
+    def preview_view(self, request: HttpRequest):
+        """Render posted Markdown exactly as the public page will (sanitized), for the live preview."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            raise PermissionDenied
+        return HttpResponse(render_markdown(request.POST.get("text", "")[:50000]))
 
     def queue_view(self, request: HttpRequest):
         """The editors' work queue: claims to grade, claims awaiting review, claims whose sources changed."""

@@ -479,3 +479,12 @@ def test_create_editor_refuses_a_weak_password_and_an_existing_user(monkeypatch,
     monkeypatch.setenv("KB_EDITOR_PASSWORD", "a-long-Unusual-passphrase-42")
     with pytest.raises(CommandError, match="already exists"):
         call_command("create_editor", "edna")
+
+
+def test_rationale_preview_renders_sanitized_markdown_for_staff_only(client, users):
+    url = reverse("admin:claims_claim_preview")
+    assert client.post(url, {"text": "x"}).status_code == 302  # anonymous: to the login page
+    client.force_login(users["editor"])
+    html = client.post(url, {"text": "**Low** <script>alert(1)</script>"}).content.decode()
+    assert "<strong>Low</strong>" in html and "<script" not in html
+    assert client.get(url).status_code == 405
