@@ -52,6 +52,18 @@ format: $(VENV)/.installed-test
 fixture: $(VENV)/.installed .env
 	$(PY) manage.py build_seed --output $(FIXTURE)
 
+# Synthetic knowledge bases at 1,000 and 10,000 claims (100,000 with BENCH_FULL=1) on SQLite and, when DATABASE_URL
+# names one, PostgreSQL: page timings and query counts, then gunicorn + wrk throughput (bench/run.py; see README).
+bench: $(VENV)/.installed
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing wrk (Debian package) for the throughput measurement"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk || \
+	     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)) >/dev/null 2>&1 || \
+	    echo "Could not install wrk: the throughput part will be skipped."; \
+	  else echo "wrk is not installed (Debian: apt-get install wrk): the throughput part will be skipped."; fi; }
+	$(PY) -m bench.run
+
 # Leave-one-out quality of the article extractor on the seed articles (see importer/bench.py).
 bench-import: $(VENV)/.installed .env
 	$(PY) manage.py bench_import --json bench-results/import.json
