@@ -90,7 +90,9 @@ def test_the_cited_studies_are_recorded_with_their_fidelity(doc):
     for a in doc["assertions"]:
         if a["cited_study"]:
             assert a["citation_fidelity"] != "not_checked" and a["fidelity_note"], a
-    caddy = [a for a in doc["assertions"] if a["cited_study"] and studies[a["cited_study"]]["label"].startswith("Caddy")]
+    caddy = [
+        a for a in doc["assertions"] if a["cited_study"] and studies[a["cited_study"]]["label"].startswith("Caddy")
+    ]
     assert caddy and all(a["citation_fidelity"] == "wrong_study" for a in caddy)  # a depression review, not suicide
     zarate = [
         a for a in doc["assertions"] if a["cited_study"] and studies[a["cited_study"]]["label"].startswith("Zarate")
