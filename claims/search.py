@@ -47,38 +47,41 @@ def _highlight(text: str) -> SafeString:
 # --- indexing ---------------------------------------------------------------------------------------------
 
 
-def _claim_entry(claim: Claim) -> dict:
-    """Build a claim's document. Runs three queries (conditions, tags, quotes)."""
-    conditions = [f"{c.name} {' '.join(c.aliases or [])}" for c in claim.conditions.all()]
-    tags = [t.name for t in claim.tags.all()]
-    quotes = list(claim.assertions.values_list("quote", flat=True))
-    body = " ".join([claim.get_category_display(), *conditions, *tags, *quotes])
+def _claim_fields(claim: Claim, conditions, tags, quotes) -> dict:
+    names = [f"{c.name} {' '.join(c.aliases or [])}" for c in conditions]
+    body = " ".join([claim.get_category_display(), *names, *(t.name for t in tags), *quotes])
     return {"title": claim.text, "body": body, "url": claim.get_absolute_url(), "grade": claim.grade}
 
 
+def _source_fields(source: Source) -> dict:
+    body = " ".join([source.author, source.publisher, source.get_kind_display(), source.text])
+    return {"title": source.title, "body": body, "url": source.get_absolute_url(), "grade": ""}
+
+
+def _study_fields(study: Study) -> dict:
+    body = " ".join([study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary])
+    return {"title": study.label, "body": body, "url": study.get_absolute_url(), "grade": ""}
+
+
 def index_claim(claim: Claim) -> None:
+    """Index a published claim, or drop a claim that is not. Runs three queries (conditions, tags, quotes)."""
     if claim.status != Claim.Status.PUBLISHED:
         SearchEntry.objects.filter(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk).delete()
         return
-    SearchEntry.objects.update_or_create(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk, defaults=_claim_entry(claim))
+    fields = _claim_fields(
+        claim, claim.conditions.all(), claim.tags.all(), claim.assertions.values_list("quote", flat=True)
+    )
+    SearchEntry.objects.update_or_create(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk, defaults=fields)
 
 
 def index_source(source: Source) -> None:
-    body = " ".join([source.author, source.publisher, source.get_kind_display(), source.text])
     SearchEntry.objects.update_or_create(
-        kind=SearchEntry.Kind.SOURCE,
-        object_id=source.pk,
-        defaults={"title": source.title, "body": body, "url": source.get_absolute_url(), "grade": ""},
+        kind=SearchEntry.Kind.SOURCE, object_id=source.pk, defaults=_source_fields(source)
     )
 
 
 def index_study(study: Study) -> None:
-    body = " ".join([study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary])
-    SearchEntry.objects.update_or_create(
-        kind=SearchEntry.Kind.STUDY,
-        object_id=study.pk,
-        defaults={"title": study.label, "body": body, "url": study.get_absolute_url(), "grade": ""},
-    )
+    SearchEntry.objects.update_or_create(kind=SearchEntry.Kind.STUDY, object_id=study.pk, defaults=_study_fields(study))
 
 
 def unindex(kind: str, pk: int) -> None:
@@ -88,62 +91,25 @@ def unindex(kind: str, pk: int) -> None:
 def rebuild_index() -> int:
     """Recreate every entry from the records, in bulk (a handful of queries per thousand records)."""
     SearchEntry.objects.all().delete()
-    entries = []
-    claims = Claim.objects.published().prefetch_related("conditions", "tags")
     quotes: dict[int, list[str]] = {}
     for claim_id, quote in Assertion.objects.public().values_list("claim_id", "quote").iterator():
         quotes.setdefault(claim_id, []).append(quote)
-    for claim in claims.iterator(chunk_size=2000):
-        conditions = [f"{c.name} {' '.join(c.aliases or [])}" for c in claim.conditions.all()]
-        body = " ".join(
-            [
-                claim.get_category_display(),
-                *conditions,
-                *(t.name for t in claim.tags.all()),
-                *quotes.get(claim.pk, []),
-            ]
+    entries = [
+        SearchEntry(
+            kind=SearchEntry.Kind.CLAIM,
+            object_id=claim.pk,
+            **_claim_fields(claim, claim.conditions.all(), claim.tags.all(), quotes.get(claim.pk, [])),
         )
-        entries.append(
-            SearchEntry(
-                kind=SearchEntry.Kind.CLAIM,
-                object_id=claim.pk,
-                title=claim.text,
-                body=body,
-                url=claim.get_absolute_url(),
-                grade=claim.grade,
-            )
-        )
-    for source in Source.objects.iterator(chunk_size=500):
-        body = " ".join([source.author, source.publisher, source.get_kind_display(), source.text])
-        entries.append(
-            SearchEntry(
-                kind=SearchEntry.Kind.SOURCE,
-                object_id=source.pk,
-                title=source.title,
-                body=body,
-                url=source.get_absolute_url(),
-            )
-        )
-    for study in Study.objects.iterator(chunk_size=2000):
-        body = " ".join(
-            [
-                study.title,
-                study.authors,
-                study.journal,
-                str(study.year or ""),
-                study.population,
-                study.summary,
-            ]
-        )
-        entries.append(
-            SearchEntry(
-                kind=SearchEntry.Kind.STUDY,
-                object_id=study.pk,
-                title=study.label,
-                body=body,
-                url=study.get_absolute_url(),
-            )
-        )
+        for claim in Claim.objects.published().prefetch_related("conditions", "tags").iterator(chunk_size=2000)
+    ]
+    entries += [
+        SearchEntry(kind=SearchEntry.Kind.SOURCE, object_id=source.pk, **_source_fields(source))
+        for source in Source.objects.iterator(chunk_size=500)
+    ]
+    entries += [
+        SearchEntry(kind=SearchEntry.Kind.STUDY, object_id=study.pk, **_study_fields(study))
+        for study in Study.objects.iterator(chunk_size=2000)
+    ]
     SearchEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)
 

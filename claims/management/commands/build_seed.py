@@ -1,10 +1,8 @@
 from __future__ import annotations
 
-import sys
-
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.management.commands.export_kb import dump
+from claims.management.commands.export_kb import dump, write
 from claims.seed import SeedError, build_document
 
 
@@ -19,9 +17,4 @@ class Command(BaseCommand):
             text = dump(build_document())
         except SeedError as exc:
             raise CommandError(str(exc)) from None
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            self.stderr.write(f"Wrote {output}")
-        else:
-            sys.stdout.write(text)
+        write(self, text, output)

@@ -13,6 +13,16 @@ def dump(document: dict) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
 
 
+def write(command: BaseCommand, text: str, output: str | None) -> None:
+    """Write a document to ``output`` (saying so on stderr), or to standard output."""
+    if output:
+        with open(output, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        command.stderr.write(f"Wrote {output}")
+    else:
+        sys.stdout.write(text)
+
+
 class Command(BaseCommand):
     help = "Write the whole knowledge base as a kb-export JSON document (stdout, or --output FILE)."
 
@@ -20,10 +30,4 @@ class Command(BaseCommand):
         parser.add_argument("--output", "-o", help="File to write instead of standard output.")
 
     def handle(self, *args, output: str | None = None, **options) -> None:
-        text = dump(export_document())
-        if output:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(text)
-            self.stderr.write(f"Wrote {output}")
-        else:
-            sys.stdout.write(text)
+        write(self, dump(export_document()), output)
