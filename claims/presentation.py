@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from claims.grading import DESIGN_RANK, GRADE_ORDER, SYMBOLS
+from claims.grading import DESIGN_RANK, GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
 from claims.models import Grade
 
 CHART_WIDTH = 320
@@ -117,3 +117,8 @@ def highlight_segments(text: str, assertions: Sequence) -> list[Segment]:
     if position < len(text):
         segments.append(Segment(text[position:]))
     return segments
+
+
+def grade_levels() -> list[tuple[str, str, str, str]]:
+    """(grade, label, symbol, meaning) for the four GRADE levels, highest first (the "how to read a grade" lists)."""
+    return [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]]

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from claims import grading
 from claims.models import Claim, ClaimChange, Grade, Status
+from claims.search import index_claim
 from kb.cache import bump_content_version
 
 TRACKED_FIELDS = ("grade", "status", "rationale")
@@ -115,10 +116,7 @@ def _transition(claim: Claim, user, new_status: str, reason: str = "", *, overri
     )
     claim.refresh_from_db(fields=["version", "updated_at"])
     record_changes(before, claim, user, reason, override=override)
-    # Status decides whether the claim is searchable.
-    from claims.search import index_claim
-
-    index_claim(claim)
+    index_claim(claim)  # status decides whether the claim is searchable
     bump_content_version()  # update() and bulk_create() send no signals
 
 

@@ -16,9 +16,8 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.grading import GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
-from claims.models import Assertion, Claim, Condition, Grade, TaggedClaim
-from claims.presentation import grade_distribution, key_study
+from claims.models import Assertion, Claim, Condition, TaggedClaim
+from claims.presentation import grade_distribution, grade_levels, key_study
 from claims.search import MAX_MATCHES, normalise_query, search
 from kb.cache import cache_public_page
 from kb.markdown import render_markdown
@@ -64,7 +63,7 @@ def _conflict_pairs(condition: Condition | None = None, limit: int | None = None
 
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    # Queries: conditions with counts, grade distribution, disputed claims, totals.
+    # Queries: conditions with counts, grade distribution, disputed claims.
     conditions = Condition.objects.annotate(
         n_claims=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED))
     ).order_by("-n_claims", "name")
@@ -77,7 +76,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "conditions": conditions,
             "distribution": grade_distribution(grades),
             "disputed": disputed,
-            "levels": [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]],
+            "levels": grade_levels(),
             "search_form": SearchForm(),
         },
     )
@@ -437,5 +436,4 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def about_grading(request: HttpRequest) -> HttpResponse:
-    levels = [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]]
-    return render(request, "claims/about_grading.html", {"levels": levels})
+    return render(request, "claims/about_grading.html", {"levels": grade_levels()})

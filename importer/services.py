@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -72,7 +73,7 @@ def _studies() -> list[StudyRecord]:
     return [StudyRecord(s.pk, s.label, s.authors, s.year, s.journal) for s in Study.objects.all()]
 
 
-def _find_existing(title: str, url: str, slug: str) -> Source | None:
+def _find_existing(url: str, slug: str) -> Source | None:
     if url:
         found = Source.objects.filter(url=url).first()
         if found:
@@ -114,20 +115,23 @@ def import_article(
     slug = slugify(slug or title)[:120] or "article"
 
     with transaction.atomic():
-        source = _find_existing(title, url, slug)
-        summary = ImportSummary(source=source) if source else None
+        source = _find_existing(url, slug)
         if source is not None and source.text_sha256 == digest:
-            summary.unchanged = True
-            return summary
+            return ImportSummary(source=source, unchanged=True)
         if source is None:
             source = Source(
                 title=title, slug=_unique_slug(slug), url=url, author=author, publisher=publisher, kind=kind,
                 archive_name=name, text=text, accessed_on=timezone.localdate(),
             )  # fmt: skip
-            source.full_clean()
+            try:
+                source.full_clean()
+            except ValidationError as exc:
+                problems = (f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
+                raise InputError(" ".join(problems)) from None
             source.save()
             summary = ImportSummary(source=source, created_source=True)
         else:
+            summary = ImportSummary(source=source)
             source.text = text
             source.archive_name = name or source.archive_name
             source.accessed_on = timezone.localdate()
@@ -200,7 +204,8 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
 
 def _recheck_assertions(source: Source, summary: ImportSummary) -> None:
     """After a text change: move quotes that are still there, flag the ones that are gone."""
-    for assertion in source.assertions.all():
+    assertions = list(source.assertions.all())
+    for assertion in assertions:
         found = locate_quote(source.text, assertion.quote)
         if found is None:
             assertion.source_changed = True
@@ -209,9 +214,7 @@ def _recheck_assertions(source: Source, summary: ImportSummary) -> None:
             assertion.offset, assertion.quote = found
             assertion.source_changed = False
             summary.relocated += 1
-        Assertion.objects.filter(pk=assertion.pk).update(
-            offset=assertion.offset, quote=assertion.quote, source_changed=assertion.source_changed
-        )
+    Assertion.objects.bulk_update(assertions, ["offset", "quote", "source_changed"], batch_size=500)
 
 
 # --- decisions ----------------------------------------------------------------------------------------------

@@ -368,3 +368,11 @@ def test_attaching_to_another_claim_by_slug_or_to_nothing(client, users, known_c
     client.post(url, {"decision": "attach", "other_claim": "nasal", "quote": candidate.quote, "stance": "qualifies"})
     assertion = Assertion.objects.get(claim=known_claims["nasal"])
     assert assertion.stance == "qualifies" and assertion.quote == candidate.quote
+
+
+def test_a_malformed_url_is_refused_with_a_message_and_nothing_written(tmp_path, db):
+    good = tmp_path / "good.txt"
+    good.write_text(ARTICLE, encoding="utf-8")
+    with pytest.raises(CommandError, match="url: Enter a valid URL.*Nothing was imported"):
+        call_command("import_source", str(good), title="x", url="not a url")
+    assert not Source.objects.exists() and not SourceSnapshot.objects.exists()
