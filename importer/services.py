@@ -14,7 +14,16 @@ from django.utils.text import slugify
 from claims.models import Assertion, Claim, Condition, Grade, Status
 from claims.quotes import locate_quote
 from claims.search import index_claim
-from importer.extract import ClaimIndex, ClaimRecord, ConditionRecord, StudyRecord, condition_names, extract
+from importer.extract import (
+    MATCH_SCORE,
+    ClaimIndex,
+    ClaimRecord,
+    ConditionRecord,
+    StudyRecord,
+    condition_names,
+    extract,
+    split_sentences,
+)
 from importer.models import Candidate, SourceSnapshot
 from importer.text import InputError, readable_text
 from kb.cache import bump_content_version
@@ -48,10 +57,6 @@ class ImportSummary:
                 f"“source changed”: {len(self.flagged)}."
             )
         return lines
-
-
-# A suggestion below this score is shown but the candidate counts as "probably new" in summaries.
-MATCH_THRESHOLD = 0.25
 
 
 def claim_index(exclude_source: Source | None = None) -> ClaimIndex:
@@ -157,8 +162,8 @@ def import_article(
             if key in existing or _inside(covered, data.clause.start, data.clause.end):
                 continue
             top = data.suggestions[0][1] if data.suggestions else 0.0
-            summary.matched += top >= MATCH_THRESHOLD
-            summary.new += top < MATCH_THRESHOLD
+            summary.matched += top >= MATCH_SCORE
+            summary.new += top < MATCH_SCORE
             rows.append(
                 Candidate(
                     source=source,
@@ -185,8 +190,6 @@ def import_article(
 
 
 def _count_sentences(text: str) -> int:
-    from importer.extract import split_sentences
-
     return len(split_sentences(text))
 
 

@@ -116,6 +116,42 @@ def test_claims_are_ranked_by_similarity():
     assert ranked[0][0].id == 1
 
 
+def test_the_thesaurus_matches_a_claim_worded_differently():
+    """ "in a matter of hours" shares no word with "rapid", but both are the concept of a fast onset."""
+    index = ClaimIndex(
+        [
+            ClaimRecord(1, "Ketamine is a rapid-acting antidepressant", "onset"),
+            ClaimRecord(2, "Ketamine is an antidepressant used in clinics", "indication"),
+        ]
+    )
+    ranked = index.rank("ketamine lifts depression in a matter of hours")
+    assert ranked[0][0].id == 1
+
+
+def test_a_clause_is_ranked_with_its_sentence_as_context():
+    index = ClaimIndex(
+        [
+            ClaimRecord(1, "Rapid onset explains antidepressant action", "onset"),
+            ClaimRecord(2, "New synapses explain antidepressant action", "mechanism"),
+        ]
+    )
+    clause = "which is thought to matter for antidepressant action"
+    sentence = "Ketamine helps nerve cells grow new synapses, " + clause
+    alone = index.rank(clause)
+    assert alone[0][1] == alone[1][1]  # the clause alone cannot tell them apart
+    assert index.rank(clause, context=sentence)[0][0].id == 2
+
+
+def test_a_section_heading_does_not_end_the_article_s_subject():
+    from importer.extract import extract
+
+    side_effects = "Side effects\nMild nausea is the most common side effect.\n"
+    text = "Ketamine therapy explained\nKetamine is given as an infusion.\n" + side_effects
+    quotes = [c.clause.text for c in extract(text, ClaimIndex([]))]
+    assert quotes == ["Ketamine is given as an infusion.", "Mild nausea is the most common side effect."]
+    assert extract(side_effects, ClaimIndex([])) == []
+
+
 # --- importing ----------------------------------------------------------------------------------------------
 
 
@@ -353,6 +389,26 @@ def test_the_extractor_meets_its_recall_target_on_the_seed_articles(db):
     if not result["totals"]["assertions"]:
         pytest.skip("the seed fixture holds no assertions")
     assert result["overall"]["recall"] >= 0.85
+    assert result["heldout"]["overall"]["recall"] >= 0.85
+
+
+def test_the_held_out_answer_key_matches_its_articles_and_the_seed_claims():
+    import json
+
+    from claims.models import Category, Stance
+    from importer.bench import HELDOUT_DIR
+
+    claims = {c["slug"]: c for c in json.loads((HELDOUT_DIR.parents[2] / "fixtures/seed/claims.json").read_text())}
+    articles = json.loads((HELDOUT_DIR / "answers.json").read_text(encoding="utf-8"))["articles"]
+    assert articles
+    for article in articles:
+        text = (HELDOUT_DIR / article["file"]).read_text(encoding="utf-8")
+        assert article["assertions"]
+        for a in article["assertions"]:
+            assert text[a["offset"] : a["offset"] + len(a["quote"])] == a["quote"], a["quote"]
+            assert a["category"] in Category.values and a["stance"] in Stance.values
+            if a["claim"] is not None:
+                assert claims[a["claim"]]["category"] == a["category"], a["quote"]
 
 
 def test_attaching_to_another_claim_by_slug_or_to_nothing(client, users, known_claims):
