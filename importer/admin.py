@@ -42,7 +42,7 @@ class CandidateAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source", "cited_study", "assertion__claim")
+        return super().get_queryset(request).select_related("source", "cited_study")
 
     @admin.display(description="Clause")
     def short_quote(self, obj: Candidate) -> str:
@@ -93,22 +93,25 @@ class CandidateAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         """The review page: the clause in context, suggested claims, and attach / new claim / reject."""
         candidate = get_object_or_404(
-            Candidate.objects.select_related("source", "cited_study", "snapshot", "assertion__claim"), pk=object_id
+            Candidate.objects.select_related("source", "cited_study", "snapshot"), pk=object_id
         )
         if not self.has_view_or_change_permission(request, candidate):
             raise PermissionDenied
         can_decide = self.has_change_permission(request, candidate) and request.user.has_perm("claims.add_assertion")
+        became = list(candidate.assertions.select_related("claim").order_by("pk"))
         ids = [s["claim"] for s in candidate.suggestions]
         claims = Claim.objects.in_bulk(ids)
-        suggestions = [(claims[s["claim"]], s["score"]) for s in candidate.suggestions if s["claim"] in claims]
-        suggested = [claim for claim, _ in suggestions]
+        # Suggested claims the clause does not state yet (it may have become assertions of some already).
+        stated = {assertion.claim_id for assertion in became}
+        suggestions = [
+            (claims[s["claim"]], s["score"])
+            for s in candidate.suggestions
+            if s["claim"] in claims and s["claim"] not in stated
+        ]
         attach_form = AttachForm(
-            initial={
-                "quote": candidate.quote,
-                "stance": candidate.stance,
-                "claim": suggested[0] if suggested else None,
-            },
-            suggested=suggested,
+            initial={"quote": candidate.quote, "claims": [suggestions[0][0].pk] if suggestions and not became else []},
+            suggestions=suggestions,
+            stance=candidate.stance,
         )
         new_form = NewClaimForm(
             initial={
@@ -125,11 +128,12 @@ class CandidateAdmin(admin.ModelAdmin):
             decision = request.POST.get("decision")
             try:
                 if decision == "attach":
-                    attach_form = AttachForm(request.POST, suggested=suggested)
+                    attach_form = AttachForm(request.POST, suggestions=suggestions, stance=candidate.stance)
                     if attach_form.is_valid():
                         d = attach_form.cleaned_data
-                        services.attach(candidate, d["claim"], request.user, quote=d["quote"], stance=d["stance"])
-                        return self._decided(request, candidate, f"Attached to “{d['claim']}”.")
+                        services.attach_many(candidate, d["choices"], request.user, quote=d["quote"])
+                        names = "; ".join(f"“{claim}” ({stance})" for claim, stance in d["choices"])
+                        return self._decided(request, candidate, f"Attached to {names}.")
                 elif decision == "new":
                     new_form = NewClaimForm(request.POST)
                     if new_form.is_valid():
@@ -160,7 +164,9 @@ class CandidateAdmin(admin.ModelAdmin):
             "attach_form": attach_form,
             "new_form": new_form,
             "reject_form": reject_form,
-            "can_decide": can_decide and candidate.status == Candidate.Status.PENDING,
+            "became": became,
+            "can_decide": can_decide and candidate.status != Candidate.Status.REJECTED,
+            "can_reject": can_decide and candidate.status == Candidate.Status.PENDING,
             "next_pending": self._next_pending(candidate),
         }
         return TemplateResponse(request, self.change_form_template, context)

@@ -35,30 +35,58 @@ class ImportForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    claim = forms.ModelChoiceField(queryset=Claim.objects.all(), required=False, widget=forms.RadioSelect)
+    """Attach a candidate to one or more claims: tick the suggested claims it states, each with its stance, and/or
+    name another claim by its slug. The quote is shared."""
+
+    claims = forms.ModelMultipleChoiceField(
+        queryset=Claim.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     other_claim = forms.SlugField(required=False, label="…or another claim, by its slug")
+    other_stance = forms.ChoiceField(choices=Stance.choices, required=False, label="its stance")
     quote = forms.CharField(
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Shorten or extend it as needed; it must stay verbatim from the article.",
     )
-    stance = forms.ChoiceField(choices=Stance.choices)
 
-    def __init__(self, *args, suggested: list | None = None, **kwargs):
+    def __init__(self, *args, suggestions: list[tuple[Claim, float]] | None = None, stance: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        if suggested is not None:
-            self.fields["claim"].queryset = Claim.objects.filter(pk__in=[c.pk for c in suggested])
+        self.suggestions = list(suggestions or [])
+        self.fields["claims"].queryset = Claim.objects.filter(pk__in=[c.pk for c, _ in self.suggestions])
+        self.fields["other_stance"].initial = stance or Stance.SUPPORTS
+        for claim, _ in self.suggestions:
+            label = f"Stance toward “{claim}”"
+            self.fields[f"stance_{claim.pk}"] = forms.ChoiceField(
+                choices=Stance.choices,
+                initial=stance or Stance.SUPPORTS,
+                required=False,
+                label=label,
+                widget=forms.Select(attrs={"aria-label": label}),
+            )
+
+    def rows(self) -> list[tuple]:
+        """(claim, similarity, ticked?, its stance field) per suggestion, for the template."""
+        ticked = {str(v) for v in (self.data.getlist("claims") if self.is_bound else self.initial.get("claims", []))}
+        return [
+            (claim, score, str(claim.pk) in ticked, self[f"stance_{claim.pk}"]) for claim, score in self.suggestions
+        ]
 
     def clean(self):
         data = super().clean()
+        stance = self.fields["other_stance"].initial
+        choices = [(claim, data.get(f"stance_{claim.pk}") or stance) for claim in data.get("claims") or []]
         slug = data.get("other_claim")
         if slug:
             other = Claim.objects.filter(slug=slug).first()
             if other is None:
                 self.add_error("other_claim", f"No claim has the slug “{slug}”.")
-            data["claim"] = other
-        if not data.get("claim") and not self.errors:
-            raise forms.ValidationError("Choose one of the suggested claims or give another claim's slug.")
+            elif other.pk in {claim.pk for claim, _ in choices}:
+                self.add_error("other_claim", f"“{other}” is already ticked above.")
+            else:
+                choices.append((other, data.get("other_stance") or stance))
+        if not choices and not self.errors:
+            raise forms.ValidationError("Tick at least one of the suggested claims or give another claim's slug.")
+        data["choices"] = choices
         return data
 
 

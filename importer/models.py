@@ -58,8 +58,11 @@ class Candidate(models.Model):
     citation_text = models.CharField(max_length=300, blank=True)
     suggestions = models.JSONField(default=list, blank=True, help_text='[{"claim": id, "score": 0.42}, …]')
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    assertion = models.ForeignKey(
-        "claims.Assertion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    assertions = models.ManyToManyField(
+        "claims.Assertion",
+        blank=True,
+        related_name="+",
+        help_text="What the clause became: one assertion per claim it states (a clause often states several).",
     )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

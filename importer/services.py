@@ -227,41 +227,54 @@ class DecisionError(Exception):
     """The decision cannot be carried out; the message says why."""
 
 
-def _decide(candidate: Candidate, user, status: str, assertion: Assertion | None = None, note: str = "") -> None:
+def _decide(candidate: Candidate, user, status: str, note: str = "") -> None:
     candidate.status = status
-    candidate.assertion = assertion
     candidate.decided_by = user
     candidate.decided_at = timezone.now()
     if note:
         candidate.note = note
-    candidate.save(update_fields=["status", "assertion", "decided_by", "decided_at", "note"])
+    candidate.save(update_fields=["status", "decided_by", "decided_at", "note"])
+
+
+def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *, quote: str = "") -> list[Assertion]:
+    """Accept the candidate as assertions of existing claims, one per (claim, stance): a clause often states
+    several claims. All of them or none: a quote that is not in the text, or a claim this source already states
+    with the same quote, refuses the whole decision. An accepted candidate can take more claims later; a rejected
+    one cannot."""
+    if candidate.status == Candidate.Status.REJECTED:
+        raise DecisionError("This candidate has been rejected.")
+    if not choices:
+        raise DecisionError("Choose at least one claim.")
+    quote = (quote or candidate.quote).strip()
+    note = f"Imported; the article cites {candidate.citation_text}." if candidate.citation_text else ""
+    created = []
+    with transaction.atomic():
+        for claim, stance in choices:
+            assertion = Assertion(
+                claim=claim, source=candidate.source, quote=quote, stance=stance or candidate.stance,
+                cited_study=candidate.cited_study, note=note,
+            )  # fmt: skip
+            try:
+                # The quote check runs here; the uniqueness of (source, claim, quote) in the database below, after
+                # the check has stored the quote's exact wording.
+                assertion.full_clean(validate_constraints=False)
+                with transaction.atomic():
+                    assertion.save()
+            except ValidationError as exc:
+                raise DecisionError(" ".join(exc.messages)) from None
+            except IntegrityError:
+                raise DecisionError(
+                    f"This source already states “{claim}” with the same quote; nothing was attached."
+                ) from None
+            created.append(assertion)
+        candidate.assertions.add(*created)
+        _decide(candidate, user, Candidate.Status.ACCEPTED)
+    return created
 
 
 def attach(candidate: Candidate, claim: Claim, user, *, quote: str = "", stance: str = "") -> Assertion:
-    """Accept the candidate as an assertion of an existing claim (the quote is verified against the text)."""
-    if candidate.status != Candidate.Status.PENDING:
-        raise DecisionError("This candidate has already been decided.")
-    assertion = Assertion(
-        claim=claim,
-        source=candidate.source,
-        quote=(quote or candidate.quote).strip(),
-        stance=stance or candidate.stance,
-        cited_study=candidate.cited_study,
-        note=f"Imported; the article cites {candidate.citation_text}." if candidate.citation_text else "",
-    )
-    try:
-        with transaction.atomic():
-            assertion.full_clean()
-            assertion.save()
-            _decide(candidate, user, Candidate.Status.ACCEPTED, assertion)
-    except IntegrityError:
-        raise DecisionError("This source already states this claim with the same quote.") from None
-    except Exception as exc:  # ValidationError from the quote check
-        messages = getattr(exc, "messages", None)
-        if messages:
-            raise DecisionError(" ".join(messages)) from None
-        raise
-    return assertion
+    """Accept the candidate as an assertion of one existing claim (the quote is verified against the text)."""
+    return attach_many(candidate, [(claim, stance)], user, quote=quote)[0]
 
 
 def create_claim_from(

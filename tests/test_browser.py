@@ -140,3 +140,48 @@ def test_every_page_works_without_javascript(browser, live_server, seeded):
         assert page.locator(".results li").count() >= 1
     finally:
         context.close()
+
+
+def test_editor_imports_an_article_and_attaches_a_clause_to_two_claims(browser, live_server, seeded):
+    """The import journey in the admin: paste an article, open its first candidate that has suggestions, tick two
+    suggested claims with different stances, and find both assertions recorded (one held-out article as text)."""
+    from django.contrib.auth import get_user_model
+
+    from claims.models import Assertion
+    from importer.models import Candidate
+
+    get_user_model().objects.create_superuser("ada", password="pw-ada-123!")
+    article = (ROOT / "importer" / "benchdata" / "heldout" / "02_ketamine-depression-explainer.txt").read_text()
+    context = browser.new_context(viewport=VIEWPORTS["desktop"])
+    page = context.new_page()
+    try:
+        page.goto(live_server.url + "/admin/login/")
+        page.fill("#id_username", "ada")
+        page.fill("#id_password", "pw-ada-123!")
+        page.locator("input[type=submit]").click()
+        page.goto(live_server.url + "/admin/importer/candidate/import/")
+        page.fill("#id_title", "Ketamine for depression: an explainer")
+        page.fill("#id_text", article)
+        page.locator("input[type=submit]").click()
+        page.wait_for_url("**/importer/candidate/?**")
+        assert "Candidates:" in page.locator(".messagelist").inner_text()
+
+        candidate = Candidate.objects.get(quote__contains="reduced depressive symptoms within 24 hours")
+        assert len(candidate.suggestions) >= 2
+        page.goto(live_server.url + f"/admin/importer/candidate/{candidate.pk}/change/")
+        first, second = (s["claim"] for s in candidate.suggestions[:2])
+        page.check(f"#id_claims_{first}")
+        page.check(f"#id_claims_{second}")
+        page.select_option(f"select[name=stance_{second}]", "qualifies")
+        page.get_by_role("button", name="Attach to the ticked claims").click()
+        page.wait_for_load_state()
+        assert "Attached to" in page.locator(".messagelist").inner_text()
+        made = dict(Assertion.objects.filter(quote=candidate.quote).values_list("claim_id", "stance"))
+        assert made[first] == candidate.stance and made[second] == "qualifies"
+        assert Candidate.objects.get(pk=candidate.pk).status == "accepted"
+        page.goto(live_server.url + f"/admin/importer/candidate/{candidate.pk}/change/")
+        assert page.locator("ul.became li").count() == 2
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "desktop-admin-review.png"), full_page=True)
+    finally:
+        context.close()

@@ -301,24 +301,62 @@ def test_attaching_creates_a_verified_assertion_and_moves_to_the_next(client, us
     candidate = _imported(known_claims)
     client.force_login(users["editor"])
     url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    onset = known_claims["onset"]
     response = client.post(
         url,
         {
             "decision": "attach",
-            "claim": known_claims["onset"].pk,
+            "claims": [onset.pk],
+            f"stance_{onset.pk}": "supports",
             "quote": "Ketamine works within hours",
-            "stance": "supports",
         },
     )
     assert response.status_code == 302 and "/importer/candidate/" in response["Location"]
-    assertion = Assertion.objects.get(claim=known_claims["onset"])
+    assertion = Assertion.objects.get(claim=onset)
     assert assertion.quote == "Ketamine works within hours" and assertion.offset == ARTICLE.index(
         "Ketamine works within"
     )
     candidate.refresh_from_db()
-    assert (
-        candidate.status == "accepted" and candidate.assertion == assertion and candidate.decided_by == users["editor"]
+    assert candidate.status == "accepted" and candidate.decided_by == users["editor"]
+    assert list(candidate.assertions.all()) == [assertion]
+
+
+def test_one_clause_can_be_attached_to_several_claims_with_their_own_stances(client, users, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    onset, nasal = known_claims["onset"], known_claims["nasal"]
+    page = client.get(url).content.decode()
+    assert f'name="stance_{onset.pk}"' in page  # each suggestion has its own stance
+    client.post(
+        url,
+        {
+            "decision": "attach",
+            "claims": [onset.pk],
+            f"stance_{onset.pk}": "supports",
+            "other_claim": "nasal",
+            "other_stance": "qualifies",
+            "quote": candidate.quote,
+        },
     )
+    stances = dict(Assertion.objects.filter(quote=candidate.quote).values_list("claim__slug", "stance"))
+    assert stances == {"onset": "supports", "nasal": "qualifies"}
+    assert {a.claim_id for a in Candidate.objects.get(pk=candidate.pk).assertions.all()} == {onset.pk, nasal.pk}
+    page = client.get(url).content.decode()
+    assert "Became assertions of" in page and "Attach to more claims" in page
+    assert f'name="stance_{onset.pk}"' not in page  # a claim it already states is not offered again
+    assert "<h2>Reject</h2>" not in page  # accepted: it can take more claims, but not be rejected
+
+
+def test_attaching_to_several_claims_is_all_or_nothing(users, known_claims):
+    candidate = _imported(known_claims)
+    services.attach(candidate, known_claims["nasal"], users["editor"])
+    with pytest.raises(services.DecisionError, match="already states .*nothing was attached"):
+        services.attach_many(
+            candidate, [(known_claims["onset"], "supports"), (known_claims["nasal"], "supports")], users["editor"]
+        )
+    assert not Assertion.objects.filter(claim=known_claims["onset"]).exists()
+    assert Candidate.objects.get(pk=candidate.pk).assertions.count() == 1
 
 
 def test_attaching_with_a_quote_not_in_the_text_is_refused(client, users, known_claims):
@@ -329,9 +367,8 @@ def test_attaching_with_a_quote_not_in_the_text_is_refused(client, users, known_
         url,
         {
             "decision": "attach",
-            "claim": known_claims["onset"].pk,
+            "claims": [known_claims["onset"].pk],
             "quote": "Ketamine cures everyone",
-            "stance": "supports",
         },
     )
     assert "This quote is not in the archived text" in response.content.decode()
@@ -359,13 +396,22 @@ def test_creating_a_new_claim_makes_a_draft_that_stays_private(client, users, kn
     assert client.get(claim.get_absolute_url()).status_code == 404
 
 
-def test_rejecting_and_deciding_twice(users, known_claims):
+def test_rejecting_and_deciding_twice(client, users, known_claims):
     candidate = _imported(known_claims)
     services.reject(candidate, users["editor"], "Filler")
     candidate.refresh_from_db()
     assert candidate.status == "rejected" and candidate.note == "Filler"
-    with pytest.raises(services.DecisionError, match="already been decided"):
+    with pytest.raises(services.DecisionError, match="has been rejected"):
         services.attach(candidate, known_claims["onset"], users["editor"])
+    with pytest.raises(services.DecisionError, match="already been decided"):
+        services.reject(candidate, users["editor"])
+    client.force_login(users["editor"])
+    page = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
+    assert "Attach to" not in page and "<h2>Reject</h2>" not in page and "Create a new draft claim" not in page
+    accepted = Candidate.objects.pending().first()
+    services.attach(accepted, known_claims["onset"], users["editor"])
+    with pytest.raises(services.DecisionError, match="already been decided"):
+        services.reject(accepted, users["editor"])
 
 
 def test_candidate_list_query_count_is_fixed(client, users, known_claims, django_assert_max_num_queries):
@@ -415,13 +461,16 @@ def test_attaching_to_another_claim_by_slug_or_to_nothing(client, users, known_c
     candidate = _imported(known_claims)
     client.force_login(users["editor"])
     url = reverse("admin:importer_candidate_change", args=[candidate.pk])
-    html = client.post(url, {"decision": "attach", "quote": candidate.quote, "stance": "supports"}).content.decode()
-    assert "Choose one of the suggested claims" in html
+    html = client.post(url, {"decision": "attach", "quote": candidate.quote}).content.decode()
+    assert "Tick at least one of the suggested claims" in html
     html = client.post(
-        url, {"decision": "attach", "other_claim": "no-such-claim", "quote": candidate.quote, "stance": "supports"}
+        url, {"decision": "attach", "other_claim": "no-such-claim", "quote": candidate.quote}
     ).content.decode()
     assert "No claim has the slug" in html
-    client.post(url, {"decision": "attach", "other_claim": "nasal", "quote": candidate.quote, "stance": "qualifies"})
+    assert not Assertion.objects.exists()
+    client.post(
+        url, {"decision": "attach", "other_claim": "nasal", "quote": candidate.quote, "other_stance": "qualifies"}
+    )
     assertion = Assertion.objects.get(claim=known_claims["nasal"])
     assert assertion.stance == "qualifies" and assertion.quote == candidate.quote
 
@@ -432,3 +481,32 @@ def test_a_malformed_url_is_refused_with_a_message_and_nothing_written(tmp_path,
     with pytest.raises(CommandError, match="url: Enter a valid URL.*Nothing was imported"):
         call_command("import_source", str(good), title="x", url="not a url")
     assert not Source.objects.exists() and not SourceSnapshot.objects.exists()
+
+
+def test_the_migration_to_several_assertions_keeps_earlier_decisions(transactional_db):
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before, after = [("importer", "0002_importer_permissions")], [("importer", "0003_candidate_assertions")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        apps = executor.loader.project_state(before).apps
+        source = apps.get_model("sources", "Source").objects.create(title="T", slug="t", text="Ketamine works.")
+        claim = apps.get_model("claims", "Claim").objects.create(text="C", slug="c", category="onset")
+        assertion = apps.get_model("claims", "Assertion").objects.create(
+            claim=claim, source=source, quote="Ketamine works.", offset=0
+        )
+        apps.get_model("importer", "Candidate").objects.create(
+            source=source, quote="Ketamine works.", offset=0, sentence="Ketamine works.", sentence_offset=0,
+            category="onset", stance="supports", status="accepted", assertion=assertion,
+        )  # fmt: skip
+        executor = MigrationExecutor(connection)
+        executor.migrate(after)
+        apps = executor.loader.project_state(after).apps
+        candidate = apps.get_model("importer", "Candidate").objects.get()
+        assert list(candidate.assertions.values_list("pk", flat=True)) == [assertion.pk]
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
