@@ -256,10 +256,9 @@ def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *,
             )  # fmt: skip
             try:
                 # The quote check runs here; the uniqueness of (source, claim, quote) in the database below, after
-                # the check has stored the quote's exact wording.
+                # the check has stored the quote's exact wording. Either error leaves the whole atomic block.
                 assertion.full_clean(validate_constraints=False)
-                with transaction.atomic():
-                    assertion.save()
+                assertion.save()
             except ValidationError as exc:
                 raise DecisionError(" ".join(exc.messages)) from None
             except IntegrityError:
