@@ -93,7 +93,7 @@ class CandidateAdmin(admin.ModelAdmin):
     def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
         """The review page: the clause in context, suggested claims, and attach / new claim / reject."""
         candidate = get_object_or_404(
-            Candidate.objects.select_related("source", "cited_study", "snapshot"), pk=object_id
+            Candidate.objects.select_related("source", "cited_study", "snapshot", "decided_by"), pk=object_id
         )
         if not self.has_view_or_change_permission(request, candidate):
             raise PermissionDenied
@@ -135,6 +135,8 @@ class CandidateAdmin(admin.ModelAdmin):
                         names = "; ".join(f"“{claim}” ({stance})" for claim, stance in d["choices"])
                         return self._decided(request, candidate, f"Attached to {names}.")
                 elif decision == "new":
+                    if not request.user.has_perm("claims.add_claim"):
+                        raise PermissionDenied("You may not create claims.")
                     new_form = NewClaimForm(request.POST)
                     if new_form.is_valid():
                         d = new_form.cleaned_data
@@ -167,6 +169,7 @@ class CandidateAdmin(admin.ModelAdmin):
             "became": became,
             "can_decide": can_decide and candidate.status != Candidate.Status.REJECTED,
             "can_reject": can_decide and candidate.status == Candidate.Status.PENDING,
+            "can_create_claim": request.user.has_perm("claims.add_claim"),
             "next_pending": self._next_pending(candidate),
         }
         return TemplateResponse(request, self.change_form_template, context)

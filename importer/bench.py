@@ -5,14 +5,16 @@ Leave-one-out: for each seed article k, the knowledge base holds only the claims
 answer key. The extractor's weights and thesaurus were chosen on this evaluation, so it flatters them.
 
 Held-out: ``importer/benchdata/heldout/`` holds articles written for this evaluation and labelled against the seed
-claims by someone who had not seen the extractor (see the README there). They are extracted against the whole
-seed knowledge base. The thesaurus was written before they existed; one change (sections no longer reset
-relevance) was found on them, so treat their figures as a check on over-fitting, not a blind test.
+claims by people who had seen neither the extractor's code nor its output (see the README there). They are
+extracted against the whole seed knowledge base. The thesaurus was written before they existed, but three changes
+to relevance were found on their misses (the project README lists them), so treat their figures as a check on
+over-fitting, not a blind test.
 
 For each article, with its answer key (quote, offset, claim or none, category, stance):
 
 - recall: share of the answers whose quote lies inside some candidate sentence ("found");
-- precision: share of candidates whose sentence contains at least one answer quote;
+- precision: share of candidates that answer at least one quote (for each quote, the candidate of a sentence
+  containing it whose clause overlaps it most answers it);
 - category accuracy: for found answers, the candidate's category equals the answer's category;
 - category ceiling: the best category accuracy any extractor could reach with these candidates, one category per
   candidate (a clause the answer key attaches to claims of two categories can be right for one of them only);

@@ -227,10 +227,20 @@ class DecisionError(Exception):
     """The decision cannot be carried out; the message says why."""
 
 
+def _locked(candidate: Candidate) -> Candidate:
+    """The candidate's row, locked until the transaction ends (on PostgreSQL), with its current status: two
+    editors deciding at once are serialised, and the second sees the first one's decision."""
+    current = Candidate.objects.select_for_update().only("status").get(pk=candidate.pk)
+    candidate.status = current.status
+    return candidate
+
+
 def _decide(candidate: Candidate, user, status: str, note: str = "") -> None:
+    """Record the decision; a candidate that takes more claims later keeps who accepted it first, and when."""
+    if candidate.status != status:
+        candidate.decided_by = user
+        candidate.decided_at = timezone.now()
     candidate.status = status
-    candidate.decided_by = user
-    candidate.decided_at = timezone.now()
     if note:
         candidate.note = note
     candidate.save(update_fields=["status", "decided_by", "decided_at", "note"])
@@ -241,14 +251,14 @@ def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *,
     several claims. All of them or none: a quote that is not in the text, or a claim this source already states
     with the same quote, refuses the whole decision. An accepted candidate can take more claims later; a rejected
     one cannot."""
-    if candidate.status == Candidate.Status.REJECTED:
-        raise DecisionError("This candidate has been rejected.")
     if not choices:
         raise DecisionError("Choose at least one claim.")
     quote = (quote or candidate.quote).strip()
     note = f"Imported; the article cites {candidate.citation_text}." if candidate.citation_text else ""
     created = []
     with transaction.atomic():
+        if _locked(candidate).status == Candidate.Status.REJECTED:
+            raise DecisionError("This candidate has been rejected.")
         for claim, stance in choices:
             assertion = Assertion(
                 claim=claim, source=candidate.source, quote=quote, stance=stance or candidate.stance,
@@ -312,6 +322,7 @@ def create_claim_from(
 
 
 def reject(candidate: Candidate, user, note: str = "") -> None:
-    if candidate.status != Candidate.Status.PENDING:
-        raise DecisionError("This candidate has already been decided.")
-    _decide(candidate, user, Candidate.Status.REJECTED, note=note)
+    with transaction.atomic():
+        if _locked(candidate).status != Candidate.Status.PENDING:
+            raise DecisionError("This candidate has already been decided.")
+        _decide(candidate, user, Candidate.Status.REJECTED, note=note)

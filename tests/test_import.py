@@ -142,6 +142,31 @@ def test_a_clause_is_ranked_with_its_sentence_as_context():
     assert index.rank(clause, context=sentence)[0][0].id == 2
 
 
+def test_a_claim_nobody_quotes_yet_does_not_outrank_one_that_sources_state():
+    index = ClaimIndex(
+        [
+            ClaimRecord(1, "Ketamine works within hours", "onset"),
+            ClaimRecord(2, "Ketamine works within hours", "onset", ("ketamine works within a few hours",)),
+        ]
+    )
+    assert [claim.id for claim, _ in index.rank("ketamine works within a few hours")] == [2, 1]
+
+
+def test_the_thesaurus_reads_contractions_with_either_apostrophe():
+    from importer.extract import concept_terms
+
+    assert "@resistant" in concept_terms("her depression didn’t respond to two medications")
+    assert "@resistant" in concept_terms("patients who haven't improved")
+    assert concept_terms("heart failure, over the course of a year, a painting") == []
+
+
+def test_questions_are_not_candidates():
+    from importer.extract import extract
+
+    text = "Ketamine therapy FAQ\nHow quickly does ketamine work for depression?\nKetamine often works within hours.\n"
+    assert [c.clause.text for c in extract(text, ClaimIndex([]))] == ["Ketamine often works within hours."]
+
+
 def test_a_section_heading_does_not_end_the_article_s_subject():
     from importer.extract import extract
 
@@ -506,7 +531,88 @@ def test_the_migration_to_several_assertions_keeps_earlier_decisions(transaction
         apps = executor.loader.project_state(after).apps
         candidate = apps.get_model("importer", "Candidate").objects.get()
         assert list(candidate.assertions.values_list("pk", flat=True)) == [assertion.pk]
+        # Back again: the first assertion is the one the single link keeps.
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        apps = executor.loader.project_state(before).apps
+        assert apps.get_model("importer", "Candidate").objects.get().assertion_id == assertion.pk
     finally:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def _staff_with(*codenames: str):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Permission
+
+    user = get_user_model().objects.create_user("sam", password="pw-sam-123!", is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
+    return user
+
+
+def test_a_viewer_of_candidates_sees_no_decisions_and_cannot_post_one(client, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(_staff_with("view_candidate"))
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    page = client.get(url).content.decode()
+    assert "Ketamine works within hours" in page and "Attach to" not in page and "<h2>Reject</h2>" not in page
+    onset = known_claims["onset"]
+    response = client.post(url, {"decision": "attach", "claims": [onset.pk], "quote": candidate.quote})
+    assert response.status_code == 403 and not Assertion.objects.exists()
+
+
+def test_only_someone_who_may_add_claims_can_draft_one_from_a_candidate(client, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(_staff_with("view_candidate", "change_candidate", "add_assertion"))
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    assert "Create a new draft claim" not in client.get(url).content.decode()
+    response = client.post(
+        url, {"decision": "new", "text": "A new claim", "category": "onset", "quote": candidate.quote}
+    )
+    assert response.status_code == 403 and not Claim.objects.filter(text="A new claim").exists()
+
+
+def test_a_tampered_attach_form_says_what_is_wrong_and_writes_nothing(client, users, known_claims):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    unsuggested = ClaimFactory(text="Ketamine is an old drug", slug="old")
+    page = client.post(url, {"decision": "attach", "claims": [unsuggested.pk], "quote": candidate.quote})
+    assert "Select a valid choice" in page.content.decode()
+    onset = known_claims["onset"]
+    page = client.post(
+        url, {"decision": "attach", "claims": [onset.pk], f"stance_{onset.pk}": "loves", "quote": candidate.quote}
+    )
+    assert "Select a valid choice" in page.content.decode()
+    page = client.post(url, {"decision": "attach", "other_claim": "nasal", "other_stance": "x", "quote": "q"})
+    assert "Select a valid choice" in page.content.decode()
+    assert not Assertion.objects.exists() and Candidate.objects.get(pk=candidate.pk).status == "pending"
+
+
+def test_adding_claims_later_keeps_who_accepted_the_candidate_first(users, known_claims):
+    candidate = _imported(known_claims)
+    services.attach(candidate, known_claims["onset"], users["editor"])
+    first = Candidate.objects.get(pk=candidate.pk)
+    services.attach(first, known_claims["nasal"], users["reviewer"])
+    again = Candidate.objects.get(pk=candidate.pk)
+    assert again.decided_by == users["editor"] and again.decided_at == first.decided_at
+    assert again.assertions.count() == 2
+
+
+def test_review_page_query_count_does_not_grow_with_suggestions_or_assertions(
+    client, users, known_claims, django_assert_num_queries
+):
+    candidate = _imported(known_claims)
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    client.get(url)
+    # session, user, the candidate with its source/study/snapshot/decider, the user's and the groups' permissions,
+    # the assertions it became with their claims, the suggested claims, the next pending candidate, the conditions
+    # of the new-claim form.
+    with django_assert_num_queries(9):
+        client.get(url)
+    services.attach(candidate, known_claims["onset"], users["editor"])
+    services.attach(candidate, known_claims["nasal"], users["editor"])
+    with django_assert_num_queries(9):
+        client.get(url)
