@@ -112,14 +112,17 @@ class ClaimQuerySet(models.QuerySet):
 
     def for_listing(self) -> ClaimQuerySet:
         """What a list of claims shows (includes/claim_row.html): the claim's text, category and grade, stance
-        counts and the evidence base with its studies (one extra query when evaluated). Other fields are not
-        loaded: reading one costs a query per claim.
+        counts and the evidence base with its studies, as the list ``listed_evidence`` (one extra query when
+        evaluated). Other fields are not loaded: reading one costs a query per claim.
         """
-        evidence = Evidence.objects.select_related("study").only(
-            "claim", "direction", "study__label", "study__slug", "study__design", "study__year"
+        # Ordered by label within each claim as Evidence's own ordering does, without its join to the claims.
+        evidence = (
+            Evidence.objects.select_related("study")
+            .only("claim", "direction", "study__label", "study__slug", "study__design", "study__year")
+            .order_by("study__label", "pk")
         )
         return self.only("text", "slug", "category", "grade", "status", *STANCE_COUNTS).prefetch_related(
-            models.Prefetch("evidence", queryset=evidence)
+            models.Prefetch("evidence", queryset=evidence, to_attr="listed_evidence")
         )
 
 

@@ -32,7 +32,7 @@ SEARCH_PER_PAGE = 20
 
 def _attach_key_studies(claims) -> None:
     for claim in claims:
-        claim.key_study = key_study(list(claim.evidence.all()))
+        claim.key_study = key_study(claim.listed_evidence)
 
 
 def _conflict_pairs(condition: Condition | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
