@@ -13,7 +13,7 @@ from taggit.models import Tag
 
 from claims import services
 from claims.forms_admin import AssertionAdminForm, ClaimAdminForm, EvidenceFormSet, TransitionForm
-from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, Grade, Status, TaggedClaim
+from claims.models import DISPUTED, Assertion, Claim, ClaimChange, Condition, Evidence, Grade, Status, TaggedClaim
 from kb.markdown import render_markdown
 
 TRANSITIONS = {
@@ -95,11 +95,10 @@ class DisagreementFilter(admin.SimpleListFilter):
         return [("yes", "Sources disagree"), ("no", "No disagreement")]
 
     def queryset(self, request, queryset):
-        disputed = Q(n_supports__gt=0) & (Q(n_contradicts__gt=0) | Q(n_qualifies__gt=0))
         if self.value() == "yes":
-            return queryset.filter(disputed)
+            return queryset.filter(DISPUTED)
         if self.value() == "no":
-            return queryset.exclude(disputed)
+            return queryset.exclude(DISPUTED)
         return queryset
 
 
@@ -205,8 +204,7 @@ class ClaimAdmin(admin.ModelAdmin):
         return obj.get_absolute_url() if obj.is_published else None
 
     def get_queryset(self, request):
-        # Stance counts as correlated subqueries: counted for the page of claims shown, not for every claim.
-        return super().get_queryset(request).with_stance_counts().prefetch_related("conditions")
+        return super().get_queryset(request).prefetch_related("conditions")
 
     # --- list columns -------------------------------------------------------------------------------------
 

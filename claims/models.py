@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import connections, models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
@@ -57,67 +57,72 @@ class Condition(models.Model):
         return reverse("claims:condition_detail", args=[self.slug])
 
 
+# The stored stance counts of a claim (see Claim.n_supports) and what makes a claim disputed.
+STANCE_COUNTS = ("n_supports", "n_contradicts", "n_qualifies", "n_sources")
+DISPUTED = Q(n_supports__gt=0) & (Q(n_contradicts__gt=0) | Q(n_qualifies__gt=0))
+
+
 class ClaimQuerySet(models.QuerySet):
     def published(self) -> ClaimQuerySet:
         return self.filter(status=Claim.Status.PUBLISHED)
 
     def for_condition(self, condition: Condition) -> ClaimQuerySet:
+        """Claims about ``condition``, joined from its links: for queries over all of them (counts, a sorted page)."""
         return self.filter(conditions=condition)
 
-    def with_stance_counts(self) -> ClaimQuerySet:
-        """Annotate how many assertions support, contradict and qualify each claim, and from how many sources.
-
-        Correlated subqueries, not a JOIN with GROUP BY: the database counts only for the rows it returns (a
-        page, after ORDER BY and LIMIT), not for every claim that matches, and other joins cannot inflate them.
+    def linked_to(self, condition: Condition) -> ClaimQuerySet:
+        """Claims about ``condition``, tested claim by claim (EXISTS) instead of joined: for a ranking that reads
+        claims in the order of an index and stops after the first few (``most_disputed``), where a join starting
+        from the condition's links would fetch and sort every claim about it first.
         """
-        assertions = Assertion.objects.filter(claim=OuterRef("pk"))
-        return self.annotate(
-            n_supports=correlated_count(assertions.filter(stance=Stance.SUPPORTS), "claim"),
-            n_contradicts=correlated_count(assertions.filter(stance=Stance.CONTRADICTS), "claim"),
-            n_qualifies=correlated_count(assertions.filter(stance=Stance.QUALIFIES), "claim"),
-            n_sources=correlated_count(assertions, "claim", "source", distinct=True),
-        )
+        links = Claim.conditions.through.objects.filter(condition=condition, claim=OuterRef("pk"))
+        return self.filter(Exists(links))
 
-    def disputed_ranking(self) -> models.QuerySet:
-        """Ids of this queryset's disputed claims, most disputed first: most contradictions, then most
-        qualifications, then by text. Meant as a subquery (``pk__in=…[:n]``): ranking reads only the contradicting
-        and qualifying assertions (a minority, through the partial index ``assertion_challenge``), grouped by
-        claim, and the full rows are then fetched for the few claims shown.
+    def disputed(self) -> ClaimQuerySet:
+        """This queryset's disputed claims (asserted, and contradicted or qualified), most disputed first: most
+        contradictions, then most qualifications, then by text. Reads the stored stance counts; for published
+        claims the partial index ``claim_disputed`` gives the order without reading the others.
         """
-        supported = self.filter(Exists(Assertion.objects.filter(claim=OuterRef("pk"), stance=Stance.SUPPORTS)))
-        challenges = Assertion.objects.filter(claim__in=supported.values("pk")).exclude(stance=Stance.SUPPORTS)
-        text = Claim.objects.filter(pk=OuterRef("claim")).values("text")
-        return (
-            challenges.values("claim")
-            .annotate(
-                contradicts=Count("claim", filter=Q(stance=Stance.CONTRADICTS)),
-                qualifies=Count("claim", filter=Q(stance=Stance.QUALIFIES)),
-            )
-            .order_by("-contradicts", "-qualifies", Subquery(text), "claim")
-            .values("claim")
-        )
+        return self.filter(DISPUTED).order_by("-n_contradicts", "-n_qualifies", "text", "pk")
 
     def most_disputed(self, limit: int) -> ClaimQuerySet:
-        """The ``limit`` most disputed claims of this queryset with their stance counts (one query)."""
-        top = self.disputed_ranking()[:limit]
-        return (
-            Claim.objects.filter(pk__in=top)
-            .with_stance_counts()
-            .order_by("-n_contradicts", "-n_qualifies", "text", "pk")
-        )
+        """The ``limit`` most disputed claims of this queryset (one query)."""
+        return self.disputed()[:limit]
+
+    def refresh_stance_counts(self) -> int:
+        """Recount the stored stance counts of these claims from their assertions; returns how many claims.
+
+        Every write of an assertion ends here (claims/signals.py, ``AssertionQuerySet``), so the counts are
+        recounted, never incremented: whatever happened before, they are right afterwards. On PostgreSQL the
+        claims are locked first (two queries): a concurrent transaction recounting the same claim then waits,
+        and counts with a snapshot that includes this one's assertions. SQLite serialises writers (one query).
+        """
+        assertions = Assertion.objects.filter(claim=OuterRef("pk"))
+        counts = {
+            "n_supports": correlated_count(assertions.filter(stance=Stance.SUPPORTS), "claim"),
+            "n_contradicts": correlated_count(assertions.filter(stance=Stance.CONTRADICTS), "claim"),
+            "n_qualifies": correlated_count(assertions.filter(stance=Stance.QUALIFIES), "claim"),
+            "n_sources": correlated_count(assertions, "claim", "source", distinct=True),
+        }
+        with transaction.atomic(using=self.db):
+            if connections[self.db].features.has_select_for_update:
+                # FOR NO KEY UPDATE: does not wait for transactions that merely insert assertions of the claim.
+                list(self.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+            return self.update(**counts)
 
     def for_listing(self) -> ClaimQuerySet:
         """What a list of claims shows (includes/claim_row.html): the claim's text, category and grade, stance
-        counts and the evidence base with its studies (one extra query when evaluated). Other fields are not
-        loaded: reading one costs a query per claim.
+        counts and the evidence base with its studies, as the list ``listed_evidence`` (one extra query when
+        evaluated). Other fields are not loaded: reading one costs a query per claim.
         """
-        evidence = Evidence.objects.select_related("study").only(
-            "claim", "direction", "study__label", "study__slug", "study__design", "study__year"
+        # Ordered by label within each claim as Evidence's own ordering does, without its join to the claims.
+        evidence = (
+            Evidence.objects.select_related("study")
+            .only("claim", "direction", "study__label", "study__slug", "study__design", "study__year")
+            .order_by("study__label", "pk")
         )
-        return (
-            self.only("text", "slug", "category", "grade", "status")
-            .with_stance_counts()
-            .prefetch_related(models.Prefetch("evidence", queryset=evidence))
+        return self.only("text", "slug", "category", "grade", "status", *STANCE_COUNTS).prefetch_related(
+            models.Prefetch("evidence", queryset=evidence, to_attr="listed_evidence")
         )
 
 
@@ -180,6 +185,14 @@ class Claim(models.Model):
 
     studies = models.ManyToManyField("sources.Study", through="Evidence", related_name="claims", blank=True)
 
+    # Derived from the claim's assertions and stored for the pages that list and rank claims by them: how many
+    # support, contradict and qualify it, and from how many sources. Written only by refresh_stance_counts()
+    # (after every write of an assertion or the claim), never edited and not exported.
+    n_supports = models.PositiveIntegerField("supporting assertions", default=0, editable=False)
+    n_contradicts = models.PositiveIntegerField("contradicting assertions", default=0, editable=False)
+    n_qualifies = models.PositiveIntegerField("qualifying assertions", default=0, editable=False)
+    n_sources = models.PositiveIntegerField("sources", default=0, editable=False)
+
     # Editorial bookkeeping: the suggestion is stored so that lists can filter on "grade differs from it";
     # ``version`` guards against silent overwrites (see claims/services.py).
     suggested_grade = models.CharField(max_length=12, choices=Grade.choices, default=Grade.VERY_LOW, editable=False)
@@ -221,10 +234,16 @@ class Claim(models.Model):
         indexes = [
             # Condition pages and the home page list published claims by category and grade.
             models.Index(fields=["status", "category", "grade"], name="claim_status_category_grade"),
-            # "Published claims about this condition / with this tag": the grade chart, the page count and the
-            # disputed list join the link table to this index alone (an index-only scan: it carries the id)
-            # instead of reading every row of the wide claims table.
+            # "Published claims about this condition / with this tag": the grade chart and the page count join the
+            # link table to this index alone (an index-only scan: it carries the id) instead of reading every row
+            # of the wide claims table.
             models.Index(fields=["status", "grade", "id"], name="claim_status_grade"),
+            # "Where sources disagree" (home, condition and disagreements pages: ClaimQuerySet.disputed()): the
+            # disputed claims only, in ranking order, so the most disputed published ones are the first entries
+            # read and the disagreements page counts them from the index alone.
+            models.Index(
+                fields=["status", "-n_contradicts", "-n_qualifies"], condition=DISPUTED, name="claim_disputed"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -314,9 +333,51 @@ class Evidence(models.Model):
         return f"{self.study} {self.get_direction_display().lower()} {self.claim}"
 
 
+# Writing any of these fields of an assertion changes its claim's stance counts (Claim.n_supports…).
+COUNTED_FIELDS = frozenset({"claim", "claim_id", "stance", "source", "source_id"})
+
+
 class AssertionQuerySet(models.QuerySet):
+    """Assertions; the bulk writes recount their claims' stance counts (single saves and deletes: signals)."""
+
     def public(self) -> AssertionQuerySet:
         return self.filter(claim__status=Claim.Status.PUBLISHED)
+
+    def bulk_create(self, objs, *args, **kwargs) -> list:
+        with transaction.atomic(using=self.db):
+            created = super().bulk_create(objs, *args, **kwargs)
+            recount_stance_counts({a.claim_id for a in created})
+        return created
+
+    def update(self, **kwargs) -> int:
+        """Update these assertions; when a counted field changes, recount the claims they left and joined.
+
+        ``bulk_update()`` goes through here too. Costs a query for the rows before, one after when they may have
+        moved to other claims, and the recount.
+        """
+        if not COUNTED_FIELDS & kwargs.keys():
+            return super().update(**kwargs)
+        with transaction.atomic(using=self.db):
+            rows = list(self.values_list("pk", "claim_id"))
+            updated = super().update(**kwargs)
+            claims = {claim for _, claim in rows}
+            if {"claim", "claim_id"} & kwargs.keys():
+                pks = [pk for pk, _ in rows]
+                for start in range(0, len(pks), RECOUNT_BATCH):
+                    moved = Assertion.objects.filter(pk__in=pks[start : start + RECOUNT_BATCH])
+                    claims.update(moved.values_list("claim_id", flat=True))
+            recount_stance_counts(claims)
+        return updated
+
+
+RECOUNT_BATCH = 1000  # ids per query: well within every backend's limit on query parameters
+
+
+def recount_stance_counts(claim_ids: set[int]) -> None:
+    """Recount the stored stance counts of any number of claims (by id), a batch of ids at a time."""
+    ordered = sorted(claim_ids)
+    for start in range(0, len(ordered), RECOUNT_BATCH):
+        Claim.objects.filter(pk__in=ordered[start : start + RECOUNT_BATCH]).refresh_stance_counts()
 
 
 class Stance(models.TextChoices):
@@ -373,9 +434,6 @@ class Assertion(models.Model):
             models.Index(fields=["claim", "stance"], name="assertion_claim_stance"),
             # Source pages: a source's assertions in reading order, for highlighting the archived text.
             models.Index(fields=["source", "offset"], name="assertion_source_offset"),
-            # Ranking disputed claims (home, condition and disagreement pages: ClaimQuerySet.disputed_ranking):
-            # only the contradicting and qualifying assertions, by claim, without reading the table.
-            models.Index(fields=["claim", "stance"], condition=~Q(stance="supports"), name="assertion_challenge"),
         ]
 
     def __str__(self) -> str:

@@ -1,8 +1,12 @@
-"""Keep the search index in step with edits (bulk writes call ``search.rebuild_index()`` instead)."""
+"""Keep the search index and the claims' stored stance counts in step with edits.
+
+Bulk writes call ``search.rebuild_index()`` instead of indexing row by row; bulk writes of assertions recount
+their claims in ``AssertionQuerySet``.
+"""
 
 from __future__ import annotations
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 
 from claims import search
@@ -15,6 +19,8 @@ CONTENT_MODELS = (Claim, Assertion, Evidence, Source, Study, Condition, TaggedCl
 
 @receiver(post_save, sender=Claim)
 def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
+    # A claim loaded before its assertions changed writes its stale counts back when saved: recount.
+    Claim.objects.filter(pk=instance.pk).refresh_stance_counts()
     if not raw:
         search.index_claim(instance)
 
@@ -31,9 +37,20 @@ def claim_relations_changed(sender, instance, action: str, reverse: bool, **kwar
         search.index_claim(instance)
 
 
+@receiver(pre_save, sender=Assertion)
+def assertion_saving(sender, instance: Assertion, **kwargs) -> None:
+    # The claim it has in the database now: a save that moves it to another claim recounts both (one query).
+    stored = None
+    if instance.pk is not None:
+        stored = Assertion.objects.filter(pk=instance.pk).values_list("claim_id", flat=True).first()
+    instance._stored_claim_id = stored
+
+
 @receiver(post_save, sender=Assertion)
 @receiver(post_delete, sender=Assertion)
 def assertion_changed(sender, instance: Assertion, raw: bool = False, **kwargs) -> None:
+    claims = {instance.claim_id, instance.__dict__.pop("_stored_claim_id", None)} - {None}
+    Claim.objects.filter(pk__in=claims).refresh_stance_counts()
     if raw:
         return
     claim = Claim.objects.filter(pk=instance.claim_id).first()

@@ -10,7 +10,8 @@ Every synthetic claim, source, study and condition has a slug starting with ``sy
 generator tells its own records from an editor's. It refuses a database that holds anything else unless
 forced, and replaces its own earlier output. The same seed and size always give the same content (the
 primary keys depend on the database). Rows are written with ``bulk_create`` in batches, so no signals
-run; the search index is rebuilt and the page cache invalidated at the end.
+run; the search index is rebuilt and the page cache invalidated at the end. The claims' stored stance counts
+are recounted batch by batch as their assertions are inserted (``AssertionQuerySet.bulk_create``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from claims import grading
-from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, TaggedClaim
+from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, TaggedClaim, recount_stance_counts
 from claims.search import rebuild_index
 from kb.cache import bump_content_version
 from sources.models import Source, Study
@@ -576,10 +577,17 @@ def _delete_synthetic() -> int:
         (Study, "id", Study),
         (Condition, "id", Condition),
     ]
+    # An editor's claim may quote a synthetic source; those assertions go too, and the claim is recounted.
+    quoting = set(
+        Assertion.objects.filter(source__slug__startswith=PREFIX)
+        .exclude(claim__slug__startswith=PREFIX)
+        .values_list("claim_id", flat=True)
+    )
     with connection.cursor() as cursor:
         for model, column, parent in statements:
             table = model._meta.db_table
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({synthetic[parent]})", [PREFIX + "%"])  # noqa: S608
+    recount_stance_counts(quoting)
     return n_claims
 
 

@@ -32,7 +32,7 @@ SEARCH_PER_PAGE = 20
 
 def _attach_key_studies(claims) -> None:
     for claim in claims:
-        claim.key_study = key_study(list(claim.evidence.all()))
+        claim.key_study = key_study(claim.listed_evidence)
 
 
 def _conflict_pairs(condition: Condition | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
@@ -103,7 +103,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     _attach_key_studies(page.object_list)
     labels = dict(Claim.Category.choices)
     groups = [(labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)]
-    disputed = list(base.most_disputed(10).only("text", "slug"))
+    disputed = Claim.objects.published().linked_to(condition).most_disputed(10)
+    disputed = list(disputed.only("text", "slug", "n_supports", "n_contradicts", "n_qualifies"))
     conflicts = _conflict_pairs(condition=condition, limit=10)
     return render(
         request,
@@ -279,12 +280,8 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
 @cache_public_page
 def disagreements(request: HttpRequest) -> HttpResponse:
     # Queries: page count, page of disputed claims, their assertions + sources, conflicting pairs + quotes.
-    page = paginate(request, Claim.objects.published().disputed_ranking(), DISPUTES_PER_PAGE)
-    claims = list(
-        Claim.objects.filter(pk__in=page.object_list)
-        .with_stance_counts()
-        .order_by("-n_contradicts", "-n_qualifies", "text", "pk")
-    )
+    page = paginate(request, Claim.objects.published().disputed(), DISPUTES_PER_PAGE)
+    claims = list(page.object_list)
     quotes = defaultdict(list)
     for assertion in (
         Assertion.objects.filter(claim__in=claims)

@@ -100,7 +100,10 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# English only, so no translation machinery: with it, every URL reversed and every number rendered looks up the
+# active language (a context-local read), hundreds of times per page. Dates and numbers still follow the en-gb
+# formats (LANGUAGE_CODE), and Django's en-gb messages are its English ones.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
