@@ -111,8 +111,8 @@ class ClaimQuerySet(models.QuerySet):
             return self.update(**counts)
 
     def for_listing(self) -> ClaimQuerySet:
-        """What a list of claims shows (includes/claim_row.html): the claim's text, category and grade, stance
-        counts and the evidence base with its studies, as the list ``listed_evidence`` (one extra query when
+        """What a list of claims shows (``claims.presentation.claim_rows``): the claim's text, category and grade,
+        stance counts and the evidence base with its studies, as the list ``listed_evidence`` (one extra query when
         evaluated). Other fields are not loaded: reading one costs a query per claim.
         """
         # Ordered by label within each claim as Evidence's own ordering does, without its join to the claims.

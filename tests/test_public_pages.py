@@ -115,6 +115,19 @@ def test_condition_page_paginates_long_lists(client, db):
     assert "Claim 54 about depression" in second
 
 
+def test_claim_rows_escape_markup_and_say_when_a_claim_has_no_study_or_grade(client, db):
+    condition = ConditionFactory(slug="ocd", name="OCD")
+    claim = ClaimFactory(text="Ketamine <b>cures</b> OCD & more", slug="ocd-claim", grade="not_graded")
+    claim.conditions.add(condition)
+    AssertionFactory(claim=claim, quote="Ketamine cures OCD.")
+    html = client.get("/conditions/ocd/").content.decode()
+    assert 'href="/claims/ocd-claim/">Ketamine &lt;b&gt;cures&lt;/b&gt; OCD &amp; more</a>' in html
+    assert "<b>cures</b>" not in html
+    assert "⊕⊕◯◯" not in html and "Not yet graded</span>" in html  # no "certainty" after "Not yet graded"
+    assert "1 source · asserted 1 · contradicted 0 · qualified 0" in html
+    assert "No study in its evidence base" in html
+
+
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
     # condition, grade distribution (which also gives the page count), page of claims, evidence + studies,
     # disputed, conflicts

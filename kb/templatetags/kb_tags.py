@@ -22,3 +22,11 @@ def grade_label(value: str) -> str:
         return Grade(value).label
     except ValueError:
         return value
+
+
+@register.simple_tag(name="claim_rows")
+def claim_rows_tag(claims):
+    """``{% claim_rows page.object_list %}``: the rows of a list of claims (see ``claims.presentation``)."""
+    from claims.presentation import claim_rows
+
+    return claim_rows(claims)
