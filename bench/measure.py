@@ -32,17 +32,27 @@ def _percentile(samples: list[float], p: float) -> float:
 def pick_urls() -> dict[str, list[str]]:
     """The pages to measure, chosen from the data: the biggest condition, source, study and tag, the published
     claim with the most assertions, and a fixed set of searches (a handful of queries)."""
-    from django.db.models import Count, Q
+    from django.db.models import Count, OuterRef, Q
     from django.urls import reverse
 
-    from claims.models import Claim, Condition, TaggedClaim
+    from claims.models import Assertion, Claim, Condition, Evidence, TaggedClaim
+    from kb.queries import correlated_count
     from sources.models import Source, Study
 
     published = Q(claims__status="published")
     condition = Condition.objects.annotate(n=Count("claims", filter=published)).order_by("-n", "slug").first()
     claim = Claim.objects.published().annotate(n=Count("assertions")).order_by("-n", "slug").only("slug").first()
     sources = list(Source.objects.annotate(n=Count("assertions")).order_by("-n", "slug").only("slug")[:2])
-    study = Study.objects.annotate(n=Count("evidence")).order_by("-n", "slug").only("slug").first()
+    # The most cited study (by articles), then the one most claims rest on: both of its lists are full.
+    study = (
+        Study.objects.annotate(
+            n=correlated_count(Assertion.objects.public().filter(cited_study=OuterRef("pk")), "cited_study"),
+            m=correlated_count(Evidence.objects.filter(study=OuterRef("pk"), claim__status="published"), "study"),
+        )
+        .order_by("-n", "-m", "slug")
+        .only("slug")
+        .first()
+    )
     tag = (
         TaggedClaim.objects.filter(content_object__status="published")
         .values("tag__slug")

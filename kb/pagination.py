@@ -4,19 +4,21 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest
 
 
-def paginate(request: HttpRequest, items, per_page: int, count: int | None = None) -> Page:
+def paginate(request: HttpRequest, items, per_page: int, count: int | None = None, param: str = "page") -> Page:
     """The requested page; a missing, malformed or out-of-range ``?page=`` falls back to the nearest page.
 
-    Pass ``count`` when the number of items is known already, to spare the COUNT query.
+    Pass ``count`` when the number of items is known already, to spare the COUNT query. ``param`` names the query
+    parameter, for a page with two paginated lists.
     """
     paginator = Paginator(items, per_page)
     if count is not None:
         paginator.count = count
-    return paginator.get_page(request.GET.get("page"))
+    return paginator.get_page(request.GET.get(param))
 
 
-def query_without_page(request: HttpRequest) -> str:
-    """The current query string minus ``page``, for building pagination links that keep the filters."""
+def query_without_page(request: HttpRequest, param: str = "page") -> str:
+    """The current query string minus ``param``, for building pagination links that keep the filters (and, on a
+    page with two lists, the other list's page)."""
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(param, None)
     return params.urlencode()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from django.db.models import OuterRef
+from django.db.models import Count, OuterRef
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
@@ -18,6 +18,8 @@ from sources.models import Source, Study
 
 SOURCES_PER_PAGE = 50
 STUDIES_PER_PAGE = 50
+STUDY_CLAIMS_PER_PAGE = 50
+STUDY_CITATIONS_PER_PAGE = 50
 
 
 def _public_assertions():
@@ -80,26 +82,38 @@ def study_list(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: study, published claims resting on it (evidence), citations by articles + sources + claims.
+    # Queries: study, count + page of published claims resting on it, citations counted by fidelity (which also
+    # gives their page count), page of citations with sources and claims. A much-cited study has thousands of
+    # citations in a large knowledge base: both lists are paginated, each with its own page parameter.
     study = get_object_or_404(Study, slug=slug)
-    evidence = list(
-        study.evidence.filter(claim__status=Claim.Status.PUBLISHED).select_related("claim").order_by("claim__text")
-    )
-    citations = list(
-        Assertion.objects.public()
-        .filter(cited_study=study)
-        .select_related("source", "claim")
-        .defer("source__text")
-        .order_by("source__title", "offset")
-    )
+    evidence = study.evidence.filter(claim__status=Claim.Status.PUBLISHED).select_related("claim")
+    evidence = evidence.only("study", "direction", "note", "claim__text", "claim__slug", "claim__grade")
+    claims_page = paginate(request, evidence.order_by("claim__text", "pk"), STUDY_CLAIMS_PER_PAGE, param="claims_page")
+    citations = Assertion.objects.public().filter(cited_study=study)
+    by_fidelity = dict(citations.values_list("citation_fidelity").annotate(n=Count("pk")).order_by())
+    labels = dict(Assertion.Fidelity.choices)
+    citations_page = paginate(
+        request,
+        citations.select_related("source", "claim")
+        .only(
+            "quote", "citation_fidelity", "fidelity_note", "source__slug", "source__title", "claim__slug",
+            "claim__text",
+        )
+        .order_by("source__title", "offset", "pk"),
+        STUDY_CITATIONS_PER_PAGE,
+        count=sum(by_fidelity.values()),
+        param="citations_page",
+    )  # fmt: skip
     return render(
         request,
         "sources/study_detail.html",
         {
             "study": study,
-            "evidence": evidence,
-            "citations": citations,
-            "fidelity": sorted(Counter(a.get_citation_fidelity_display() for a in citations).items()),
+            "claims_page": claims_page,
+            "citations_page": citations_page,
+            "fidelity": sorted((labels[value], n) for value, n in by_fidelity.items()),
+            "claims_querystring": query_without_page(request, "claims_page"),
+            "citations_querystring": query_without_page(request, "citations_page"),
         },
     )
 
@@ -108,7 +122,9 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     # Queries: the source choices (twice, one per select), the two sources, their public assertions,
     # conflicting-claim links between them.
-    form = CompareForm(request.GET or None)
+    # Both sources named (even empty): check them. Only one (a link from a source page): preselect it, no errors.
+    chosen = {name: request.GET.get(name) for name in ("a", "b") if name in request.GET}
+    form = CompareForm(request.GET) if len(chosen) == 2 else CompareForm(initial=chosen)
     context: dict = {"form": form}
     if form.is_valid():
         a, b = form.cleaned_data["a"], form.cleaned_data["b"]

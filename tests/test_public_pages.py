@@ -8,7 +8,14 @@ import re
 import pytest
 from django.urls import reverse
 
-from tests.factories import AssertionFactory, ClaimFactory, ConditionFactory, SourceFactory
+from tests.factories import (
+    AssertionFactory,
+    ClaimFactory,
+    ConditionFactory,
+    EvidenceFactory,
+    SourceFactory,
+    StudyFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -278,8 +285,43 @@ def test_study_page_shows_record_links_claims_and_citing_articles(client, site_c
 
 
 def test_study_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
-    with django_assert_num_queries(3):  # study, evidence + claims, citations + sources + claims
+    # study, count of claims, page of claims, citations by fidelity, page of citations + sources + claims
+    with django_assert_num_queries(5):
         client.get("/studies/feder-et-al-2014/")
+    study = site_content["rct"]
+    for n in range(60):
+        EvidenceFactory(claim=ClaimFactory(slug=f"more-{n}"), study=study)
+        AssertionFactory(claim=site_content["helps"], cited_study=study)
+    with django_assert_num_queries(5):
+        client.get("/studies/feder-et-al-2014/")
+
+
+def test_study_page_pages_its_claims_and_its_citations_separately(client, site_content):
+    study = site_content["rct"]
+    for n in range(55):
+        EvidenceFactory(claim=ClaimFactory(text=f"Claim {n:02d} resting on Feder", slug=f"feder-{n}"), study=study)
+    for n in range(51):
+        AssertionFactory(source=SourceFactory(title=f"Article {n:02d}"), claim=site_content["helps"],
+                         cited_study=study, citation_fidelity="accurate")  # fmt: skip
+    html = client.get("/studies/feder-et-al-2014/").content.decode()
+    assert "56 published claims, 50 a page." in html  # 55 + the seed's PTSD claim
+    assert "52 citations: 51 accurate · 1 overstated" in html  # counted over all pages
+    assert 'href="?claims_page=2"' in html and 'href="?citations_page=2"' in html
+    assert 'aria-label="Pages of claims"' in html and 'aria-label="Pages of citations"' in html
+    # Turning one list's page keeps the other's.
+    html = client.get("/studies/feder-et-al-2014/?claims_page=2&citations_page=2").content.decode()
+    assert "Claim 54 resting on Feder" in html and "Claim 00 resting on Feder" not in html
+    assert 'href="?citations_page=2&amp;claims_page=1"' in html
+    assert 'href="?claims_page=2&amp;citations_page=1"' in html
+    citations = html.split('id="cited-title"')[1]
+    assert "Article 00" not in citations and "Clinic page" in citations  # "Clinic page" sorts after "Article 50"
+
+
+def test_study_page_without_claims_or_citations_has_empty_states(client, db):
+    StudyFactory(label="Lonely et al. 2020", slug="lonely")
+    html = client.get("/studies/lonely/").content.decode()
+    assert "No published claim lists this study in its evidence base." in html
+    assert "No article in the knowledge base cites this study." in html
 
 
 # --- compare, matrix, disagreements -------------------------------------------------------------------------
@@ -300,8 +342,36 @@ def test_compare_refuses_the_same_source_twice_with_a_message(client, site_conte
 
 
 def test_compare_reports_an_unknown_source(client, site_content):
-    html = client.get(reverse("sources:compare"), {"a": "clinic-page", "b": "nope"}).content.decode()
-    assert "Select a valid choice" in html
+    html = client.get(reverse("sources:compare"), {"a": "clinic-page", "b": "<nope>"}).content.decode()
+    assert "There is no source “&lt;nope&gt;”: choose one from the list." in html
+    assert 'id="disagree-title"' not in html
+
+
+def test_compare_lists_every_source_once_per_select_and_keeps_the_choice(client, site_content):
+    SourceFactory(title='Quotes "and" <tags>', slug="odd-title")
+    html = client.get(reverse("sources:compare"), {"a": "clinic-page"}).content.decode()
+    assert '<select id="id_a" name="a" required>' in html and '<select id="id_b" name="b" required>' in html
+    assert html.count('<option value="odd-title">Quotes &quot;and&quot; &lt;tags&gt;</option>') == 2
+    assert html.count('<option value="clinic-page" selected>') == 1  # in the first list only
+    assert html.count('<option value="" selected>Choose a source</option>') == 1  # the second list
+    assert "This field is required" not in html  # one source chosen so far (a link from a source page): no error
+
+
+def test_a_source_page_links_to_the_comparison_with_the_source_chosen(client, site_content):
+    html = client.get("/sources/clinic-page/").content.decode()
+    assert 'href="/compare/?a=clinic-page">Compare this article with another source</a>' in html
+
+
+def test_compare_query_count_does_not_grow_with_sources(client, site_content, django_assert_num_queries):
+    url = reverse("sources:compare")
+    params = {"a": "clinic-page", "b": "harm-reduction-guide"}
+    # the source choices (once for both lists), the two sources, their assertions + claims, conflicting pairs
+    with django_assert_num_queries(4):
+        client.get(url, params)
+    for n in range(30):
+        SourceFactory(slug=f"more-{n}")
+    with django_assert_num_queries(4):
+        client.get(url, params)
 
 
 def test_matrix_shows_stances_per_source_and_filters_by_condition_and_category(client, site_content):

@@ -7,12 +7,13 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import synthetic
-from claims.models import Assertion, Claim, Condition, SearchEntry, TaggedClaim
+from claims.models import Assertion, Claim, Condition, Evidence, SearchEntry, TaggedClaim
+from kb.queries import correlated_count
 from sources.models import Source, Study
 from tests.factories import ClaimFactory
 
@@ -97,7 +98,15 @@ def _public_pages() -> dict[str, str]:
     )
     claim = published.annotate(n=Count("assertions")).order_by("-n", "pk").first()
     a, b = Source.objects.annotate(n=Count("assertions")).order_by("-n", "pk")[:2]
-    study = Study.objects.annotate(n=Count("evidence")).order_by("-n", "pk").first()
+    # The most cited study (by articles), then the one most claims rest on: both of its lists are full.
+    study = (
+        Study.objects.annotate(
+            n=correlated_count(Assertion.objects.public().filter(cited_study=OuterRef("pk")), "cited_study"),
+            m=correlated_count(Evidence.objects.filter(study=OuterRef("pk"), claim__status="published"), "study"),
+        )
+        .order_by("-n", "-m", "pk")
+        .first()
+    )
     tag = TaggedClaim.objects.filter(content_object__status="published").values_list("tag__slug", flat=True)[0]
     return {
         "home": "/",
