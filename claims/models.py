@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
@@ -112,18 +115,9 @@ class ClaimQuerySet(models.QuerySet):
 
     def for_listing(self) -> ClaimQuerySet:
         """What a list of claims shows (``claims.presentation.claim_rows``): the claim's text, category and grade,
-        stance counts and the evidence base with its studies, as the list ``listed_evidence`` (one extra query when
-        evaluated). Other fields are not loaded: reading one costs a query per claim.
-        """
-        # Ordered by label within each claim as Evidence's own ordering does, without its join to the claims.
-        evidence = (
-            Evidence.objects.select_related("study")
-            .only("claim", "direction", "study__label", "study__slug", "study__design", "study__year")
-            .order_by("study__label", "pk")
-        )
-        return self.only("text", "slug", "category", "grade", "status", *STANCE_COUNTS).prefetch_related(
-            models.Prefetch("evidence", queryset=evidence, to_attr="listed_evidence")
-        )
+        and the stance counts. Other fields are not loaded: reading one costs a query per claim. The rows' key
+        studies come from ``key_studies()`` (one more query)."""
+        return self.only("text", "slug", "category", "grade", "status", *STANCE_COUNTS)
 
 
 class Category(models.TextChoices):
@@ -335,6 +329,40 @@ class Evidence(models.Model):
 
 # Writing any of these fields of an assertion changes its claim's stance counts (Claim.n_supports…).
 COUNTED_FIELDS = frozenset({"claim", "claim_id", "stance", "source", "source_id"})
+
+
+@dataclass(frozen=True)
+class StudyLink:
+    """What a list of claims shows of a study: its label, link and design (see ``key_studies``)."""
+
+    label: str
+    slug: str
+    design: str
+
+    def get_absolute_url(self) -> str:
+        return reverse("sources:study_detail", args=[self.slug])
+
+    def get_design_display(self) -> str:
+        from sources.models import StudyDesign
+
+        return StudyDesign(self.design).label if self.design in StudyDesign.values else self.design
+
+
+def key_studies(claims: Iterable[Claim]) -> None:
+    """Set ``key_study`` on each claim: the strongest study in its evidence base, supporting studies first, then by
+    design (meta-analyses of RCTs first) and the newest; None without evidence. One query, reading six columns
+    rather than building Evidence and Study objects (a page of 50 claims has about 70 evidence rows)."""
+    claims = list(claims)
+    best: dict[int, tuple] = {}
+    rows = Evidence.objects.filter(claim__in=[c.pk for c in claims]).values_list(
+        "claim_id", "direction", "study__label", "study__slug", "study__design", "study__year"
+    )
+    for claim_id, direction, label, slug, design, year in rows:
+        rank = (direction != Direction.SUPPORTS, grading.DESIGN_RANK.get(design, 99), -(year or 0), label, slug)
+        if claim_id not in best or rank < best[claim_id][0]:
+            best[claim_id] = (rank, StudyLink(label, slug, design))
+    for claim in claims:
+        claim.key_study = best[claim.pk][1] if claim.pk in best else None
 
 
 class AssertionQuerySet(models.QuerySet):

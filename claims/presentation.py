@@ -1,4 +1,4 @@
-"""Shaping query results for public pages: grade distributions, charts, key studies, highlighted text.
+"""Shaping query results for public pages: grade distributions, charts, claim rows, highlighted text.
 
 Pure functions over already-fetched objects: nothing here touches the database.
 """
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
-from claims.grading import DESIGN_RANK, GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
+from claims.grading import GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
 from claims.models import Grade
 
 CHART_WIDTH = 320
@@ -63,17 +63,6 @@ def grade_distribution(counts: dict[str, int] | Iterable[str]) -> Distribution:
             )
         )
     return Distribution(bars=bars, total=total, height=len(bars) * (BAR_HEIGHT + BAR_GAP))
-
-
-def key_study(evidence: Sequence) -> object | None:
-    """The strongest study in a claim's evidence base (supporting first), from prefetched Evidence rows."""
-    if not evidence:
-        return None
-    ranked = sorted(
-        evidence,
-        key=lambda e: (e.direction != "supports", DESIGN_RANK.get(e.study.design, 99), -(e.study.year or 0)),
-    )
-    return ranked[0].study
 
 
 @dataclass
@@ -161,7 +150,7 @@ _CLAIM_ROW = (
 
 def claim_rows(claims: Iterable) -> SafeString:
     """The ``<li>`` rows of a list of claims (``<ul class="claim-rows">``): link, grade badge, stance counts and
-    key study. Reads only what ``Claim.objects.for_listing()`` loads, plus ``key_study`` when the view set it.
+    key study. Reads only what ``Claim.objects.for_listing()`` loads, plus ``key_study`` (``models.key_studies``).
 
     Written with ``format_html`` rather than a template included per row: a page lists 50 claims, and the
     template engine took about 4.8 ms to render them (about 0.1 ms a row, measured on the 10,000-claim

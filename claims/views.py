@@ -16,8 +16,8 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.models import Assertion, Claim, Condition, TaggedClaim
-from claims.presentation import grade_distribution, grade_levels, key_study
+from claims.models import Assertion, Claim, Condition, TaggedClaim, key_studies
+from claims.presentation import grade_distribution, grade_levels
 from claims.search import MAX_MATCHES, normalise_query, search
 from kb.cache import cache_public_page
 from kb.markdown import render_markdown
@@ -28,11 +28,6 @@ MATRIX_PER_PAGE = 40
 DISPUTES_PER_PAGE = 20
 CONFLICT_PAIRS = 20
 SEARCH_PER_PAGE = 20
-
-
-def _attach_key_studies(claims) -> None:
-    for claim in claims:
-        claim.key_study = key_study(claim.listed_evidence)
 
 
 def _conflict_pairs(condition: Condition | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
@@ -100,7 +95,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             claims = claims.filter(category=form.cleaned_data["category"])
             total = None
     page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE, total)
-    _attach_key_studies(page.object_list)
+    key_studies(page.object_list)
     labels = dict(Claim.Category.choices)
     groups = [(labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)]
     disputed = Claim.objects.published().linked_to(condition).most_disputed(10)
@@ -387,7 +382,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE)
     if not page.object_list and page.number == 1:
         raise Http404("No published claims carry this tag.")
-    _attach_key_studies(page.object_list)
+    key_studies(page.object_list)
     return render(
         request,
         "claims/tag_detail.html",
