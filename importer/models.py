@@ -95,3 +95,22 @@ class Candidate(models.Model):
         text = self.snapshot.text if self.snapshot_id else self.source.text
         end = self.sentence_offset + len(self.sentence)
         return text[max(0, self.sentence_offset - chars) : self.sentence_offset], text[end : end + chars]
+
+
+class TextEmbedding(models.Model):
+    """A sentence embedding of one text (a claim's wording or a quote), kept so that each text is embedded once.
+
+    Derived data: keyed by the SHA-256 of the model's name and the text, so an edited text simply gets a new row
+    and a change of model never reads an old one. Not part of the export format; deleting every row is safe (they
+    are recomputed on the next import).
+    """
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    vector = models.BinaryField(help_text="float32 values, little-endian")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "text embedding"
+
+    def __str__(self) -> str:
+        return self.digest[:12]

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from claims.models import Assertion, Claim, Condition, Grade, Status
 from claims.quotes import locate_quote
 from claims.search import index_claim
+from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import (
     MATCH_SCORE,
     ClaimIndex,
@@ -24,7 +25,7 @@ from importer.extract import (
     extract,
     split_sentences,
 )
-from importer.models import Candidate, SourceSnapshot
+from importer.models import Candidate, SourceSnapshot, TextEmbedding
 from importer.text import InputError, readable_text
 from kb.cache import bump_content_version
 from sources.models import Source, Study, text_sha256
@@ -41,6 +42,8 @@ class ImportSummary:
     new: int = 0
     flagged: list[int] = field(default_factory=list)
     relocated: int = 0
+    semantic_off: str = ""  # why sentence embeddings did not take part in the suggestions ("" when they did)
+    embedded: int = 0  # texts embedded for the first time by this import
 
     def lines(self) -> list[str]:
         if self.unchanged:
@@ -56,18 +59,99 @@ class ImportSummary:
                 f"Existing quotes re-found in the new text: {self.relocated}; no longer found and flagged "
                 f"“source changed”: {len(self.flagged)}."
             )
+        if self.semantic_off:
+            lines.append(f"Claims were suggested by wording only: semantic matching is off ({self.semantic_off}).")
+        else:
+            lines.append(
+                f"Claims were suggested by wording and by meaning (sentence embeddings; {self.embedded} "
+                f"text{'s' if self.embedded != 1 else ''} embedded for the first time)."
+            )
         return lines
 
 
-def claim_index(exclude_source: Source | None = None) -> ClaimIndex:
+def _stored_embeddings(digests: list[str]) -> dict:
+    import numpy as np
+
+    found = {}
+    for start in range(0, len(digests), 500):  # bounded IN lists
+        rows = TextEmbedding.objects.filter(digest__in=digests[start : start + 500]).values_list("digest", "vector")
+        found.update({d: np.frombuffer(bytes(v), dtype="<f4") for d, v in rows})
+    return found
+
+
+def _store_embeddings(vectors: dict) -> None:
+    rows = [TextEmbedding(digest=d, vector=v.astype("<f4").tobytes()) for d, v in vectors.items()]
+    TextEmbedding.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+
+
+def embedder() -> CachedEmbedder | None:
+    """Sentence embeddings backed by the ``TextEmbedding`` table, or None when semantic matching is off."""
+    encoder = get_encoder()
+    if encoder is None:
+        return None
+    return CachedEmbedder(encoder, load=_stored_embeddings, save=_store_embeddings)
+
+
+def _index_claims(exclude_source: Source | None = None) -> list[ClaimRecord]:
     """Every claim with the quotes other sources attach to it (two queries)."""
-    assertions = Assertion.objects.only("quote", "claim_id", "source_id")
+    assertions = Assertion.objects.only("quote", "claim_id", "source_id").order_by("pk")
     if exclude_source is not None:
         assertions = assertions.exclude(source=exclude_source)
     claims = Claim.objects.only("pk", "text", "category").prefetch_related(
         Prefetch("assertions", queryset=assertions, to_attr="index_quotes")
     )
-    return ClaimIndex(ClaimRecord(c.pk, c.text, c.category, tuple(a.quote for a in c.index_quotes)) for c in claims)
+    return [ClaimRecord(c.pk, c.text, c.category, tuple(a.quote for a in c.index_quotes)) for c in claims]
+
+
+def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
+    """The ranking index over every claim, with sentence embeddings when ``embed`` is given."""
+    return ClaimIndex(_index_claims(exclude_source), embed=embed)
+
+
+# An import from the admin runs inside a web request: it embeds at most this many texts of the knowledge base
+# that have never been embedded (about 15 s here). A first import into a large knowledge base would need many more:
+# ``python manage.py embed_texts`` embeds them all once, with a progress bar.
+WEB_EMBEDDING_BUDGET = 2000
+
+
+def unembedded_texts(embed: CachedEmbedder) -> list[str]:
+    """The claim texts and quotes the ranking index uses that have no stored embedding yet."""
+    texts = []
+    for claim in _index_claims():
+        texts.append(claim.text)
+        texts.extend(claim.quotes[: ClaimIndex.EMBEDDED_QUOTES])
+    return embed.missing(texts)
+
+
+def warm_embeddings(
+    embed: CachedEmbedder, texts: list[str] | None = None, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Embed and store ``texts`` (by default every text the index needs and the table lacks), in batches of 256,
+    each batch in its own transaction; returns how many were computed. Run before an import's transaction, so that
+    the import does not hold its transaction open while it embeds, and so that the work is kept even if the import
+    itself is refused."""
+    texts = unembedded_texts(embed) if texts is None else texts
+    for start in range(0, len(texts), 256):
+        with transaction.atomic():
+            embed(texts[start : start + 256])
+        if progress:
+            progress(min(start + 256, len(texts)), len(texts))
+    return len(texts)
+
+
+def _embedder_within(budget: int | None, progress) -> tuple[CachedEmbedder | None, str]:
+    """The embedder for an import, and why there is none ("" when there is one)."""
+    embed = embedder()
+    if embed is None:
+        return None, unavailable_reason()
+    missing = unembedded_texts(embed)
+    if budget is not None and len(missing) > budget:
+        return None, (
+            f"{len(missing)} texts of the knowledge base have no embedding yet, more than an import from the admin "
+            f"computes ({budget}); run `python manage.py embed_texts` once"
+        )
+    warm_embeddings(embed, missing, progress)
+    return embed, ""
 
 
 def _conditions() -> list[ConditionRecord]:
@@ -106,8 +190,13 @@ def import_article(
     slug: str = "",
     user=None,
     progress: Callable[[int, int], None] | None = None,
+    embedding_budget: int | None = None,
+    embedding_progress: Callable[[int, int], None] | None = None,
 ) -> ImportSummary:
-    """Archive an article and propose candidate assertions for it; refuse bad input, writing nothing."""
+    """Archive an article and propose candidate assertions for it; refuse bad input, writing nothing.
+
+    Sentence embeddings of the knowledge base's texts that are not stored yet are computed first, unless there are
+    more than ``embedding_budget`` of them (the admin's limit): then this import ranks claims by wording only."""
     title = (title or "").strip()
     if not title:
         raise InputError("A title is required.")
@@ -118,6 +207,10 @@ def import_article(
     text = readable_text(raw, name=name, fmt=fmt)
     digest = text_sha256(text)
     slug = slugify(slug or title)[:120] or "article"
+    known = _find_existing(url, slug)
+    if known is not None and known.text_sha256 == digest:
+        return ImportSummary(source=known, unchanged=True)
+    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress)
 
     with transaction.atomic():
         source = _find_existing(url, slug)
@@ -145,12 +238,13 @@ def import_article(
                     setattr(source, attr, value)
             source.save()
             _recheck_assertions(source, summary)
+        summary.semantic_off = semantic_off
         snapshot, _ = SourceSnapshot.objects.get_or_create(
             source=source,
             sha256=digest,
             defaults={"text": text, "original_name": name, "original_format": fmt, "imported_by": user},
         )
-        index = claim_index(exclude_source=source)
+        index = claim_index(exclude_source=source, embed=embed)
         index_texts = {claim.id: claim.text for claim in index.claims}
         found = extract(text, index, _conditions(), _studies(), progress=progress)
         summary.sentences = _count_sentences(text)
@@ -185,6 +279,7 @@ def import_article(
             )
         Candidate.objects.bulk_create(rows)
         summary.candidates = len(rows)
+        summary.embedded = embed.computed if embed is not None else 0
     bump_content_version()
     return summary
 

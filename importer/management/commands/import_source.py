@@ -31,7 +31,13 @@ class Command(BaseCommand):
     def _progress(self, done: int, total: int) -> None:
         width = 30
         filled = int(width * done / total) if total else width
-        self.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} sentences", ending="")
+        bar = "#" * filled + "." * (width - filled)
+        self.stderr.write(f"\r[{bar}] {done}/{total} sentences about ketamine", ending="")
+        if done == total:
+            self.stderr.write("")
+
+    def _embedding_progress(self, done: int, total: int) -> None:
+        self.stderr.write(f"\rEmbedding the knowledge base's claims and quotes (first time): {done}/{total}", ending="")
         if done == total:
             self.stderr.write("")
 
@@ -57,6 +63,7 @@ class Command(BaseCommand):
                 kind=options["kind"],
                 slug=options["slug"],
                 progress=None if no_progress else self._progress,
+                embedding_progress=None if no_progress else self._embedding_progress,
             )
         except InputError as exc:
             raise CommandError(f"{exc} Nothing was imported.") from None

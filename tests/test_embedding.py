@@ -1,0 +1,216 @@
+"""Sentence embeddings in the importer: the model's own vectors, pinned files, the ranking, the stored vectors."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+
+from claims.models import Claim
+from importer import embedding, services
+from importer.embedding import CachedEmbedder, ModelUnavailable
+from importer.extract import ClaimIndex, ClaimRecord
+from importer.models import TextEmbedding
+from tests.factories import AssertionFactory, ClaimFactory
+
+# The first values of all-MiniLM-L6-v2's vector for this sentence, as Hugging Face transformers (PyTorch) computes
+# it with the model's mean pooling and normalisation (checked once against torch 2.13 + transformers).
+REFERENCE = [0.0676569, 0.06349588, 0.04871317, 0.07930496, 0.03744803, 0.0026528]
+
+
+@pytest.fixture
+def encoder():
+    loaded = embedding.get_encoder()
+    assert loaded is not None, f"the embedding model is missing: {embedding.unavailable_reason()} (make installs it)"
+    return loaded
+
+
+@pytest.fixture
+def fresh_model_state(monkeypatch):
+    """Forget the process's loaded model around a test that changes where it comes from."""
+    embedding._load.cache_clear()
+    yield monkeypatch
+    embedding._load.cache_clear()
+
+
+def test_the_encoder_reproduces_the_reference_implementation(encoder):
+    vectors = encoder.encode(["This is an example sentence", "Ketamine works within hours."])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(vectors[0][:6], REFERENCE, atol=1e-5)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_batching_by_length_does_not_change_a_vector(encoder):
+    texts = ["Short.", "A much longer sentence about ketamine infusions given in a clinic over several weeks."]
+    together = encoder.encode(texts)
+    assert np.allclose(together[0], encoder.encode(texts[:1])[0], atol=1e-5)
+    assert np.allclose(together[1], encoder.encode(texts[1:])[0], atol=1e-5)
+
+
+def _copy_model(tmp_path):
+    source = embedding.model_dir()
+    target = tmp_path / "model"
+    target.mkdir()
+    for name in embedding.PINNED:
+        (target / name).symlink_to(source / name)
+    return target
+
+
+def test_weights_that_differ_from_the_pinned_revision_are_refused(tmp_path, fresh_model_state):
+    target = _copy_model(tmp_path)
+    (target / "model.safetensors").unlink()
+    shutil.copyfile(embedding.model_dir() / "tokenizer.json", target / "model.safetensors")  # the wrong file
+    with pytest.raises(ModelUnavailable, match="not the pinned 53aa5117"):
+        embedding.verify(target)
+    fresh_model_state.setenv("KB_EMBEDDING_MODEL_DIR", str(target))
+    assert embedding.get_encoder() is None
+    assert "not the pinned" in embedding.unavailable_reason()
+
+
+def test_missing_model_files_are_named(tmp_path, fresh_model_state):
+    fresh_model_state.setenv("KB_EMBEDDING_MODEL_DIR", str(tmp_path))
+    assert embedding.get_encoder() is None
+    assert f"{tmp_path}/model.safetensors is missing" in embedding.unavailable_reason()
+
+
+def test_embeddings_can_be_turned_off(fresh_model_state):
+    fresh_model_state.setenv("KB_EMBEDDINGS", "off")
+    assert embedding.get_encoder() is None
+    assert embedding.unavailable_reason() == "KB_EMBEDDINGS=off"
+
+
+# --- ranking -------------------------------------------------------------------------------------------------
+
+CLAIMS = [
+    ClaimRecord(1, "As an anaesthetic, ketamine carries a low risk of respiratory depression.", "safety"),
+    ClaimRecord(2, "Ketamine is a dissociative anaesthetic with a long record of medical use in surgery.", "history"),
+    ClaimRecord(3, "Ketamine commonly causes nausea.", "side_effect"),
+    ClaimRecord(4, "Ketamine's antidepressant effect begins within hours of a treatment.", "onset"),
+]
+
+
+def test_a_paraphrase_finds_its_claim_by_meaning_when_the_words_differ(encoder):
+    clause = "valued in part because it does not suppress breathing the way many other anesthetics do"
+    by_words = ClaimIndex(CLAIMS).rank(clause)
+    by_meaning = ClaimIndex(CLAIMS, embed=CachedEmbedder(encoder)).rank(clause)
+    assert by_words[0][0].id != 1  # the shared word "anesthetics" wins
+    assert by_meaning[0][0].id == 1
+    assert all(0 <= score <= 1 for _, score in by_meaning)
+
+
+def test_a_clause_sharing_no_word_with_any_claim_still_gets_suggestions_by_meaning(encoder):
+    clause = "people feel better the same afternoon"
+    assert ClaimIndex(CLAIMS).rank(clause) == []
+    assert ClaimIndex(CLAIMS, embed=CachedEmbedder(encoder)).rank(clause)[0][0].id == 4
+
+
+def test_an_empty_index_ranks_nothing(encoder):
+    assert ClaimIndex([], embed=CachedEmbedder(encoder)).rank("Ketamine works within hours.") == []
+
+
+# --- stored vectors ---------------------------------------------------------------------------------------------
+
+ARTICLE = (
+    "Ketamine and breathing\n"
+    "Doctors like ketamine because it does not suppress breathing the way many other anesthetics do.\n"
+    "Mild nausea is the most common side effect of ketamine.\n"
+)
+
+
+@pytest.mark.django_db
+def test_each_text_is_embedded_once_and_kept_between_imports(encoder):
+    claim = ClaimFactory(text=CLAIMS[0].text, slug="breathing", category="safety")
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea", category="side_effect")
+    AssertionFactory(claim=claim, quote="Ketamine does not depress breathing.")
+    first = services.import_article(ARTICLE, title="Breathing", name="a.txt")
+    assert first.embedded == 3 + len(first_clauses(first))  # two claims, one quote, and the article's clauses
+    assert TextEmbedding.objects.count() == first.embedded
+    top = first.source.candidates.get(quote__contains="suppress breathing").suggestions[0]
+    assert top["claim"] == claim.pk
+    assert any("by wording and by meaning" in line for line in first.lines())
+    changed = ARTICLE + "Ketamine can raise blood pressure for a short time.\n"
+    second = services.import_article(changed, title="Breathing", name="a.txt")
+    assert second.embedded == 1  # only the new sentence; the claims, the quote and the old clauses are stored
+
+
+def first_clauses(summary) -> list:
+    return list(summary.source.candidates.values_list("quote", flat=True))
+
+
+@pytest.mark.django_db
+def test_an_import_without_the_model_ranks_by_wording_and_says_why(fresh_model_state):
+    fresh_model_state.setenv("KB_EMBEDDINGS", "off")
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea", category="side_effect")
+    summary = services.import_article(ARTICLE, title="Breathing", name="a.txt")
+    assert summary.candidates and not TextEmbedding.objects.exists()
+    assert "Claims were suggested by wording only: semantic matching is off (KB_EMBEDDINGS=off)." in (summary.lines())
+    assert Claim.objects.count() == 1
+
+
+# --- large knowledge bases: the admin's budget and embed_texts ------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_admin_import_over_the_embedding_budget_ranks_by_wording_and_names_the_command(
+    client, users, monkeypatch, encoder
+):
+    from django.urls import reverse
+
+    for n in range(3):
+        ClaimFactory(text=f"Ketamine claim number {n} about nausea", slug=f"c-{n}")
+    monkeypatch.setattr(services, "WEB_EMBEDDING_BUDGET", 2)
+    client.force_login(users["editor"])
+    response = client.post(
+        reverse("admin:importer_import"),
+        {"title": "Breathing", "kind": "news", "format": "auto", "text": ARTICLE},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert (
+        "3 texts of the knowledge base have no embedding yet, more than an import from the admin computes (2)" in html
+    )
+    assert "run `python manage.py embed_texts` once" in html
+    assert not TextEmbedding.objects.exists()
+    assert services.Candidate.objects.filter(source__slug="breathing").exists()  # imported all the same
+
+
+@pytest.mark.django_db
+def test_embed_texts_embeds_what_is_missing_once(encoder):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    claim = ClaimFactory(text=CLAIMS[0].text, slug="breathing")
+    AssertionFactory(claim=claim, quote="Ketamine does not depress breathing.")
+    out, err = StringIO(), StringIO()
+    call_command("embed_texts", stdout=out, stderr=err)
+    assert "Embedded 2 texts" in out.getvalue() and "2/2 texts" in err.getvalue()
+    assert TextEmbedding.objects.count() == 2
+    out = StringIO()
+    call_command("embed_texts", stdout=out)
+    assert "Every claim text and quote already has an embedding." in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_embed_texts_says_why_it_cannot_run(fresh_model_state):
+    from django.core.management import CommandError, call_command
+
+    fresh_model_state.setenv("KB_EMBEDDINGS", "off")
+    with pytest.raises(CommandError, match="Semantic matching is off: KB_EMBEDDINGS=off."):
+        call_command("embed_texts")
+
+
+@pytest.mark.django_db
+def test_import_source_shows_the_first_embedding_of_the_knowledge_base(encoder, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea")
+    path = tmp_path / "a.txt"
+    path.write_text(ARTICLE, encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("import_source", str(path), title="Breathing", stdout=out, stderr=err)
+    assert "Embedding the knowledge base's claims and quotes (first time): 1/1" in err.getvalue()
+    assert "by wording and by meaning" in out.getvalue()
