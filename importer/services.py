@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -93,14 +93,16 @@ def embedder() -> CachedEmbedder | None:
 
 
 def _index_claims(exclude_source: Source | None = None) -> list[ClaimRecord]:
-    """Every claim with the quotes other sources attach to it (two queries)."""
-    assertions = Assertion.objects.only("quote", "claim_id", "source_id").order_by("pk")
+    """Every claim with the quotes other sources attach to it (two queries of plain rows: at 10,000 claims there
+    are some 75,000 quotes, and building model objects for them took seconds)."""
+    quotes = defaultdict(list)
+    rows = Assertion.objects.order_by("pk").values_list("claim_id", "quote")
     if exclude_source is not None:
-        assertions = assertions.exclude(source=exclude_source)
-    claims = Claim.objects.only("pk", "text", "category").prefetch_related(
-        Prefetch("assertions", queryset=assertions, to_attr="index_quotes")
-    )
-    return [ClaimRecord(c.pk, c.text, c.category, tuple(a.quote for a in c.index_quotes)) for c in claims]
+        rows = rows.exclude(source=exclude_source)
+    for claim_id, quote in rows:
+        quotes[claim_id].append(quote)
+    claims = Claim.objects.order_by("pk").values_list("pk", "text", "category")
+    return [ClaimRecord(pk, text, category, tuple(quotes.get(pk, ()))) for pk, text, category in claims]
 
 
 def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
