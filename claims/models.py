@@ -232,6 +232,10 @@ class Claim(models.Model):
             # link table to this index alone (an index-only scan: it carries the id) instead of reading every row
             # of the wide claims table.
             models.Index(fields=["status", "grade", "id"], name="claim_status_grade"),
+            # The same join as SQLite plans it: from the condition's links (claims_claim_conditions, see migration
+            # 0007), probing each claim by id; with status and grade in the index it reads neither the wide row
+            # nor the table (condition page grade chart at 10,000 claims: 3.2 → 1.2 ms on SQLite).
+            models.Index(fields=["id", "status", "grade"], name="claim_id_status_grade"),
             # "Where sources disagree" (home, condition and disagreements pages: ClaimQuerySet.disputed()): the
             # disputed claims only, in ranking order, so the most disputed published ones are the first entries
             # read and the disagreements page counts them from the index alone.
