@@ -358,8 +358,11 @@ def key_studies(claims: Iterable[Claim]) -> None:
     rather than building Evidence and Study objects (a page of 50 claims has about 70 evidence rows)."""
     claims = list(claims)
     best: dict[int, tuple] = {}
-    rows = Evidence.objects.filter(claim__in=[c.pk for c in claims]).values_list(
-        "claim_id", "direction", "study__label", "study__slug", "study__design", "study__year"
+    # No ORDER BY: Evidence's default ordering would join the claims table to sort by it, for nothing.
+    rows = (
+        Evidence.objects.filter(claim__in=[c.pk for c in claims])
+        .order_by()
+        .values_list("claim_id", "direction", "study__label", "study__slug", "study__design", "study__year")
     )
     for claim_id, direction, label, slug, design, year in rows:
         rank = (direction != Direction.SUPPORTS, grading.DESIGN_RANK.get(design, 99), -(year or 0), label, slug)

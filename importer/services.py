@@ -23,6 +23,7 @@ from importer.extract import (
     StudyRecord,
     condition_names,
     extract,
+    relevant_clauses,
     split_sentences,
 )
 from importer.models import Candidate, SourceSnapshot, TextEmbedding
@@ -141,19 +142,40 @@ def warm_embeddings(
     return len(texts)
 
 
-def _embedder_within(budget: int | None, progress) -> tuple[CachedEmbedder | None, str]:
-    """The embedder for an import, and why there is none ("" when there is one)."""
+def _embedder_within(budget: int | None, progress, article_texts: list[str]) -> tuple[CachedEmbedder | None, str]:
+    """The embedder for an import, with every text it will need already stored (the knowledge base's claims and
+    quotes, and the article's clauses), and why there is none ("" when there is one). Nothing is embedded inside
+    the import's transaction: it only reads stored vectors."""
     embed = embedder()
     if embed is None:
         return None, unavailable_reason()
-    missing = unembedded_texts(embed)
+    missing = list(dict.fromkeys(unembedded_texts(embed) + embed.missing(article_texts)))
     if budget is not None and len(missing) > budget:
         return None, (
-            f"{len(missing)} texts of the knowledge base have no embedding yet, more than an import from the admin "
-            f"computes ({budget}); run `python manage.py embed_texts` once"
+            f"{len(missing)} texts (the knowledge base's and this article's) have no embedding yet, more than an "
+            f"import from the admin computes ({budget}); run `python manage.py embed_texts` once"
         )
     warm_embeddings(embed, missing, progress)
     return embed, ""
+
+
+def _validate_source(source: Source) -> None:
+    try:
+        source.full_clean()
+    except ValidationError as exc:
+        problems = (f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
+        raise InputError(" ".join(problems)) from None
+
+
+def _updated(source: Source, *, text: str, name: str, author: str, publisher: str, url: str) -> Source:
+    """``source`` with a new text and any metadata given (not saved)."""
+    source.text = text
+    source.archive_name = name or source.archive_name
+    source.accessed_on = timezone.localdate()
+    for attr, value in (("author", author), ("publisher", publisher), ("url", url)):
+        if value:
+            setattr(source, attr, value)
+    return source
 
 
 def _conditions() -> list[ConditionRecord]:
@@ -162,6 +184,13 @@ def _conditions() -> list[ConditionRecord]:
 
 def _studies() -> list[StudyRecord]:
     return [StudyRecord(s.pk, s.label, s.authors, s.year, s.journal) for s in Study.objects.all()]
+
+
+def _new_source(*, title: str, slug: str, kind: str, text: str, name: str, author: str, publisher: str, url: str):
+    return Source(
+        title=title, slug=_unique_slug(slug), url=url, author=author, publisher=publisher, kind=kind,
+        archive_name=name, text=text, accessed_on=timezone.localdate(),
+    )  # fmt: skip
 
 
 def _find_existing(url: str, slug: str) -> Source | None:
@@ -212,43 +241,42 @@ def import_article(
     known = _find_existing(url, slug)
     if known is not None and known.text_sha256 == digest:
         return ImportSummary(source=known, unchanged=True)
-    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress)
+    # Refuse bad metadata before the slow part (embedding), not after it.
+    fields = {"text": text, "name": name, "author": author, "publisher": publisher, "url": url}
+    if known is None:
+        _validate_source(_new_source(title=title, slug=slug, kind=kind, **fields))
+    else:
+        _validate_source(_updated(known, **fields))
+    relevant = relevant_clauses(text)
+    article_texts = [clause.text for _, parts in relevant for clause in parts]
+    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts)
 
     with transaction.atomic():
         source = _find_existing(url, slug)
         if source is not None and source.text_sha256 == digest:
             return ImportSummary(source=source, unchanged=True)
         if source is None:
-            source = Source(
-                title=title, slug=_unique_slug(slug), url=url, author=author, publisher=publisher, kind=kind,
-                archive_name=name, text=text, accessed_on=timezone.localdate(),
-            )  # fmt: skip
-            try:
-                source.full_clean()
-            except ValidationError as exc:
-                problems = (f"{field}: {' '.join(errors)}" for field, errors in exc.message_dict.items())
-                raise InputError(" ".join(problems)) from None
+            source = _new_source(title=title, slug=slug, kind=kind, **fields)
+            _validate_source(source)
             source.save()
             summary = ImportSummary(source=source, created_source=True)
         else:
             summary = ImportSummary(source=source)
-            source.text = text
-            source.archive_name = name or source.archive_name
-            source.accessed_on = timezone.localdate()
-            for attr, value in (("author", author), ("publisher", publisher), ("url", url)):
-                if value:
-                    setattr(source, attr, value)
+            _updated(source, **fields)
+            _validate_source(source)
             source.save()
             _recheck_assertions(source, summary)
-        summary.semantic_off = semantic_off
         snapshot, _ = SourceSnapshot.objects.get_or_create(
             source=source,
             sha256=digest,
             defaults={"text": text, "original_name": name, "original_format": fmt, "imported_by": user},
         )
         index = claim_index(exclude_source=source, embed=embed)
+        if embed is not None:
+            embed.forget()  # the index holds the knowledge base's vectors now; the article's are read as needed
+        summary.semantic_off = semantic_off or ("" if index.semantic else "the knowledge base has no claims yet")
         index_texts = {claim.id: claim.text for claim in index.claims}
-        found = extract(text, index, _conditions(), _studies(), progress=progress)
+        found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
         summary.sentences = _count_sentences(text)
         existing = set(source.candidates.values_list("offset", "quote"))
         covered = _covered_spans(source)
@@ -281,7 +309,7 @@ def import_article(
             )
         Candidate.objects.bulk_create(rows)
         summary.candidates = len(rows)
-        summary.embedded = embed.computed if embed is not None else 0
+        summary.embedded = embed.computed if embed is not None else 0  # all of them before the transaction
     bump_content_version()
     return summary
 

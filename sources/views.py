@@ -120,12 +120,14 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @cache_public_page
 def compare(request: HttpRequest) -> HttpResponse:
-    # Queries: the source choices (twice, one per select), the two sources, their public assertions,
+    # Queries: the source choices (once for both lists), the two sources, their public assertions,
     # conflicting-claim links between them.
-    # Both sources named (even empty): check them. Only one (a link from a source page): preselect it, no errors.
+    # Both sources named (even empty): check them. Only one (a link from a source page): preselect it, no errors,
+    # but say so when it names no source.
     chosen = {name: request.GET.get(name) for name in ("a", "b") if name in request.GET}
     form = CompareForm(request.GET) if len(chosen) == 2 else CompareForm(initial=chosen)
-    context: dict = {"form": form}
+    unknown = [slug for slug in chosen.values() if slug and len(chosen) == 1 and slug not in form.slugs]
+    context: dict = {"form": form, "unknown": unknown}
     if form.is_valid():
         a, b = form.cleaned_data["a"], form.cleaned_data["b"]
         by_source: dict[int, dict[int, list[Assertion]]] = {a.pk: defaultdict(list), b.pk: defaultdict(list)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import numpy as np
@@ -167,8 +168,11 @@ def test_an_admin_import_over_the_embedding_budget_ranks_by_wording_and_names_th
         follow=True,
     )
     html = response.content.decode()
-    assert (
-        "3 texts of the knowledge base have no embedding yet, more than an import from the admin computes (2)" in html
+    # Three claim texts and the article's clauses.
+    assert re.search(
+        r"\d+ texts \(the knowledge base&#x27;s and this article&#x27;s\) have no embedding yet, more than an "
+        r"import from the admin computes \(2\)",
+        html,
     )
     assert "run `python manage.py embed_texts` once" in html
     assert not TextEmbedding.objects.exists()
@@ -212,5 +216,47 @@ def test_import_source_shows_the_first_embedding_of_the_knowledge_base(encoder, 
     path.write_text(ARTICLE, encoding="utf-8")
     out, err = StringIO(), StringIO()
     call_command("import_source", str(path), title="Breathing", stdout=out, stderr=err)
-    assert "Embedding the knowledge base's claims and quotes (first time): 1/1" in err.getvalue()
+    assert re.search(
+        r"Embedding texts not embedded before \(claims, quotes, this article's clauses\): (\d+)/\1", err.getvalue()
+    )
     assert "by wording and by meaning" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_an_import_refused_for_its_metadata_embeds_nothing(encoder):
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea")
+    with pytest.raises(services.InputError, match="url: Enter a valid URL"):
+        services.import_article(ARTICLE, title="Breathing", name="a.txt", url="not a url")
+    assert not TextEmbedding.objects.exists() and not services.Source.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_import_into_an_empty_knowledge_base_says_there_was_nothing_to_match(encoder):
+    summary = services.import_article(ARTICLE, title="Breathing", name="a.txt")
+    assert (
+        "Claims were suggested by wording only: semantic matching is off (the knowledge base has no claims yet)."
+        in summary.lines()
+    )
+
+
+def test_quote_scores_are_the_mean_of_each_claims_two_best_quotes(encoder):
+    rng = np.random.default_rng(7)
+    words = ["ketamine", "works", "fast", "nausea", "infusion", "pain", "mood", "clinic", "dose", "brain"]
+    claims = [
+        ClaimRecord(
+            i,
+            f"Claim {i} " + " ".join(rng.choice(words, 4)),
+            "efficacy",
+            tuple(" ".join(rng.choice(words, 5)) for _ in range(n)),
+        )  # fmt: skip
+        for i, n in enumerate([0, 1, 2, 3, 5, 7, 1, 0])
+    ]
+    embed = CachedEmbedder(encoder)
+    index = ClaimIndex(claims, embed=embed)
+    clause = "ketamine infusion for pain in a clinic"
+    _, quote_scores = index._semantic_scores(clause)
+    vector = index._centred(embed([clause])[0])
+    for i, claim in enumerate(claims):
+        quotes = claim.quotes[: ClaimIndex.EMBEDDED_QUOTES]  # only the first four quotes of a claim are embedded
+        sims = sorted((max(0.0, float(index._centred(embed([q])[0]) @ vector)) for q in quotes), reverse=True)
+        assert quote_scores[i] == pytest.approx((sum(sims[:2])) / 2, abs=1e-5), claim

@@ -135,6 +135,20 @@ def test_claim_rows_escape_markup_and_say_when_a_claim_has_no_study_or_grade(cli
     assert "No study in its evidence base" in html
 
 
+def test_a_claim_rows_key_study_is_the_strongest_supporting_one_then_the_newest(client, db):
+    condition = ConditionFactory(slug="ocd", name="OCD")
+    claim = ClaimFactory(text="Ketamine helps OCD", slug="ocd-claim")
+    claim.conditions.add(condition)
+    meta = StudyFactory(label="Meta et al. 2020", slug="meta", design="meta_analysis_rct", year=2020)
+    EvidenceFactory(claim=claim, study=meta, direction="contradicts")  # strongest design, but against the claim
+    for label, year, design in [("Old et al. 2010", 2010, "rct"), ("New et al. 2015", 2015, "rct"),
+                                ("Cohort et al. 2022", 2022, "cohort")]:  # fmt: skip
+        EvidenceFactory(claim=claim, study=StudyFactory(label=label, slug=label.split()[0].lower(), year=year,
+                                                        design=design), direction="supports")  # fmt: skip
+    html = client.get("/conditions/ocd/").content.decode()
+    assert 'Key study: <a href="/studies/new/">New et al. 2015</a> (Randomised controlled trial)' in html
+
+
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
     # condition, grade distribution (which also gives the page count), page of claims, evidence + studies,
     # disputed, conflicts
@@ -355,6 +369,12 @@ def test_compare_lists_every_source_once_per_select_and_keeps_the_choice(client,
     assert html.count('<option value="clinic-page" selected>') == 1  # in the first list only
     assert html.count('<option value="" selected>Choose a source</option>') == 1  # the second list
     assert "This field is required" not in html  # one source chosen so far (a link from a source page): no error
+
+
+def test_compare_says_when_the_one_source_named_does_not_exist(client, site_content):
+    html = client.get(reverse("sources:compare"), {"a": "gone"}).content.decode()
+    assert "There is no source “gone”: choose one from the list." in html
+    assert "This field is required" not in html
 
 
 def test_a_source_page_links_to_the_comparison_with_the_source_chosen(client, site_content):

@@ -37,7 +37,9 @@ class Command(BaseCommand):
             self.stderr.write("")
 
     def _embedding_progress(self, done: int, total: int) -> None:
-        self.stderr.write(f"\rEmbedding the knowledge base's claims and quotes (first time): {done}/{total}", ending="")
+        self.stderr.write(
+            f"\rEmbedding texts not embedded before (claims, quotes, this article's clauses): {done}/{total}", ending=""
+        )
         if done == total:
             self.stderr.write("")
 
