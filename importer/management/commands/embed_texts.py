@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from importer.embedding import unavailable_reason
 from importer.services import embedder, unembedded_texts, warm_embeddings
+from kb.progress import Progress
 
 
 class Command(BaseCommand):
@@ -23,12 +24,5 @@ class Command(BaseCommand):
             self.stdout.write("Every claim text and quote already has an embedding.")
             return
         started = time.monotonic()
-        warm_embeddings(embed, missing, self._progress)
+        warm_embeddings(embed, missing, Progress(self.stderr._out).callback("embedding texts"))
         self.stdout.write(f"Embedded {len(missing)} texts in {time.monotonic() - started:.0f} s.")
-
-    def _progress(self, done: int, total: int) -> None:
-        width = 30
-        bar = "#" * int(width * done / total) + "." * (width - int(width * done / total))
-        self.stderr.write(f"\r[{bar}] {done}/{total} texts", ending="")
-        if done == total:
-            self.stderr.write("")

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from importer.services import import_article
 from importer.text import FORMATS, MAX_BYTES, InputError
+from kb.progress import Progress
 from sources.models import Source
 
 
@@ -28,21 +29,6 @@ class Command(BaseCommand):
         parser.add_argument("--format", dest="fmt", default="auto", choices=FORMATS)
         parser.add_argument("--no-progress", action="store_true")
 
-    def _progress(self, done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / total) if total else width
-        bar = "#" * filled + "." * (width - filled)
-        self.stderr.write(f"\r[{bar}] {done}/{total} sentences about ketamine", ending="")
-        if done == total:
-            self.stderr.write("")
-
-    def _embedding_progress(self, done: int, total: int) -> None:
-        self.stderr.write(
-            f"\rEmbedding texts not embedded before (claims, quotes, this article's clauses): {done}/{total}", ending=""
-        )
-        if done == total:
-            self.stderr.write("")
-
     def handle(self, *args, path: str, fmt: str, no_progress: bool, **options) -> None:
         if path == "-":
             raw, name = sys.stdin.buffer.read(MAX_BYTES + 1), "stdin"
@@ -53,6 +39,7 @@ class Command(BaseCommand):
             if file.stat().st_size > MAX_BYTES:
                 raise CommandError(f"{path} is larger than {MAX_BYTES // 1048576} MB; nothing was imported.")
             raw, name = file.read_bytes(), file.name
+        bar = Progress(self.stderr._out)  # the raw stream: the bar redraws its line with "\r"
         try:
             summary = import_article(
                 raw,
@@ -64,8 +51,8 @@ class Command(BaseCommand):
                 publisher=options["publisher"],
                 kind=options["kind"],
                 slug=options["slug"],
-                progress=None if no_progress else self._progress,
-                embedding_progress=None if no_progress else self._embedding_progress,
+                progress=None if no_progress else bar.callback("sentences about ketamine"),
+                embedding_progress=None if no_progress else bar.callback("embedding new texts"),
             )
         except InputError as exc:
             raise CommandError(f"{exc} Nothing was imported.") from None
