@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -151,10 +152,35 @@ def concept_terms(text: str) -> list[str]:
     return [name for name, pattern in _CONCEPT_PATTERNS for _ in pattern.finditer(text)]
 
 
+def _word_terms(text: str) -> list[str]:
+    words = [stem(w) for w in _WORD.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
+    return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
+
+
 def terms(text: str) -> list[str]:
     """Stemmed words without stopwords, their bigrams, and the thesaurus concepts of the text."""
-    words = [stem(w) for w in _WORD.findall(text.lower().replace("’", "'")) if w not in STOPWORDS]
-    return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)] + concept_terms(text)
+    return _word_terms(text) + concept_terms(text)
+
+
+# Between texts joined for one scan: no thesaurus pattern matches a NUL or a line break (they match words, literal
+# spaces and hyphens), so no match can span two texts, and word boundaries at the ends of a text stay as they are.
+_JOIN = "\n\x00\n"
+
+
+def terms_many(texts: Sequence[str]) -> list[Counter]:
+    """``Counter(terms(text))`` for each text, with the thesaurus run once over all of them joined, instead of each
+    of its ~35 patterns once per text: building the index of a 10,000-claim knowledge base (about 85,000 texts)
+    spent 22 s in those per-text scans."""
+    joined = _JOIN.join(texts).replace("’", "'")  # same length: offsets stay valid
+    starts, position = [], 0
+    for text in texts:
+        starts.append(position)
+        position += len(text) + len(_JOIN)
+    counts = [Counter(_word_terms(text)) for text in texts]
+    for name, pattern in _CONCEPT_PATTERNS:
+        for match in pattern.finditer(joined):
+            counts[bisect_right(starts, match.start()) - 1][name] += 1
+    return counts
 
 
 # --- relevance, stance, category, conditions, citations -------------------------------------------------
@@ -395,17 +421,18 @@ class ClaimIndex:
 
     def __init__(self, claims: Iterable[ClaimRecord], embed=None):
         self.claims = list(claims)
-        documents = []
-        for claim in self.claims:
-            documents.append(Counter(terms(claim.text)))
-            documents.extend(Counter(terms(q)) for q in claim.quotes)
+        # Each claim's text, then its quotes; every text's terms counted once.
+        documents = terms_many([t for c in self.claims for t in (c.text, *c.quotes)])
         df = Counter()
         for doc in documents:
             df.update(doc.keys())
         total = max(1, len(documents))
         self.idf = {t: math.log((1 + total) / (1 + n)) + 1 for t, n in df.items()}
-        self.text_vectors = [_vector(Counter(terms(c.text)), self.idf) for c in self.claims]
-        self.quote_vectors = [[_vector(Counter(terms(q)), self.idf) for q in c.quotes] for c in self.claims]
+        vectors = iter([_vector(doc, self.idf) for doc in documents])
+        self.text_vectors, self.quote_vectors = [], []
+        for claim in self.claims:
+            self.text_vectors.append(next(vectors))
+            self.quote_vectors.append([next(vectors) for _ in claim.quotes])
         # Inverted index: term → claims whose text or quotes contain it (keeps ranking fast at 10k+ claims).
         self.postings: dict[str, set[int]] = defaultdict(set)
         for i, (tv, qvs) in enumerate(zip(self.text_vectors, self.quote_vectors, strict=True)):

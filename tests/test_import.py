@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -12,7 +13,17 @@ from django.urls import reverse
 
 from claims.models import Assertion, Claim
 from importer import services
-from importer.extract import ClaimIndex, ClaimRecord, StudyRecord, cited_studies, clauses, split_sentences, stance_cue
+from importer.extract import (
+    ClaimIndex,
+    ClaimRecord,
+    StudyRecord,
+    cited_studies,
+    clauses,
+    split_sentences,
+    stance_cue,
+    terms,
+    terms_many,
+)
 from importer.models import Candidate, SourceSnapshot
 from importer.text import MAX_BYTES, InputError, readable_text
 from sources.models import Source
@@ -89,6 +100,18 @@ def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
     assert parts == ["Some clinics now offer nasal spray ketamine at home", "although the effects fade within a week."]
     for part in clauses(sentence):
         assert ARTICLE[part.start : part.end] == part.text
+
+
+def test_terms_of_many_texts_at_once_are_those_of_each_text_alone():
+    texts = [
+        "Rapid relief",  # a concept at the very start and end of a text
+        "relief that wears off, rapid",
+        "It doesn’t work for people who haven’t responded",  # curly apostrophes
+        "",
+        "IV infusions in a clinical setting, side effects fade; series of infusions",
+        "nasal\nesketamine",  # a line break inside a text
+    ]
+    assert terms_many(texts) == [Counter(terms(text)) for text in texts]
 
 
 def test_stance_cues_for_hedges_and_negations():
