@@ -72,6 +72,7 @@ def pick_urls() -> dict[str, list[str]]:
         "disagreements": [reverse("claims:disagreements")],
         "tag": [reverse("claims:tag_detail", args=[tag["tag__slug"]])],
         "tag list": [reverse("claims:tag_list")],
+        "condition list": [reverse("claims:condition_list")],
         "compare": [f"{reverse('sources:compare')}?a={sources[0].slug}&b={sources[1].slug}"],
         "source list": [reverse("sources:source_list")],
         "study list": [reverse("sources:study_list")],

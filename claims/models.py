@@ -44,11 +44,21 @@ class LargeEffect(models.IntegerChoices):
     VERY_LARGE = 2, "Very large (≥ 5-fold, +2)"
 
 
+class ConditionQuerySet(models.QuerySet):
+    def with_published_counts(self) -> ConditionQuerySet:
+        """Each condition with ``n_claims``, its number of published claims; most claims first, then by name. One
+        query (a join over every condition link: it grows with the knowledge base)."""
+        published = Q(claims__status=Status.PUBLISHED)
+        return self.annotate(n_claims=models.Count("claims", filter=published)).order_by("-n_claims", "name")
+
+
 class Condition(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other names and abbreviations.")
     description = models.TextField(blank=True, help_text="Markdown.")
+
+    objects = ConditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

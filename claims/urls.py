@@ -5,6 +5,7 @@ from claims import views
 app_name = "claims"
 
 urlpatterns = [
+    path("conditions/", views.condition_list, name="condition_list"),
     path("conditions/<slug:slug>/", views.condition_detail, name="condition_detail"),
     path("claims/<slug:slug>/", views.claim_detail, name="claim_detail"),
     path("disagreements/", views.disagreements, name="disagreements"),

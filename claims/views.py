@@ -7,7 +7,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
@@ -59,9 +59,7 @@ def _conflict_pairs(condition: Condition | None = None, limit: int | None = None
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
     # Queries: conditions with counts, grade distribution, disputed claims.
-    conditions = Condition.objects.annotate(
-        n_claims=Count("claims", filter=Q(claims__status=Claim.Status.PUBLISHED))
-    ).order_by("-n_claims", "name")
+    conditions = Condition.objects.with_published_counts()
     grades = dict(Claim.objects.published().values_list("grade").annotate(n=Count("id")).order_by())
     disputed = Claim.objects.published().most_disputed(8)
     return render(
@@ -75,6 +73,12 @@ def home(request: HttpRequest) -> HttpResponse:
             "search_form": SearchForm(),
         },
     )
+
+
+@cache_public_page
+def condition_list(request: HttpRequest) -> HttpResponse:
+    # Queries: conditions with their published claim counts.
+    return render(request, "claims/condition_list.html", {"conditions": Condition.objects.with_published_counts()})
 
 
 @cache_public_page

@@ -12,6 +12,7 @@ class StaticSitemap(Sitemap):
     def items(self) -> list[str]:
         return [
             "home",
+            "claims:condition_list",
             "claims:about_grading",
             "claims:disagreements",
             "claims:matrix",

@@ -112,7 +112,7 @@ def test_reader_follows_a_ptsd_claim_to_its_source_quote_and_study(browser, live
 
 
 @pytest.mark.parametrize(
-    "path", ["/disagreements/", "/matrix/", "/search/?q=PTSD", "/about/grading/", "/compare/", "/tags/"]
+    "path", ["/conditions/", "/disagreements/", "/matrix/", "/search/?q=PTSD", "/about/grading/", "/compare/", "/tags/"]
 )
 def test_other_public_pages_pass_axe_at_phone_width(browser, live_server, seeded, path):
     context = browser.new_context(viewport=VIEWPORTS["phone"])

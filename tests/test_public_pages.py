@@ -50,6 +50,30 @@ def test_home_query_count_is_fixed(client, site_content, django_assert_num_queri
         client.get("/")
 
 
+# --- conditions list ----------------------------------------------------------------------------------------
+
+
+def test_conditions_list_shows_each_condition_with_its_published_claims_most_first(client, site_content):
+    ConditionFactory(name="OCD", slug="ocd", aliases=["obsessive-compulsive disorder"])
+    html = client.get(reverse("claims:condition_list")).content.decode()
+    assert '<a href="/conditions/ptsd/">PTSD</a>' in html
+    assert "3 published claims" in html  # the draft claim is not counted
+    assert "(obsessive-compulsive disorder)</span> — no published claims yet" in html
+    assert html.index("/conditions/ptsd/") < html.index("/conditions/ocd/")
+
+
+def test_conditions_list_has_an_empty_state_and_one_query(client, db, django_assert_num_queries):
+    with django_assert_num_queries(1):  # conditions with their published claim counts
+        html = client.get(reverse("claims:condition_list")).content.decode()
+    assert "No conditions have been added yet." in html
+
+
+def test_condition_pages_link_back_to_the_conditions_list(client, site_content):
+    html = client.get("/conditions/ptsd/").content.decode()
+    assert '<a href="/conditions/">Conditions</a> › PTSD</nav>' in html
+    assert '<li><a href="/conditions/">Conditions</a></li>' in html  # main navigation
+
+
 # --- condition page -----------------------------------------------------------------------------------------
 
 
@@ -447,7 +471,7 @@ def test_sitemap_lists_public_pages_but_not_drafts(client, site_content):
     xml = client.get("/sitemap.xml").content.decode()
     assert "/claims/ketamine-reduces-ptsd-symptoms/" in xml
     assert "/conditions/ptsd/" in xml and "/sources/clinic-page/" in xml and "/studies/feder-et-al-2014/" in xml
-    assert "/tags/ptsd/" in xml
+    assert "/tags/ptsd/" in xml and "/conditions/</loc>" in xml
     assert "ketamine-cures-ptsd" not in xml
 
 

@@ -119,6 +119,7 @@ def _public_pages() -> dict[str, str]:
         "disagreements": reverse("claims:disagreements"),
         "tag": reverse("claims:tag_detail", args=[tag]),
         "compare": reverse("sources:compare") + f"?a={a.slug}&b={b.slug}",
+        "condition list": reverse("claims:condition_list"),
     }
 
 
