@@ -557,29 +557,43 @@ def guess_category(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> st
 CLAUSE_BREAK = re.compile(
     r",\s+(?=(?:which|although|though|while|but|whereas|as well as|making|leading|offering|providing|"
     r"and (?:has|have|is|are|may|can|it|its|ketamine|this|these)|ketamine|esketamine|it|this|these|"
-    r"traditional|conventional|such changes)\b)"
+    r"traditional|conventional|such changes|with|particularly|especially)\b)"
     r"|;\s+"
+    r"|\s+(?=but also\b)"
     r"|\s+(?=(?:although|whereas)\b)"
     r"|\s+and\s+(?=(?:has|have|may|can|is|are|was|were|will|it)\b)",
     re.I,
 )
 MIN_CLAUSE_WORDS = 4
+# A sentence that opens with a subordinate clause ("While ketamine is generally well tolerated, typical side effects
+# include …") makes two claims, usually of two categories. Splitting it there, and before ", with …", ", particularly
+# …", ", especially …" and "but also …", raised category accuracy on the seed leave-one-out 0.70 → 0.72 (its
+# ceiling 0.84 → 0.87) and on the held-out articles 0.71 → 0.72 (precision 0.80 → 0.79).
+LEADING_CLAUSE = re.compile(r"(?:while|although|though|because|since|if|unlike|whether)\b[^,;]+?(,\s+)", re.I)
 
 
 def clauses(sentence: Sentence) -> list[Sentence]:
     """Split a sentence into clauses at commas and conjunctions that usually start a new proposition.
 
     Quotes are kept to one clause, and one sentence often makes several claims ("developed in the 1960s,
-    this therapy has rapid and long-lasting effects"); each clause becomes its own candidate.
+    this therapy has rapid and long-lasting effects"); each clause becomes its own candidate. A leading
+    subordinate clause ("While …, …") ends at its first comma; a piece shorter than ``MIN_CLAUSE_WORDS`` stays
+    with what follows.
     """
     parts: list[Sentence] = []
     cursor = 0
     text = sentence.text
-    for match in CLAUSE_BREAK.finditer(text):
-        piece = text[cursor : match.start()]
+    breaks = [m.span() for m in CLAUSE_BREAK.finditer(text)]
+    lead = LEADING_CLAUSE.match(text)
+    if lead:
+        breaks = sorted({lead.span(1), *breaks})
+    for start, end in breaks:
+        if start < cursor:
+            continue
+        piece = text[cursor:start]
         if len(piece.split()) >= MIN_CLAUSE_WORDS:
             parts.append(piece)
-            cursor = match.end()
+            cursor = end
     tail = text[cursor:]
     if parts and len(tail.split()) < MIN_CLAUSE_WORDS:
         parts[-1] = text[text.index(parts[-1]) :]

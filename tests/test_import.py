@@ -16,6 +16,7 @@ from importer import services
 from importer.extract import (
     ClaimIndex,
     ClaimRecord,
+    Sentence,
     StudyRecord,
     cited_studies,
     clauses,
@@ -100,6 +101,40 @@ def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
     assert parts == ["Some clinics now offer nasal spray ketamine at home", "although the effects fade within a week."]
     for part in clauses(sentence):
         assert ARTICLE[part.start : part.end] == part.text
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        (  # a leading subordinate clause is a proposition of its own
+            "While the drug is usually well tolerated, nausea and dizziness are common after a session.",
+            ["While the drug is usually well tolerated", "nausea and dizziness are common after a session."],
+        ),
+        (
+            "One infusion eased symptoms within a day, with the benefit lasting about a week.",
+            ["One infusion eased symptoms within a day", "with the benefit lasting about a week."],
+        ),
+        (
+            "Clinics offer it as an option, particularly for people whom two antidepressants did not help.",
+            ["Clinics offer it as an option", "particularly for people whom two antidepressants did not help."],
+        ),
+        (
+            "Patients describe not only faster relief of low mood but also better sleep and appetite.",
+            ["Patients describe not only faster relief of low mood", "but also better sleep and appetite."],
+        ),
+        (  # too short to stand alone: the leading clause stays with the rest
+            "If needed, doctors repeat the infusion twice a week.",
+            ["If needed, doctors repeat the infusion twice a week."],
+        ),
+    ],
+)
+def test_clauses_split_off_leading_clauses_and_trailing_qualifiers(text, expected):
+    prefix = "Ketamine is an anaesthetic. "
+    sentence = Sentence(len(prefix), len(prefix) + len(text), text)
+    parts = clauses(sentence)
+    assert [c.text for c in parts] == expected
+    for part in parts:
+        assert (prefix + text)[part.start : part.end] == part.text
 
 
 def test_terms_of_many_texts_at_once_are_those_of_each_text_alone():
