@@ -126,6 +126,24 @@ def unembedded_texts(embed: CachedEmbedder) -> list[str]:
     return embed.missing(texts)
 
 
+def prune_embeddings() -> int:
+    """Delete the stored vectors that no claim text, quote or candidate awaiting review uses: the clauses of
+    reviewed candidates, texts since edited or deleted, vectors of another model. Returns how many were deleted.
+    Safe at any time: a deleted vector is recomputed if its text is needed again (a changed version of an article
+    re-embeds the clauses it shares with the old one)."""
+    texts = (
+        Claim.objects.values_list("text", flat=True),
+        Assertion.objects.values_list("quote", flat=True),
+        Candidate.objects.pending().values_list("quote", flat=True),
+    )
+    live = {CachedEmbedder.digest(text) for rows in texts for text in rows.iterator()}
+    stale = [d for d in TextEmbedding.objects.values_list("digest", flat=True).iterator() if d not in live]
+    with transaction.atomic():
+        for start in range(0, len(stale), 500):
+            TextEmbedding.objects.filter(digest__in=stale[start : start + 500]).delete()
+    return len(stale)
+
+
 def warm_embeddings(
     embed: CachedEmbedder, texts: list[str] | None = None, progress: Callable[[int, int], None] | None = None
 ) -> int:

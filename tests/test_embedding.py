@@ -258,3 +258,48 @@ def test_quote_scores_are_the_mean_of_each_claims_two_best_quotes(encoder):
         quotes = claim.quotes[: ClaimIndex.EMBEDDED_QUOTES]  # only the first four quotes of a claim are embedded
         sims = sorted((max(0.0, float(index._centred(embed([q])[0]) @ vector)) for q in quotes), reverse=True)
         assert quote_scores[i] == pytest.approx((sum(sims[:2])) / 2, abs=1e-5), claim
+
+
+@pytest.mark.django_db
+def test_embed_texts_prune_keeps_what_claims_quotes_and_pending_candidates_use(encoder, users):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    claim = ClaimFactory(text=CLAIMS[0].text, slug="breathing", category="safety")
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea", category="side_effect")
+    AssertionFactory(claim=claim, quote="Ketamine does not depress breathing.")
+    summary = services.import_article(ARTICLE, title="Breathing", name="a.txt")
+    reviewed, waiting = summary.source.candidates.order_by("offset")[:2]
+    services.reject(reviewed, users["editor"])
+    Claim.objects.filter(pk=claim.pk).update(text="Ketamine rarely depresses breathing.")  # the old text is stale
+    stored = TextEmbedding.objects.count()
+    out = StringIO()
+    call_command("embed_texts", "--prune", stdout=out, stderr=StringIO())
+    digests = set(TextEmbedding.objects.values_list("digest", flat=True))
+    digest = CachedEmbedder.digest
+    assert digest(reviewed.quote) not in digests and digest(CLAIMS[0].text) not in digests
+    assert "Deleted 2 stored embeddings that nothing uses." in out.getvalue()
+    # Kept: the other claim, the quote, the clause awaiting review; embedded again: the edited claim's new text.
+    assert {digest(CLAIMS[2].text), digest("Ketamine does not depress breathing."), digest(waiting.quote)} <= digests
+    assert digest("Ketamine rarely depresses breathing.") in digests
+    assert "Embedded 1 text in" in out.getvalue()
+    assert len(digests) == stored - 2 + 1
+    out = StringIO()
+    call_command("embed_texts", "--prune", stdout=out)
+    assert "Deleted 0 stored embeddings" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_embed_texts_prunes_without_the_model(fresh_model_state):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    TextEmbedding.objects.create(digest="0" * 64, vector=b"\0" * 4)
+    fresh_model_state.setenv("KB_EMBEDDINGS", "off")
+    out = StringIO()
+    call_command("embed_texts", "--prune", stdout=out)
+    assert "Deleted 1 stored embedding that nothing uses." in out.getvalue()
+    assert "Nothing embedded: semantic matching is off (KB_EMBEDDINGS=off)." in out.getvalue()
+    assert not TextEmbedding.objects.exists()

@@ -5,19 +5,34 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from importer.embedding import unavailable_reason
-from importer.services import embedder, unembedded_texts, warm_embeddings
+from importer.services import embedder, prune_embeddings, unembedded_texts, warm_embeddings
 from kb.progress import Progress
 
 
 class Command(BaseCommand):
     help = (
         "Compute and store the sentence embeddings of every claim text and quote the importer's ranking uses and "
-        "that has none yet (once after loading a large knowledge base; imports then embed only what is new)."
+        "that has none yet (once after loading a large knowledge base; imports then embed only what is new). "
+        "With --prune, first delete the stored vectors that no claim text, quote or pending candidate uses."
     )
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--prune",
+            action="store_true",
+            help="first delete the stored vectors that no claim text, quote or pending candidate uses (reviewed "
+            "clauses, edited or deleted texts); works with semantic matching off too",
+        )
+
     def handle(self, *args, **options) -> None:
+        if options["prune"]:
+            removed = prune_embeddings()
+            self.stdout.write(f"Deleted {removed} stored embedding{'s' if removed != 1 else ''} that nothing uses.")
         embed = embedder()
         if embed is None:
+            if options["prune"]:
+                self.stdout.write(f"Nothing embedded: semantic matching is off ({unavailable_reason()}).")
+                return
             raise CommandError(f"Semantic matching is off: {unavailable_reason()}.")
         missing = unembedded_texts(embed)
         if not missing:
@@ -25,4 +40,5 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         warm_embeddings(embed, missing, Progress(self.stderr._out).callback("embedding texts"))
-        self.stdout.write(f"Embedded {len(missing)} texts in {time.monotonic() - started:.0f} s.")
+        seconds = time.monotonic() - started
+        self.stdout.write(f"Embedded {len(missing)} text{'s' if len(missing) != 1 else ''} in {seconds:.0f} s.")
