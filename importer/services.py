@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -126,18 +127,27 @@ def unembedded_texts(embed: CachedEmbedder) -> list[str]:
     return embed.missing(texts)
 
 
-def prune_embeddings() -> int:
-    """Delete the stored vectors that no claim text, quote or candidate awaiting review uses: the clauses of
-    reviewed candidates, texts since edited or deleted, vectors of another model. Returns how many were deleted.
-    Safe at any time: a deleted vector is recomputed if its text is needed again (a changed version of an article
-    re-embeds the clauses it shares with the old one)."""
+# Vectors younger than this are never pruned: an import stores its article's clauses before its transaction, and
+# they count as used only once its candidates are committed.
+PRUNE_GRACE = timedelta(hours=1)
+
+
+def prune_embeddings(grace: timedelta = PRUNE_GRACE) -> int:
+    """Delete the stored vectors older than ``grace`` that no claim text, quote or candidate awaiting review uses:
+    the clauses of reviewed candidates, texts since edited or deleted, vectors of another model. Returns how many
+    were deleted. A deleted vector is recomputed if its text is needed again (a changed version of an article
+    re-embeds the clauses it shares with the old one; so does a pending clause longer than a candidate's 1,000
+    characters, whose stored quote is cut). The stored digests are listed before the texts in use are read, so
+    that a text that comes into use meanwhile keeps its vector."""
+    cutoff = timezone.now() - grace
+    stored = list(TextEmbedding.objects.filter(created_at__lt=cutoff).values_list("digest", flat=True).iterator())
     texts = (
         Claim.objects.values_list("text", flat=True),
         Assertion.objects.values_list("quote", flat=True),
         Candidate.objects.pending().values_list("quote", flat=True),
     )
     live = {CachedEmbedder.digest(text) for rows in texts for text in rows.iterator()}
-    stale = [d for d in TextEmbedding.objects.values_list("digest", flat=True).iterator() if d not in live]
+    stale = [digest for digest in stored if digest not in live]
     with transaction.atomic():
         for start in range(0, len(stale), 500):
             TextEmbedding.objects.filter(digest__in=stale[start : start + 500]).delete()

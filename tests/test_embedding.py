@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.utils import timezone
 
 from claims.models import Claim
 from importer import embedding, services
@@ -273,6 +275,9 @@ def test_embed_texts_prune_keeps_what_claims_quotes_and_pending_candidates_use(e
     reviewed, waiting = summary.source.candidates.order_by("offset")[:2]
     services.reject(reviewed, users["editor"])
     Claim.objects.filter(pk=claim.pk).update(text="Ketamine rarely depresses breathing.")  # the old text is stale
+    TextEmbedding.objects.update(created_at=timezone.now() - timedelta(hours=2))
+    fresh = "A sentence an import running now has just embedded."
+    TextEmbedding.objects.create(digest=CachedEmbedder.digest(fresh), vector=b"\0" * 4)  # within the grace period
     stored = TextEmbedding.objects.count()
     out = StringIO()
     call_command("embed_texts", "--prune", stdout=out, stderr=StringIO())
@@ -282,7 +287,7 @@ def test_embed_texts_prune_keeps_what_claims_quotes_and_pending_candidates_use(e
     assert "Deleted 2 stored embeddings that nothing uses." in out.getvalue()
     # Kept: the other claim, the quote, the clause awaiting review; embedded again: the edited claim's new text.
     assert {digest(CLAIMS[2].text), digest("Ketamine does not depress breathing."), digest(waiting.quote)} <= digests
-    assert digest("Ketamine rarely depresses breathing.") in digests
+    assert digest("Ketamine rarely depresses breathing.") in digests and digest(fresh) in digests
     assert "Embedded 1 text in" in out.getvalue()
     assert len(digests) == stored - 2 + 1
     out = StringIO()
@@ -297,6 +302,7 @@ def test_embed_texts_prunes_without_the_model(fresh_model_state):
     from django.core.management import call_command
 
     TextEmbedding.objects.create(digest="0" * 64, vector=b"\0" * 4)
+    TextEmbedding.objects.update(created_at=timezone.now() - timedelta(hours=2))
     fresh_model_state.setenv("KB_EMBEDDINGS", "off")
     out = StringIO()
     call_command("embed_texts", "--prune", stdout=out)

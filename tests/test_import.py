@@ -123,9 +123,33 @@ def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
             "Patients describe not only faster relief of low mood but also better sleep and appetite.",
             ["Patients describe not only faster relief of low mood", "but also better sleep and appetite."],
         ),
+        (
+            "Clinics offer it as a last option, especially for people at risk of suicide.",
+            ["Clinics offer it as a last option", "especially for people at risk of suicide."],
+        ),
         (  # too short to stand alone: the leading clause stays with the rest
             "If needed, doctors repeat the infusion twice a week.",
             ["If needed, doctors repeat the infusion twice a week."],
+        ),
+        (  # commas of a list, a parenthesis or a quotation do not end the leading clause
+            "Although side effects such as nausea, dizziness and dissociation are common, they pass within hours.",
+            ["Although side effects such as nausea, dizziness and dissociation are common", "they pass within hours."],
+        ),
+        (
+            "Although nausea, dizziness, headaches and dissociation are common, they pass within hours.",
+            ["Although nausea, dizziness, headaches and dissociation are common", "they pass within hours."],
+        ),
+        (
+            "If (as in one small trial, n=20) the dose is raised, side effects become more common.",
+            ["If (as in one small trial, n=20) the dose is raised", "side effects become more common."],
+        ),
+        (
+            'While some call it "a miracle, plain and simple," the evidence is thinner than that.',
+            ['While some call it "a miracle, plain and simple," the evidence is thinner than that.'],
+        ),
+        (  # the same words twice: each clause keeps its own offsets
+            "Because ketamine acts within hours, ketamine acts within hours, it says.",
+            ["Because ketamine acts within hours", "ketamine acts within hours, it says."],
         ),
     ],
 )
@@ -553,8 +577,9 @@ def test_the_extractor_meets_its_recall_target_on_the_seed_articles(db):
         pytest.skip("the seed fixture holds no assertions")
     assert result["overall"]["recall"] >= 0.85
     assert result["heldout"]["overall"]["recall"] >= 0.85
-    for overall in (result["overall"], result["heldout"]["overall"]):  # three guesses are right at least as often
-        assert overall["category_top3"] >= overall["category_accuracy"]
+    # The category is among the three guesses the review page offers first (measured: 0.94 seed, 0.88 held-out).
+    assert result["overall"]["category_top3"] >= 0.85
+    assert result["heldout"]["overall"]["category_top3"] >= 0.85
 
 
 def test_the_held_out_answer_key_matches_its_articles_and_the_seed_claims():

@@ -13,15 +13,16 @@ class Command(BaseCommand):
     help = (
         "Compute and store the sentence embeddings of every claim text and quote the importer's ranking uses and "
         "that has none yet (once after loading a large knowledge base; imports then embed only what is new). "
-        "With --prune, first delete the stored vectors that no claim text, quote or pending candidate uses."
+        "With --prune, first delete the stored vectors (older than an hour) that no claim text, quote or pending "
+        "candidate uses."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--prune",
             action="store_true",
-            help="first delete the stored vectors that no claim text, quote or pending candidate uses (reviewed "
-            "clauses, edited or deleted texts); works with semantic matching off too",
+            help="first delete the stored vectors, older than an hour, that no claim text, quote or pending "
+            "candidate uses (reviewed clauses, edited or deleted texts); works with semantic matching off too",
         )
 
     def handle(self, *args, **options) -> None:
