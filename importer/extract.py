@@ -526,7 +526,7 @@ class ClaimIndex:
 
 
 # A best suggestion scoring below this is shown, but the clause probably states a new claim: the import summary's
-# "matched / probably new" split, and where guess_category() trusts the suggestions over the keyword cues. It is a
+# "matched / probably new" split, and where likely_categories() trusts the suggestions over the keyword cues. It is a
 # weak signal. Seed leave-one-out with embeddings: 93% of right first suggestions score above it, but only 22% of
 # the clauses that state no known claim score below (by wording only: 87% and 24%). Category accuracy hardly moves
 # between 0.1 and 0.2 (seed 0.69–0.70, held-out 0.71–0.72) and drops above (0.25: held-out 0.67).
@@ -554,11 +554,6 @@ def likely_categories(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) ->
         if category not in ordered:
             ordered.append(category)
     return ordered
-
-
-def guess_category(text: str, ranked: Sequence[tuple[ClaimRecord, float]]) -> str:
-    """The most likely category (``likely_categories``' first)."""
-    return likely_categories(text, ranked)[0]
 
 
 # --- putting it together --------------------------------------------------------------------------------

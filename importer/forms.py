@@ -101,11 +101,11 @@ class NewClaimForm(forms.Form):
     quote = forms.CharField(max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, likely: Sequence[str] = (), **kwargs):
-        """``likely``: the extractor's guesses at the category, most likely first; offered first, as their own
-        group, so that an editor correcting the first guess usually finds the right one next to it."""
+        """``likely``: the extractor's known guesses at the category, distinct and most likely first
+        (``Candidate.likely_categories()``); offered first, as their own group, so that an editor correcting the first
+        guess usually finds the right one next to it."""
         super().__init__(*args, **kwargs)
         labels = dict(Category.choices)
-        likely = [c for c in dict.fromkeys(likely) if c in labels]
         if likely:
             self.fields["category"].choices = [
                 ("Likely", [(c, labels[c]) for c in likely]),
