@@ -30,3 +30,19 @@ def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, str] 
         return None
     match = matches[occurrence - 1]
     return match.start(), match.group(0)
+
+
+def locate_quote_from(text: str, quote: str, start: int, end: int) -> tuple[int, str] | None:
+    """Like ``locate_quote``, for the first match that begins within ``text[start:end]`` (it may run past ``end``):
+    where a quote taken from a given sentence is, when the same words also appear elsewhere in the text."""
+    quote = quote.strip()
+    if not quote:
+        return None
+    found = text.find(quote, start)
+    if 0 <= found < end:
+        return found, quote
+    pattern = re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
+    match = pattern.search(text, start)
+    if match is not None and match.start() < end:
+        return match.start(), match.group(0)
+    return None

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from claims.models import Assertion, Claim, Condition, Grade, Status
-from claims.quotes import locate_quote
+from claims.quotes import locate_quote, locate_quote_from
 from claims.search import index_claim
 from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import (
@@ -44,12 +44,25 @@ class ImportSummary:
     new: int = 0
     flagged: list[int] = field(default_factory=list)
     relocated: int = 0
+    replaced: int = 0  # undecided candidates of the earlier version, replaced by this version's
+    already_decided: int = 0  # clauses an editor accepted or rejected in an earlier version, not proposed again
+    kept: list[str] = field(default_factory=list)  # details given that differ from the known source's, not applied
     semantic_off: str = ""  # why sentence embeddings did not take part in the suggestions ("" when they did)
     embedded: int = 0  # texts embedded for the first time by this import
 
     def lines(self) -> list[str]:
+        kept = (
+            [f"The source keeps its {' and '.join(self.kept)}; change {'them' if len(self.kept) > 1 else 'it'} on "
+             "its admin page."]
+            if self.kept
+            else []
+        )  # fmt: skip
         if self.unchanged:
-            return [f"“{self.source.title}” is already archived with this exact text: nothing new was created."]
+            return [
+                f"“{self.source.title}” ({self.source.slug}) is already archived with this exact text: nothing new "
+                "was created.",
+                *kept,
+            ]
         verb = "Created" if self.created_source else "Updated"
         lines = [
             f"{verb} source “{self.source.title}” ({self.source.slug}).",
@@ -61,6 +74,11 @@ class ImportSummary:
                 f"Existing quotes re-found in the new text: {self.relocated}; no longer found and flagged "
                 f"“source changed”: {len(self.flagged)}."
             )
+            lines.append(
+                f"Undecided candidates of the earlier version replaced by this version's: {self.replaced}; clauses "
+                f"already accepted or rejected in an earlier version, not proposed again: {self.already_decided}."
+            )
+        lines += kept
         if self.semantic_off:
             lines.append(f"Claims were suggested by wording only: semantic matching is off ({self.semantic_off}).")
         else:
@@ -222,11 +240,46 @@ def _new_source(*, title: str, slug: str, kind: str, text: str, name: str, autho
 
 
 def _find_existing(url: str, slug: str) -> Source | None:
+    """The known source this import is a version of: the one at the same URL, else the one with the same slug,
+    unless that one is at another URL (a different article whose title happens to slugify the same: it becomes a
+    new source with a numbered slug instead of overwriting the other's text)."""
     if url:
         found = Source.objects.filter(url=url).first()
         if found:
             return found
-    return Source.objects.filter(slug=slug).first()
+    found = Source.objects.filter(slug=slug).first()
+    if found is not None and url and found.url and found.url != url:
+        return None
+    return found
+
+
+def _kept_details(source: Source, title: str, kind: str) -> list[str]:
+    """The details of an import that a known source does not take (a new version keeps its title and kind)."""
+    kept = []
+    if title != source.title:
+        kept.append(f"title “{source.title}”")
+    if kind != source.kind and kind != "other":  # "other" is the default when no kind is given
+        kept.append(f"kind “{source.get_kind_display()}”")
+    return kept
+
+
+def _text_variants(text: str) -> list[str]:
+    """SHA-256 of the text as given and without the surrounding whitespace a pasted text loses (a file usually
+    ends with a line break; the admin's paste box strips it)."""
+    core = text.strip()
+    return list(dict.fromkeys(text_sha256(t) for t in (text, core, core + "\n")))
+
+
+def _already_archived(text: str, url: str, known: Source | None) -> Source | None:
+    """A source that already holds this text (whitespace around it aside), when this import is that source again:
+    the known source itself, or another one when no other URL is given (an identical copy at another URL is a
+    different publication of it, and becomes a source of its own)."""
+    if known is not None and known.text.strip() == text.strip():
+        return known
+    same = Source.objects.filter(text_sha256__in=_text_variants(text)).order_by("pk").first()
+    if same is not None and known is None and (not url or url == same.url):
+        return same
+    return None
 
 
 def _unique_slug(base: str) -> str:
@@ -267,8 +320,9 @@ def import_article(
     digest = text_sha256(text)
     slug = slugify(slug or title)[:120] or "article"
     known = _find_existing(url, slug)
-    if known is not None and known.text_sha256 == digest:
-        return ImportSummary(source=known, unchanged=True)
+    archived = _already_archived(text, url, known)
+    if archived is not None:
+        return ImportSummary(source=archived, unchanged=True, kept=_kept_details(archived, title, kind))
     # Refuse bad metadata before the slow part (embedding), not after it.
     fields = {"text": text, "name": name, "author": author, "publisher": publisher, "url": url}
     if known is None:
@@ -281,19 +335,23 @@ def import_article(
 
     with transaction.atomic():
         source = _find_existing(url, slug)
-        if source is not None and source.text_sha256 == digest:
-            return ImportSummary(source=source, unchanged=True)
+        archived = _already_archived(text, url, source)
+        if archived is not None:
+            return ImportSummary(source=archived, unchanged=True, kept=_kept_details(archived, title, kind))
         if source is None:
             source = _new_source(title=title, slug=slug, kind=kind, **fields)
             _validate_source(source)
             source.save()
             summary = ImportSummary(source=source, created_source=True)
         else:
-            summary = ImportSummary(source=source)
+            summary = ImportSummary(source=source, kept=_kept_details(source, title, kind))
             _updated(source, **fields)
             _validate_source(source)
             source.save()
             _recheck_assertions(source, summary)
+            # The earlier version's undecided candidates point into a text that is gone: this version's take
+            # their place (their clauses are proposed again below, at their new offsets, when still there).
+            summary.replaced, _ = source.candidates.pending().delete()
         snapshot, _ = SourceSnapshot.objects.get_or_create(
             source=source,
             sha256=digest,
@@ -307,11 +365,15 @@ def import_article(
         found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
         summary.sentences = _count_sentences(text)
         existing = set(source.candidates.values_list("offset", "quote"))
+        decided = set(source.candidates.exclude(status=Candidate.Status.PENDING).values_list("quote", flat=True))
         covered = _covered_spans(source)
         rows = []
         for data in found:
             key = (data.clause.start, data.clause.text)
             if key in existing or _inside(covered, data.clause.start, data.clause.end):
+                continue
+            if data.clause.text[:1000] in decided:  # accepted or rejected in an earlier version: not asked again
+                summary.already_decided += 1
                 continue
             top = data.suggestions[0][1] if data.suggestions else 0.0
             summary.matched += top >= MATCH_SCORE
@@ -400,6 +462,29 @@ def _decide(candidate: Candidate, user, status: str, note: str = "") -> None:
     candidate.save(update_fields=["status", "decided_by", "decided_at", "note"])
 
 
+def _quote_in_sentence(candidate: Candidate, quote: str) -> tuple[int, str]:
+    """Where the editor's quote is in the source's current text: in the candidate's sentence (it may run on into
+    the next one), not at an earlier place where the same words appear. Refused when it is not there."""
+    text = candidate.source.text
+    start = candidate.sentence_offset
+    end = start + len(candidate.sentence)
+    if text[start:end] != candidate.sentence:  # a newer version of the text moved the sentence, or dropped it
+        moved = locate_quote(text, candidate.sentence)
+        if moved is None:
+            raise DecisionError(
+                "The source’s text has changed since this candidate was proposed, and its sentence is no longer in "
+                "it; nothing was attached."
+            )
+        start, end = moved[0], moved[0] + len(moved[1])
+    found = locate_quote_from(text, quote, start, end)
+    if found is None:
+        raise DecisionError(
+            "The quote must be words of this candidate’s sentence, copied exactly (differences in spaces and line "
+            "breaks are fine); it may run on into the next sentence. Nothing was attached."
+        )
+    return found
+
+
 def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *, quote: str = "") -> list[Assertion]:
     """Accept the candidate as assertions of existing claims, one per (claim, stance): a clause often states
     several claims. All of them or none: a quote that is not in the text, or a claim this source already states
@@ -413,9 +498,10 @@ def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *,
     with transaction.atomic():
         if _locked(candidate).status == Candidate.Status.REJECTED:
             raise DecisionError("This candidate has been rejected.")
+        offset, quote = _quote_in_sentence(candidate, quote)
         for claim, stance in choices:
             assertion = Assertion(
-                claim=claim, source=candidate.source, quote=quote, stance=stance or candidate.stance,
+                claim=claim, source=candidate.source, quote=quote, offset=offset, stance=stance or candidate.stance,
                 cited_study=candidate.cited_study, note=note,
             )  # fmt: skip
             try:

@@ -325,6 +325,62 @@ def test_a_changed_text_is_a_new_snapshot_and_lost_quotes_are_flagged(known_clai
     assert Assertion.objects.filter(source_changed=True).count() == 1
 
 
+def test_a_changed_version_replaces_undecided_candidates_and_does_not_ask_again_about_decided_ones(known_claims):
+    services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k")
+    source = Source.objects.get(slug="ketamine-news")
+    accepted = Candidate.objects.get(source=source, quote__startswith="Ketamine works within hours")
+    services.attach(accepted, known_claims["onset"], None)
+    rejected = Candidate.objects.get(source=source, quote__startswith="It may also reduce")
+    services.reject(rejected, None)
+    changed = "A new first paragraph about ketamine infusions at the clinic.\n" + ARTICLE.replace(
+        "although the effects fade within a week", "and the effects last for months"
+    )
+    summary = services.import_article(
+        changed.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k"
+    )
+    pending = list(source.candidates.pending())
+    # One pending candidate per clause of the new text, each at its place in it; none left from the old text.
+    assert len({(c.offset, c.quote) for c in pending}) == len(pending)
+    for candidate in pending:
+        assert changed[candidate.offset : candidate.offset + len(candidate.quote)] == candidate.quote
+        assert candidate.snapshot.sha256 == source.snapshots.first().sha256
+    assert not any(c.quote.startswith("It may also reduce") for c in pending)  # rejected before: not asked again
+    assert any("the effects last for months" in c.quote for c in pending)
+    assert summary.replaced >= 1 and summary.already_decided == 1
+    assert "not proposed again: 1" in " ".join(summary.lines())
+    assert Candidate.objects.get(pk=rejected.pk).status == "rejected"
+    assert Candidate.objects.get(pk=accepted.pk).status == "accepted"
+
+
+def test_a_different_article_whose_title_matches_a_source_slug_becomes_a_new_source(known_claims):
+    services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k")
+    other = "Ketamine is an anaesthetic that clinics also use for depression.\n"
+    summary = services.import_article(other.encode(), name="b.txt", title="Ketamine news", url="https://other.test/x")
+    assert summary.created_source and summary.source.slug == "ketamine-news-2"
+    original = Source.objects.get(slug="ketamine-news")
+    assert original.text == ARTICLE and original.url == "https://example.org/k"
+    # Without a URL, the same slug is the same source: a new version of it.
+    third = services.import_article(other.encode(), name="b.txt", title="Ketamine news")
+    assert third.source.pk in {original.pk, summary.source.pk}
+
+
+def test_the_same_text_pasted_or_uploaded_or_under_another_title_is_not_imported_twice(known_claims):
+    services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k")
+    counts = (Source.objects.count(), SourceSnapshot.objects.count(), Candidate.objects.count())
+    pasted = services.import_article(
+        ARTICLE.strip(), name="pasted text", title="Ketamine news", url="https://example.org/k"
+    )
+    assert pasted.unchanged
+    renamed = services.import_article(ARTICLE.encode(), name="a.txt", title="Another title")
+    assert renamed.unchanged and renamed.source.slug == "ketamine-news"
+    assert "(ketamine-news) is already archived" in renamed.lines()[0]
+    assert renamed.lines()[1] == "The source keeps its title “Ketamine news”; change it on its admin page."
+    assert (Source.objects.count(), SourceSnapshot.objects.count(), Candidate.objects.count()) == counts
+    # The same text published at another address is another source (syndicated copies are common).
+    copy = services.import_article(ARTICLE.encode(), name="a.txt", title="Copy", url="https://copy.test/k")
+    assert copy.created_source
+
+
 def test_bad_input_writes_nothing(known_claims):
     before = (Source.objects.count(), Candidate.objects.count(), SourceSnapshot.objects.count())
     for raw, kind in [(b"", "news"), (b"\x00\x01binary", "news"), (ARTICLE.encode(), "tabloid")]:
@@ -492,9 +548,38 @@ def test_attaching_with_a_quote_not_in_the_text_is_refused(client, users, known_
             "quote": "Ketamine cures everyone",
         },
     )
-    assert "This quote is not in the archived text" in response.content.decode()
+    assert "The quote must be words of this candidate’s sentence" in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == "pending" and not Assertion.objects.exists()
+
+
+REPEATING = (
+    "Ketamine works within hours for depression, a clinic says.\n"
+    "Ketamine is given as an infusion in a clinic over forty minutes.\n"
+    "In short: ketamine works within hours for many patients.\n"
+)
+
+
+def test_an_attached_quote_is_stored_where_the_candidate_sentence_is_not_where_its_words_first_appear(
+    known_claims,
+):
+    services.import_article(REPEATING.encode(), name="a.txt", title="Repeats")
+    candidate = Candidate.objects.get(source__slug="repeats", quote__startswith="In short")
+    assertion = services.attach(candidate, known_claims["onset"], None, quote="ketamine works within hours")
+    assert assertion.offset == REPEATING.index("In short") + len("In short: ")
+    assert REPEATING[assertion.offset :].startswith(assertion.quote)
+    # Words from another sentence of the article are refused, not attached to the wrong place.
+    with pytest.raises(services.DecisionError, match="words of this candidate’s sentence"):
+        services.attach(candidate, known_claims["nasal"], None, quote="given as an infusion")
+    assert Assertion.objects.count() == 1
+
+
+def test_a_quote_may_run_on_into_the_next_sentence(known_claims):
+    services.import_article(REPEATING.encode(), name="a.txt", title="Repeats")
+    candidate = Candidate.objects.get(source__slug="repeats", quote__startswith="Ketamine works")
+    quote = "a clinic says. Ketamine is given"
+    assertion = services.attach(candidate, known_claims["nasal"], None, quote=quote)
+    assert REPEATING[assertion.offset : assertion.offset + len(quote)].replace("\n", " ") == quote
 
 
 def test_creating_a_new_claim_makes_a_draft_that_stays_private(client, users, known_claims):
