@@ -37,14 +37,37 @@ class ConditionAdmin(admin.ModelAdmin):
         return obj._claims
 
 
-class EvidenceInline(admin.TabularInline):
+def published_and_locked(request, claim) -> bool:
+    """A published claim is changed by reviewers only: an editor's change would reach the public page at once,
+    without the review that published it. An editor sees it read-only (a reviewer can return it to draft)."""
+    return (
+        isinstance(claim, Claim)
+        and claim.status == Status.PUBLISHED
+        and not request.user.has_perm("claims.publish_claim")
+    )
+
+
+class LockedWhenPublished:
+    """Inline rows of a claim follow the claim: read-only on a published claim for those who cannot publish."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and not published_and_locked(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not published_and_locked(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not published_and_locked(request, obj)
+
+
+class EvidenceInline(LockedWhenPublished, admin.TabularInline):
     model = Evidence
     formset = EvidenceFormSet
     extra = 0
     autocomplete_fields = ["study"]
 
 
-class AssertionInline(admin.StackedInline):
+class AssertionInline(LockedWhenPublished, admin.StackedInline):
     model = Assertion
     form = AssertionAdminForm
     extra = 0
@@ -276,8 +299,17 @@ class ClaimAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "queue_url": reverse("admin:claims_claim_queue")}
         return super().changelist_view(request, extra_context)
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not published_and_locked(request, obj)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
+        if request.method == "GET" and published_and_locked(request, claim):
+            messages.info(
+                request,
+                "This claim is published, so only a reviewer can change it: a change would reach the public page "
+                "without review. Ask a reviewer to edit it or to return it to draft.",
+            )
         buttons = []
         if claim is not None:
             applicable = {

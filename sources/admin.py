@@ -37,6 +37,26 @@ class SourceAdmin(admin.ModelAdmin):
         ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The archived text is what the article said: quotes and their offsets, snapshots and candidates rest on
+        # it. A new version comes in through "Import article", which keeps a snapshot, moves the quotes still there
+        # and flags the others; editing it here would silently break them.
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "text"] if obj is not None else fields
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        note = (
+            "To archive a changed version of this article, import it again (Candidates → Import article) with the "
+            "same URL: its quotes are re-checked, moved or flagged, and the earlier text is kept as a snapshot."
+        )
+        return [
+            (name, {**options, "description": note}) if name == "Archived text" else (name, options)
+            for name, options in fieldsets
+        ]
+
     def get_queryset(self, request):
         return (
             super()

@@ -488,3 +488,49 @@ def test_rationale_preview_renders_sanitized_markdown_for_staff_only(client, use
     html = client.post(url, {"text": "**Low** <script>alert(1)</script>"}).content.decode()
     assert "<strong>Low</strong>" in html and "<script" not in html
     assert client.get(url).status_code == 405
+
+
+def test_a_source_text_cannot_be_edited_in_the_admin_so_its_quotes_stay_true(client, users):
+    source = SourceFactory(text="Ketamine blocks NMDA receptors. It works within hours.")
+    assertion = AssertionFactory(source=source, quote="It works within hours.", offset=32)
+    client.force_login(users["editor"])
+    url = reverse("admin:sources_source_change", args=[source.pk])
+    page = client.get(url).content.decode()
+    assert 'name="text"' not in page and "import it again" in page
+    data = {
+        "title": source.title, "slug": source.slug, "url": source.url, "author": "", "publisher": "",
+        "kind": source.kind, "published_on": "", "accessed_on": "", "commercial_interest": source.commercial_interest,
+        "commercial_interest_note": "", "archive_name": "", "notes": "", "text": "Something else entirely.",
+    }  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    source.refresh_from_db()
+    assert source.text.startswith("Ketamine blocks NMDA receptors.")
+    assertion.refresh_from_db()
+    assert source.text[assertion.offset :].startswith(assertion.quote)
+    # A new source is still written by hand, text included.
+    assert 'name="text"' in client.get(reverse("admin:sources_source_add")).content.decode()
+
+
+def test_an_editor_sees_a_published_claim_read_only_and_cannot_change_it(client, users, graded_draft):
+    Claim.objects.filter(pk=graded_draft.pk).update(status="published")
+    url = reverse("admin:claims_claim_change", args=[graded_draft.pk])
+    client.force_login(users["reviewer"])
+    form = _admin_form_data(client.get(url))
+    client.force_login(users["editor"])
+    response = client.get(url)
+    html = response.content.decode()
+    assert response.status_code == 200 and "only a reviewer can change it" in html
+    assert 'name="text"' not in html and 'name="_save"' not in html
+    form.update(text="Ketamine cures suicidal ideation in everyone", rationale="Editor's change.")
+    assert client.post(url, form).status_code == 403
+    graded_draft.refresh_from_db()
+    assert graded_draft.text == "Ketamine reduces suicidal ideation" and graded_draft.status == "published"
+    # A reviewer may change it; a draft stays editable by the editor.
+    client.force_login(users["reviewer"])
+    assert client.post(url, {**form, "text": "Ketamine reduces suicidal ideation quickly"}).status_code == 302
+    graded_draft.refresh_from_db()
+    assert graded_draft.text == "Ketamine reduces suicidal ideation quickly"
+    Claim.objects.filter(pk=graded_draft.pk).update(status="draft")
+    client.force_login(users["editor"])
+    assert 'name="text"' in client.get(url).content.decode()
