@@ -267,8 +267,10 @@ UNNAMED_STUDY = re.compile(r"\b(in (one|a) (recent )?(study|trial)|a (recent )?s
 def is_heading(sentence: Sentence) -> bool:
     text = sentence.text
     words = text.split()
-    if len(words) < 5:
+    if len(words) < 3:
         return True
+    if len(words) < 5:  # "Ketamine works within hours." is a sentence; "Ketamine and PTSD" or "Risks:" a heading
+        return not re.search(r"[.!][\"”’)]?$", text)
     return not re.search(r"[.!?:;)\"”’]$", text) and len(words) < 12
 
 

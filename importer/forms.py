@@ -29,10 +29,21 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(f"The file is larger than {MAX_BYTES // 1048576} MB.")
         return upload
 
+    def clean_text(self):
+        text = self.cleaned_data.get("text") or ""
+        if len(text.encode("utf-8")) > MAX_BYTES:
+            raise forms.ValidationError(f"The pasted text is larger than {MAX_BYTES // 1048576} MB.")
+        return text
+
     def clean(self):
         data = super().clean()
-        if bool(data.get("file")) == bool((data.get("text") or "").strip()):
-            raise forms.ValidationError("Upload a file or paste the text (one of the two).")
+        if "file" in self.errors or "text" in self.errors:
+            return data  # the field's own error says what is wrong
+        uploaded, pasted = bool(data.get("file")), bool((data.get("text") or "").strip())
+        if uploaded and pasted:
+            raise forms.ValidationError("Upload a file or paste the text, not both.")
+        if not uploaded and not pasted:
+            raise forms.ValidationError("Upload a file or paste the text.")
         return data
 
 

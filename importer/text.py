@@ -68,6 +68,11 @@ def markdown_to_text(text: str) -> str:
     return html_to_text(_markdown.markdown(text, extensions=["tables", "sane_lists"]))
 
 
+# Markdown syntax that plain prose does not use: a "#" heading line, **bold** or __bold__, a [link](target). Two of
+# them in a text without a telling file name (a paste) make it Markdown; a plain article's "- " lists do not count.
+MARKDOWN_SIGNS = re.compile(r"(?m)^#{1,6} \S|\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)")
+
+
 def guess_format(name: str, text: str) -> str:
     lowered = (name or "").lower()
     if lowered.endswith((".html", ".htm", ".xhtml")):
@@ -79,6 +84,8 @@ def guess_format(name: str, text: str) -> str:
     head = text[:2000].lower()
     if "<html" in head or "<body" in head or "<!doctype html" in head or re.search(r"<(p|div|article)[\s>]", head):
         return "html"
+    if len(MARKDOWN_SIGNS.findall(text[:20000])) >= 2:
+        return "markdown"
     return "text"
 
 

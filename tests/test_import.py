@@ -273,6 +273,14 @@ def test_a_section_heading_does_not_end_the_article_s_subject():
     assert extract(side_effects, ClaimIndex([])) == []
 
 
+def test_a_short_sentence_is_a_candidate_and_a_short_heading_is_not():
+    from importer.extract import extract
+
+    text = "Ketamine and PTSD\nRisks:\nKetamine works within hours. It is addictive. Nausea is common!\n"
+    quotes = [c.clause.text for c in extract(text, ClaimIndex([]))]
+    assert quotes == ["Ketamine works within hours.", "It is addictive.", "Nausea is common!"]
+
+
 # --- importing ----------------------------------------------------------------------------------------------
 
 
@@ -453,6 +461,42 @@ def test_import_page_explains_missing_or_double_input_and_bad_files(client, user
     upload = SimpleUploadedFile("x.bin", b"\x00\x00\x01\x02", content_type="application/octet-stream")
     html = client.post(url, {"title": "T", "kind": "news", "format": "auto", "file": upload}).content.decode()
     assert "looks like a binary file" in html and "Nothing was imported." in html
+    assert not Source.objects.exists()
+
+
+def test_import_page_names_one_problem_at_a_time_and_refuses_a_big_paste_with_its_form(client, users, db):
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_import")
+    form = {"title": "T", "kind": "news", "format": "auto"}
+    both = SimpleUploadedFile("a.txt", ARTICLE.encode(), content_type="text/plain")
+    html = client.post(url, {**form, "text": ARTICLE, "file": both}).content.decode()
+    assert "Upload a file or paste the text, not both." in html
+    empty = SimpleUploadedFile("a.txt", b"", content_type="text/plain")
+    html = client.post(url, {**form, "file": empty}).content.decode()
+    assert "The submitted file is empty." in html and "Upload a file or paste the text" not in html
+    # A paste over the limit, even one over Django's default 2.5 MB of form data, gets the form's own message.
+    big = "Ketamine works within hours. " * (MAX_BYTES // 29 + 20000)
+    assert len(big) > 2.5 * 1024 * 1024
+    response = client.post(url, {**form, "text": big})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The pasted text is larger than 2 MB." in html and "Upload a file or paste the text" not in html
+    assert 'value="T"' in html  # what was typed is still there
+    assert not Source.objects.exists()
+
+
+def test_a_pasted_markdown_text_is_recognised_and_converted(known_claims):
+    pasted = "## Ketamine\n\nKetamine **works within hours** for [depression](https://x.test/d).\n"
+    summary = services.import_article(pasted, name="pasted text", title="Pasted")
+    assert summary.source.text == "Ketamine\nKetamine works within hours for depression.\n"
+    plain = "Ketamine works within hours.\n- it is given as an infusion\n- or as a nasal spray\n"
+    assert readable_text(plain, name="pasted text") == plain  # a list alone does not make Markdown
+
+
+def test_import_source_refuses_a_large_stdin_with_its_real_size_unknown(db, monkeypatch):
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"k" * (MAX_BYTES + 10))))
+    with pytest.raises(CommandError, match="stdin is larger than 2 MB; nothing was imported"):
+        call_command("import_source", "-", title="Big")
     assert not Source.objects.exists()
 
 

@@ -163,7 +163,7 @@ def test_bulk_updates_of_stance_or_claim_recount(claim_with_quotes):
 def test_editing_and_deleting_assertions_in_the_claim_form_recounts(client, users, claim_with_quotes):
     claim_with_quotes.grade = "very_low"  # the suggestion, so that the form needs no override reason
     claim_with_quotes.save()
-    client.force_login(users["editor"])
+    client.force_login(users["reviewer"])  # the claim is published: editors see it read-only
     url = reverse("admin:claims_claim_change", args=[claim_with_quotes.pk])
     data = _admin_form_data(client.get(url))
     forms = {data[f"assertions-{i}-id"]: i for i in range(3)}

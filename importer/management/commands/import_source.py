@@ -32,6 +32,8 @@ class Command(BaseCommand):
     def handle(self, *args, path: str, fmt: str, no_progress: bool, **options) -> None:
         if path == "-":
             raw, name = sys.stdin.buffer.read(MAX_BYTES + 1), "stdin"
+            if len(raw) > MAX_BYTES:  # only the first bytes were read: their count is not the input's size
+                raise CommandError(f"stdin is larger than {MAX_BYTES // 1048576} MB; nothing was imported.")
         else:
             file = Path(path)
             if not file.is_file():
