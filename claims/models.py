@@ -69,6 +69,12 @@ class Condition(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("claims:condition_detail", args=[self.slug])
 
+    def other_names(self) -> list[str]:
+        """The aliases a reader does not already see in the name ("Depression (major depressive disorder)" needs
+        "MDD", not "major depressive disorder" again)."""
+        shown = self.name.casefold()
+        return [alias for alias in self.aliases if alias.casefold() not in shown]
+
 
 # The stored stance counts of a claim (see Claim.n_supports) and what makes a claim disputed.
 STANCE_COUNTS = ("n_supports", "n_contradicts", "n_qualifies", "n_sources")

@@ -47,20 +47,30 @@ def _highlight(text: str) -> SafeString:
 # --- indexing ---------------------------------------------------------------------------------------------
 
 
+# The body is what search matches and what its snippet shows: its parts are joined with a separator, so that a
+# snippet reads "Efficacy · PTSD (post-traumatic stress disorder) · “quote” · …" rather than running them together.
+SEPARATOR = " · "
+
+
+def _joined(parts) -> str:
+    return SEPARATOR.join(part for part in parts if part)
+
+
 def _claim_fields(claim: Claim, conditions, tags, quotes) -> dict:
-    names = [f"{c.name} {' '.join(c.aliases or [])}" for c in conditions]
-    body = " ".join([claim.get_category_display(), *names, *(t.name for t in tags), *quotes])
+    names = [f"{c.name} ({', '.join(c.other_names())})" if c.other_names() else c.name for c in conditions]
+    tag_names = ", ".join(t.name for t in tags)
+    body = _joined([claim.get_category_display(), *names, tag_names, *(f"“{quote}”" for quote in quotes)])
     return {"title": claim.text, "body": body, "url": claim.get_absolute_url(), "grade": claim.grade}
 
 
 def _source_fields(source: Source) -> dict:
-    body = " ".join([source.author, source.publisher, source.get_kind_display(), source.text])
+    body = _joined([source.author, source.publisher, source.get_kind_display(), source.text])
     return {"title": source.title, "body": body, "url": source.get_absolute_url(), "grade": ""}
 
 
 def _study_fields(study: Study) -> dict:
-    body = " ".join([study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary])
-    return {"title": study.label, "body": body, "url": study.get_absolute_url(), "grade": ""}
+    parts = [study.title, study.authors, study.journal, str(study.year or ""), study.population, study.summary]
+    return {"title": study.label, "body": _joined(parts), "url": study.get_absolute_url(), "grade": ""}
 
 
 def index_claim(claim: Claim) -> None:

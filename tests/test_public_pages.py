@@ -77,6 +77,26 @@ def test_condition_pages_link_back_to_the_conditions_list(client, site_content):
     assert '<li><a href="/conditions/">Conditions</a></li>' in html  # main navigation
 
 
+def test_condition_names_do_not_repeat_an_alias_the_name_already_shows(client, db):
+    ConditionFactory(
+        name="Depression (major depressive disorder)", slug="depression", aliases=["Major depressive disorder", "MDD"]
+    )
+    listing = client.get(reverse("claims:condition_list")).content.decode()
+    assert 'Depression (major depressive disorder)</a> <span class="muted">(MDD)</span>' in listing
+    page = client.get("/conditions/depression/").content.decode()
+    assert "Also called: MDD</p>" in page
+    ConditionFactory(name="PTSD", slug="ptsd", aliases=["ptsd"])
+    assert "Also called" not in client.get("/conditions/ptsd/").content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/search/?q=ketamine"])
+def test_each_search_landmark_has_its_own_label(client, db, url):
+    html = client.get(url).content.decode()
+    forms = re.findall(r'<form[^>]*role="search"[^>]*>', html)
+    labels = [re.search(r'aria-label="([^"]+)"', form) for form in forms]
+    assert len(forms) == 2 and all(labels) and len({label.group(1) for label in labels}) == 2
+
+
 # --- condition page -----------------------------------------------------------------------------------------
 
 
@@ -468,6 +488,8 @@ def test_about_grading_explains_levels_and_judgments(client, db):
     html = client.get("/about/grading/").content.decode()
     for phrase in ("Risk of bias", "Indirectness", "Large effect", "Very low", "wrong study"):
         assert phrase in html
+    # Why a claim that strong evidence contradicts is "very low".
+    assert "A claim the evidence contradicts" in html and "or it points the other way" in html
 
 
 def test_sitemap_lists_public_pages_but_not_drafts(client, site_content):

@@ -21,6 +21,19 @@ def test_search_finds_claims_sources_and_studies_with_highlighted_matches(client
     assert "result" in html
 
 
+def test_a_claim_snippet_keeps_its_parts_apart(site_content):
+    from tests.factories import AssertionFactory, ConditionFactory
+
+    claim = ClaimFactory(text="Ketamine eases flashbacks", slug="flashbacks", status="published", category="efficacy")
+    claim.conditions.add(ConditionFactory(name="Nightmare disorder", slug="nightmares", aliases=["dream anxiety"]))
+    AssertionFactory(claim=claim, quote="Flashbacks eased after two infusions.")
+    AssertionFactory(claim=claim, quote="Some patients sleep without nightmares.")
+    rebuild_index()
+    hit = next(h for h in search("nightmares")[0] if h.title == "Ketamine eases flashbacks")
+    snippet = str(hit.snippet).replace("<mark>", "").replace("</mark>", "")
+    assert "Efficacy · Nightmare disorder (dream anxiety) · “Flashbacks eased after two infusions.” · “Some" in snippet
+
+
 def test_search_never_shows_draft_claims(client, site_content):
     html = client.get(reverse("claims:search"), {"q": "permanently"}).content.decode()
     assert "cures PTSD permanently" not in html
