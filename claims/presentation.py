@@ -82,8 +82,10 @@ def highlight_segments(text: str, assertions: Sequence) -> list[Segment]:
     """Split ``text`` into plain and quoted segments; overlapping quotes merge into one highlighted span.
 
     Assertions whose quote is not at its offset (the source text changed) are left out rather than
-    highlighting the wrong words.
+    highlighting the wrong words. Within a span, assertions keep the order they were given in (the order they are
+    numbered in), so that its markers read [48][49][50] even when a longer quote starts where a shorter one does.
     """
+    order = {id(assertion): index for index, assertion in enumerate(assertions)}
     spans = []
     for assertion in assertions:
         start = assertion.offset
@@ -96,18 +98,21 @@ def highlight_segments(text: str, assertions: Sequence) -> list[Segment]:
     segments: list[Segment] = []
     position = 0
     current: tuple[int, int, list] | None = None
+    def quoted(start: int, end: int, members: list) -> Segment:
+        return Segment(text[start:end], sorted(members, key=lambda a: order[id(a)]))
+
     for start, end, assertion in spans:
         if current and start < current[1]:
             current = (current[0], max(current[1], end), [*current[2], assertion])
             continue
         if current:
-            segments.append(Segment(text[current[0] : current[1]], current[2]))
+            segments.append(quoted(*current))
             position = current[1]
         if start > position:
             segments.append(Segment(text[position:start]))
         current = (start, end, [assertion])
     if current:
-        segments.append(Segment(text[current[0] : current[1]], current[2]))
+        segments.append(quoted(*current))
         position = current[1]
     if position < len(text):
         segments.append(Segment(text[position:]))

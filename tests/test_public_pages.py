@@ -323,6 +323,19 @@ def test_source_page_highlights_overlapping_quotes_once_with_an_anchor_for_each(
     ) in html
 
 
+def test_markers_of_quotes_that_start_together_read_in_number_order(client, db):
+    text = "Ketamine works within hours for many patients. It is given as an infusion."
+    source = SourceFactory(text=text, slug="markers")
+    long = AssertionFactory(source=source, quote="Ketamine works within hours for many patients.", offset=0)
+    short = AssertionFactory(source=source, quote="Ketamine works within hours", offset=0)
+    for assertion in (long, short):
+        assertion.claim.status = "published"
+        assertion.claim.save()
+    html = client.get(source.get_absolute_url()).content.decode()
+    markers = re.findall(r'class="qref"[^>]*>\[(\d+)\]</a>', html)
+    assert markers == ["1", "2"]
+
+
 def test_source_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
     with django_assert_num_queries(2):  # source, assertions + claims + cited studies
         client.get("/sources/clinic-page/")
