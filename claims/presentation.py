@@ -98,6 +98,7 @@ def highlight_segments(text: str, assertions: Sequence) -> list[Segment]:
     segments: list[Segment] = []
     position = 0
     current: tuple[int, int, list] | None = None
+
     def quoted(start: int, end: int, members: list) -> Segment:
         return Segment(text[start:end], sorted(members, key=lambda a: order[id(a)]))
 

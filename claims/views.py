@@ -100,8 +100,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             total = None
     page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE, total)
     key_studies(page.object_list)
-    labels = dict(Claim.Category.choices)
-    groups = [(labels[cat], list(items)) for cat, items in groupby(page.object_list, key=lambda c: c.category)]
+    groups = _by_category(page.object_list)
     disputed = Claim.objects.published().linked_to(condition).most_disputed(10)
     disputed = list(disputed.only("text", "slug", "n_supports", "n_contradicts", "n_qualifies"))
     conflicts = _conflict_pairs(condition=condition, limit=10)
@@ -378,6 +377,12 @@ def tag_list(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/tag_list.html", {"tags": list(tags)})
 
 
+def _by_category(claims) -> list[tuple[str, list[Claim]]]:
+    """Claims already ordered by category, as (category label, claims) groups for the page's headings."""
+    labels = dict(Claim.Category.choices)
+    return [(labels[cat], list(items)) for cat, items in groupby(claims, key=lambda c: c.category)]
+
+
 @cache_public_page
 def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: tag, page count, page of claims with stance counts, their evidence + studies.
@@ -387,10 +392,11 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not page.object_list and page.number == 1:
         raise Http404("No published claims carry this tag.")
     key_studies(page.object_list)
+    groups = _by_category(page.object_list)
     return render(
         request,
         "claims/tag_detail.html",
-        {"tag": tag, "page": page, "querystring": query_without_page(request)},
+        {"tag": tag, "page": page, "groups": groups, "querystring": query_without_page(request)},
     )
 
 

@@ -491,6 +491,15 @@ def test_tag_page_lists_only_published_claims(client, site_content):
     assert 'href="/tags/ptsd/"' in listing
 
 
+def test_tag_page_groups_its_claims_under_category_headings(client, db):
+    for text, category in [("Ketamine acts within hours", "onset"), ("Ketamine blocks NMDA receptors", "mechanism"),
+                           ("Ketamine raises glutamate release", "mechanism")]:  # fmt: skip
+        ClaimFactory(text=text, category=category, status="published").tags.add("grouped")
+    html = client.get("/tags/grouped/").content.decode()
+    assert html.index("<h2>Mechanism</h2>") < html.index("Ketamine blocks NMDA") < html.index("Ketamine raises")
+    assert html.index("Ketamine raises") < html.index("<h2>Onset</h2>") < html.index("Ketamine acts within hours")
+
+
 def test_tag_with_only_draft_claims_is_404(client, site_content):
     site_content["draft"].tags.add("draft-only")
     assert client.get("/tags/draft-only/").status_code == 404
