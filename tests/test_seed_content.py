@@ -73,6 +73,18 @@ def test_every_reference_resolves_and_identifiers_are_valid_and_unique(doc):
     assert len(dois) == len({d.lower() for d in dois}) and len(pmids) == len(set(pmids))
 
 
+def test_rationales_and_notes_name_articles_by_a_link_a_reader_can_follow(doc):
+    """The editors refer to the seed articles by number ("article 004"); readers see titles, so every such
+    number links to the article's page, and every link names a real source."""
+    slugs = {source["slug"] for source in doc["sources"]}
+    texts = [claim["rationale"] for claim in doc["claims"]] + [source["notes"] for source in doc["sources"]]
+    links = [slug for text in texts for slug in re.findall(r"\]\(/sources/([^/)]+)/\)", text)]
+    assert len(links) > 100 and set(links) <= slugs
+    for text in texts:
+        unlinked = re.findall(r"\b[Aa]rticles? \d{3}\b|(?<=[ (–])00[0-4](?![\d\]])", text)
+        assert not unlinked, text[:80]
+
+
 def test_every_sentence_was_read_enough_claims_and_assertions(doc):
     assert 80 <= len(doc["claims"]) <= 110
     assert len(doc["assertions"]) > 250
