@@ -377,6 +377,83 @@ def test_compare_shows_shared_claims_one_sided_claims_and_disagreements(client, 
     assert "Side effects of ketamine are common" in only_b
 
 
+def _sections(html: str) -> dict[str, str]:
+    """The compare page's sections by heading id (the text up to the next section heading)."""
+    ids = ["disagree-title", "both-title", "neither-title", "only-a-title", "only-b-title"]
+    found = sorted((html.index(f'id="{i}"'), i) for i in ids if f'id="{i}"' in html)
+    ends = [start for start, _ in found[1:]] + [len(html)]
+    return {name: html[start:end] for (start, name), end in zip(found, ends, strict=True)}
+
+
+@pytest.fixture
+def two_sources(db):
+    """Two sources and claims they support, contradict and qualify, with a pair of conflicting claims."""
+    a, b = SourceFactory(title="Source A", slug="a"), SourceFactory(title="Source B", slug="b")
+    claims = {slug: ClaimFactory(text=f"Claim {slug}", slug=slug) for slug in
+              ("both-support", "both-contradict", "c-vs-q", "a-contradicts-only", "a-supports-only",
+               "hours", "immediate")}  # fmt: skip
+    rows = [
+        (a, "both-support", "supports", "A says both-support."),
+        (b, "both-support", "supports", "B says both-support."),
+        (a, "both-contradict", "contradicts", "A denies both-contradict."),
+        (b, "both-contradict", "contradicts", "B denies both-contradict."),
+        (a, "c-vs-q", "contradicts", "A denies c-vs-q."),
+        (b, "c-vs-q", "qualifies", "B hedges c-vs-q."),
+        (a, "a-contradicts-only", "contradicts", "A denies a-contradicts-only."),
+        (a, "a-supports-only", "supports", "A says a-supports-only."),
+        # Conflicting claims: A asserts "hours" and denies "immediate"; B the other way round.
+        (a, "hours", "supports", "A: within hours."),
+        (a, "immediate", "contradicts", "A: not immediately."),
+        (b, "immediate", "supports", "B: immediately."),
+        (b, "hours", "contradicts", "B: not within hours."),
+    ]
+    for source, slug, stance, quote in rows:
+        AssertionFactory(source=source, claim=claims[slug], stance=stance, quote=quote)
+    claims["hours"].conflicting_claims.add(claims["immediate"])
+    return {"a": a, "b": b, **claims}
+
+
+def test_compare_counts_a_claim_as_made_only_by_a_source_that_supports_it(client, two_sources):
+    html = client.get(reverse("sources:compare"), {"a": "a", "b": "b"}).content.decode()
+    sections = _sections(html)
+    assert "Claims both make (1)" in sections["both-title"]
+    assert "Claim both-support" in sections["both-title"]
+    assert "Claim both-contradict" not in sections["both-title"]
+    # Claims both discuss without asserting: listed apart, each source's stance shown.
+    neither = sections["neither-title"]
+    assert "Claims both discuss but neither asserts (2)" in neither
+    assert "Claim both-contradict" in neither and "Claim c-vs-q" in neither
+    assert "Source A: " in neither and "Contradicts" in neither and "Qualifies" in neither
+    # Contradicting one claim and qualifying it is no disagreement: neither source asserts it.
+    assert "Claim c-vs-q" not in sections["disagree-title"]
+    only_a = sections["only-a-title"]
+    made, against = only_a.split("Claims it only contradicts or qualifies (1)")
+    assert "Claims it makes (1)" in made and "Claim a-supports-only" in made
+    assert "Claim a-contradicts-only" not in made
+    assert "Claim a-contradicts-only" in against and "✗</span> Contradicts" in against
+
+
+def test_compare_shows_conflicting_claims_only_with_the_quotes_that_assert_them(client, two_sources):
+    html = client.get(reverse("sources:compare"), {"a": "a", "b": "b"}).content.decode()
+    disagree = _sections(html)["disagree-title"]
+    conflicts = disagree[disagree.index("<h3>Conflicting claims</h3>") :]
+    assert conflicts.count("<h3>Conflicting claims</h3>") == 1  # not again with the sides swapped
+    assert 'Source A asserts <a href="/claims/hours/">Claim hours</a>' in conflicts
+    assert 'Source B asserts <a href="/claims/immediate/">Claim immediate</a>' in conflicts
+    assert "A: within hours." in conflicts and "B: immediately." in conflicts
+    assert "not immediately" not in conflicts and "not within hours" not in conflicts  # contradicting quotes
+    # Where one source asserts a claim the other contradicts, each quote says which way it goes.
+    row = disagree[disagree.index("Claim hours</a></h3>") : disagree.index("<h3>Conflicting claims</h3>")]
+    assert "A: within hours.</p><footer>" + '<span class="stance stance-supports">' in row
+    assert "B: not within hours.</p><footer>" + '<span class="stance stance-contradicts">' in row
+
+
+def test_compare_query_count_is_fixed_with_every_kind_of_section(client, two_sources, django_assert_num_queries):
+    # the source choices (once for both lists), the two sources, their assertions + claims, conflicting pairs
+    with django_assert_num_queries(4):
+        client.get(reverse("sources:compare"), {"a": "a", "b": "b"})
+
+
 def test_compare_refuses_the_same_source_twice_with_a_message(client, site_content):
     html = client.get(reverse("sources:compare"), {"a": "clinic-page", "b": "clinic-page"}).content.decode()
     assert "Choose two different sources to compare." in html
