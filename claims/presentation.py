@@ -150,7 +150,8 @@ def claim_rows(claims: Iterable) -> SafeString:
             key = _NO_KEY_STUDY
         else:
             key = (
-                f'<span class="key-study">Key study: <a href="{escape(study_url(study.slug))}">{escape(study.label)}'
+                f'<span class="key-study">Key study (<span class="direction direction-{escape(study.direction)}">'
+                f'{escape(study.direction)}</span>): <a href="{escape(study_url(study.slug))}">{escape(study.label)}'
                 f"</a> ({escape(study.get_design_display())})</span>"
             )
         rows.append(

@@ -26,6 +26,11 @@ def _jsonld(response) -> dict:
     return json.loads(match.group(1))
 
 
+def _key_study(html: str, claim_text: str) -> str:
+    row = html.split(claim_text, 1)[1].split("</li>", 1)[0]
+    return re.sub(r"<[^>]+>", "", row.split('<span class="key-study">', 1)[1]).strip()
+
+
 # --- home -------------------------------------------------------------------------------------------------
 
 
@@ -89,7 +94,9 @@ def test_condition_page_groups_published_claims_by_category_with_grades_and_coun
     assert "Ketamine reduces PTSD symptoms" in html
     assert "⊕⊕◯◯</span> Low certainty" in html  # grade as symbol and text, not colour alone
     assert "2 sources · asserted 1 · contradicted 0 · qualified 1" in html
-    assert 'Key study: <a href="/studies/feder-et-al-2014/">Feder et al. 2014</a>' in html
+    assert _key_study(html, "Ketamine reduces PTSD symptoms") == (
+        "Key study (supports): Feder et al. 2014 (Randomised controlled trial)"
+    )
     assert "Ketamine cures PTSD permanently" not in html  # draft
 
 
@@ -162,18 +169,44 @@ def test_claim_rows_escape_markup_and_say_when_a_claim_has_no_study_or_grade(cli
     assert "No study in its evidence base" in html
 
 
-def test_a_claim_rows_key_study_is_the_strongest_supporting_one_then_the_newest(client, db):
+def test_a_claim_rows_key_study_is_the_strongest_one_and_says_which_way_it_points(client, db):
     condition = ConditionFactory(slug="ocd", name="OCD")
     claim = ClaimFactory(text="Ketamine helps OCD", slug="ocd-claim")
     claim.conditions.add(condition)
+    claim.tags.add("ocd")
     meta = StudyFactory(label="Meta et al. 2020", slug="meta", design="meta_analysis_rct", year=2020)
-    EvidenceFactory(claim=claim, study=meta, direction="contradicts")  # strongest design, but against the claim
+    EvidenceFactory(claim=claim, study=meta, direction="contradicts")  # strongest design, against the claim
     for label, year, design in [("Old et al. 2010", 2010, "rct"), ("New et al. 2015", 2015, "rct"),
                                 ("Cohort et al. 2022", 2022, "cohort")]:  # fmt: skip
         EvidenceFactory(claim=claim, study=StudyFactory(label=label, slug=label.split()[0].lower(), year=year,
                                                         design=design), direction="supports")  # fmt: skip
+    for url in ("/conditions/ocd/", "/tags/ocd/"):
+        html = client.get(url).content.decode()
+        assert _key_study(html, "Ketamine helps OCD") == (
+            "Key study (contradicts): Meta et al. 2020 (Meta-analysis of RCTs)"
+        ), url
     html = client.get("/conditions/ocd/").content.decode()
-    assert 'Key study: <a href="/studies/new/">New et al. 2015</a> (Randomised controlled trial)' in html
+    assert '<span class="direction direction-contradicts">contradicts</span>' in html
+
+
+def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supporting_one(client, db):
+    condition = ConditionFactory(slug="ocd", name="OCD")
+    claim = ClaimFactory(text="Ketamine helps OCD", slug="ocd-claim")
+    claim.conditions.add(condition)
+    for label, year, direction in [("Old et al. 2010", 2010, "supports"), ("Against et al. 2015", 2015,
+                                   "inconclusive"), ("For et al. 2015", 2015, "supports")]:  # fmt: skip
+        EvidenceFactory(claim=claim, study=StudyFactory(label=label, slug=label.split()[0].lower(), year=year),
+                        direction=direction)  # fmt: skip
+    html = client.get("/conditions/ocd/").content.decode()
+    assert _key_study(html, "Ketamine helps OCD") == (
+        "Key study (supports): For et al. 2015 (Randomised controlled trial)"
+    )
+    EvidenceFactory(claim=claim, study=StudyFactory(label="Later et al. 2016", slug="later", year=2016),
+                    direction="inconclusive")  # fmt: skip
+    html = client.get("/conditions/ocd/").content.decode()
+    assert _key_study(html, "Ketamine helps OCD") == (
+        "Key study (inconclusive): Later et al. 2016 (Randomised controlled trial)"
+    )
 
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
