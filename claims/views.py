@@ -18,7 +18,7 @@ from taggit.models import Tag
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
 from claims.models import Assertion, Claim, Condition, TaggedClaim, key_studies
 from claims.presentation import grade_distribution, grade_levels
-from claims.search import MAX_MATCHES, normalise_query, search
+from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
 from kb.cache import cache_public_page
 from kb.markdown import render_markdown
 from kb.pagination import paginate, query_without_page
@@ -403,12 +403,13 @@ def search_view(request: HttpRequest) -> HttpResponse:
         kind = form.cleaned_data["kind"]
     if query:
         try:
-            number = max(1, int(request.GET.get("page", "1")))
+            number = int(request.GET.get("page", "1"))
         except ValueError:
             number = 1
-        hits, total = search(query, kind=kind, limit=SEARCH_PER_PAGE, offset=(number - 1) * SEARCH_PER_PAGE)
+        # search_page() keeps the number within the pages there are: a page past the last gives the last.
+        hits, total, number = search_page(query, kind=kind, per_page=SEARCH_PER_PAGE, number=number)
         # Beyond MAX_MATCHES the count stops (and PostgreSQL ranks only those): a broader query needs refining.
-        pages = max(1, -(-min(total, MAX_MATCHES) // SEARCH_PER_PAGE))
+        pages = page_count(total, SEARCH_PER_PAGE)
         page = {
             "number": number,
             "pages": pages,

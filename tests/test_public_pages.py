@@ -592,3 +592,44 @@ def test_unknown_page_gets_a_helpful_404(client, db):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_a_server_error_gets_a_plain_page_with_the_site_name_and_a_way_home(client, db, monkeypatch, settings):
+    from django.test import Client
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("claims.views.grade_levels", broken)
+    settings.KB_SITE_NAME = "Test KB"
+    response = Client(raise_request_exception=False).get("/about/grading/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "<title>Server error · Test KB</title>" in html
+    assert '<a href="/">Test KB</a>' in html and '<a href="/">Go to the home page</a>' in html
+    assert '<a href="/conditions/">Conditions</a>' in html
+
+
+def test_the_500_template_renders_without_a_request_or_context(settings):
+    from django.template.loader import render_to_string
+
+    settings.KB_SITE_NAME = "Another KB"
+    html = render_to_string("500.html")  # as django.views.defaults.server_error does: no context processors
+    assert "<title>Server error · Another KB</title>" in html
+
+
+def test_bad_requests_and_refusals_get_pages_with_the_site_navigation(rf, db, settings):
+    from django.core.exceptions import PermissionDenied, SuspiciousOperation
+    from django.views.defaults import bad_request, permission_denied
+
+    settings.KB_SITE_NAME = "Test KB"
+    for view, exception, status, heading in (
+        (bad_request, SuspiciousOperation("bad"), 400, "<h1>Bad request</h1>"),
+        (permission_denied, PermissionDenied("no"), 403, "<h1>Access denied</h1>"),
+    ):
+        response = view(rf.get("/somewhere/"), exception)
+        html = response.content.decode()
+        assert response.status_code == status
+        assert heading in html
+        assert '<a class="site-name" href="/">Test KB</a>' in html  # base.html's header and navigation
+        assert '<li><a href="/conditions/">Conditions</a></li>' in html

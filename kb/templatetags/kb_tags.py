@@ -30,3 +30,12 @@ def claim_rows_tag(claims):
     from claims.presentation import claim_rows
 
     return claim_rows(claims)
+
+
+@register.simple_tag(name="site_name")
+def site_name_tag() -> str:
+    """``{% site_name %}``: the site's name from the settings, for templates rendered without a request (500.html,
+    where no context processor runs)."""
+    from django.conf import settings
+
+    return settings.KB_SITE_NAME
