@@ -28,11 +28,16 @@ def _public_assertions():
 
 @cache_public_page
 def source_list(request: HttpRequest) -> HttpResponse:
-    # Queries: count, page of sources annotated with public claim counts (counted for that page only).
+    # Queries: count, page of sources annotated with public claim counts (counted for that page only): the claims
+    # each discusses, and those it supports (a source "makes" a claim only by supporting it).
     public = Assertion.objects.public().filter(source=OuterRef("pk"))
+    supporting = public.filter(stance=Assertion.Stance.SUPPORTS)
     sources = (
         Source.objects.defer("text")
-        .annotate(n_claims=correlated_count(public, "source", "claim", distinct=True))
+        .annotate(
+            n_claims=correlated_count(public, "source", "claim", distinct=True),
+            n_supported=correlated_count(supporting, "source", "claim", distinct=True),
+        )
         .by_title()
     )
     page = paginate(request, sources, SOURCES_PER_PAGE)
@@ -47,8 +52,10 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     for number, assertion in enumerate(assertions, start=1):
         assertion.number = number
     claims = {}
+    stances_of = defaultdict(set)  # claim id → the stances this source takes on it
     for assertion in assertions:
         claims.setdefault(assertion.claim_id, assertion.claim)
+        stances_of[assertion.claim_id].add(assertion.stance)
     supported = {a.claim_id: a.claim for a in assertions if a.stance == "supports"}
     citations = [a for a in assertions if a.cited_study_id]
     return render(
@@ -58,7 +65,9 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "source": source,
             "assertions": assertions,
             "claim_count": len(claims),
-            "stances": dict(Counter(a.stance for a in assertions)),
+            # Claims per stance: a claim it takes several stances on (in different statements) counts under each.
+            "claim_stances": Counter(stance for stances in stances_of.values() for stance in stances),
+            "mixed_claims": sum(1 for stances in stances_of.values() if len(stances) > 1),
             "distribution": grade_distribution([c.grade for c in supported.values()]),
             "citations": citations,
             "fidelity": sorted(Counter(a.get_citation_fidelity_display() for a in citations).items()),

@@ -93,7 +93,7 @@ def test_condition_page_groups_published_claims_by_category_with_grades_and_coun
     assert "<h3>Efficacy</h3>" in html and "<h3>Safety</h3>" in html
     assert "Ketamine reduces PTSD symptoms" in html
     assert "⊕⊕◯◯</span> Low certainty" in html  # grade as symbol and text, not colour alone
-    assert "2 sources · asserted 1 · contradicted 0 · qualified 1" in html
+    assert "2 sources · 2 statements: 1 supports, 0 contradict, 1 qualifies" in html
     assert _key_study(html, "Ketamine reduces PTSD symptoms") == (
         "Key study (supports): Feder et al. 2014 (Randomised controlled trial)"
     )
@@ -165,7 +165,7 @@ def test_claim_rows_escape_markup_and_say_when_a_claim_has_no_study_or_grade(cli
     assert 'href="/claims/ocd-claim/">Ketamine &lt;b&gt;cures&lt;/b&gt; OCD &amp; more</a>' in html
     assert "<b>cures</b>" not in html
     assert "⊕⊕◯◯" not in html and "Not yet graded</span>" in html  # no "certainty" after "Not yet graded"
-    assert "1 source · asserted 1 · contradicted 0 · qualified 0" in html
+    assert "1 source · 1 statement: 1 supports, 0 contradict, 0 qualify" in html
     assert "No study in its evidence base" in html
 
 
@@ -235,6 +235,23 @@ def test_claim_page_shows_every_sources_wording_side_by_side(client, site_conten
     assert 'citation <span class="fidelity fidelity-overstated">overstated</span>: The trial measured 24 hours.' in html
     a1 = site_content["a1"]
     assert f'href="/sources/clinic-page/#q{a1.pk}"' in html
+
+
+def test_claim_page_counts_sources_per_stance_and_says_when_one_takes_several(client, site_content):
+    html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
+    assert "2 sources discuss it: 1 supports, 0 contradict, 1 qualifies; 2 statements in all." in html
+    claim, review = site_content["helps"], site_content["review"]
+    # The guide also supports the claim in a second statement, and a third source contradicts it twice.
+    AssertionFactory(claim=claim, source=review, quote="Side effects are common.", offset=62)
+    other = SourceFactory(title="Sceptic")
+    AssertionFactory(claim=claim, source=other, quote="It does not.", stance="contradicts")
+    AssertionFactory(claim=claim, source=other, quote="It really does not.", stance="contradicts")
+    html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
+    assert (
+        "3 sources discuss it: 2 support, 1 contradicts, 1 qualifies (1 of them takes more than one stance in "
+        "different statements, and counts under each); 5 statements in all."
+    ) in html
+    assert "Stated by" not in html
 
 
 def test_claim_page_shows_grade_judgments_rationale_and_evidence_links(client, site_content):
@@ -320,7 +337,31 @@ def test_source_page_shows_metadata_claims_citations_and_highlighted_text(client
     assert f'<span id="q{a1.pk}" class="anchor"></span><mark>Ketamine helps PTSD within hours.</mark>' in html
     assert "Feder et al. 2014</a>, cited for" in html and "overstated" in html
     assert "Ketamine cures PTSD permanently" not in html  # the draft claim's assertion stays hidden
-    assert "It makes 2 published claims in 2 statements" in html
+    assert (
+        "It discusses 2 published claims in 2 statements. Of these claims, it supports 2, contradicts 0 and "
+        "qualifies 0."
+    ) in html
+
+
+def test_source_page_counts_the_claims_it_supports_apart_from_those_it_only_discusses(client, site_content):
+    review = site_content["review"]
+    # The guide qualifies "helps", contradicts "low risk" and supports "common"; now it also supports "helps".
+    AssertionFactory(claim=site_content["helps"], source=review, quote="Side effects are common.", offset=62)
+    html = client.get(review.get_absolute_url()).content.decode()
+    assert (
+        "It discusses 3 published claims in 4 statements. Of these claims, it supports 2, contradicts 1 and "
+        "qualifies 1 (1 claim it takes more than one stance on, in different statements, counts under each)."
+    ) in html
+    assert "It makes" not in html
+
+
+def test_source_list_says_how_many_claims_each_source_discusses_and_supports(
+    client, site_content, django_assert_num_queries
+):
+    with django_assert_num_queries(2):  # count, page of sources with both counts
+        html = client.get("/sources/").content.decode()
+    assert "Reference / harm-reduction site · discusses 3 published claims, supports 1</span>" in html
+    assert "Commercial clinic page · discusses 2 published claims, supports 2</span>" in html  # not the draft
 
 
 def test_source_page_highlights_overlapping_quotes_once_with_an_anchor_for_each(client, site_content):

@@ -24,6 +24,14 @@ def grade_label(value: str) -> str:
         return value
 
 
+@register.filter(name="statement_counts")
+def statement_counts_filter(claim) -> str:
+    """``{{ claim|statement_counts }}``: "6 statements: 2 support, 4 contradict, 0 qualify" (stored counts)."""
+    from claims.presentation import statement_counts
+
+    return statement_counts(claim)
+
+
 @register.simple_tag(name="claim_rows")
 def claim_rows_tag(claims):
     """``{% claim_rows page.object_list %}``: the rows of a list of claims (see ``claims.presentation``)."""
