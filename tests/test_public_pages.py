@@ -674,3 +674,41 @@ def test_bad_requests_and_refusals_get_pages_with_the_site_navigation(rf, db, se
         assert heading in html
         assert '<a class="site-name" href="/">Test KB</a>' in html  # base.html's header and navigation
         assert '<li><a href="/conditions/">Conditions</a></li>' in html
+
+
+# --- form errors --------------------------------------------------------------------------------------------
+
+
+def _described_by_missing(html: str) -> list[str]:
+    """ids named by aria-describedby that no element on the page carries."""
+    named = {i for value in re.findall(r'aria-describedby="([^"]*)"', html) for i in value.split()}
+    return sorted(i for i in named if f'id="{i}"' not in html)
+
+
+INVALID_CHOICE = "Select a valid choice. {} is not one of the available choices."
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/search/?q=%00", "Search: Null characters are not allowed."),
+        ("/search/?q=x&kind=bogus", "Show: " + INVALID_CHOICE.format("bogus")),
+        ("/conditions/ptsd/?grade=bogus", "Certainty: " + INVALID_CHOICE.format("bogus")),
+        ("/conditions/ptsd/?category=nope", "Category: " + INVALID_CHOICE.format("nope")),
+        ("/matrix/?condition=nope", "Condition: " + INVALID_CHOICE.format("That choice")),
+    ],
+)
+def test_form_errors_name_the_field_by_its_label(client, site_content, url, message):
+    html = client.get(url).content.decode()
+    assert f'_error">{message}</li>' in html
+    assert "qNull" not in html and "kindSelect" not in html and "gradeSelect" not in html
+    assert 'aria-invalid="true"' in html
+    assert _described_by_missing(html) == []
+
+
+def test_compare_errors_are_the_descriptions_their_fields_point_to(client, site_content):
+    html = client.get(reverse("sources:compare"), {"a": "nope", "b": ""}).content.decode()
+    assert 'aria-describedby="id_a_error"' in html and 'aria-describedby="id_b_error"' in html
+    assert '<span class="error" id="id_a_error">There is no source “nope”: choose one from the list.</span>' in html
+    assert '<span class="error" id="id_b_error">This field is required.</span>' in html
+    assert _described_by_missing(html) == []
