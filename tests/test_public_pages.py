@@ -712,3 +712,44 @@ def test_compare_errors_are_the_descriptions_their_fields_point_to(client, site_
     assert '<span class="error" id="id_a_error">There is no source “nope”: choose one from the list.</span>' in html
     assert '<span class="error" id="id_b_error">This field is required.</span>' in html
     assert _described_by_missing(html) == []
+
+
+# --- wording ------------------------------------------------------------------------------------------------
+
+
+def test_evidence_directions_read_as_sentences_on_claim_and_study_pages(client, site_content):
+    claim, rct = site_content["helps"], site_content["rct"]
+    EvidenceFactory(claim=claim, study=StudyFactory(label="Null et al. 2019", slug="null"), direction="inconclusive")
+    EvidenceFactory(
+        claim=claim, study=StudyFactory(label="Against et al. 2021", slug="against"), direction="contradicts"
+    )
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "This study <strong>supports</strong> the claim" in html
+    assert "This study <strong>contradicts</strong> the claim" in html
+    assert "This study <strong>is inconclusive about</strong> the claim" in html
+    assert "Inconclusive</strong> the claim" not in html
+    html = client.get(rct.get_absolute_url()).content.decode()
+    assert "— this study <strong>supports</strong> it: Midazolam-controlled crossover.</li>" in html
+
+
+def test_citations_read_as_sentences_whatever_the_verdict_and_claim_punctuation(client, site_content):
+    claim, rct, a1 = site_content["helps"], site_content["rct"], site_content["a1"]
+    claim.text = "Ketamine reduces PTSD symptom severity."  # claim texts are sentences, often with a full stop
+    claim.save()
+    a1.citation_fidelity, a1.fidelity_note = "wrong_study", "A depression review."
+    a1.save()
+    html = client.get(rct.get_absolute_url()).content.decode()
+    assert "Ketamine reduces PTSD symptom severity</a>. Citation <span" in html and "severity.</a>." not in html
+    assert (
+        'Citation <span class="fidelity fidelity-wrong_study">of the wrong study</span>: A depression review.' in html
+    )
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert (
+        'citation <span class="fidelity fidelity-wrong_study">of the wrong study</span>: A depression review.' in html
+    )
+    html = client.get(site_content["clinic"].get_absolute_url()).content.decode()
+    assert '” — citation <span class="fidelity fidelity-wrong_study">of the wrong study</span>' in html
+    a1.citation_fidelity = "not_checked"
+    a1.save()
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert 'citation <span class="fidelity fidelity-not_checked">not checked yet</span>' in html

@@ -47,3 +47,35 @@ def site_name_tag() -> str:
     from django.conf import settings
 
     return settings.KB_SITE_NAME
+
+
+# Wording for values shown inside sentences, where a choice's label alone does not read ("Inconclusive the claim",
+# "Citation wrong study").
+DIRECTION_VERBS = {"supports": "supports", "contradicts": "contradicts", "inconclusive": "is inconclusive about"}
+CITATION_VERDICTS = {
+    "accurate": "accurate",
+    "overstated": "overstated",
+    "misattributed": "misattributed",
+    "wrong_study": "of the wrong study",
+    "not_checked": "not checked yet",
+}
+
+
+@register.filter(name="direction_verb")
+def direction_verb(value: str) -> str:
+    """An Evidence direction as a verb for "this study … the claim": ``inconclusive`` → "is inconclusive about"."""
+    return DIRECTION_VERBS.get(value, value)
+
+
+@register.filter(name="citation_verdict")
+def citation_verdict(value: str) -> str:
+    """A citation fidelity as it reads after "citation": ``wrong_study`` → "of the wrong study"."""
+    return CITATION_VERDICTS.get(value, value.replace("_", " "))
+
+
+@register.filter(name="inline")
+def inline_sentence(text: str) -> str:
+    """A claim's text (a sentence) without its final full stop, for use inside a sentence that goes on or ends
+    with punctuation of its own ("… for Ketamine reduces PTSD symptom severity. Citation …", not "severity..")."""
+    text = text or ""
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
