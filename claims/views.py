@@ -123,10 +123,16 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_name: str) -> str:
-    """schema.org ClaimReview for the claim page, escaped for embedding in a <script> element."""
+    """schema.org ClaimReview for the claim page, escaped for embedding in a <script> element.
+
+    The claim's appearances (and its first appearance) are the sources that assert it: a source that only
+    contradicts or qualifies it is not where the claim appears, however early it was published.
+    """
     sources = []
     seen = set()
     for assertion in assertions:
+        if assertion.stance != Stance.SUPPORTS:
+            continue
         source = assertion.source
         if source.pk in seen:
             continue
@@ -145,7 +151,9 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
     dated = [s for s in sources if s.published_on]
     first = min(dated, key=lambda s: s.published_on) if dated else (sources[0] if sources else None)
     explanation = Truncator(" ".join(strip_tags(render_markdown(claim.rationale)).split())).chars(600)
-    item: dict = {"@type": "Claim", "appearance": appearances}
+    item: dict = {"@type": "Claim"}
+    if appearances:
+        item["appearance"] = appearances
     if first is not None:
         item["firstAppearance"] = appearances[sources.index(first)]
     data = {

@@ -278,13 +278,42 @@ def test_claim_page_carries_claimreview_jsonld(client, site_content):
     assert data["claimReviewed"] == "Ketamine reduces PTSD symptoms"
     assert data["url"] == "http://testserver/claims/ketamine-reduces-ptsd-symptoms/"
     assert data["itemReviewed"]["@type"] == "Claim"
-    assert {a["name"] for a in data["itemReviewed"]["appearance"]} == {"Clinic page", "Harm reduction guide"}
-    assert data["itemReviewed"]["firstAppearance"]["@type"] == "CreativeWork"
+    # The guide only qualifies the claim: it is not where the claim appears.
+    assert [a["name"] for a in data["itemReviewed"]["appearance"]] == ["Clinic page"]
+    assert data["itemReviewed"]["firstAppearance"]["name"] == "Clinic page"
     rating = data["reviewRating"]
     assert (rating["ratingValue"], rating["bestRating"], rating["worstRating"]) == (2, 4, 1)
     assert rating["alternateName"] == "Low certainty"
     assert rating["ratingExplanation"] == "Two small crossover trials."
     assert data["author"]["@type"] == "Organization"
+
+
+def test_claimreview_appearances_are_only_the_sources_that_assert_the_claim(client, site_content):
+    from datetime import date
+
+    claim, review = site_content["low_risk"], site_content["review"]
+    # The guide contradicts the claim and was published first; a later article asserts it, and the clinic page
+    # (undated) asserts it too.
+    review.published_on = date(2019, 1, 1)
+    review.save()
+    later = SourceFactory(title="Later article", published_on=date(2022, 5, 1), url="https://example.org/later")
+    AssertionFactory(claim=claim, source=later, quote="Ketamine is low risk.")
+    data = _jsonld(client.get(claim.get_absolute_url()))
+    item = data["itemReviewed"]
+    assert {a["name"] for a in item["appearance"]} == {"Clinic page", "Later article"}
+    assert item["firstAppearance"] == {"@type": "CreativeWork", "url": "https://example.org/later",
+                                       "name": "Later article"}  # fmt: skip
+    assert data["reviewRating"]["alternateName"] == "Very low certainty"
+    assert data["reviewRating"]["ratingValue"] == 1
+
+
+def test_claimreview_of_a_claim_no_source_asserts_names_no_appearance(client, site_content):
+    claim = ClaimFactory(text="Ketamine is harmless", slug="harmless", grade="moderate")
+    AssertionFactory(claim=claim, source=site_content["review"], quote="Side effects are common.",
+                     stance="contradicts")  # fmt: skip
+    data = _jsonld(client.get(claim.get_absolute_url()))
+    assert data["itemReviewed"] == {"@type": "Claim"}
+    assert data["reviewRating"]["alternateName"] == "Moderate certainty"
 
 
 def test_claimreview_cannot_break_out_of_its_script_element(client, site_content):
