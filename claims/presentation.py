@@ -124,7 +124,7 @@ def _verb(n: int, singular: str, plural: str) -> str:
 
 
 def stance_phrase(supports: int, contradicts: int, qualifies: int) -> str:
-    """ "2 support, 1 contradicts, 0 qualify": how many (statements or sources) take each stance."""
+    """How many (statements or sources) take each stance, as "2 support, 1 contradicts, 0 qualify"."""
     return ", ".join(
         [
             _verb(supports, "supports", "support"),
@@ -135,8 +135,8 @@ def stance_phrase(supports: int, contradicts: int, qualifies: int) -> str:
 
 
 def statement_counts(claim) -> str:
-    """ "6 statements: 2 support, 4 contradict, 0 qualify" from a claim's stored stance counts, which count
-    statements (assertions), not sources: one source can make several statements about a claim."""
+    """A claim's stored stance counts as "6 statements: 2 support, 4 contradict, 0 qualify". They count statements
+    (assertions), not sources: one source can make several statements about a claim."""
     total = claim.n_supports + claim.n_contradicts + claim.n_qualifies
     phrase = stance_phrase(claim.n_supports, claim.n_contradicts, claim.n_qualifies)
     return f"{total} statement{'' if total == 1 else 's'}: {phrase}"
