@@ -16,8 +16,10 @@ def _blank(label: str, choices) -> list[tuple[str, str]]:
 
 
 class ConditionFilterForm(forms.Form):
-    grade = forms.ChoiceField(required=False, choices=_blank("Any grade", Grade.choices))
-    category = forms.ChoiceField(required=False, choices=_blank("Any category", Claim.Category.choices))
+    grade = forms.ChoiceField(required=False, label="Certainty", choices=_blank("Any grade", Grade.choices))
+    category = forms.ChoiceField(
+        required=False, label="Category", choices=_blank("Any category", Claim.Category.choices)
+    )
 
 
 class MatrixFilterForm(forms.Form):
@@ -26,8 +28,11 @@ class MatrixFilterForm(forms.Form):
         queryset=Condition.objects.order_by("name"),
         to_field_name="slug",
         empty_label="Any condition",
+        label="Condition",
     )
-    category = forms.ChoiceField(required=False, choices=_blank("Any category", Claim.Category.choices))
+    category = forms.ChoiceField(
+        required=False, label="Category", choices=_blank("Any category", Claim.Category.choices)
+    )
 
 
 class SourceSelect(forms.Widget):

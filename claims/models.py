@@ -353,11 +353,13 @@ COUNTED_FIELDS = frozenset({"claim", "claim_id", "stance", "source", "source_id"
 
 @dataclass(frozen=True)
 class StudyLink:
-    """What a list of claims shows of a study: its label, link and design (see ``key_studies``)."""
+    """What a list of claims shows of a study: its label, link and design, and which way it points for the claim
+    (an ``Evidence.Direction`` value; see ``key_studies``)."""
 
     label: str
     slug: str
     design: str
+    direction: str = Direction.SUPPORTS
 
     def get_absolute_url(self) -> str:
         return reverse("sources:study_detail", args=[self.slug])
@@ -368,10 +370,17 @@ class StudyLink:
         return StudyDesign(self.design).label if self.design in StudyDesign.values else self.design
 
 
+DIRECTION_RANK = {value: rank for rank, value in enumerate(Direction.values)}  # supports, contradicts, inconclusive
+
+
 def key_studies(claims: Iterable[Claim]) -> None:
-    """Set ``key_study`` on each claim: the strongest study in its evidence base, supporting studies first, then by
-    design (meta-analyses of RCTs first) and the newest; None without evidence. One query, reading six columns
-    rather than building Evidence and Study objects (a page of 50 claims has about 70 evidence rows)."""
+    """Set ``key_study`` on each claim: the strongest study in its evidence base by design (meta-analyses of RCTs
+    first), then the newest, then supporting before contradicting before inconclusive; None without evidence.
+
+    The strongest study is shown whichever way it points, with its direction: a supporting case series picked over
+    a contradicting meta-analysis would misstate the evidence, and a contradicting study shown without its
+    direction reads as support. One query, reading six columns rather than building Evidence and Study objects (a
+    page of 50 claims has about 70 evidence rows)."""
     claims = list(claims)
     best: dict[int, tuple] = {}
     # No ORDER BY: Evidence's default ordering would join the claims table to sort by it, for nothing.
@@ -381,9 +390,9 @@ def key_studies(claims: Iterable[Claim]) -> None:
         .values_list("claim_id", "direction", "study__label", "study__slug", "study__design", "study__year")
     )
     for claim_id, direction, label, slug, design, year in rows:
-        rank = (direction != Direction.SUPPORTS, grading.DESIGN_RANK.get(design, 99), -(year or 0), label, slug)
+        rank = (grading.DESIGN_RANK.get(design, 99), -(year or 0), DIRECTION_RANK.get(direction, 9), label, slug)
         if claim_id not in best or rank < best[claim_id][0]:
-            best[claim_id] = (rank, StudyLink(label, slug, design))
+            best[claim_id] = (rank, StudyLink(label, slug, design, direction))
     for claim in claims:
         claim.key_study = best[claim.pk][1] if claim.pk in best else None
 

@@ -125,6 +125,29 @@ def grade_levels() -> list[tuple[str, str, str, str]]:
     return [(g, Grade(g).label, SYMBOLS[g], LEVEL_MEANINGS[g]) for g in GRADE_ORDER[:4]]
 
 
+def _verb(n: int, singular: str, plural: str) -> str:
+    return f"{n} {singular if n == 1 else plural}"
+
+
+def stance_phrase(supports: int, contradicts: int, qualifies: int) -> str:
+    """How many (statements or sources) take each stance, as "2 support, 1 contradicts, 0 qualify"."""
+    return ", ".join(
+        [
+            _verb(supports, "supports", "support"),
+            _verb(contradicts, "contradicts", "contradict"),
+            _verb(qualifies, "qualifies", "qualify"),
+        ]
+    )
+
+
+def statement_counts(claim) -> str:
+    """A claim's stored stance counts as "6 statements: 2 support, 4 contradict, 0 qualify". They count statements
+    (assertions), not sources: one source can make several statements about a claim."""
+    total = claim.n_supports + claim.n_contradicts + claim.n_qualifies
+    phrase = stance_phrase(claim.n_supports, claim.n_contradicts, claim.n_qualifies)
+    return f"{total} statement{'' if total == 1 else 's'}: {phrase}"
+
+
 _NO_KEY_STUDY = '<span class="key-study">No study in its evidence base</span>'
 
 
@@ -156,14 +179,15 @@ def claim_rows(claims: Iterable) -> SafeString:
             key = _NO_KEY_STUDY
         else:
             key = (
-                f'<span class="key-study">Key study: <a href="{escape(study_url(study.slug))}">{escape(study.label)}'
+                f'<span class="key-study">Key study (<span class="direction direction-{escape(study.direction)}">'
+                f'{escape(study.direction)}</span>): <a href="{escape(study_url(study.slug))}">{escape(study.label)}'
                 f"</a> ({escape(study.get_design_display())})</span>"
             )
         rows.append(
             f'<li class="claim-row">\n  <a class="claim-link" href="{escape(claim_url(claim.slug))}">'
             f'{escape(claim.text)}</a>\n  <div class="claim-meta">\n    <span class="grade grade-{escape(grade)}">'
             f'<span class="grade-symbol" aria-hidden="true">{SYMBOLS.get(grade, "")}</span> {escape(label)}</span>\n'
-            f'    <span class="counts">{n} source{"" if n == 1 else "s"} · asserted {claim.n_supports} · contradicted '
-            f"{claim.n_contradicts} · qualified {claim.n_qualifies}</span>\n    {key}\n  </div>\n</li>\n"
+            f'    <span class="counts">{n} source{"" if n == 1 else "s"} · {statement_counts(claim)}</span>\n'
+            f"    {key}\n  </div>\n</li>\n"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value interpolated above is escaped

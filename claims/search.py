@@ -159,30 +159,71 @@ def search(query: str, kind: str = "", limit: int = 20, offset: int = 0) -> tupl
     if connection.vendor == "postgresql":
         return _search_postgresql(query, kind, limit, offset)
     match = _fts5_query(query)
-    if not match:
-        return [], 0
+    total = _count_sqlite(match, kind) if match else 0
+    return (_hits_sqlite(match, kind, limit, offset) if total else []), total
+
+
+def page_count(total: int, per_page: int) -> int:
+    """How many pages of ``per_page`` hits a search with ``total`` matches has (at least one; the count stops past
+    ``MAX_MATCHES``, and so do the pages)."""
+    return max(1, -(-min(total, MAX_MATCHES) // per_page))
+
+
+def search_page(query: str, kind: str = "", per_page: int = 20, number: int = 1) -> tuple[list[Hit], int, int]:
+    """Page ``number`` of the ranked hits, the number of matches (as ``search()``) and the number of the page
+    returned: a page past the last one gives the last one, as ``Paginator.get_page`` does on the other lists.
+
+    Queries as ``search()``: on SQLite the count comes first, so the page is settled before the hits are read; on
+    PostgreSQL, where one query counts and ranks, a page past the last costs a second query for the last page.
+    """
+    query = normalise_query(query)
+    number = min(max(number, 1), page_count(MAX_MATCHES + 1, per_page))  # nothing lies beyond; keeps offsets small
+    if not query:
+        return [], 0, 1
+    if connection.vendor == "postgresql":
+        hits, total = _search_postgresql(query, kind, per_page, (number - 1) * per_page)
+        if total and not hits and number > page_count(total, per_page):
+            number = page_count(total, per_page)
+            hits, total = _search_postgresql(query, kind, per_page, (number - 1) * per_page)
+        return hits, total, number
+    match = _fts5_query(query)
+    total = _count_sqlite(match, kind) if match else 0
+    if not total:
+        return [], 0, 1
+    number = min(number, page_count(total, per_page))
+    return _hits_sqlite(match, kind, per_page, (number - 1) * per_page), total, number
+
+
+def _sqlite_from(kind: str) -> tuple[str, list]:
     kind_sql, kind_params = ("AND e.kind = %s", [kind]) if kind else ("", [])
     base = (
         "FROM claims_searchentry_fts f JOIN claims_searchentry e ON e.id = f.rowid "
         f"WHERE claims_searchentry_fts MATCH %s {kind_sql}"
     )
+    return base, kind_params
+
+
+def _count_sqlite(match: str, kind: str) -> int:
+    """Matches of an FTS5 query, counted up to ``MAX_MATCHES + 1`` (one query)."""
+    base, kind_params = _sqlite_from(kind)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT {MAX_MATCHES + 1}) m", [match, *kind_params])
+        return cursor.fetchone()[0]
+
+
+def _hits_sqlite(match: str, kind: str, limit: int, offset: int) -> list[Hit]:
+    """One page of ranked hits with their snippets (one query)."""
+    base, kind_params = _sqlite_from(kind)
     rows_sql = f"""
         SELECT e.kind, e.title, e.url, e.grade,
                snippet(claims_searchentry_fts, -1, '\x02', '\x03', '…', 24)
         {base}
         ORDER BY bm25(claims_searchentry_fts, 4.0, 1.0), e.kind, e.id
         LIMIT %s OFFSET %s"""
-    count_sql = f"SELECT COUNT(*) FROM (SELECT 1 {base} LIMIT {MAX_MATCHES + 1}) m"
-    params = [match, *kind_params]
     with connection.cursor() as cursor:
-        cursor.execute(count_sql, params)
-        total = cursor.fetchone()[0]
-        if total == 0:
-            return [], 0
-        cursor.execute(rows_sql, [*params, limit, offset])
+        cursor.execute(rows_sql, [match, *kind_params, limit, offset])
         rows = cursor.fetchall()
-    hits = [Hit(kind=k, title=t, url=u, grade=g, snippet=_highlight(s)) for k, t, u, g, s in rows]
-    return hits, total
+    return [Hit(kind=k, title=t, url=u, grade=g, snippet=_highlight(s)) for k, t, u, g, s in rows]
 
 
 def _search_postgresql(query: str, kind: str, limit: int, offset: int) -> tuple[list[Hit], int]:

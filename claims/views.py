@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import groupby
 
 from django.conf import settings
@@ -16,9 +16,9 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.models import Assertion, Claim, Condition, TaggedClaim, key_studies
-from claims.presentation import grade_distribution, grade_levels
-from claims.search import MAX_MATCHES, normalise_query, search
+from claims.models import Assertion, Claim, Condition, Stance, TaggedClaim, key_studies
+from claims.presentation import grade_distribution, grade_levels, stance_phrase
+from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
 from kb.cache import cache_public_page
 from kb.markdown import render_markdown
 from kb.pagination import paginate, query_without_page
@@ -122,10 +122,16 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_name: str) -> str:
-    """schema.org ClaimReview for the claim page, escaped for embedding in a <script> element."""
+    """schema.org ClaimReview for the claim page, escaped for embedding in a <script> element.
+
+    The claim's appearances (and its first appearance) are the sources that assert it: a source that only
+    contradicts or qualifies it is not where the claim appears, however early it was published.
+    """
     sources = []
     seen = set()
     for assertion in assertions:
+        if assertion.stance != Stance.SUPPORTS:
+            continue
         source = assertion.source
         if source.pk in seen:
             continue
@@ -144,7 +150,9 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
     dated = [s for s in sources if s.published_on]
     first = min(dated, key=lambda s: s.published_on) if dated else (sources[0] if sources else None)
     explanation = Truncator(" ".join(strip_tags(render_markdown(claim.rationale)).split())).chars(600)
-    item: dict = {"@type": "Claim", "appearance": appearances}
+    item: dict = {"@type": "Claim"}
+    if appearances:
+        item["appearance"] = appearances
     if first is not None:
         item["firstAppearance"] = appearances[sources.index(first)]
     data = {
@@ -186,9 +194,11 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     conflicting = list(claim.conflicting_claims.published().order_by("text"))
     related = _related_claims(claim, conditions, tags)
     history = _grade_history(claim)
-    by_stance = defaultdict(list)
+    # Sources per stance: a source with statements of several stances counts under each, and the page says so.
+    stances_of = defaultdict(set)
     for assertion in assertions:
-        by_stance[assertion.stance].append(assertion)
+        stances_of[assertion.source_id].add(assertion.stance)
+    sources_by_stance = Counter(stance for stances in stances_of.values() for stance in stances)
     jsonld = None
     if claim.grade_value is not None:
         jsonld = _claim_review_jsonld(request, claim, assertions, settings.KB_SITE_NAME)
@@ -198,8 +208,13 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "claim": claim,
             "assertions": assertions,
-            "stance_counts": {stance: len(items) for stance, items in by_stance.items()},
-            "source_count": len({a.source_id for a in assertions}),
+            "source_count": len(stances_of),
+            "source_stances": stance_phrase(
+                sources_by_stance[Stance.SUPPORTS],
+                sources_by_stance[Stance.CONTRADICTS],
+                sources_by_stance[Stance.QUALIFIES],
+            ),
+            "mixed_sources": sum(1 for stances in stances_of.values() if len(stances) > 1),
             "evidence": evidence,
             "tags": tags,
             "conditions": conditions,
@@ -409,12 +424,13 @@ def search_view(request: HttpRequest) -> HttpResponse:
         kind = form.cleaned_data["kind"]
     if query:
         try:
-            number = max(1, int(request.GET.get("page", "1")))
+            number = int(request.GET.get("page", "1"))
         except ValueError:
             number = 1
-        hits, total = search(query, kind=kind, limit=SEARCH_PER_PAGE, offset=(number - 1) * SEARCH_PER_PAGE)
+        # search_page() keeps the number within the pages there are: a page past the last gives the last.
+        hits, total, number = search_page(query, kind=kind, per_page=SEARCH_PER_PAGE, number=number)
         # Beyond MAX_MATCHES the count stops (and PostgreSQL ranks only those): a broader query needs refining.
-        pages = max(1, -(-min(total, MAX_MATCHES) // SEARCH_PER_PAGE))
+        pages = page_count(total, SEARCH_PER_PAGE)
         page = {
             "number": number,
             "pages": pages,

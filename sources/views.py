@@ -28,11 +28,16 @@ def _public_assertions():
 
 @cache_public_page
 def source_list(request: HttpRequest) -> HttpResponse:
-    # Queries: count, page of sources annotated with public claim counts (counted for that page only).
+    # Queries: count, page of sources annotated with public claim counts (counted for that page only): the claims
+    # each discusses, and those it supports (a source "makes" a claim only by supporting it).
     public = Assertion.objects.public().filter(source=OuterRef("pk"))
+    supporting = public.filter(stance=Assertion.Stance.SUPPORTS)
     sources = (
         Source.objects.defer("text")
-        .annotate(n_claims=correlated_count(public, "source", "claim", distinct=True))
+        .annotate(
+            n_claims=correlated_count(public, "source", "claim", distinct=True),
+            n_supported=correlated_count(supporting, "source", "claim", distinct=True),
+        )
         .by_title()
     )
     page = paginate(request, sources, SOURCES_PER_PAGE)
@@ -47,8 +52,10 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     for number, assertion in enumerate(assertions, start=1):
         assertion.number = number
     claims = {}
+    stances_of = defaultdict(set)  # claim id → the stances this source takes on it
     for assertion in assertions:
         claims.setdefault(assertion.claim_id, assertion.claim)
+        stances_of[assertion.claim_id].add(assertion.stance)
     supported = {a.claim_id: a.claim for a in assertions if a.stance == "supports"}
     citations = [a for a in assertions if a.cited_study_id]
     return render(
@@ -58,7 +65,9 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "source": source,
             "assertions": assertions,
             "claim_count": len(claims),
-            "stances": dict(Counter(a.stance for a in assertions)),
+            # Claims per stance: a claim it takes several stances on (in different statements) counts under each.
+            "claim_stances": Counter(stance for stances in stances_of.values() for stance in stances),
+            "mixed_claims": sum(1 for stances in stances_of.values() if len(stances) > 1),
             "distribution": grade_distribution([c.grade for c in supported.values()]),
             "citations": citations,
             "fidelity": sorted(Counter(a.get_citation_fidelity_display() for a in citations).items()),
@@ -118,6 +127,71 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+SUPPORTS = Assertion.Stance.SUPPORTS
+
+
+def _comparison(claims: dict[int, Claim], in_a: dict[int, list[Assertion]], in_b: dict[int, list[Assertion]]) -> dict:
+    """Sort the claims two sources discuss into the compare page's sections (one query: conflicting pairs).
+
+    As on the disagreements page, a source *makes* (asserts) a claim only with a supporting statement; a
+    contradicting or qualifying one counts against it. So the sources disagree on a claim when one asserts it and
+    the other's stances differ (it contradicts or qualifies it, or does both where the first does not); they make it
+    together when both assert it with the same stances; a claim neither asserts, or that only one of them discusses
+    without asserting it, is listed apart with its stances, never as a claim made.
+    """
+
+    def by_text(ids) -> list[int]:
+        return sorted(ids, key=lambda pk: (claims[pk].text.lower(), pk))
+
+    def stances(assertions: list[Assertion]) -> list[str]:
+        """Distinct stances in the order of ``Stance`` (supports, contradicts, qualifies)."""
+        present = {x.stance for x in assertions}
+        return [s for s in Assertion.Stance.values if s in present]
+
+    both, disagree, neither = [], [], []
+    for pk in by_text(in_a.keys() & in_b.keys()):
+        sa, sb = stances(in_a[pk]), stances(in_b[pk])
+        if SUPPORTS not in sa and SUPPORTS not in sb:
+            neither.append((claims[pk], sa, sb))
+        elif sa != sb:
+            disagree.append((claims[pk], in_a[pk], in_b[pk]))
+        else:
+            # Both assert it; any other stance is one each also takes (each article also qualifies itself).
+            both.append((claims[pk], [s for s in sa if s != SUPPORTS]))
+
+    def only(mine: dict[int, list[Assertion]], theirs: dict[int, list[Assertion]]) -> tuple[list, list]:
+        ids = by_text(mine.keys() - theirs.keys())
+        asserted = [claims[pk] for pk in ids if SUPPORTS in stances(mine[pk])]
+        against = [(claims[pk], stances(mine[pk])) for pk in ids if SUPPORTS not in stances(mine[pk])]
+        return asserted, against
+
+    def supporting(assertions: list[Assertion]) -> list[Assertion]:
+        return [x for x in assertions if x.stance == SUPPORTS]
+
+    made_a = {pk for pk, items in in_a.items() if supporting(items)}
+    made_b = {pk for pk, items in in_b.items() if supporting(items)}
+    # Claims that cannot both be true, one asserted by each source; the quotes shown are the asserting ones.
+    through = Claim.conflicting_claims.through
+    pairs = through.objects.filter(from_claim_id__in=made_a, to_claim_id__in=made_b)
+    conflicts = [
+        (claims[f], supporting(in_a[f]), claims[t], supporting(in_b[t]))
+        for f, t in pairs.order_by().values_list("from_claim_id", "to_claim_id")
+    ]
+    conflicts.sort(key=lambda row: (row[0].text.lower(), row[2].text.lower()))
+    only_a, only_a_against = only(in_a, in_b)
+    only_b, only_b_against = only(in_b, in_a)
+    return {
+        "both": both,
+        "disagree": disagree,
+        "neither": neither,
+        "conflicts": conflicts,
+        "only_a": only_a,
+        "only_a_against": only_a_against,
+        "only_b": only_b,
+        "only_b_against": only_b_against,
+    }
+
+
 @cache_public_page
 def compare(request: HttpRequest) -> HttpResponse:
     # Queries: the source choices (once for both lists), the two sources, their public assertions,
@@ -135,32 +209,5 @@ def compare(request: HttpRequest) -> HttpResponse:
         for assertion in _public_assertions().filter(source__in=[a, b]).order_by("claim__text", "offset"):
             by_source[assertion.source_id][assertion.claim_id].append(assertion)
             claims[assertion.claim_id] = assertion.claim
-        in_a, in_b = set(by_source[a.pk]), set(by_source[b.pk])
-
-        def stances(assertions: list[Assertion]) -> set[str]:
-            return {x.stance for x in assertions}
-
-        both, disagree = [], []
-        for claim_id in sorted(in_a & in_b, key=lambda pk: claims[pk].text.lower()):
-            row = (claims[claim_id], by_source[a.pk][claim_id], by_source[b.pk][claim_id])
-            if stances(row[1]) != stances(row[2]):
-                disagree.append(row)
-            else:
-                both.append(row)
-        through = Claim.conflicting_claims.through
-        conflicts = [
-            (claims[f], by_source[a.pk][f], claims[t], by_source[b.pk][t])
-            for f, t in through.objects.filter(from_claim_id__in=in_a, to_claim_id__in=in_b).values_list(
-                "from_claim_id", "to_claim_id"
-            )
-        ]
-        context.update(
-            a=a,
-            b=b,
-            both=both,
-            disagree=disagree,
-            conflicts=conflicts,
-            only_a=[(claims[pk], by_source[a.pk][pk]) for pk in sorted(in_a - in_b, key=lambda pk: claims[pk].text)],
-            only_b=[(claims[pk], by_source[b.pk][pk]) for pk in sorted(in_b - in_a, key=lambda pk: claims[pk].text)],
-        )
+        context.update(a=a, b=b, **_comparison(claims, by_source[a.pk], by_source[b.pk]))
     return render(request, "sources/compare.html", context)

@@ -26,6 +26,11 @@ def _jsonld(response) -> dict:
     return json.loads(match.group(1))
 
 
+def _key_study(html: str, claim_text: str) -> str:
+    row = html.split(claim_text, 1)[1].split("</li>", 1)[0]
+    return re.sub(r"<[^>]+>", "", row.split('<span class="key-study">', 1)[1]).strip()
+
+
 # --- home -------------------------------------------------------------------------------------------------
 
 
@@ -108,8 +113,10 @@ def test_condition_page_groups_published_claims_by_category_with_grades_and_coun
     assert "<h3>Efficacy</h3>" in html and "<h3>Safety</h3>" in html
     assert "Ketamine reduces PTSD symptoms" in html
     assert "⊕⊕◯◯</span> Low certainty" in html  # grade as symbol and text, not colour alone
-    assert "2 sources · asserted 1 · contradicted 0 · qualified 1" in html
-    assert 'Key study: <a href="/studies/feder-et-al-2014/">Feder et al. 2014</a>' in html
+    assert "2 sources · 2 statements: 1 supports, 0 contradict, 1 qualifies" in html
+    assert _key_study(html, "Ketamine reduces PTSD symptoms") == (
+        "Key study (supports): Feder et al. 2014 (Randomised controlled trial)"
+    )
     assert "Ketamine cures PTSD permanently" not in html  # draft
 
 
@@ -178,22 +185,48 @@ def test_claim_rows_escape_markup_and_say_when_a_claim_has_no_study_or_grade(cli
     assert 'href="/claims/ocd-claim/">Ketamine &lt;b&gt;cures&lt;/b&gt; OCD &amp; more</a>' in html
     assert "<b>cures</b>" not in html
     assert "⊕⊕◯◯" not in html and "Not yet graded</span>" in html  # no "certainty" after "Not yet graded"
-    assert "1 source · asserted 1 · contradicted 0 · qualified 0" in html
+    assert "1 source · 1 statement: 1 supports, 0 contradict, 0 qualify" in html
     assert "No study in its evidence base" in html
 
 
-def test_a_claim_rows_key_study_is_the_strongest_supporting_one_then_the_newest(client, db):
+def test_a_claim_rows_key_study_is_the_strongest_one_and_says_which_way_it_points(client, db):
     condition = ConditionFactory(slug="ocd", name="OCD")
     claim = ClaimFactory(text="Ketamine helps OCD", slug="ocd-claim")
     claim.conditions.add(condition)
+    claim.tags.add("ocd")
     meta = StudyFactory(label="Meta et al. 2020", slug="meta", design="meta_analysis_rct", year=2020)
-    EvidenceFactory(claim=claim, study=meta, direction="contradicts")  # strongest design, but against the claim
+    EvidenceFactory(claim=claim, study=meta, direction="contradicts")  # strongest design, against the claim
     for label, year, design in [("Old et al. 2010", 2010, "rct"), ("New et al. 2015", 2015, "rct"),
                                 ("Cohort et al. 2022", 2022, "cohort")]:  # fmt: skip
         EvidenceFactory(claim=claim, study=StudyFactory(label=label, slug=label.split()[0].lower(), year=year,
                                                         design=design), direction="supports")  # fmt: skip
+    for url in ("/conditions/ocd/", "/tags/ocd/"):
+        html = client.get(url).content.decode()
+        assert _key_study(html, "Ketamine helps OCD") == (
+            "Key study (contradicts): Meta et al. 2020 (Meta-analysis of RCTs)"
+        ), url
     html = client.get("/conditions/ocd/").content.decode()
-    assert 'Key study: <a href="/studies/new/">New et al. 2015</a> (Randomised controlled trial)' in html
+    assert '<span class="direction direction-contradicts">contradicts</span>' in html
+
+
+def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supporting_one(client, db):
+    condition = ConditionFactory(slug="ocd", name="OCD")
+    claim = ClaimFactory(text="Ketamine helps OCD", slug="ocd-claim")
+    claim.conditions.add(condition)
+    for label, year, direction in [("Old et al. 2010", 2010, "supports"), ("Against et al. 2015", 2015,
+                                   "inconclusive"), ("For et al. 2015", 2015, "supports")]:  # fmt: skip
+        EvidenceFactory(claim=claim, study=StudyFactory(label=label, slug=label.split()[0].lower(), year=year),
+                        direction=direction)  # fmt: skip
+    html = client.get("/conditions/ocd/").content.decode()
+    assert _key_study(html, "Ketamine helps OCD") == (
+        "Key study (supports): For et al. 2015 (Randomised controlled trial)"
+    )
+    EvidenceFactory(claim=claim, study=StudyFactory(label="Later et al. 2016", slug="later", year=2016),
+                    direction="inconclusive")  # fmt: skip
+    html = client.get("/conditions/ocd/").content.decode()
+    assert _key_study(html, "Ketamine helps OCD") == (
+        "Key study (inconclusive): Later et al. 2016 (Randomised controlled trial)"
+    )
 
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
@@ -224,6 +257,23 @@ def test_claim_page_shows_every_sources_wording_side_by_side(client, site_conten
     assert f'href="/sources/clinic-page/#q{a1.pk}"' in html
 
 
+def test_claim_page_counts_sources_per_stance_and_says_when_one_takes_several(client, site_content):
+    html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
+    assert "2 sources discuss it: 1 supports, 0 contradict, 1 qualifies; 2 statements in all." in html
+    claim, review = site_content["helps"], site_content["review"]
+    # The guide also supports the claim in a second statement, and a third source contradicts it twice.
+    AssertionFactory(claim=claim, source=review, quote="Side effects are common.", offset=62)
+    other = SourceFactory(title="Sceptic")
+    AssertionFactory(claim=claim, source=other, quote="It does not.", stance="contradicts")
+    AssertionFactory(claim=claim, source=other, quote="It really does not.", stance="contradicts")
+    html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
+    assert (
+        "3 sources discuss it: 2 support, 1 contradicts, 1 qualifies (1 of them takes more than one stance in "
+        "different statements, and counts under each); 5 statements in all."
+    ) in html
+    assert "Stated by" not in html
+
+
 def test_claim_page_shows_grade_judgments_rationale_and_evidence_links(client, site_content):
     html = client.get("/claims/ketamine-reduces-ptsd-symptoms/").content.decode()
     assert "<strong>small</strong>" in html  # Markdown rationale rendered
@@ -248,13 +298,42 @@ def test_claim_page_carries_claimreview_jsonld(client, site_content):
     assert data["claimReviewed"] == "Ketamine reduces PTSD symptoms"
     assert data["url"] == "http://testserver/claims/ketamine-reduces-ptsd-symptoms/"
     assert data["itemReviewed"]["@type"] == "Claim"
-    assert {a["name"] for a in data["itemReviewed"]["appearance"]} == {"Clinic page", "Harm reduction guide"}
-    assert data["itemReviewed"]["firstAppearance"]["@type"] == "CreativeWork"
+    # The guide only qualifies the claim: it is not where the claim appears.
+    assert [a["name"] for a in data["itemReviewed"]["appearance"]] == ["Clinic page"]
+    assert data["itemReviewed"]["firstAppearance"]["name"] == "Clinic page"
     rating = data["reviewRating"]
     assert (rating["ratingValue"], rating["bestRating"], rating["worstRating"]) == (2, 4, 1)
     assert rating["alternateName"] == "Low certainty"
     assert rating["ratingExplanation"] == "Two small crossover trials."
     assert data["author"]["@type"] == "Organization"
+
+
+def test_claimreview_appearances_are_only_the_sources_that_assert_the_claim(client, site_content):
+    from datetime import date
+
+    claim, review = site_content["low_risk"], site_content["review"]
+    # The guide contradicts the claim and was published first; a later article asserts it, and the clinic page
+    # (undated) asserts it too.
+    review.published_on = date(2019, 1, 1)
+    review.save()
+    later = SourceFactory(title="Later article", published_on=date(2022, 5, 1), url="https://example.org/later")
+    AssertionFactory(claim=claim, source=later, quote="Ketamine is low risk.")
+    data = _jsonld(client.get(claim.get_absolute_url()))
+    item = data["itemReviewed"]
+    assert {a["name"] for a in item["appearance"]} == {"Clinic page", "Later article"}
+    assert item["firstAppearance"] == {"@type": "CreativeWork", "url": "https://example.org/later",
+                                       "name": "Later article"}  # fmt: skip
+    assert data["reviewRating"]["alternateName"] == "Very low certainty"
+    assert data["reviewRating"]["ratingValue"] == 1
+
+
+def test_claimreview_of_a_claim_no_source_asserts_names_no_appearance(client, site_content):
+    claim = ClaimFactory(text="Ketamine is harmless", slug="harmless", grade="moderate")
+    AssertionFactory(claim=claim, source=site_content["review"], quote="Side effects are common.",
+                     stance="contradicts")  # fmt: skip
+    data = _jsonld(client.get(claim.get_absolute_url()))
+    assert data["itemReviewed"] == {"@type": "Claim"}
+    assert data["reviewRating"]["alternateName"] == "Moderate certainty"
 
 
 def test_claimreview_cannot_break_out_of_its_script_element(client, site_content):
@@ -307,7 +386,31 @@ def test_source_page_shows_metadata_claims_citations_and_highlighted_text(client
     assert f'<span id="q{a1.pk}" class="anchor"></span><mark>Ketamine helps PTSD within hours.</mark>' in html
     assert "Feder et al. 2014</a>, cited for" in html and "overstated" in html
     assert "Ketamine cures PTSD permanently" not in html  # the draft claim's assertion stays hidden
-    assert "It makes 2 published claims in 2 statements" in html
+    assert (
+        "It discusses 2 published claims in 2 statements. Of these claims, it supports 2, contradicts 0 and "
+        "qualifies 0."
+    ) in html
+
+
+def test_source_page_counts_the_claims_it_supports_apart_from_those_it_only_discusses(client, site_content):
+    review = site_content["review"]
+    # The guide qualifies "helps", contradicts "low risk" and supports "common"; now it also supports "helps".
+    AssertionFactory(claim=site_content["helps"], source=review, quote="Side effects are common.", offset=62)
+    html = client.get(review.get_absolute_url()).content.decode()
+    assert (
+        "It discusses 3 published claims in 4 statements. Of these claims, it supports 2, contradicts 1 and "
+        "qualifies 1 (1 claim it takes more than one stance on, in different statements, counts under each)."
+    ) in html
+    assert "It makes" not in html
+
+
+def test_source_list_says_how_many_claims_each_source_discusses_and_supports(
+    client, site_content, django_assert_num_queries
+):
+    with django_assert_num_queries(2):  # count, page of sources with both counts
+        html = client.get("/sources/").content.decode()
+    assert "Reference / harm-reduction site · discusses 3 published claims, supports 1</span>" in html
+    assert "Commercial clinic page · discusses 2 published claims, supports 2</span>" in html  # not the draft
 
 
 def test_source_page_highlights_overlapping_quotes_once_with_an_anchor_for_each(client, site_content):
@@ -408,6 +511,83 @@ def test_compare_shows_shared_claims_one_sided_claims_and_disagreements(client, 
     assert "Ketamine has a low risk of side effects" in disagree  # supports vs contradicts
     only_b = html.split('id="only-b-title"')[1]
     assert "Side effects of ketamine are common" in only_b
+
+
+def _sections(html: str) -> dict[str, str]:
+    """The compare page's sections by heading id (the text up to the next section heading)."""
+    ids = ["disagree-title", "both-title", "neither-title", "only-a-title", "only-b-title"]
+    found = sorted((html.index(f'id="{i}"'), i) for i in ids if f'id="{i}"' in html)
+    ends = [start for start, _ in found[1:]] + [len(html)]
+    return {name: html[start:end] for (start, name), end in zip(found, ends, strict=True)}
+
+
+@pytest.fixture
+def two_sources(db):
+    """Two sources and claims they support, contradict and qualify, with a pair of conflicting claims."""
+    a, b = SourceFactory(title="Source A", slug="a"), SourceFactory(title="Source B", slug="b")
+    claims = {slug: ClaimFactory(text=f"Claim {slug}", slug=slug) for slug in
+              ("both-support", "both-contradict", "c-vs-q", "a-contradicts-only", "a-supports-only",
+               "hours", "immediate")}  # fmt: skip
+    rows = [
+        (a, "both-support", "supports", "A says both-support."),
+        (b, "both-support", "supports", "B says both-support."),
+        (a, "both-contradict", "contradicts", "A denies both-contradict."),
+        (b, "both-contradict", "contradicts", "B denies both-contradict."),
+        (a, "c-vs-q", "contradicts", "A denies c-vs-q."),
+        (b, "c-vs-q", "qualifies", "B hedges c-vs-q."),
+        (a, "a-contradicts-only", "contradicts", "A denies a-contradicts-only."),
+        (a, "a-supports-only", "supports", "A says a-supports-only."),
+        # Conflicting claims: A asserts "hours" and denies "immediate"; B the other way round.
+        (a, "hours", "supports", "A: within hours."),
+        (a, "immediate", "contradicts", "A: not immediately."),
+        (b, "immediate", "supports", "B: immediately."),
+        (b, "hours", "contradicts", "B: not within hours."),
+    ]
+    for source, slug, stance, quote in rows:
+        AssertionFactory(source=source, claim=claims[slug], stance=stance, quote=quote)
+    claims["hours"].conflicting_claims.add(claims["immediate"])
+    return {"a": a, "b": b, **claims}
+
+
+def test_compare_counts_a_claim_as_made_only_by_a_source_that_supports_it(client, two_sources):
+    html = client.get(reverse("sources:compare"), {"a": "a", "b": "b"}).content.decode()
+    sections = _sections(html)
+    assert "Claims both make (1)" in sections["both-title"]
+    assert "Claim both-support" in sections["both-title"]
+    assert "Claim both-contradict" not in sections["both-title"]
+    # Claims both discuss without asserting: listed apart, each source's stance shown.
+    neither = sections["neither-title"]
+    assert "Claims both discuss but neither asserts (2)" in neither
+    assert "Claim both-contradict" in neither and "Claim c-vs-q" in neither
+    assert "Source A: " in neither and "Contradicts" in neither and "Qualifies" in neither
+    # Contradicting one claim and qualifying it is no disagreement: neither source asserts it.
+    assert "Claim c-vs-q" not in sections["disagree-title"]
+    only_a = sections["only-a-title"]
+    made, against = only_a.split("Claims it only contradicts or qualifies (1)")
+    assert "Claims it makes (1)" in made and "Claim a-supports-only" in made
+    assert "Claim a-contradicts-only" not in made
+    assert "Claim a-contradicts-only" in against and "✗</span> Contradicts" in against
+
+
+def test_compare_shows_conflicting_claims_only_with_the_quotes_that_assert_them(client, two_sources):
+    html = client.get(reverse("sources:compare"), {"a": "a", "b": "b"}).content.decode()
+    disagree = _sections(html)["disagree-title"]
+    conflicts = disagree[disagree.index("<h3>Conflicting claims</h3>") :]
+    assert conflicts.count("<h3>Conflicting claims</h3>") == 1  # not again with the sides swapped
+    assert 'Source A asserts <a href="/claims/hours/">Claim hours</a>' in conflicts
+    assert 'Source B asserts <a href="/claims/immediate/">Claim immediate</a>' in conflicts
+    assert "A: within hours." in conflicts and "B: immediately." in conflicts
+    assert "not immediately" not in conflicts and "not within hours" not in conflicts  # contradicting quotes
+    # Where one source asserts a claim the other contradicts, each quote says which way it goes.
+    row = disagree[disagree.index("Claim hours</a></h3>") : disagree.index("<h3>Conflicting claims</h3>")]
+    assert "A: within hours.</p><footer>" + '<span class="stance stance-supports">' in row
+    assert "B: not within hours.</p><footer>" + '<span class="stance stance-contradicts">' in row
+
+
+def test_compare_query_count_is_fixed_with_every_kind_of_section(client, two_sources, django_assert_num_queries):
+    # the source choices (once for both lists), the two sources, their assertions + claims, conflicting pairs
+    with django_assert_num_queries(4):
+        client.get(reverse("sources:compare"), {"a": "a", "b": "b"})
 
 
 def test_compare_refuses_the_same_source_twice_with_a_message(client, site_content):
@@ -526,3 +706,123 @@ def test_unknown_page_gets_a_helpful_404(client, db):
     response = client.get("/no/such/page/")
     assert response.status_code == 404
     assert b"Page not found" in response.content
+
+
+def test_a_server_error_gets_a_plain_page_with_the_site_name_and_a_way_home(client, db, monkeypatch, settings):
+    from django.test import Client
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("claims.views.grade_levels", broken)
+    settings.KB_SITE_NAME = "Test KB"
+    response = Client(raise_request_exception=False).get("/about/grading/")
+    assert response.status_code == 500
+    html = response.content.decode()
+    assert "<title>Server error · Test KB</title>" in html
+    assert '<a href="/">Test KB</a>' in html and '<a href="/">Go to the home page</a>' in html
+    assert '<a href="/conditions/">Conditions</a>' in html
+
+
+def test_the_500_template_renders_without_a_request_or_context(settings):
+    from django.template.loader import render_to_string
+
+    settings.KB_SITE_NAME = "Another KB"
+    html = render_to_string("500.html")  # as django.views.defaults.server_error does: no context processors
+    assert "<title>Server error · Another KB</title>" in html
+
+
+def test_bad_requests_and_refusals_get_pages_with_the_site_navigation(rf, db, settings):
+    from django.core.exceptions import PermissionDenied, SuspiciousOperation
+    from django.views.defaults import bad_request, permission_denied
+
+    settings.KB_SITE_NAME = "Test KB"
+    for view, exception, status, heading in (
+        (bad_request, SuspiciousOperation("bad"), 400, "<h1>Bad request</h1>"),
+        (permission_denied, PermissionDenied("no"), 403, "<h1>Access denied</h1>"),
+    ):
+        response = view(rf.get("/somewhere/"), exception)
+        html = response.content.decode()
+        assert response.status_code == status
+        assert heading in html
+        assert '<a class="site-name" href="/">Test KB</a>' in html  # base.html's header and navigation
+        assert '<li><a href="/conditions/">Conditions</a></li>' in html
+
+
+# --- form errors --------------------------------------------------------------------------------------------
+
+
+def _described_by_missing(html: str) -> list[str]:
+    """ids named by aria-describedby that no element on the page carries."""
+    named = {i for value in re.findall(r'aria-describedby="([^"]*)"', html) for i in value.split()}
+    return sorted(i for i in named if f'id="{i}"' not in html)
+
+
+INVALID_CHOICE = "Select a valid choice. {} is not one of the available choices."
+
+
+@pytest.mark.parametrize(
+    "url, message",
+    [
+        ("/search/?q=%00", "Search: Null characters are not allowed."),
+        ("/search/?q=x&kind=bogus", "Show: " + INVALID_CHOICE.format("bogus")),
+        ("/conditions/ptsd/?grade=bogus", "Certainty: " + INVALID_CHOICE.format("bogus")),
+        ("/conditions/ptsd/?category=nope", "Category: " + INVALID_CHOICE.format("nope")),
+        ("/matrix/?condition=nope", "Condition: " + INVALID_CHOICE.format("That choice")),
+    ],
+)
+def test_form_errors_name_the_field_by_its_label(client, site_content, url, message):
+    html = client.get(url).content.decode()
+    assert f'_error">{message}</li>' in html
+    assert "qNull" not in html and "kindSelect" not in html and "gradeSelect" not in html
+    assert 'aria-invalid="true"' in html
+    assert _described_by_missing(html) == []
+
+
+def test_compare_errors_are_the_descriptions_their_fields_point_to(client, site_content):
+    html = client.get(reverse("sources:compare"), {"a": "nope", "b": ""}).content.decode()
+    assert 'aria-describedby="id_a_error"' in html and 'aria-describedby="id_b_error"' in html
+    assert '<span class="error" id="id_a_error">There is no source “nope”: choose one from the list.</span>' in html
+    assert '<span class="error" id="id_b_error">This field is required.</span>' in html
+    assert _described_by_missing(html) == []
+
+
+# --- wording ------------------------------------------------------------------------------------------------
+
+
+def test_evidence_directions_read_as_sentences_on_claim_and_study_pages(client, site_content):
+    claim, rct = site_content["helps"], site_content["rct"]
+    EvidenceFactory(claim=claim, study=StudyFactory(label="Null et al. 2019", slug="null"), direction="inconclusive")
+    EvidenceFactory(
+        claim=claim, study=StudyFactory(label="Against et al. 2021", slug="against"), direction="contradicts"
+    )
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "This study <strong>supports</strong> the claim" in html
+    assert "This study <strong>contradicts</strong> the claim" in html
+    assert "This study <strong>is inconclusive about</strong> the claim" in html
+    assert "Inconclusive</strong> the claim" not in html
+    html = client.get(rct.get_absolute_url()).content.decode()
+    assert "— this study <strong>supports</strong> it: Midazolam-controlled crossover.</li>" in html
+
+
+def test_citations_read_as_sentences_whatever_the_verdict_and_claim_punctuation(client, site_content):
+    claim, rct, a1 = site_content["helps"], site_content["rct"], site_content["a1"]
+    claim.text = "Ketamine reduces PTSD symptom severity."  # claim texts are sentences, often with a full stop
+    claim.save()
+    a1.citation_fidelity, a1.fidelity_note = "wrong_study", "A depression review."
+    a1.save()
+    html = client.get(rct.get_absolute_url()).content.decode()
+    assert "Ketamine reduces PTSD symptom severity</a>. Citation <span" in html and "severity.</a>." not in html
+    assert (
+        'Citation <span class="fidelity fidelity-wrong_study">of the wrong study</span>: A depression review.' in html
+    )
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert (
+        'citation <span class="fidelity fidelity-wrong_study">of the wrong study</span>: A depression review.' in html
+    )
+    html = client.get(site_content["clinic"].get_absolute_url()).content.decode()
+    assert '” — citation <span class="fidelity fidelity-wrong_study">of the wrong study</span>' in html
+    a1.citation_fidelity = "not_checked"
+    a1.save()
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert 'citation <span class="fidelity fidelity-not_checked">not checked yet</span>' in html
