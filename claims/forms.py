@@ -62,7 +62,7 @@ class CompareForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.sources = list(Source.objects.by_title().values_list("slug", "title"))
+        self.sources = list(Source.objects.public().by_title().values_list("slug", "title"))
         self.slugs = {slug for slug, _ in self.sources}
         for name in ("a", "b"):
             self.fields[name].widget.sources = self.sources

@@ -85,9 +85,20 @@ def index_claim(claim: Claim) -> None:
 
 
 def index_source(source: Source) -> None:
+    """Index a public source (one with a statement of a published claim), or drop one that is not."""
+    if not Source.objects.public().filter(pk=source.pk).exists():
+        SearchEntry.objects.filter(kind=SearchEntry.Kind.SOURCE, object_id=source.pk).delete()
+        return
     SearchEntry.objects.update_or_create(
         kind=SearchEntry.Kind.SOURCE, object_id=source.pk, defaults=_source_fields(source)
     )
+
+
+def index_sources_of(claim_ids) -> None:
+    """Re-index the sources that state these claims: publishing or unpublishing a claim can make a source public
+    or private (a handful of queries per source; editors' saves only, bulk writes rebuild the index instead)."""
+    for source in Source.objects.filter(assertions__claim__in=claim_ids).distinct():
+        index_source(source)
 
 
 def index_study(study: Study) -> None:
@@ -114,7 +125,7 @@ def rebuild_index() -> int:
     ]
     entries += [
         SearchEntry(kind=SearchEntry.Kind.SOURCE, object_id=source.pk, **_source_fields(source))
-        for source in Source.objects.iterator(chunk_size=500)
+        for source in Source.objects.public().iterator(chunk_size=500)
     ]
     entries += [
         SearchEntry(kind=SearchEntry.Kind.STUDY, object_id=study.pk, **_study_fields(study))

@@ -23,11 +23,13 @@ def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
     Claim.objects.filter(pk=instance.pk).refresh_stance_counts()
     if not raw:
         search.index_claim(instance)
+        search.index_sources_of([instance.pk])
 
 
 @receiver(post_delete, sender=Claim)
 def claim_deleted(sender, instance: Claim, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.CLAIM, instance.pk)
+    # Its assertions are deleted with it (cascade, each through assertion_changed), which re-indexes their sources.
 
 
 @receiver(m2m_changed, sender=Claim.conditions.through)
@@ -56,6 +58,9 @@ def assertion_changed(sender, instance: Assertion, raw: bool = False, **kwargs) 
     claim = Claim.objects.filter(pk=instance.claim_id).first()
     if claim is not None:
         search.index_claim(claim)
+    source = Source.objects.filter(pk=instance.source_id).first()
+    if source is not None:  # its first (or last) statement of a published claim makes it public (or private)
+        search.index_source(source)
 
 
 @receiver(post_save, sender=Source)

@@ -44,7 +44,7 @@ class SourceSitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Source.objects.order_by("pk").only("slug", "updated_at")
+        return Source.objects.public().order_by("pk").only("slug", "updated_at")
 
     def lastmod(self, source: Source):
         return source.updated_at

@@ -37,6 +37,10 @@ class SourceAdmin(admin.ModelAdmin):
         ("Notes", {"fields": ["notes", "created_at", "updated_at"]}),
     ]
 
+    def view_on_site(self, obj: Source) -> str | None:
+        # Only a source with a statement of a published claim has a public page (Source.objects.public()).
+        return obj.get_absolute_url() if Source.objects.public().filter(pk=obj.pk).exists() else None
+
     def get_readonly_fields(self, request, obj=None):
         # The archived text is what the article said: quotes and their offsets, snapshots and candidates rest on
         # it. A new version comes in through "Import article", which keeps a snapshot, moves the quotes still there

@@ -35,6 +35,14 @@ class SourceQuerySet(models.QuerySet):
     def by_title(self) -> SourceQuerySet:
         return self.order_by(Lower("title"), "pk")
 
+    def public(self) -> SourceQuerySet:
+        """Sources a reader may see: those with at least one statement of a published claim. A source just
+        imported, whose candidates are still being reviewed, or whose claims are all drafts, stays private."""
+        from claims.models import Assertion, Claim
+
+        statements = Assertion.objects.filter(source=models.OuterRef("pk"), claim__status=Claim.Status.PUBLISHED)
+        return self.filter(models.Exists(statements))
+
 
 class SourceKind(models.TextChoices):
     CLINIC = "clinic", "Commercial clinic page"

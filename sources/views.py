@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from django.db.models import Count, OuterRef
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from claims.forms import CompareForm
@@ -33,7 +33,8 @@ def source_list(request: HttpRequest) -> HttpResponse:
     public = Assertion.objects.public().filter(source=OuterRef("pk"))
     supporting = public.filter(stance=Assertion.Stance.SUPPORTS)
     sources = (
-        Source.objects.defer("text")
+        Source.objects.public()
+        .defer("text")
         .annotate(
             n_claims=correlated_count(public, "source", "claim", distinct=True),
             n_supported=correlated_count(supporting, "source", "claim", distinct=True),
@@ -49,6 +50,8 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: source, its assertions of published claims with claims and cited studies.
     source = get_object_or_404(Source, slug=slug)
     assertions = list(_public_assertions().filter(source=source).order_by("offset", "pk"))
+    if not assertions:  # no statement of a published claim yet: the source is not public (Source.objects.public())
+        raise Http404("No such source.")
     for number, assertion in enumerate(assertions, start=1):
         assertion.number = number
     claims = {}

@@ -378,6 +378,30 @@ def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num
 # --- source page --------------------------------------------------------------------------------------------
 
 
+def test_a_source_is_public_only_once_it_states_a_published_claim(client, db):
+    from claims.search import search
+
+    source = SourceFactory(title="Fresh import about ketamine", slug="fresh-import")
+    assertion = AssertionFactory(source=source, claim=ClaimFactory(status="draft"))
+    urls = {"list": reverse("sources:source_list"), "sitemap": "/sitemap.xml", "compare": reverse("sources:compare")}
+
+    def visible() -> dict:
+        pages = {name: "/sources/fresh-import/" in client.get(url).content.decode() for name, url in urls.items()}
+        pages["compare"] = 'value="fresh-import"' in client.get(urls["compare"]).content.decode()
+        pages["page"] = client.get("/sources/fresh-import/").status_code == 200
+        pages["search"] = any(hit.url == "/sources/fresh-import/" for hit in search("Fresh import")[0])
+        return pages
+
+    assert not any(visible().values())  # just imported, its only statement is of a draft claim
+    claim = assertion.claim
+    claim.status = "published"
+    claim.save()
+    assert all(visible().values())
+    claim.status = "draft"  # returned to draft: the source has no published statement left
+    claim.save()
+    assert not any(visible().values())
+
+
 def test_source_page_shows_metadata_claims_citations_and_highlighted_text(client, site_content):
     html = client.get("/sources/clinic-page/").content.decode()
     assert "Commercial clinic page" in html
@@ -602,7 +626,7 @@ def test_compare_reports_an_unknown_source(client, site_content):
 
 
 def test_compare_lists_every_source_once_per_select_and_keeps_the_choice(client, site_content):
-    SourceFactory(title='Quotes "and" <tags>', slug="odd-title")
+    AssertionFactory(source=SourceFactory(title='Quotes "and" <tags>', slug="odd-title"))  # public: it states a claim
     html = client.get(reverse("sources:compare"), {"a": "clinic-page"}).content.decode()
     assert '<select id="id_a" name="a" required>' in html and '<select id="id_b" name="b" required>' in html
     assert html.count('<option value="odd-title">Quotes &quot;and&quot; &lt;tags&gt;</option>') == 2

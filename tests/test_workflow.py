@@ -534,3 +534,13 @@ def test_an_editor_sees_a_published_claim_read_only_and_cannot_change_it(client,
     Claim.objects.filter(pk=graded_draft.pk).update(status="draft")
     client.force_login(users["editor"])
     assert 'name="text"' in client.get(url).content.decode()
+
+
+def test_the_source_admin_links_to_the_public_page_only_when_there_is_one(client, users):
+    source = SourceFactory()
+    assertion = AssertionFactory(source=source, claim=ClaimFactory(status="draft"))
+    client.force_login(users["editor"])
+    url = reverse("admin:sources_source_change", args=[source.pk])
+    assert "View on site" not in client.get(url).content.decode()
+    Claim.objects.filter(pk=assertion.claim_id).update(status="published")
+    assert "View on site" in client.get(url).content.decode()
