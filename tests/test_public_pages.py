@@ -378,6 +378,13 @@ def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num
 # --- source page --------------------------------------------------------------------------------------------
 
 
+def test_the_source_page_regions_have_distinct_labels(client, site_content):
+    html = client.get(site_content["review"].get_absolute_url()).content.decode()
+    labelled_by = re.findall(r'<(?:section|div)[^>]*aria-labelledby="([^"]+)"', html)
+    labels = re.findall(r'<div[^>]*role="region"[^>]*aria-label="([^"]+)"', html)
+    assert len(labelled_by) == len(set(labelled_by)) and labels and not set(labels) & set(labelled_by)
+
+
 def test_a_source_is_public_only_once_it_states_a_published_claim(client, db):
     from claims.search import search
 
