@@ -489,7 +489,7 @@ def test_study_page_shows_record_links_claims_and_citing_articles(client, site_c
     assert 'href="https://doi.org/10.1001/jamapsychiatry.2014.62"' in html
     assert "Ketamine reduces PTSD symptoms" in html
     assert "Clinic page</a>: “Ketamine helps PTSD within hours.”" in html
-    assert "1 overstated" in html
+    assert "overstated 1" in html
 
 
 def test_study_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
@@ -513,7 +513,7 @@ def test_study_page_pages_its_claims_and_its_citations_separately(client, site_c
                          cited_study=study, citation_fidelity="accurate")  # fmt: skip
     html = client.get("/studies/feder-et-al-2014/").content.decode()
     assert "56 published claims, 50 a page." in html  # 55 + the seed's PTSD claim
-    assert "52 citations: 51 accurate · 1 overstated" in html  # counted over all pages
+    assert "52 citations: accurate 51 · overstated 1" in html  # counted over all pages (a tally: "wrong study 2")
     assert 'href="?claims_page=2"' in html and 'href="?citations_page=2"' in html
     assert 'aria-label="Pages of claims"' in html and 'aria-label="Pages of citations"' in html
     # Turning one list's page keeps the other's.
