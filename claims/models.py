@@ -494,6 +494,9 @@ class Assertion(models.Model):
             models.Index(fields=["claim", "stance"], name="assertion_claim_stance"),
             # Source pages: a source's assertions in reading order, for highlighting the archived text.
             models.Index(fields=["source", "offset"], name="assertion_source_offset"),
+            # Source list: the claims each source discusses and supports, read from the index alone (at 10,000
+            # claims on SQLite the page query took 27 ms without it, 8 ms with it).
+            models.Index(fields=["source", "stance", "claim"], name="assertion_source_stance_claim"),
         ]
 
     def __str__(self) -> str:
