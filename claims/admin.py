@@ -48,7 +48,8 @@ def published_and_locked(request, claim) -> bool:
 
 
 class LockedWhenPublished:
-    """Inline rows of a claim follow the claim: read-only on a published claim for those who cannot publish."""
+    """Inline rows of a claim follow the claim: read-only on a published claim for those who cannot publish (its
+    page is read-only for them; statements are edited under Assertions, see ``AssertionAdmin``)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return super().has_add_permission(request, obj) and not published_and_locked(request, obj)
@@ -307,8 +308,10 @@ class ClaimAdmin(admin.ModelAdmin):
         if request.method == "GET" and published_and_locked(request, claim):
             messages.info(
                 request,
-                "This claim is published, so only a reviewer can change it: a change would reach the public page "
-                "without review. Ask a reviewer to edit it or to return it to draft.",
+                "This claim is published, so only a reviewer can change its wording, grade, evidence or rationale: "
+                "a change would reach the public page without review. Ask a reviewer to edit it or to return it to "
+                "draft. Its statements (quotes) can still be added and corrected under Assertions, as in the import "
+                "review.",
             )
         buttons = []
         if claim is not None:

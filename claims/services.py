@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from claims import grading
 from claims.models import Claim, ClaimChange, Grade, Status
-from claims.search import index_claim
+from claims.search import index_claim, index_sources_of
 from kb.cache import bump_content_version
 
 TRACKED_FIELDS = ("grade", "status", "rationale")
@@ -117,6 +117,7 @@ def _transition(claim: Claim, user, new_status: str, reason: str = "", *, overri
     claim.refresh_from_db(fields=["version", "updated_at"])
     record_changes(before, claim, user, reason, override=override)
     index_claim(claim)  # status decides whether the claim is searchable
+    index_sources_of([claim.pk])  # and whether a source that states it is public (Source.objects.public())
     bump_content_version()  # update() and bulk_create() send no signals
 
 

@@ -17,13 +17,25 @@ from sources.models import Source, Study
 CONTENT_MODELS = (Claim, Assertion, Evidence, Source, Study, Condition, TaggedClaim, ClaimChange)
 
 
+@receiver(pre_save, sender=Claim)
+def claim_saving(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
+    # The status it has in the database now (one query): a save that publishes or unpublishes it re-indexes the
+    # sources that state it (the workflow's steps write the status with update() and re-index them themselves).
+    stored = None
+    if instance.pk is not None and not raw:
+        stored = Claim.objects.filter(pk=instance.pk).values_list("status", flat=True).first()
+    instance._stored_status = stored
+
+
 @receiver(post_save, sender=Claim)
 def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
     # A claim loaded before its assertions changed writes its stale counts back when saved: recount.
     Claim.objects.filter(pk=instance.pk).refresh_stance_counts()
+    stored = instance.__dict__.pop("_stored_status", None)
     if not raw:
         search.index_claim(instance)
-        search.index_sources_of([instance.pk])
+        if stored is not None and stored != instance.status:
+            search.index_sources_of([instance.pk])
 
 
 @receiver(post_delete, sender=Claim)

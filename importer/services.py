@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from claims.models import Assertion, Claim, Condition, Grade, Status
-from claims.quotes import locate_quote, locate_quote_from
+from claims.quotes import locate_quote, locate_quote_from, relocate_quote
 from claims.search import index_claim
 from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import (
@@ -345,10 +345,11 @@ def import_article(
             summary = ImportSummary(source=source, created_source=True)
         else:
             summary = ImportSummary(source=source, kept=_kept_details(source, title, kind))
+            old_text = source.text
             _updated(source, **fields)
             _validate_source(source)
             source.save()
-            _recheck_assertions(source, summary)
+            _recheck_assertions(source, old_text, summary)
             # The earlier version's undecided candidates point into a text that is gone: this version's take
             # their place (their clauses are proposed again below, at their new offsets, when still there).
             summary.replaced, _ = source.candidates.pending().delete()
@@ -365,14 +366,20 @@ def import_article(
         found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
         summary.sentences = _count_sentences(text)
         existing = set(source.candidates.values_list("offset", "quote"))
-        decided = set(source.candidates.exclude(status=Candidate.Status.PENDING).values_list("quote", flat=True))
+        # Clauses decided in an earlier version, by wording: as many of this version's clauses with that wording are
+        # not proposed again (a clause the article repeats, decided once, is asked about once more).
+        decided = Counter(source.candidates.exclude(status=Candidate.Status.PENDING).values_list("quote", flat=True))
         covered = _covered_spans(source)
         rows = []
         for data in found:
             key = (data.clause.start, data.clause.text)
-            if key in existing or _inside(covered, data.clause.start, data.clause.end):
+            if key in existing:  # decided at this very place (the same offset): that decision is used up here
+                decided[data.clause.text[:1000]] -= 1
                 continue
-            if data.clause.text[:1000] in decided:  # accepted or rejected in an earlier version: not asked again
+            if _inside(covered, data.clause.start, data.clause.end):
+                continue
+            if decided[data.clause.text[:1000]] > 0:  # accepted or rejected in an earlier version: not asked again
+                decided[data.clause.text[:1000]] -= 1
                 summary.already_decided += 1
                 continue
             top = data.suggestions[0][1] if data.suggestions else 0.0
@@ -421,11 +428,12 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
-def _recheck_assertions(source: Source, summary: ImportSummary) -> None:
-    """After a text change: move quotes that are still there, flag the ones that are gone."""
+def _recheck_assertions(source: Source, old_text: str, summary: ImportSummary) -> None:
+    """After a text change: move quotes that are still there (to the same occurrence of their words, when these
+    appear more than once), flag the ones that are gone."""
     assertions = list(source.assertions.all())
     for assertion in assertions:
-        found = locate_quote(source.text, assertion.quote)
+        found = relocate_quote(old_text, source.text, assertion.quote, assertion.offset)
         if found is None:
             assertion.source_changed = True
             summary.flagged.append(assertion.pk)
@@ -446,7 +454,12 @@ class DecisionError(Exception):
 def _locked(candidate: Candidate) -> Candidate:
     """The candidate's row, locked until the transaction ends (on PostgreSQL), with its current status: two
     editors deciding at once are serialised, and the second sees the first one's decision."""
-    current = Candidate.objects.select_for_update().only("status").get(pk=candidate.pk)
+    current = Candidate.objects.select_for_update().only("status").filter(pk=candidate.pk).first()
+    if current is None:  # a newer version of the article, imported meanwhile, replaced the undecided candidates
+        raise DecisionError(
+            "A newer version of this article was imported meanwhile and replaced this candidate; open the source's "
+            "new candidates."
+        )
     candidate.status = current.status
     return candidate
 

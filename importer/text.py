@@ -68,9 +68,15 @@ def markdown_to_text(text: str) -> str:
     return html_to_text(_markdown.markdown(text, extensions=["tables", "sane_lists"]))
 
 
-# Markdown syntax that plain prose does not use: a "#" heading line, **bold** or __bold__, a [link](target). Two of
-# them in a text without a telling file name (a paste) make it Markdown; a plain article's "- " lists do not count.
-MARKDOWN_SIGNS = re.compile(r"(?m)^#{1,6} \S|\*\*[^*\n]+\*\*|__[^_\n]+__|\[[^\]\n]+\]\([^)\s]+\)")
+# Markdown syntax that plain prose does not use: a "#" heading line starting with a capital or a digit, **bold** or
+# __bold__ hugging a word, a [link](address). Signs of two different kinds in a text without a telling file name (a
+# paste) make it Markdown; one kind alone does not ("# of patients: 12", "p<0.01**" in a plain article), nor do a
+# plain article's "- " lists. An editor pasting Markdown without them chooses "Markdown" as the format.
+MARKDOWN_SIGNS = {
+    "heading": re.compile(r"(?m)^#{1,6} [A-Z0-9]"),
+    "bold": re.compile(r"\*\*\w[^*\n]*?\w\*\*|__\w[^_\n]*?\w__"),
+    "link": re.compile(r"\[[^\]\n]+\]\((?:https?://|/|#)[^)\s]*\)"),
+}
 
 
 def guess_format(name: str, text: str) -> str:
@@ -84,7 +90,7 @@ def guess_format(name: str, text: str) -> str:
     head = text[:2000].lower()
     if "<html" in head or "<body" in head or "<!doctype html" in head or re.search(r"<(p|div|article)[\s>]", head):
         return "html"
-    if len(MARKDOWN_SIGNS.findall(text[:20000])) >= 2:
+    if sum(1 for sign in MARKDOWN_SIGNS.values() if sign.search(text[:20000])) >= 2:
         return "markdown"
     return "text"
 

@@ -145,5 +145,6 @@ LOGGING = {
 
 # The admin's "Import article" form accepts a pasted text of up to 2 MB (importer.text.MAX_BYTES) and says so when
 # it is larger. Django's default limit on a request's form data (2.5 MB) would refuse a 2.5 MB paste with a bare
-# "400 Bad Request" before the form can; above this limit, the 400 page says what happened.
+# "400 Bad Request" before the form can; above this limit, the 400 page says what happened. The limit holds for
+# every form, also the anonymous login form (CSRF checking parses the body): 10 MB in memory per request at most.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

@@ -360,6 +360,26 @@ def test_a_changed_version_replaces_undecided_candidates_and_does_not_ask_again_
     assert Candidate.objects.get(pk=accepted.pk).status == "accepted"
 
 
+def test_a_clause_the_article_repeats_is_asked_about_again_as_often_as_it_was_not_decided(known_claims):
+    text = "Ketamine is addictive.\nKetamine is given as an infusion in clinics.\nKetamine is addictive.\n"
+    services.import_article(text.encode(), name="a.txt", title="Twice", url="https://example.org/t")
+    first, second = Candidate.objects.filter(quote="Ketamine is addictive.").order_by("offset")
+    services.reject(first, None)  # the second stays undecided
+    changed = "Ketamine nasal spray is approved for depression.\n" + text  # every clause moves
+    summary = services.import_article(changed.encode(), name="a.txt", title="Twice", url="https://example.org/t")
+    pending = Candidate.objects.pending().filter(quote="Ketamine is addictive.")
+    assert pending.count() == 1 and summary.already_decided == 1
+
+
+def test_a_decision_on_a_candidate_a_newer_version_replaced_says_so(known_claims):
+    candidate = _imported(known_claims)
+    Candidate.objects.filter(pk=candidate.pk).delete()  # as a re-import running meanwhile does
+    with pytest.raises(services.DecisionError, match="A newer version of this article was imported meanwhile"):
+        services.attach(candidate, known_claims["onset"], None)
+    with pytest.raises(services.DecisionError, match="A newer version"):
+        services.reject(candidate, None)
+
+
 def test_a_different_article_whose_title_matches_a_source_slug_becomes_a_new_source(known_claims):
     services.import_article(ARTICLE.encode(), name="a.txt", title="Ketamine news", url="https://example.org/k")
     other = "Ketamine is an anaesthetic that clinics also use for depression.\n"
@@ -491,6 +511,9 @@ def test_a_pasted_markdown_text_is_recognised_and_converted(known_claims):
     assert summary.source.text == "Ketamine\nKetamine works within hours for depression.\n"
     plain = "Ketamine works within hours.\n- it is given as an infusion\n- or as a nasal spray\n"
     assert readable_text(plain, name="pasted text") == plain  # a list alone does not make Markdown
+    # Nor do a "#" that means "number" and asterisks marking footnotes or significance in a plain article.
+    plain = "Relief came fast (p<0.01**) but faded (p=0.2**).\n# of patients who relapsed: 12.\nSee Zarate *et al*.\n"
+    assert readable_text(plain, name="pasted text") == plain
 
 
 def test_import_source_refuses_a_large_stdin_with_its_real_size_unknown(db, monkeypatch):
@@ -600,18 +623,24 @@ def test_attaching_with_a_quote_not_in_the_text_is_refused(client, users, known_
 REPEATING = (
     "Ketamine works within hours for depression, a clinic says.\n"
     "Ketamine is given as an infusion in a clinic over forty minutes.\n"
-    "In short: ketamine works within hours for many patients.\n"
+    "In short: Ketamine works within hours for many patients.\n"
 )
 
 
 def test_an_attached_quote_is_stored_where_the_candidate_sentence_is_not_where_its_words_first_appear(
     known_claims,
 ):
-    services.import_article(REPEATING.encode(), name="a.txt", title="Repeats")
+    services.import_article(REPEATING.encode(), name="a.txt", title="Repeats", url="https://example.org/r")
     candidate = Candidate.objects.get(source__slug="repeats", quote__startswith="In short")
-    assertion = services.attach(candidate, known_claims["onset"], None, quote="ketamine works within hours")
-    assert assertion.offset == REPEATING.index("In short") + len("In short: ")
+    assertion = services.attach(candidate, known_claims["onset"], None, quote="Ketamine works within hours")
+    place = REPEATING.index("In short") + len("In short: ")
+    assert REPEATING.index("Ketamine works within hours") == 0 and assertion.offset == place
     assert REPEATING[assertion.offset :].startswith(assertion.quote)
+    # A changed version keeps it at the same occurrence of its words, not at the first one.
+    changed = "A new opening line about ketamine infusions.\n" + REPEATING
+    services.import_article(changed.encode(), name="a.txt", title="Repeats", url="https://example.org/r")
+    assertion.refresh_from_db()
+    assert assertion.offset == changed.index("In short") + len("In short: ") and not assertion.source_changed
     # Words from another sentence of the article are refused, not attached to the wrong place.
     with pytest.raises(services.DecisionError, match="words of this candidate’s sentence"):
         services.attach(candidate, known_claims["nasal"], None, quote="given as an infusion")
