@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from claims.models import Assertion, Claim, Condition, Grade, Status
-from claims.quotes import locate_quote, locate_quote_from, relocate_quote
+from claims.quotes import OffsetMap, locate_quote, locate_quote_from, relocate_quote
 from claims.search import index_claim
 from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import (
@@ -365,22 +365,14 @@ def import_article(
         index_texts = {claim.id: claim.text for claim in index.claims}
         found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
         summary.sentences = _count_sentences(text)
-        existing = set(source.candidates.values_list("offset", "quote"))
-        # Clauses decided in an earlier version, by wording: as many of this version's clauses with that wording are
-        # not proposed again (a clause the article repeats, decided once, is asked about once more).
-        decided = Counter(source.candidates.exclude(status=Candidate.Status.PENDING).values_list("quote", flat=True))
+        decided = _decided_places(source, text)
         covered = _covered_spans(source)
         rows = []
         for data in found:
-            key = (data.clause.start, data.clause.text)
-            if key in existing:  # decided at this very place (the same offset): that decision is used up here
-                decided[data.clause.text[:1000]] -= 1
+            if (data.clause.start, data.clause.text[:1000]) in decided:  # accepted or rejected in an earlier version
+                summary.already_decided += 1
                 continue
             if _inside(covered, data.clause.start, data.clause.end):
-                continue
-            if decided[data.clause.text[:1000]] > 0:  # accepted or rejected in an earlier version: not asked again
-                decided[data.clause.text[:1000]] -= 1
-                summary.already_decided += 1
                 continue
             top = data.suggestions[0][1] if data.suggestions else 0.0
             summary.matched += top >= MATCH_SCORE
@@ -428,12 +420,37 @@ def _inside(spans: list[tuple[int, int]], start: int, end: int) -> bool:
     return any(s <= start and end <= e for s, e in spans)
 
 
+def _decided_places(source: Source, text: str) -> set[tuple[int, str]]:
+    """Where the clauses an editor accepted or rejected in earlier versions are in ``text``, as (offset, quote):
+    each decided candidate is followed from the snapshot it was proposed in to the same occurrence of its words in
+    the new text (an article that repeats a clause gets the repeat it did not decide proposed again). Each
+    snapshot's text is read once."""
+    rows = list(
+        source.candidates.exclude(status=Candidate.Status.PENDING).values_list("snapshot_id", "offset", "quote")
+    )
+    texts = dict(SourceSnapshot.objects.filter(pk__in={sid for sid, _, _ in rows}).values_list("pk", "text"))
+    maps: dict = {}
+    places = set()
+    for snapshot_id, offset, quote in rows:
+        old_text = texts.get(snapshot_id)
+        if old_text is None:  # its snapshot is gone: its offset means nothing now
+            found = locate_quote(text, quote)
+        else:
+            if snapshot_id not in maps:
+                maps[snapshot_id] = OffsetMap(old_text, text)
+            found = relocate_quote(old_text, text, quote, offset, maps[snapshot_id])
+        if found is not None:
+            places.add((found[0], found[1][:1000]))
+    return places
+
+
 def _recheck_assertions(source: Source, old_text: str, summary: ImportSummary) -> None:
     """After a text change: move quotes that are still there (to the same occurrence of their words, when these
     appear more than once), flag the ones that are gone."""
     assertions = list(source.assertions.all())
+    mapping = OffsetMap(old_text, source.text)
     for assertion in assertions:
-        found = relocate_quote(old_text, source.text, assertion.quote, assertion.offset)
+        found = relocate_quote(old_text, source.text, assertion.quote, assertion.offset, mapping)
         if found is None:
             assertion.source_changed = True
             summary.flagged.append(assertion.pk)

@@ -354,8 +354,8 @@ def test_a_changed_version_replaces_undecided_candidates_and_does_not_ask_again_
         assert candidate.snapshot.sha256 == source.snapshots.first().sha256
     assert not any(c.quote.startswith("It may also reduce") for c in pending)  # rejected before: not asked again
     assert any("the effects last for months" in c.quote for c in pending)
-    assert summary.replaced >= 1 and summary.already_decided == 1
-    assert "not proposed again: 1" in " ".join(summary.lines())
+    assert summary.replaced >= 1 and summary.already_decided == 2  # the accepted clause and the rejected one
+    assert "not proposed again: 2" in " ".join(summary.lines())
     assert Candidate.objects.get(pk=rejected.pk).status == "rejected"
     assert Candidate.objects.get(pk=accepted.pk).status == "accepted"
 
@@ -369,6 +369,45 @@ def test_a_clause_the_article_repeats_is_asked_about_again_as_often_as_it_was_no
     summary = services.import_article(changed.encode(), name="a.txt", title="Twice", url="https://example.org/t")
     pending = Candidate.objects.pending().filter(quote="Ketamine is addictive.")
     assert pending.count() == 1 and summary.already_decided == 1
+
+
+TWICE = "Ketamine is addictive.\nKetamine is given as an infusion in clinics.\nKetamine is addictive.\n"
+
+
+@pytest.mark.parametrize("decided_one", ["first", "second"])
+@pytest.mark.parametrize("decision", ["accept", "reject"])
+def test_the_undecided_repeat_of_a_clause_is_the_one_proposed_again(known_claims, decided_one, decision):
+    services.import_article(TWICE.encode(), name="a.txt", title="Twice", url="https://example.org/t")
+    first, second = Candidate.objects.filter(quote="Ketamine is addictive.").order_by("offset")
+    chosen, other = (first, second) if decided_one == "first" else (second, first)
+    if decision == "accept":
+        services.attach(chosen, known_claims["onset"], None)
+    else:
+        services.reject(chosen, None)
+    # Text added before and after, and the line between lengthened: every place moves by a different amount.
+    changed = "A new first line about ketamine.\n" + TWICE.replace("in clinics.", "in clinics, say doctors.")
+    changed += "And a new last line about ketamine infusions.\n"
+    services.import_article(changed.encode(), name="a.txt", title="Twice", url="https://example.org/t")
+    pending = list(Candidate.objects.pending().filter(quote="Ketamine is addictive."))
+    # The one left undecided comes back, at its own place; the decided one does not.
+    undecided_place = changed.index("Ketamine is addictive.") if other == first else changed.rindex("Ketamine is add")
+    assert [c.offset for c in pending] == [undecided_place]
+
+
+def test_a_quote_keeps_its_occurrence_when_text_is_added_around_it_or_its_line_is_rewrapped():
+    from claims.quotes import relocate_quote
+
+    old = "A. works within hours. " + "x" * 37 + " works within hours. End."
+    second = old.rindex("works within hours")
+    new = "P" * 58 + old + " " + "y" * 40 + " works within hours."
+    assert relocate_quote(old, new, "works within hours", second) == (58 + second, "works within hours")
+    old = "First works within hours.\nThen later: works within hours.\n"
+    new = "First works within hours.\nThen later: works within\nhours.\n"
+    assert relocate_quote(old, new, "works within hours", old.rindex("works")) == (
+        new.rindex("works"),
+        "works within\nhours",
+    )
+    assert relocate_quote(old, "Nothing like it.", "works within hours", 6) is None
 
 
 def test_a_decision_on_a_candidate_a_newer_version_replaced_says_so(known_claims):
