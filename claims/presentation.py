@@ -5,7 +5,7 @@ Pure functions over already-fetched objects: nothing here touches the database.
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -138,6 +138,28 @@ def stance_phrase(supports: int, contradicts: int, qualifies: int) -> str:
             _verb(qualifies, "qualifies", "qualify"),
         ]
     )
+
+
+@dataclass
+class StanceTally:
+    """Statements grouped by what they are about (a source, or a claim), the groups counted per stance: a group
+    with statements of several stances counts under each, and ``mixed`` says how many do."""
+
+    groups: int
+    per_stance: Counter
+    mixed: int
+
+    @classmethod
+    def of(cls, assertions: Iterable, key: str) -> StanceTally:
+        stances_of: dict = defaultdict(set)
+        for assertion in assertions:
+            stances_of[getattr(assertion, key)].add(assertion.stance)
+        per_stance = Counter(stance for stances in stances_of.values() for stance in stances)
+        return cls(len(stances_of), per_stance, sum(1 for stances in stances_of.values() if len(stances) > 1))
+
+    def phrase(self) -> str:
+        """The tally as words: "2 support, 1 contradicts, 0 qualify"."""
+        return stance_phrase(self.per_stance["supports"], self.per_stance["contradicts"], self.per_stance["qualifies"])
 
 
 def statement_counts(claim) -> str:

@@ -8,6 +8,11 @@ from difflib import SequenceMatcher
 from itertools import accumulate
 
 
+def _spacing_insensitive(quote: str) -> re.Pattern:
+    """The quote's words with any run of whitespace between them (line breaks, double and non-breaking spaces)."""
+    return re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
+
+
 def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, str] | None:
     """Return ``(offset, exact_quote)`` for the ``occurrence``-th match of ``quote`` in ``text``.
 
@@ -26,9 +31,7 @@ def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, str] 
             break
     if start >= 0:
         return start, quote
-    words = quote.split()
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-    matches = list(pattern.finditer(text))
+    matches = list(_spacing_insensitive(quote).finditer(text))
     if len(matches) < occurrence:
         return None
     match = matches[occurrence - 1]
@@ -38,11 +41,9 @@ def locate_quote(text: str, quote: str, occurrence: int = 1) -> tuple[int, str] 
 def quote_occurrences(text: str, quote: str) -> list[tuple[int, str]]:
     """Every place ``quote`` appears in ``text``, as ``(offset, exact_quote)``, whitespace-insensitively (a place
     where a newer version broke the line inside the quote still counts); the text's own characters are returned."""
-    words = quote.split()
-    if not words:
+    if not quote.split():
         return []
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in words))
-    return [(match.start(), match.group(0)) for match in pattern.finditer(text)]
+    return [(match.start(), match.group(0)) for match in _spacing_insensitive(quote).finditer(text)]
 
 
 class OffsetMap:
@@ -122,8 +123,7 @@ def locate_quote_from(text: str, quote: str, start: int, end: int) -> tuple[int,
     found = text.find(quote, start)
     if 0 <= found < end:
         return found, quote
-    pattern = re.compile(r"\s+".join(re.escape(word) for word in quote.split()))
-    match = pattern.search(text, start)
+    match = _spacing_insensitive(quote).search(text, start)
     if match is not None and match.start() < end:
         return match.start(), match.group(0)
     return None

@@ -84,9 +84,12 @@ def index_claim(claim: Claim) -> None:
     SearchEntry.objects.update_or_create(kind=SearchEntry.Kind.CLAIM, object_id=claim.pk, defaults=fields)
 
 
-def index_source(source: Source) -> None:
-    """Index a public source (one with a statement of a published claim), or drop one that is not."""
-    if not Source.objects.public().filter(pk=source.pk).exists():
+def index_source(source: Source, public: bool | None = None) -> None:
+    """Index a public source (one with a statement of a published claim), or drop one that is not; ``public``
+    when the caller knows it already."""
+    if public is None:
+        public = source.is_public()
+    if not public:
         SearchEntry.objects.filter(kind=SearchEntry.Kind.SOURCE, object_id=source.pk).delete()
         return
     SearchEntry.objects.update_or_create(
@@ -96,9 +99,12 @@ def index_source(source: Source) -> None:
 
 def index_sources_of(claim_ids) -> None:
     """Re-index the sources that state these claims: publishing or unpublishing a claim can make a source public
-    or private (a handful of queries per source; editors' saves only, bulk writes rebuild the index instead)."""
-    for source in Source.objects.filter(assertions__claim__in=claim_ids).distinct():
-        index_source(source)
+    or private. Which of them are public is read in one query; each is then written (editors' saves only: bulk
+    writes rebuild the index instead)."""
+    sources = list(Source.objects.filter(assertions__claim__in=claim_ids).distinct())
+    public = set(Source.objects.public().filter(pk__in=[s.pk for s in sources]).values_list("pk", flat=True))
+    for source in sources:
+        index_source(source, public=source.pk in public)
 
 
 def index_study(study: Study) -> None:

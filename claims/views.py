@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from taggit.models import Tag
 
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
 from claims.models import Assertion, Claim, Condition, Stance, TaggedClaim, key_studies
-from claims.presentation import grade_distribution, grade_levels, stance_phrase
+from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
 from kb.cache import cache_public_page
 from kb.markdown import render_markdown
@@ -195,10 +195,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     related = _related_claims(claim, conditions, tags)
     history = _grade_history(claim)
     # Sources per stance: a source with statements of several stances counts under each, and the page says so.
-    stances_of = defaultdict(set)
-    for assertion in assertions:
-        stances_of[assertion.source_id].add(assertion.stance)
-    sources_by_stance = Counter(stance for stances in stances_of.values() for stance in stances)
+    sources = StanceTally.of(assertions, "source_id")
     jsonld = None
     if claim.grade_value is not None:
         jsonld = _claim_review_jsonld(request, claim, assertions, settings.KB_SITE_NAME)
@@ -208,13 +205,9 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "claim": claim,
             "assertions": assertions,
-            "source_count": len(stances_of),
-            "source_stances": stance_phrase(
-                sources_by_stance[Stance.SUPPORTS],
-                sources_by_stance[Stance.CONTRADICTS],
-                sources_by_stance[Stance.QUALIFIES],
-            ),
-            "mixed_sources": sum(1 for stances in stances_of.values() if len(stances) > 1),
+            "source_count": sources.groups,
+            "source_stances": sources.phrase(),
+            "mixed_sources": sources.mixed,
             "evidence": evidence,
             "tags": tags,
             "conditions": conditions,

@@ -499,7 +499,9 @@ def _quote_in_sentence(candidate: Candidate, quote: str) -> tuple[int, str]:
     start = candidate.sentence_offset
     end = start + len(candidate.sentence)
     if text[start:end] != candidate.sentence:  # a newer version of the text moved the sentence, or dropped it
-        moved = locate_quote(text, candidate.sentence)
+        # Followed from the version it was proposed in to the same place (not to the first sentence like it).
+        old_text = candidate.snapshot.text if candidate.snapshot_id else text
+        moved = relocate_quote(old_text, text, candidate.sentence, candidate.sentence_offset)
         if moved is None:
             raise DecisionError(
                 "The source’s text has changed since this candidate was proposed, and its sentence is no longer in "

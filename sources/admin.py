@@ -39,7 +39,7 @@ class SourceAdmin(admin.ModelAdmin):
 
     def view_on_site(self, obj: Source) -> str | None:
         # Only a source with a statement of a published claim has a public page (Source.objects.public()).
-        return obj.get_absolute_url() if Source.objects.public().filter(pk=obj.pk).exists() else None
+        return obj.get_absolute_url() if obj.is_public() else None
 
     def get_readonly_fields(self, request, obj=None):
         # The archived text is what the article said: quotes and their offsets, snapshots and candidates rest on

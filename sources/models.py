@@ -105,6 +105,10 @@ class Source(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("sources:source_detail", args=[self.slug])
 
+    def is_public(self) -> bool:
+        """Whether readers may see it (one query): see ``SourceQuerySet.public()``."""
+        return Source.objects.public().filter(pk=self.pk).exists()
+
 
 class StudyQuerySet(models.QuerySet):
     def by_label(self) -> StudyQuerySet:

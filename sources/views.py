@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 
 from claims.forms import CompareForm
 from claims.models import Assertion, Claim, Evidence
-from claims.presentation import grade_distribution, highlight_segments
+from claims.presentation import StanceTally, grade_distribution, highlight_segments
 from kb.cache import cache_public_page
 from kb.pagination import paginate, query_without_page
 from kb.queries import correlated_count
@@ -54,11 +54,7 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such source.")
     for number, assertion in enumerate(assertions, start=1):
         assertion.number = number
-    claims = {}
-    stances_of = defaultdict(set)  # claim id → the stances this source takes on it
-    for assertion in assertions:
-        claims.setdefault(assertion.claim_id, assertion.claim)
-        stances_of[assertion.claim_id].add(assertion.stance)
+    claims = StanceTally.of(assertions, "claim_id")  # the claims it discusses, per stance it takes on them
     supported = {a.claim_id: a.claim for a in assertions if a.stance == "supports"}
     citations = [a for a in assertions if a.cited_study_id]
     return render(
@@ -67,10 +63,9 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "source": source,
             "assertions": assertions,
-            "claim_count": len(claims),
-            # Claims per stance: a claim it takes several stances on (in different statements) counts under each.
-            "claim_stances": Counter(stance for stances in stances_of.values() for stance in stances),
-            "mixed_claims": sum(1 for stances in stances_of.values() if len(stances) > 1),
+            "claim_count": claims.groups,
+            "claim_stances": claims.per_stance,
+            "mixed_claims": claims.mixed,
             "distribution": grade_distribution([c.grade for c in supported.values()]),
             "citations": citations,
             "fidelity": sorted(Counter(a.get_citation_fidelity_display() for a in citations).items()),

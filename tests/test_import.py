@@ -394,6 +394,18 @@ def test_the_undecided_repeat_of_a_clause_is_the_one_proposed_again(known_claims
     assert [c.offset for c in pending] == [undecided_place]
 
 
+def test_a_decided_candidate_takes_more_claims_at_its_own_sentence_after_a_newer_version(known_claims):
+    text = "Clinics now offer ketamine infusions.\nKetamine works within hours for many.\n"
+    services.import_article(text.encode(), name="a.txt", title="Moves", url="https://example.org/m")
+    accepted = Candidate.objects.get(quote="Ketamine works within hours for many.")
+    services.attach(accepted, known_claims["onset"], None)
+    changed = "Ketamine works within hours for many.\n" + text  # the same sentence, now also at the top
+    services.import_article(changed.encode(), name="a.txt", title="Moves", url="https://example.org/m")
+    accepted = Candidate.objects.get(pk=accepted.pk)  # as the review page loads it, with the source's new text
+    later = services.attach(accepted, known_claims["nasal"], None, quote="Ketamine works within hours")
+    assert later.offset == changed.rindex("Ketamine works within hours")  # its own sentence, not the new first one
+
+
 def test_a_quote_keeps_its_occurrence_when_text_is_added_around_it_or_its_line_is_rewrapped():
     from claims.quotes import relocate_quote
 
