@@ -12,8 +12,25 @@ from django.utils.html import format_html
 from taggit.models import Tag
 
 from claims import services
-from claims.forms_admin import AssertionAdminForm, ClaimAdminForm, EvidenceFormSet, TransitionForm
-from claims.models import DISPUTED, Assertion, Claim, ClaimChange, Condition, Evidence, Grade, Status, TaggedClaim
+from claims.forms_admin import (
+    AssertionAdminForm,
+    ClaimAdminForm,
+    EffectEstimateForm,
+    EvidenceFormSet,
+    TransitionForm,
+)
+from claims.models import (
+    DISPUTED,
+    Assertion,
+    Claim,
+    ClaimChange,
+    Condition,
+    EffectEstimate,
+    Evidence,
+    Grade,
+    Status,
+    TaggedClaim,
+)
 from kb.markdown import render_markdown
 
 TRANSITIONS = {
@@ -23,11 +40,26 @@ TRANSITIONS = {
 }
 
 
+BOTTOM_LINE_STEPS = {
+    "submit": ("Submit for review", services.submit_bottom_line, "submitted for review"),
+    "publish": ("Publish", services.publish_bottom_line, "published"),
+}
+
+
 @admin.register(Condition)
 class ConditionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "claim_count"]
-    search_fields = ["name", "slug"]
+    list_display = ["name", "slug", "parent", "claim_count", "bottom_line_status", "reviewed_at"]
+    list_filter = ["bottom_line_status"]
+    list_select_related = ["parent"]
+    search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["parent"]
+    actions = ["submit_bottom_lines", "publish_bottom_lines"]
+    fields = [
+        "name", "slug", "aliases", "parent", "description", "bottom_line_draft", "bottom_line_state",
+        "published_bottom_line", "reviewed_at", "reviewed_role",
+    ]  # fmt: skip
+    readonly_fields = ["bottom_line_state", "published_bottom_line", "reviewed_at", "reviewed_role"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_claims=Count("claims"))
@@ -35,6 +67,74 @@ class ConditionAdmin(admin.ModelAdmin):
     @admin.display(description="Claims", ordering="_claims")
     def claim_count(self, obj: Condition) -> int:
         return obj._claims
+
+    @admin.display(description="Bottom line status")
+    def bottom_line_state(self, obj: Condition) -> str:
+        if obj.bottom_line_status == Status.PUBLISHED:
+            return "Published: readers see the text below."
+        pending = "in review" if obj.bottom_line_status == Status.IN_REVIEW else "a draft"
+        shown = "the published text below" if obj.bottom_line else "no bottom line"
+        return f"The bottom line above is {pending}; readers see {shown} until a reviewer publishes it."
+
+    @admin.display(description="Published bottom line (what readers see)")
+    def published_bottom_line(self, obj: Condition):
+        return render_markdown(obj.bottom_line) or "—"
+
+    def save_model(self, request, obj: Condition, form, change: bool) -> None:
+        if "bottom_line_draft" in form.changed_data:
+            services.save_bottom_line(obj, request.user, form.cleaned_data["bottom_line_draft"])
+        super().save_model(request, obj, form, change)
+
+    def _bottom_line_step(self, request, queryset, action: str):
+        """Confirm, then submit or publish the selected conditions' bottom lines, saying what happened to each."""
+        label, step, done = BOTTOM_LINE_STEPS[action]
+        conditions = list(queryset.order_by("name"))
+        form = TransitionForm(request.POST if "confirm" in request.POST else None)
+        if "confirm" in request.POST and form.is_valid():
+            ok = 0
+            for condition in conditions:
+                try:
+                    if action == "publish":
+                        step(
+                            condition,
+                            request.user,
+                            override=form.cleaned_data["override_self_approval"],
+                            reason=form.cleaned_data["comment"],
+                        )
+                    else:
+                        step(condition, request.user)
+                    ok += 1
+                except services.WorkflowError as exc:
+                    self.message_user(request, f"Not {done}: {exc}", messages.ERROR)
+            if ok:
+                self.message_user(request, f"{ok} bottom line{'s' if ok != 1 else ''} {done}.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"{label}: bottom lines",
+            "label": label,
+            "action_name": f"{action}_bottom_lines",
+            "conditions": conditions,
+            "form": form,
+            "opts": self.model._meta,
+            "can_override": action == "publish" and request.user.is_superuser,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/claims/condition/bottom_line_step.html", context)
+
+    @admin.action(description="Submit the selected bottom lines for review", permissions=["submit"])
+    def submit_bottom_lines(self, request, queryset):
+        return self._bottom_line_step(request, queryset, "submit")
+
+    @admin.action(description="Publish the selected bottom lines", permissions=["publish"])
+    def publish_bottom_lines(self, request, queryset):
+        return self._bottom_line_step(request, queryset, "publish")
+
+    def has_submit_permission(self, request) -> bool:
+        return request.user.has_perm("claims.submit_claim")
+
+    def has_publish_permission(self, request) -> bool:
+        return request.user.has_perm("claims.publish_claim")
 
 
 def published_and_locked(request, claim) -> bool:
@@ -66,6 +166,22 @@ class EvidenceInline(LockedWhenPublished, admin.TabularInline):
     formset = EvidenceFormSet
     extra = 0
     autocomplete_fields = ["study"]
+
+
+class EstimateInline(LockedWhenPublished, admin.StackedInline):
+    """The claim's effect estimates: each number with the page and the verbatim excerpt it was read from."""
+
+    model = EffectEstimate
+    form = EffectEstimateForm
+    extra = 0
+    autocomplete_fields = ["study"]
+    fields = [
+        "study", ("outcome", "measure"), ("value", "ci_low", "ci_high"), ("participants", "studies"),
+        ("timepoint", "comparator"), "population", "intervention", "excerpt", "excerpt_url",
+    ]  # fmt: skip
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("study")
 
 
 class AssertionInline(LockedWhenPublished, admin.StackedInline):
@@ -161,13 +277,15 @@ class TagFilter(admin.SimpleListFilter):
 class ClaimAdmin(admin.ModelAdmin):
     form = ClaimAdminForm
     list_display = [
-        "short_text", "category", "condition_list", "grade_badge", "status", "source_count", "disagreement",
+        "short_text", "category", "condition_list", "verdict", "grade_badge", "status", "source_count", "disagreement",
         "updated_at", "last_edited_by",
     ]  # fmt: skip
     list_filter = [
         "status",
+        "verdict",
         "grade",
         "category",
+        "applies_generally",
         "conditions",
         TagFilter,
         DisagreementFilter,
@@ -178,14 +296,29 @@ class ClaimAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["text"]}
     filter_horizontal = ["conditions"]
     autocomplete_fields = ["conflicting_claims"]
-    inlines = [EvidenceInline, AssertionInline, ChangeInline]
+    inlines = [EvidenceInline, EstimateInline, AssertionInline, ChangeInline]
     actions = ["submit_selected", "publish_selected", "return_selected"]
     readonly_fields = [
         "starting_level", "suggested_grade_display", "rationale_preview", "status", "published_at",
-        "last_edited_by", "version",
+        "reviewed_at", "reviewed_role", "last_edited_by", "version",
     ]  # fmt: skip
     fieldsets = [
-        (None, {"fields": ["text", "slug", "category", "conditions", "tags", "conflicting_claims"]}),
+        (
+            None,
+            {"fields": ["text", "slug", "category", "conditions", "applies_generally", "tags", "conflicting_claims"]},
+        ),
+        (
+            "Verdict",
+            {
+                "description": (
+                    "The verdict answers whether the claim as worded matches the evidence; the certainty below "
+                    "rates the body of evidence behind that verdict (“moderate certainty that onset is within "
+                    "hours, so ‘immediately’ is contradicted”). A claim is supported only with a study in its "
+                    "evidence base."
+                ),
+                "fields": ["verdict", "summary"],
+            },
+        ),
         (
             "GRADE assessment",
             {
@@ -214,6 +347,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 "fields": [
                     "status",
                     "published_at",
+                    ("reviewed_at", "reviewed_role"),
                     "last_edited_by",
                     "version",
                     "change_reason",
@@ -274,9 +408,9 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: Claim, form, change: bool) -> None:
         before = (
-            services.Snapshot(**Claim.objects.filter(pk=obj.pk).values("grade", "status", "rationale").get())
+            services.Snapshot(**Claim.objects.filter(pk=obj.pk).values("grade", "status", "rationale", "verdict").get())
             if change
-            else services.Snapshot(grade="", status="", rationale="")
+            else services.Snapshot(grade="", status="", rationale="", verdict="")
         )
         services.save_edit(obj, request.user, before=before, reason=form.cleaned_data.get("change_reason", ""))
 
@@ -501,3 +635,27 @@ class ClaimChangeAdmin(admin.ModelAdmin):
     @admin.display(description="After")
     def after_short(self, obj: ClaimChange) -> str:
         return obj.after[:60]
+
+
+@admin.register(EffectEstimate)
+class EffectEstimateAdmin(admin.ModelAdmin):
+    form = EffectEstimateForm
+    list_display = ["outcome", "study", "claim", "measure", "effect", "participants", "timepoint"]
+    list_filter = ["measure", "outcome"]
+    list_select_related = ["study", "claim"]
+    search_fields = ["outcome", "study__label", "claim__text", "excerpt"]
+    autocomplete_fields = ["study", "claim"]
+
+    @admin.display(description="Effect (95 % CI)")
+    def effect(self, obj: EffectEstimate) -> str:
+        return obj.effect_text()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and not published_and_locked(
+            request, getattr(obj, "claim", None)
+        )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return super().has_delete_permission(request, obj) and not published_and_locked(
+            request, getattr(obj, "claim", None)
+        )

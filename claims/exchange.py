@@ -22,12 +22,28 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils.dateparse import parse_date, parse_datetime
 
-from claims.models import Assertion, Claim, Concern, Condition, Evidence, Grade, LargeEffect, StartingLevel
+from claims.estimates import estimate_errors
+from claims.models import (
+    Assertion,
+    Claim,
+    Concern,
+    Condition,
+    EffectEstimate,
+    Evidence,
+    Grade,
+    LargeEffect,
+    Measure,
+    ReviewerRole,
+    StartingLevel,
+    Status,
+    Verdict,
+)
 from claims.quotes import locate_quote
 from sources.models import DOI_PATTERN, Source, Study, normalize_doi, text_sha256
 
 FORMAT = "kb-export"
-VERSION = 1
+VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 has no verdicts, hierarchy, bottom lines or effect estimates
 
 SOURCE_FIELDS = [
     "slug", "title", "url", "author", "publisher", "published_on", "accessed_on", "kind",
@@ -37,11 +53,23 @@ STUDY_FIELDS = [
     "label", "slug", "authors", "title", "journal", "year", "volume", "pages", "doi", "pmid", "url",
     "design", "population", "sample_size", "summary",
 ]  # fmt: skip
-CONDITION_FIELDS = ["slug", "name", "aliases", "description"]
+CONDITION_FIELDS = [
+    "slug", "name", "aliases", "description", "bottom_line", "bottom_line_draft", "bottom_line_status",
+    "reviewed_at", "reviewed_role",
+]  # fmt: skip
 CLAIM_FIELDS = [
     "slug", "text", "category", "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness",
     "imprecision", "publication_bias", "large_effect", "dose_response", "plausible_confounding",
-    "grade_override_reason", "rationale", "status", "published_at",
+    "grade_override_reason", "rationale", "status", "published_at", "verdict", "summary", "applies_generally",
+    "reviewed_at", "reviewed_role",
+]  # fmt: skip
+# What identifies an estimate when a document is imported again (it has no slug).
+ESTIMATE_KEY = (
+    "study", "claim", "outcome", "measure", "timepoint", "comparator", "population", "intervention",
+)  # fmt: skip
+ESTIMATE_FIELDS = [
+    "outcome", "measure", "value", "ci_low", "ci_high", "participants", "studies", "timepoint", "comparator",
+    "population", "intervention", "excerpt", "excerpt_url",
 ]  # fmt: skip
 ASSERTION_FIELDS = [
     "quote",
@@ -80,7 +108,12 @@ def export_document() -> dict:
     for study in studies:
         study["pmid"] = str(study["pmid"]) if study["pmid"] is not None else None
     conditions = [
-        {"id": c.pk, **{f: _plain(getattr(c, f)) for f in CONDITION_FIELDS}} for c in Condition.objects.order_by("pk")
+        {
+            "id": c.pk,
+            **{f: _plain(getattr(c, f)) for f in CONDITION_FIELDS},
+            "parent": c.parent.slug if c.parent_id else None,
+        }
+        for c in Condition.objects.select_related("parent").order_by("pk")
     ]
     claims = []
     claim_qs = Claim.objects.order_by("pk").prefetch_related("conditions", "tags", "conflicting_claims", "evidence")
@@ -104,6 +137,10 @@ def export_document() -> dict:
         }
         for a in Assertion.objects.order_by("pk")
     ]
+    estimates = [
+        {"id": e.pk, "study": e.study_id, "claim": e.claim_id, **{f: getattr(e, f) for f in ESTIMATE_FIELDS}}
+        for e in EffectEstimate.objects.order_by("pk")
+    ]
     return {
         "format": FORMAT,
         "version": VERSION,
@@ -112,6 +149,7 @@ def export_document() -> dict:
         "conditions": conditions,
         "claims": claims,
         "assertions": assertions,
+        "effect_estimates": estimates,
     }
 
 
@@ -208,6 +246,17 @@ def _date(check: _Checker, where: str, value: Any, *, with_time: bool = False):
     return parsed
 
 
+def _number(check: _Checker, where: str, value: Any, *, required: bool = False) -> float | None:
+    if value is None:
+        if required:
+            check.fail(where, "is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        check.fail(where, f"must be a number, got {value!r}")
+        return None
+    return float(value)
+
+
 def _validate(doc: Any) -> tuple[_Checker, dict]:
     check = _Checker()
     if not isinstance(doc, dict):
@@ -215,12 +264,15 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
         return check, {}
     if doc.get("format") != FORMAT:
         check.fail("format", f"must be {FORMAT!r}, got {doc.get('format')!r}")
-    if doc.get("version") != VERSION:
-        check.fail("version", f"must be {VERSION}, got {doc.get('version')!r}")
+    version = doc.get("version")
+    if version not in READABLE_VERSIONS or isinstance(version, bool):
+        check.fail("version", f"must be one of {', '.join(map(str, READABLE_VERSIONS))}, got {version!r}")
     if check.errors:
         return check, {}
 
-    parsed: dict[str, list[dict]] = {k: [] for k in ("sources", "studies", "conditions", "claims", "assertions")}
+    parsed: dict[str, list[dict]] = {
+        k: [] for k in ("sources", "studies", "conditions", "claims", "assertions", "effect_estimates")
+    }
 
     ids: set = set()
     slugs: dict = {}
@@ -291,8 +343,36 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
             check.fail(f"{where}.aliases", "must be a list of strings")
             aliases = []
         row["aliases"] = aliases
+        row["bottom_line"] = check.string(where, rec, "bottom_line")
+        row["bottom_line_draft"] = check.string(where, rec, "bottom_line_draft")
+        if "bottom_line_draft" not in rec:  # a file written by hand may give only the published bottom line
+            row["bottom_line_draft"] = row["bottom_line"]
+        default_status = Status.PUBLISHED if row["bottom_line"] else Status.DRAFT
+        row["bottom_line_status"] = check.choice(where, rec, "bottom_line_status", Status.values, default_status)
+        row["reviewed_at"] = _date(check, f"{where}.reviewed_at", rec.get("reviewed_at"), with_time=True)
+        row["reviewed_role"] = check.choice(where, rec, "reviewed_role", ["", *ReviewerRole.values], "")
+        parent = rec.get("parent")
+        if parent is not None and not isinstance(parent, str):
+            check.fail(f"{where}.parent", "must be a condition slug or null")
+            parent = None
+        row["parent"] = parent
         parsed["conditions"].append({"id": pk, **row})
     condition_slugs = {r["slug"] for r in parsed["conditions"]}
+    parents = {r["slug"]: r["parent"] for r in parsed["conditions"]}
+    for i, row in enumerate(parsed["conditions"]):
+        where = f"conditions[{i}].parent"
+        if row["parent"] is None:
+            continue
+        if row["parent"] not in condition_slugs:
+            check.fail(where, f"unknown condition {row['parent']!r}")
+            continue
+        seen, node = {row["slug"]}, row["parent"]
+        while node is not None:
+            if node in seen:
+                check.fail(where, f"{row['parent']!r} would make {row['slug']!r} its own ancestor")
+                break
+            seen.add(node)
+            node = parents.get(node)
 
     ids, slugs = set(), {}
     claim_ids = {rec.get("id") for rec in doc.get("claims", []) if isinstance(rec, dict)}
@@ -314,6 +394,11 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
         row["dose_response"] = check.boolean(where, rec, "dose_response")
         row["plausible_confounding"] = check.boolean(where, rec, "plausible_confounding")
         row["published_at"] = _date(check, f"{where}.published_at", rec.get("published_at"), with_time=True)
+        row["verdict"] = check.choice(where, rec, "verdict", Verdict.values, Verdict.NOT_ASSESSED)
+        row["summary"] = check.string(where, rec, "summary", max_length=300)
+        row["applies_generally"] = check.boolean(where, rec, "applies_generally")
+        row["reviewed_at"] = _date(check, f"{where}.reviewed_at", rec.get("reviewed_at"), with_time=True)
+        row["reviewed_role"] = check.choice(where, rec, "reviewed_role", ["", *ReviewerRole.values], "")
         conditions = rec.get("conditions", [])
         if not isinstance(conditions, list):
             check.fail(f"{where}.conditions", "must be a list of condition slugs")
@@ -360,8 +445,46 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
                 }
             )
         row["evidence"] = evidence
+        if row["verdict"] == Verdict.SUPPORTED and not evidence:
+            check.fail(f"{where}.verdict", "a claim with no evidence cannot be 'supported'")
         parsed["claims"].append({"id": pk, **row})
     claim_pks = {r["id"] for r in parsed["claims"]}
+    evidence_pairs = {(r["id"], ev["study"]) for r in parsed["claims"] for ev in r["evidence"]}
+
+    ids, described = set(), {}
+    for i, rec in enumerate(check.records(doc, "effect_estimates") if "effect_estimates" in doc else []):
+        where = f"effect_estimates[{i}]"
+        pk = check.ident(where, rec, ids)
+        row = {
+            f: check.string(where, rec, f, required=f in {"outcome", "excerpt", "excerpt_url"})
+            for f in ("outcome", "timepoint", "comparator", "population", "intervention", "excerpt", "excerpt_url")
+        }
+        row["measure"] = check.choice(where, rec, "measure", Measure.values)
+        row["value"] = _number(check, f"{where}.value", rec.get("value"), required=True)
+        row["ci_low"] = _number(check, f"{where}.ci_low", rec.get("ci_low"))
+        row["ci_high"] = _number(check, f"{where}.ci_high", rec.get("ci_high"))
+        row["participants"] = check.integer(where, rec, "participants")
+        row["studies"] = check.integer(where, rec, "studies")
+        problems = estimate_errors(
+            value=row["value"],
+            ci_low=row["ci_low"],
+            ci_high=row["ci_high"],
+            participants=row["participants"],
+            studies=row["studies"],
+            excerpt=row["excerpt"],
+        )
+        for name, message in problems.items():
+            check.fail(f"{where}.{name}", message)
+        study, claim = rec.get("study"), rec.get("claim")
+        if study not in study_ids:
+            check.fail(f"{where}.study", f"{study!r} is not a study id in this file")
+        if claim not in claim_pks:
+            check.fail(f"{where}.claim", f"{claim!r} is not a claim id in this file")
+        elif study in study_ids and (claim, study) not in evidence_pairs:
+            check.fail(f"{where}.claim", "its study is not in this claim's evidence")
+        row.update(study=study, claim=claim)
+        check.unique(where, tuple(row[k] for k in ESTIMATE_KEY), described, "estimate of the same outcome")
+        parsed["effect_estimates"].append({"id": pk, **row})
 
     ids, triples = set(), {}
     for i, rec in enumerate(check.records(doc, "assertions")):
@@ -418,7 +541,7 @@ class ImportResult:
 
     def summary(self) -> str:
         parts = []
-        for what in ("sources", "studies", "conditions", "claims", "assertions"):
+        for what in ("sources", "studies", "conditions", "claims", "assertions", "effect estimates"):
             parts.append(f"{what}: {self.created.get(what, 0)} new, {self.updated.get(what, 0)} updated")
         return "; ".join(parts)
 
@@ -455,11 +578,17 @@ def import_document(doc: Any) -> ImportResult:
         for row in parsed["studies"]:
             pk = row.pop("id")
             study_map[pk] = _upsert(Study, {"slug": row.pop("slug")}, row, pk, result, "studies")
-        conditions = {}
+        conditions, parent_of = {}, {}
         for row in parsed["conditions"]:
             pk = row.pop("id")
             slug = row.pop("slug")
+            parent_of[slug] = row.pop("parent")
             conditions[slug] = _upsert(Condition, {"slug": slug}, row, pk, result, "conditions")
+        for slug, parent in parent_of.items():
+            condition = conditions[slug]
+            if condition.parent_id != (conditions[parent].pk if parent else None):
+                condition.parent = conditions[parent] if parent else None
+                condition.save(update_fields=["parent"])
         relations = []
         for row in parsed["claims"]:
             pk = row.pop("id")
@@ -489,13 +618,26 @@ def import_document(doc: Any) -> ImportResult:
             cited = row.pop("cited_study")
             row["cited_study"] = study_map[cited] if cited is not None else None
             _upsert(Assertion, lookup, row, pk, result, "assertions")
+        for row in parsed["effect_estimates"]:
+            pk = row.pop("id")
+            row["study"], row["claim"] = study_map[row["study"]], claim_map[row["claim"]]
+            _upsert_estimate(row, pk, result)
         _reset_sequences()
     return result
 
 
+def _upsert_estimate(row: dict, wanted_pk: int | None, result: ImportResult) -> None:
+    """An estimate is matched by what it describes (study, claim, outcome, measure, time point, comparator,
+    population, intervention): one describing the same thing is updated."""
+    lookup = {k: row.pop(k) for k in ESTIMATE_KEY}
+    _upsert(EffectEstimate, lookup, row, wanted_pk, result, "effect estimates")
+
+
 def _reset_sequences() -> None:
     """After inserting explicit primary keys, move PostgreSQL's sequences past them (no-op on SQLite)."""
-    statements = connection.ops.sequence_reset_sql(no_style(), [Source, Study, Condition, Claim, Evidence, Assertion])
+    statements = connection.ops.sequence_reset_sql(
+        no_style(), [Source, Study, Condition, Claim, Evidence, Assertion, EffectEstimate]
+    )
     if statements:
         with connection.cursor() as cursor:
             for sql in statements:

@@ -6,7 +6,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from claims import grading
-from claims.models import Assertion, Claim, Grade
+from claims.models import Assertion, Claim, EffectEstimate, Grade, Verdict
 from claims.services import EditConflict, check_version, derived_starting_level
 
 EVIDENCE_PREFIX = "evidence"
@@ -59,6 +59,9 @@ class ClaimAdminForm(forms.ModelForm):
             suggested = grading.suggested_level(_judgments(data, start))
             if suggested != grade:
                 self.add_error("grade_override_reason", override_error(grade, suggested))
+        supported = data.get("verdict") == Verdict.SUPPORTED
+        if supported and not evidence_posted and not (self.instance.pk and self.instance.evidence.exists()):
+            self.add_error("verdict", SUPPORTED_WITHOUT_EVIDENCE)
         return data
 
 
@@ -76,12 +79,21 @@ def _judgments(data: dict, start: str) -> grading.Judgments:
     )
 
 
+SUPPORTED_WITHOUT_EVIDENCE = (
+    "A claim can be “supported” only by evidence: add a study to its evidence base, or choose another verdict "
+    "(“insufficient evidence” when nothing tests it)."
+)
+
+
 class EvidenceFormSet(BaseInlineFormSet):
-    """Checks the final grade against the suggestion computed with the evidence base as edited."""
+    """Checks the verdict and the final grade against the evidence base as edited."""
 
     def clean(self):
         super().clean()
         claim = self.instance
+        kept = [form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if claim.verdict == Verdict.SUPPORTED and not kept:
+            raise forms.ValidationError(SUPPORTED_WITHOUT_EVIDENCE)
         if claim.grade == Grade.NOT_GRADED or (claim.grade_override_reason or "").strip():
             return
         designs = [
@@ -111,6 +123,22 @@ class EvidenceFormSet(BaseInlineFormSet):
                 else ""
             )
             raise forms.ValidationError(change + override_error(claim.grade, suggested))
+
+
+class EffectEstimateForm(forms.ModelForm):
+    """An effect estimate; the model's ``clean`` checks that the excerpt holds every number and the CI the value."""
+
+    excerpt_url = forms.URLField(
+        label="Excerpt's page",
+        max_length=500,
+        assume_scheme="https",
+        help_text="The stored public page the excerpt was copied from.",
+    )
+
+    class Meta:
+        model = EffectEstimate
+        fields = "__all__"  # noqa: DJ007 - the ModelAdmin's fields choose the fields
+        widgets = {"excerpt": forms.Textarea(attrs={"rows": 3})}
 
 
 class AssertionAdminForm(forms.ModelForm):

@@ -14,6 +14,7 @@ from taggit.managers import TaggableManager
 from taggit.models import TaggedItemBase
 
 from claims import grading
+from claims.estimates import estimate_errors, format_number
 from claims.quotes import locate_quote
 from kb.queries import correlated_count
 
@@ -44,6 +45,39 @@ class LargeEffect(models.IntegerChoices):
     VERY_LARGE = 2, "Very large (≥ 5-fold, +2)"
 
 
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+
+
+class Verdict(models.TextChoices):
+    """Whether a claim *as worded* matches the evidence; the certainty (``Grade``) rates that evidence."""
+
+    SUPPORTED = "supported", "Supported"
+    PARTLY_SUPPORTED = "partly_supported", "Partly supported"
+    INSUFFICIENT_EVIDENCE = "insufficient_evidence", "Insufficient evidence"
+    CONTRADICTED = "contradicted", "Contradicted"
+    NOT_ASSESSED = "not_assessed", "Not assessed yet"
+
+
+class ReviewerRole(models.TextChoices):
+    """Who last reviewed a claim or a bottom line, by role: public pages name no person."""
+
+    EDITOR = "editor", "an editor"
+    REVIEWER = "reviewer", "a reviewer"
+    ADMINISTRATOR = "administrator", "an administrator"
+
+
+def role_of(user) -> str:
+    """The public role of ``user`` (a superuser is an administrator; whoever may publish, a reviewer)."""
+    if getattr(user, "is_superuser", False):
+        return ReviewerRole.ADMINISTRATOR
+    if user is not None and user.has_perm("claims.publish_claim"):
+        return ReviewerRole.REVIEWER
+    return ReviewerRole.EDITOR
+
+
 class ConditionQuerySet(models.QuerySet):
     def with_published_counts(self) -> ConditionQuerySet:
         """Each condition with ``n_claims``, its number of published claims; most claims first, then by name. One
@@ -57,17 +91,62 @@ class Condition(models.Model):
     slug = models.SlugField(max_length=120, unique=True)
     aliases = models.JSONField(default=list, blank=True, help_text="Other names and abbreviations.")
     description = models.TextField(blank=True, help_text="Markdown.")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The broader condition this one lies within (treatment-resistant depression within depression).",
+    )
+
+    # The bottom line readers see is ``bottom_line``; editors write ``bottom_line_draft``, which reaches readers
+    # only when a reviewer other than its last editor publishes it (claims/services.py), as claims do.
+    bottom_line = models.TextField(blank=True, editable=False, help_text="The published bottom line (Markdown).")
+    bottom_line_draft = models.TextField(
+        "bottom line",
+        blank=True,
+        help_text="Two to four sentences a clinician reads first (Markdown). Readers see it once a reviewer "
+        "publishes it; until then they keep seeing the published one.",
+    )
+    bottom_line_status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False)
+    bottom_line_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_role = models.CharField(max_length=14, choices=ReviewerRole.choices, blank=True, editable=False)
 
     objects = ConditionQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(parent=models.F("pk")), name="condition_not_own_parent"),
+            models.CheckConstraint(condition=Q(bottom_line_status__in=Status.values), name="condition_status_valid"),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("claims:condition_detail", args=[self.slug])
+
+    def clean(self) -> None:
+        """Refuse a parent that would make the condition its own ancestor (a query per level walked)."""
+        if self.parent_id is None:
+            return
+        seen = set()
+        node = self.parent
+        while node is not None:
+            if (self.pk is not None and node.pk == self.pk) or node.pk in seen:
+                raise ValidationError(
+                    {
+                        "parent": f"“{self.parent}” lies within “{self.name}”, so it cannot also contain it: "
+                        "a condition cannot be its own ancestor."
+                    }
+                )
+            seen.add(node.pk)
+            node = node.parent
 
     def other_names(self) -> list[str]:
         """The aliases a reader does not already see in the name ("Depression (major depressive disorder)" needs
@@ -88,6 +167,12 @@ class ClaimQuerySet(models.QuerySet):
     def for_condition(self, condition: Condition) -> ClaimQuerySet:
         """Claims about ``condition``, joined from its links: for queries over all of them (counts, a sorted page)."""
         return self.filter(conditions=condition)
+
+    def for_condition_page(self, condition_ids: Iterable[int]) -> ClaimQuerySet:
+        """Claims a condition page shows: those about any of ``condition_ids`` (the condition and the conditions
+        within it) and those about ketamine in general. One EXISTS per claim, so no claim is listed twice."""
+        links = Claim.conditions.through.objects.filter(condition_id__in=list(condition_ids), claim=OuterRef("pk"))
+        return self.filter(Exists(links) | Q(applies_generally=True))
 
     def linked_to(self, condition: Condition) -> ClaimQuerySet:
         """Claims about ``condition``, tested claim by claim (EXISTS) instead of joined: for a ranking that reads
@@ -133,7 +218,7 @@ class ClaimQuerySet(models.QuerySet):
         """What a list of claims shows (``claims.presentation.claim_rows``): the claim's text, category and grade,
         and the stance counts. Other fields are not loaded: reading one costs a query per claim. The rows' key
         studies come from ``key_studies()`` (one more query)."""
-        return self.only("text", "slug", "category", "grade", "status", *STANCE_COUNTS)
+        return self.only("text", "slug", "category", "grade", "verdict", "status", *STANCE_COUNTS)
 
 
 class Category(models.TextChoices):
@@ -149,18 +234,14 @@ class Category(models.TextChoices):
     CANDIDACY = "candidacy", "Candidacy"
 
 
-class Status(models.TextChoices):
-    DRAFT = "draft", "Draft"
-    IN_REVIEW = "in_review", "In review"
-    PUBLISHED = "published", "Published"
-
-
 class Claim(models.Model):
     """One canonical proposition about ketamine, graded on GRADE."""
 
     Category = Category
 
     Status = Status
+
+    Verdict = Verdict
 
     text = models.TextField(help_text="The canonical proposition, in the knowledge base's own words.")
     slug = models.SlugField(max_length=120, unique=True)
@@ -171,6 +252,22 @@ class Claim(models.Model):
         "self", symmetrical=True, blank=True, help_text="Claims that cannot both be true."
     )
 
+    summary = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="One plain-language sentence a clinician reads first: what the evidence says about this claim.",
+    )
+    applies_generally = models.BooleanField(
+        "applies to ketamine in general",
+        default=False,
+        help_text="Shown on every condition page (side effects, safety, administration, regulation).",
+    )
+    verdict = models.CharField(
+        max_length=24,
+        choices=Verdict.choices,
+        default=Verdict.NOT_ASSESSED,
+        help_text="Whether the claim as worded matches the evidence. The certainty below rates that evidence.",
+    )
     grade = models.CharField(max_length=12, choices=Grade.choices, default=Grade.NOT_GRADED)
     starting_level = models.CharField(max_length=10, choices=StartingLevel.choices, default=StartingLevel.VERY_LOW)
     risk_of_bias = models.CharField(max_length=12, choices=Concern.choices, default=Concern.NONE)
@@ -190,6 +287,8 @@ class Claim(models.Model):
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(null=True, blank=True)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False, help_text="When last published.")
+    reviewed_role = models.CharField(max_length=14, choices=ReviewerRole.choices, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -240,6 +339,7 @@ class Claim(models.Model):
                 name="claim_concerns_valid",
             ),
             models.CheckConstraint(condition=Q(large_effect__in=LargeEffect.values), name="claim_large_effect_valid"),
+            models.CheckConstraint(condition=Q(verdict__in=Verdict.values), name="claim_verdict_valid"),
         ]
         indexes = [
             # Condition pages and the home page list published claims by category and grade.
@@ -295,6 +395,10 @@ class Claim(models.Model):
     def grade_value(self) -> int | None:
         """The grade on GRADE's 1–4 scale (None when not graded)."""
         return grading.LEVEL_VALUES.get(self.grade)
+
+    @property
+    def is_contradicted(self) -> bool:
+        return self.verdict == Verdict.CONTRADICTED
 
     @property
     def is_published(self) -> bool:
@@ -564,10 +668,11 @@ class SearchEntry(models.Model):
 
 
 class ClaimChange(models.Model):
-    """One recorded change of a claim's grade, status or rationale: who, when, before → after, and why."""
+    """One recorded change of a claim's grade, verdict, status or rationale: who, when, before → after, and why."""
 
     class Field(models.TextChoices):
         GRADE = "grade", "Grade"
+        VERDICT = "verdict", "Verdict"
         STATUS = "status", "Status"
         RATIONALE = "rationale", "Rationale"
 
@@ -588,7 +693,7 @@ class ClaimChange(models.Model):
         ordering = ["-changed_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(field__in=["grade", "status", "rationale"]), name="claim_change_field_valid"
+                condition=Q(field__in=["grade", "verdict", "status", "rationale"]), name="claim_change_field_valid"
             ),
         ]
         indexes = [
@@ -601,6 +706,130 @@ class ClaimChange(models.Model):
 
     @property
     def summary(self) -> str:
-        """Public wording for grade changes, e.g. "Low → Very low"."""
-        labels = dict(Grade.choices) if self.field == self.Field.GRADE else dict(Status.choices)
+        """Public wording for grade and verdict changes, e.g. "Low → Very low"."""
+        labels = {self.Field.GRADE: dict(Grade.choices), self.Field.VERDICT: dict(Verdict.choices)}.get(
+            self.field, dict(Status.choices)
+        )
         return f"{labels.get(self.before, self.before or '—')} → {labels.get(self.after, self.after)}"
+
+
+class Measure(models.TextChoices):
+    MEAN_DIFFERENCE = "mean_difference", "Mean difference"
+    STANDARDISED_MEAN_DIFFERENCE = "standardised_mean_difference", "Standardised mean difference"
+    RISK_RATIO = "risk_ratio", "Risk ratio"
+    ODDS_RATIO = "odds_ratio", "Odds ratio"
+    RISK_DIFFERENCE = "risk_difference", "Risk difference"
+    HAZARD_RATIO = "hazard_ratio", "Hazard ratio"
+    PROPORTION = "proportion", "Proportion"
+    MEAN_CHANGE = "mean_change", "Mean change from baseline"
+
+
+# Ratios have no effect at 1 and are drawn on a log scale; differences have no effect at 0; a proportion or a
+# change within one group has no line of no effect.
+RATIO_MEASURES = frozenset({Measure.RISK_RATIO, Measure.ODDS_RATIO, Measure.HAZARD_RATIO})
+DIFFERENCE_MEASURES = frozenset(
+    {Measure.MEAN_DIFFERENCE, Measure.STANDARDISED_MEAN_DIFFERENCE, Measure.RISK_DIFFERENCE}
+)
+
+
+class EffectEstimateQuerySet(models.QuerySet):
+    def public(self) -> EffectEstimateQuerySet:
+        """Estimates a reader may see: those informing a published claim."""
+        return self.filter(claim__status=Status.PUBLISHED)
+
+
+class EffectEstimate(models.Model):
+    """One outcome a study reports, as a number a reader can trace: each estimate keeps the page it was read from
+    and a verbatim excerpt of that page holding every number stored here (``clean`` checks it)."""
+
+    Measure = Measure
+
+    study = models.ForeignKey("sources.Study", on_delete=models.PROTECT, related_name="effect_estimates")
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="effect_estimates",
+        help_text="The claim whose verdict and certainty this estimate informs; the study must be in its evidence.",
+    )
+    outcome = models.CharField(
+        max_length=120, help_text="Use the same wording for the same outcome: “Response”, “Suicidal ideation (SSI)”."
+    )
+    measure = models.CharField(max_length=32, choices=Measure.choices)
+    value = models.FloatField(help_text="As written in the excerpt.")
+    ci_low = models.FloatField("95 % CI, lower bound", null=True, blank=True)
+    ci_high = models.FloatField("95 % CI, upper bound", null=True, blank=True)
+    participants = models.IntegerField(null=True, blank=True)
+    studies = models.PositiveSmallIntegerField(
+        "number of studies", null=True, blank=True, help_text="Pooled studies for a meta-analysis; 1 for one trial."
+    )
+    timepoint = models.CharField(max_length=80, blank=True, help_text="“24 hours”, “1 week”.")
+    comparator = models.CharField(max_length=200, blank=True)
+    population = models.CharField(max_length=300, blank=True)
+    intervention = models.CharField(
+        max_length=300, blank=True, help_text="As given: racemic or esketamine, route, dose, number of sessions."
+    )
+    excerpt = models.TextField(help_text="Verbatim from the page below; must contain every number stored here.")
+    excerpt_url = models.URLField("excerpt's page", max_length=500)
+
+    objects = EffectEstimateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["outcome", "timepoint", "study__year", "study__label", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(measure__in=Measure.values), name="estimate_measure_valid"),
+            models.CheckConstraint(
+                condition=Q(participants__isnull=True) | Q(participants__gt=0), name="estimate_participants_positive"
+            ),
+            models.CheckConstraint(
+                condition=(Q(ci_low__isnull=True) & Q(ci_high__isnull=True))
+                | (Q(ci_low__lte=models.F("value")) & Q(ci_high__gte=models.F("value"))),
+                name="estimate_ci_contains_value",
+            ),
+        ]
+        indexes = [
+            # Condition and claim pages: the estimates of a page's claims, grouped by outcome.
+            models.Index(fields=["claim", "outcome"], name="estimate_claim_outcome"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.study}: {self.outcome} {self.get_measure_display().lower()} {self.value}"
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.measure in RATIO_MEASURES
+
+    @property
+    def no_effect(self) -> float | None:
+        """Where the line of no effect lies for this measure (None for a proportion or a change in one group)."""
+        if self.measure in RATIO_MEASURES:
+            return 1.0
+        if self.measure in DIFFERENCE_MEASURES:
+            return 0.0
+        return None
+
+    def effect_text(self) -> str:
+        """ "OR 3.87 (95 % CI 2.56 to 5.84)" as a reader sees it."""
+        text = f"{format_number(self.value)}"
+        if self.ci_low is not None:
+            text += f" (95 % CI {format_number(self.ci_low)} to {format_number(self.ci_high)})"
+        return text
+
+    def clean(self) -> None:
+        """Refuse an estimate a reader could not trace or that cannot be true, naming the field. The evidence check
+        costs a query when both the study and the claim are set."""
+        errors = estimate_errors(
+            value=self.value,
+            ci_low=self.ci_low,
+            ci_high=self.ci_high,
+            participants=self.participants,
+            studies=self.studies,
+            excerpt=self.excerpt or "",
+        )
+        if (
+            self.study_id
+            and self.claim_id
+            and not Evidence.objects.filter(claim_id=self.claim_id, study_id=self.study_id).exists()
+        ):
+            errors["claim"] = "The study is not in this claim's evidence base: add it there first."
+        if errors:
+            raise ValidationError(errors)

@@ -20,12 +20,29 @@ SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kb.json"
 # Seed claims are published as of the day the seed content was reviewed.
 SEED_PUBLISHED_AT = "2026-11-23T00:00:00+00:00"
+# The seed's verdicts, summaries and bottom lines were written in the editorial re-assessment of this day; a claim
+# or bottom line gives its own "reviewed_at" when it was reviewed on another day.
+SEED_REVIEWED_AT = "2026-12-05T00:00:00+00:00"
+SEED_REVIEWED_ROLE = "editor"
 
 CLAIM_JUDGMENT_FIELDS = [
     "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness", "imprecision",
     "publication_bias", "large_effect", "dose_response", "plausible_confounding", "grade_override_reason",
-    "rationale", "status",
+    "rationale", "status", "verdict", "summary", "applies_generally",
 ]  # fmt: skip
+ESTIMATE_FIELDS = [
+    "outcome", "measure", "value", "ci_low", "ci_high", "participants", "studies", "timepoint", "comparator",
+    "population", "intervention", "excerpt", "excerpt_url",
+]  # fmt: skip
+
+
+def _seed_value(name: str, value):
+    """An estimate's field as the export writes it: measures as floats, counts as integers, text never null."""
+    if name in {"value", "ci_low", "ci_high"}:
+        return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    if name in {"participants", "studies"}:
+        return value
+    return value if value is not None else ""
 
 
 class SeedError(Exception):
@@ -101,16 +118,24 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
             }
         )
 
-    conditions = [
-        {
-            "id": index,
-            "slug": rec["slug"],
-            "name": rec["name"],
-            "aliases": rec.get("aliases", []),
-            "description": rec.get("description", ""),
-        }
-        for index, rec in enumerate(_load(seed_dir, "conditions.json"), start=1)
-    ]
+    conditions = []
+    for index, rec in enumerate(_load(seed_dir, "conditions.json"), start=1):
+        bottom_line = rec.get("bottom_line", "")
+        conditions.append(
+            {
+                "id": index,
+                "slug": rec["slug"],
+                "name": rec["name"],
+                "aliases": rec.get("aliases", []),
+                "description": rec.get("description", ""),
+                "parent": rec.get("parent"),
+                "bottom_line": bottom_line,
+                "bottom_line_draft": bottom_line,
+                "bottom_line_status": "published" if bottom_line else "draft",
+                "reviewed_at": rec.get("reviewed_at", SEED_REVIEWED_AT if bottom_line else None),
+                "reviewed_role": rec.get("reviewed_role", SEED_REVIEWED_ROLE if bottom_line else ""),
+            }
+        )
 
     claim_recs = _load(seed_dir, "claims.json")
     claim_ids = {rec["slug"]: index for index, rec in enumerate(claim_recs, start=1)}
@@ -134,8 +159,13 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
             evidence.append({"study": study_ids[ev["study"]], "direction": ev["direction"], "note": ev.get("note", "")})
         record = {"id": pk, "slug": rec["slug"], "text": rec["text"], "category": rec["category"]}
         record.update({name: rec[name] for name in CLAIM_JUDGMENT_FIELDS if name in rec})
+        record.setdefault("verdict", "not_assessed")
+        record.setdefault("summary", "")
+        record.setdefault("applies_generally", False)
         published = rec.get("status") == "published"
         record["published_at"] = rec.get("published_at", SEED_PUBLISHED_AT if published else None)
+        record["reviewed_at"] = rec.get("reviewed_at", SEED_REVIEWED_AT if published else None)
+        record["reviewed_role"] = rec.get("reviewed_role", SEED_REVIEWED_ROLE if published else "")
         record["conditions"] = sorted(rec.get("conditions", []))
         record["tags"] = sorted({t.strip() for t in rec.get("tags", [])})
         record["conflicts_with"] = sorted(conflicts[pk])
@@ -179,6 +209,20 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
                 "source_changed": False,
             }
         )
+    estimates = []
+    for index, rec in enumerate(_load(seed_dir, "effect_estimates.json"), start=1):
+        where = f"effect_estimates.json[{index - 1}]"
+        if rec.get("study") not in study_ids or rec.get("claim") not in claim_ids:
+            errors.append(f"{where}: unknown study {rec.get('study')!r} or claim {rec.get('claim')!r}")
+            continue
+        estimates.append(
+            {
+                "id": index,
+                "study": study_ids[rec["study"]],
+                "claim": claim_ids[rec["claim"]],
+                **{name: _seed_value(name, rec.get(name)) for name in ESTIMATE_FIELDS},
+            }
+        )
     if errors:
         raise SeedError("The seed does not build:\n- " + "\n- ".join(errors))
     return {
@@ -189,4 +233,5 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
         "conditions": conditions,
         "claims": claims,
         "assertions": assertions,
+        "effect_estimates": estimates,
     }

@@ -13,11 +13,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from claims import grading
-from claims.models import Claim, ClaimChange, Grade, Status
+from claims.models import Claim, ClaimChange, Condition, Grade, Status, Verdict, role_of
 from claims.search import index_claim, index_sources_of
 from kb.cache import bump_content_version
 
-TRACKED_FIELDS = ("grade", "status", "rationale")
+TRACKED_FIELDS = ("grade", "verdict", "status", "rationale")
 
 
 class WorkflowError(Exception):
@@ -33,10 +33,11 @@ class Snapshot:
     grade: str
     status: str
     rationale: str
+    verdict: str = ""
 
     @classmethod
     def of(cls, claim: Claim) -> Snapshot:
-        return cls(grade=claim.grade, status=claim.status, rationale=claim.rationale)
+        return cls(grade=claim.grade, status=claim.status, rationale=claim.rationale, verdict=claim.verdict)
 
 
 def derived_starting_level(claim: Claim) -> str:
@@ -106,13 +107,18 @@ def save_edit(claim: Claim, user, *, before: Snapshot, reason: str = "") -> None
 def _transition(claim: Claim, user, new_status: str, reason: str = "", *, override: bool = False) -> None:
     before = Snapshot.of(claim)
     claim.status = new_status
-    if new_status == Status.PUBLISHED and claim.published_at is None:
-        claim.published_at = timezone.now()
+    now = timezone.now()
+    if new_status == Status.PUBLISHED:
+        claim.published_at = claim.published_at or now
+        # Publishing is the review: readers see when, and by which role (never by whom).
+        claim.reviewed_at, claim.reviewed_role = now, role_of(user)
     Claim.objects.filter(pk=claim.pk).update(
         status=claim.status,
         published_at=claim.published_at,
+        reviewed_at=claim.reviewed_at,
+        reviewed_role=claim.reviewed_role,
         version=F("version") + 1,
-        updated_at=timezone.now(),
+        updated_at=now,
     )
     claim.refresh_from_db(fields=["version", "updated_at"])
     record_changes(before, claim, user, reason, override=override)
@@ -145,6 +151,8 @@ def publish(claim: Claim, user, *, override: bool = False, reason: str = "") -> 
         )
     if claim.grade == Grade.NOT_GRADED:
         raise WorkflowError("A claim without a grade cannot be published.")
+    if claim.verdict == Verdict.SUPPORTED and not claim.evidence.exists():
+        raise WorkflowError("A claim with no study in its evidence base cannot be published as supported.")
     self_approval = claim.last_edited_by_id is not None and claim.last_edited_by_id == user.pk
     if self_approval:
         if not user.is_superuser:
@@ -171,3 +179,55 @@ def return_to_draft(claim: Claim, user, comment: str) -> None:
         raise WorkflowError("Say what needs to change: returning a claim to draft needs a comment.")
     with transaction.atomic():
         _transition(claim, user, Status.DRAFT, comment)
+
+
+# --- A condition's bottom line: written by an editor, published by another reviewer ---------------------------
+
+
+def save_bottom_line(condition: Condition, user, text: str) -> None:
+    """Set an edited bottom line as the draft (not saved here: the admin saves the condition). Readers keep the
+    published one; a draft equal to it leaves nothing to review."""
+    condition.bottom_line_draft = text.strip()
+    if condition.bottom_line_draft == condition.bottom_line and condition.bottom_line:
+        condition.bottom_line_status = Status.PUBLISHED
+    else:
+        condition.bottom_line_status = Status.DRAFT
+        condition.bottom_line_edited_by = user if getattr(user, "pk", None) else None
+
+
+def submit_bottom_line(condition: Condition, user) -> None:
+    if not user.has_perm("claims.submit_claim"):
+        raise WorkflowError("You do not have permission to submit bottom lines for review.")
+    if condition.bottom_line_status != Status.DRAFT:
+        raise WorkflowError(f"The bottom line of {condition} has no draft waiting to be submitted.")
+    if not condition.bottom_line_draft.strip():
+        raise WorkflowError(f"Write a bottom line for {condition} before submitting it.")
+    condition.bottom_line_status = Status.IN_REVIEW
+    Condition.objects.filter(pk=condition.pk).update(bottom_line_status=Status.IN_REVIEW)
+
+
+def publish_bottom_line(condition: Condition, user, *, override: bool = False, reason: str = "") -> None:
+    """Publish a bottom line in review; as with claims, not by the editor who wrote it (superuser: with a reason)."""
+    if not user.has_perm("claims.publish_claim"):
+        raise WorkflowError("Only reviewers can publish bottom lines.")
+    if condition.bottom_line_status != Status.IN_REVIEW:
+        raise WorkflowError(f"The bottom line of {condition} is not in review.")
+    if condition.bottom_line_edited_by_id is not None and condition.bottom_line_edited_by_id == user.pk:
+        if not user.is_superuser:
+            raise WorkflowError(f"You wrote the bottom line of {condition}, so another reviewer must publish it.")
+        if not (override and reason.strip()):
+            raise WorkflowError(
+                "You wrote this bottom line. As a superuser you may publish it only with the self-approval "
+                "override and a written reason."
+            )
+    with transaction.atomic():
+        condition.bottom_line = condition.bottom_line_draft
+        condition.bottom_line_status = Status.PUBLISHED
+        condition.reviewed_at, condition.reviewed_role = timezone.now(), role_of(user)
+        Condition.objects.filter(pk=condition.pk).update(
+            bottom_line=condition.bottom_line,
+            bottom_line_status=condition.bottom_line_status,
+            reviewed_at=condition.reviewed_at,
+            reviewed_role=condition.reviewed_role,
+        )
+        bump_content_version()

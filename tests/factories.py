@@ -3,7 +3,7 @@ from __future__ import annotations
 import factory
 from django.utils import timezone
 
-from claims.models import Assertion, Claim, Condition, Evidence
+from claims.models import Assertion, Claim, Condition, EffectEstimate, Evidence
 from sources.models import Source, Study
 
 ARTICLE_TEXT = (
@@ -73,3 +73,22 @@ class AssertionFactory(factory.django.DjangoModelFactory):
     quote = "Ketamine works by blocking NMDA receptors in the brain."
     offset = 0
     stance = Assertion.Stance.SUPPORTS
+
+
+class EffectEstimateFactory(factory.django.DjangoModelFactory):
+    """An estimate whose excerpt holds its numbers; pass ``claim`` and ``study`` already linked by evidence."""
+
+    class Meta:
+        model = EffectEstimate
+
+    outcome = "Response"
+    measure = EffectEstimate.Measure.ODDS_RATIO
+    value = 3.5
+    ci_low = 2.1
+    ci_high = 5.8
+    participants = 120
+    studies = 3
+    timepoint = "24 hours"
+    comparator = "placebo"
+    excerpt = "Response at 24 hours: OR 3.5 (95% CI 2.1 to 5.8; 3 studies, 120 participants)."
+    excerpt_url = "https://example.org/review"

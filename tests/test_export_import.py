@@ -9,12 +9,13 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from claims.exchange import ImportRefused, export_document, import_document
-from claims.models import Assertion, Claim, Condition, Evidence
+from claims.models import Assertion, Claim, Condition, EffectEstimate, Evidence
 from sources.models import Source, Study
 from tests.factories import (
     AssertionFactory,
     ClaimFactory,
     ConditionFactory,
+    EffectEstimateFactory,
     EvidenceFactory,
     SourceFactory,
     StudyFactory,
@@ -22,7 +23,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-ALL_MODELS = [Source, Study, Condition, Claim, Evidence, Assertion]
+ALL_MODELS = [Source, Study, Condition, Claim, Evidence, Assertion, EffectEstimate]
 
 
 def _counts() -> list[int]:
@@ -30,15 +31,23 @@ def _counts() -> list[int]:
 
 
 def _wipe() -> None:
+    Condition.objects.update(parent=None)  # a condition within another protects its parent from deletion
     for model in reversed(ALL_MODELS):
         model.objects.all().delete()
 
 
 @pytest.fixture
 def populated():
-    ptsd = ConditionFactory(name="PTSD", slug="ptsd", aliases=["post-traumatic stress disorder"])
+    anxiety = ConditionFactory(name="Anxiety disorders", slug="anxiety")
+    ptsd = ConditionFactory(
+        name="PTSD", slug="ptsd", aliases=["post-traumatic stress disorder"], parent=anxiety,
+        bottom_line="Small trials only.", bottom_line_draft="Small trials only.", bottom_line_status="published",
+    )  # fmt: skip
     study = StudyFactory(label="Feder et al. 2014", doi="10.1001/jamapsychiatry.2014.62", pmid=24740528)
-    claim = ClaimFactory(slug="ketamine-helps-ptsd", category="efficacy", grade="low", rationale="**Small** trials.")
+    claim = ClaimFactory(
+        slug="ketamine-helps-ptsd", category="efficacy", grade="low", rationale="**Small** trials.",
+        verdict="partly_supported", summary="Helps some people for a few days.",
+    )  # fmt: skip
     other = ClaimFactory(slug="ketamine-does-not-help-ptsd")
     claim.conditions.add(ptsd)
     claim.tags.add("ptsd", "infusion")
@@ -55,12 +64,13 @@ def populated():
         citation_fidelity="overstated",
         fidelity_note="The trial measured 24 hours.",
     )
+    EffectEstimateFactory(claim=claim, study=study)
     return claim
 
 
 def test_export_has_the_documented_keys_and_stored_enumeration_values(populated):
     doc = export_document()
-    assert doc["format"] == "kb-export" and doc["version"] == 1
+    assert doc["format"] == "kb-export" and doc["version"] == 2
     claim = next(c for c in doc["claims"] if c["slug"] == "ketamine-helps-ptsd")
     assert claim["conditions"] == ["ptsd"]
     assert claim["tags"] == ["infusion", "ptsd"]
@@ -69,6 +79,36 @@ def test_export_has_the_documented_keys_and_stored_enumeration_values(populated)
     assert {"id", "claim", "source", "quote", "offset", "stance", "cited_study", "citation_fidelity"} <= set(assertion)
     assert assertion["stance"] == "qualifies" and assertion["citation_fidelity"] == "overstated"
     assert doc["studies"][0]["pmid"] == "24740528"
+    assert claim["verdict"] == "partly_supported" and claim["summary"] == "Helps some people for a few days."
+    condition = next(c for c in doc["conditions"] if c["slug"] == "ptsd")
+    assert condition["parent"] == "anxiety" and condition["bottom_line"] == "Small trials only."
+    estimate = doc["effect_estimates"][0]
+    assert estimate["study"] == doc["studies"][0]["id"] and estimate["claim"] == claim["id"]
+    assert (estimate["measure"], estimate["value"], estimate["ci_low"], estimate["ci_high"]) == (
+        "odds_ratio",
+        3.5,
+        2.1,
+        5.8,
+    )
+    assert estimate["excerpt_url"] == "https://example.org/review"
+
+
+def test_a_version_1_document_still_imports_with_the_new_fields_at_their_defaults(populated):
+    doc = export_document()
+    doc["version"] = 1
+    del doc["effect_estimates"]
+    for record in doc["claims"]:
+        for name in ("verdict", "summary", "applies_generally", "reviewed_at", "reviewed_role"):
+            del record[name]
+    for record in doc["conditions"]:
+        for name in ("parent", "bottom_line", "bottom_line_draft", "bottom_line_status", "reviewed_at"):
+            del record[name]
+    _wipe()
+    import_document(doc)
+    claim = Claim.objects.get(slug="ketamine-helps-ptsd")
+    assert claim.verdict == "not_assessed" and claim.summary == ""
+    assert Condition.objects.get(slug="ptsd").parent is None
+    assert not EffectEstimate.objects.exists()
 
 
 def test_export_import_into_an_empty_database_then_export_again_is_identical(populated):
@@ -105,6 +145,26 @@ def test_import_updates_a_matching_record_in_place(populated):
         (lambda d: d["assertions"][0].update(claim=9999), "assertions[0].claim"),
         (lambda d: d["claims"][0].update(conditions=["nope"]), "unknown condition 'nope'"),
         (lambda d: d["sources"].append(dict(d["sources"][0], id=999)), "slug 'blog' is used twice"),
+        (lambda d: d.update(version=3), "version: must be one of 1, 2"),
+        (
+            lambda d: d["effect_estimates"][0].update(value=4.2),
+            "effect_estimates[0].value: The excerpt does not contain the value 4.2",
+        ),
+        (
+            lambda d: d["effect_estimates"][0].update(ci_low=4.0, ci_high=5.8, value=3.5),
+            "effect_estimates[0].ci_low: The CI 4 to 5.8 does not contain the value 3.5",
+        ),
+        (lambda d: d["effect_estimates"][0].update(participants=-120), "effect_estimates[0].participants"),
+        (
+            lambda d: d["claims"][1].update(verdict="supported"),
+            "claims[1].verdict: a claim with no evidence cannot be 'supported'",
+        ),
+        (
+            lambda d: d["conditions"][0].update(parent="ptsd"),
+            "conditions[0].parent: 'ptsd' would make 'anxiety' its own ancestor",
+        ),
+        (lambda d: d["conditions"][1].update(parent="ptsd"), "would make 'ptsd' its own ancestor"),
+        (lambda d: d["effect_estimates"][0].update(claim=d["claims"][1]["id"]), "not in this claim's evidence"),
     ],
 )
 def test_a_malformed_document_is_refused_with_its_place_and_nothing_is_written(populated, mutate, message):
