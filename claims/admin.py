@@ -174,10 +174,11 @@ class EstimateInline(LockedWhenPublished, admin.StackedInline):
     model = EffectEstimate
     form = EffectEstimateForm
     extra = 0
-    autocomplete_fields = ["study"]
+    autocomplete_fields = ["study", "condition"]
     fields = [
-        "study", ("outcome", "measure"), ("value", "ci_low", "ci_high"), ("participants", "studies"),
-        ("timepoint", "comparator"), "population", "intervention", "excerpt", "excerpt_url",
+        ("study", "condition"), ("outcome", "measure"), ("value", "unit"), ("ci_low", "ci_high"),
+        ("participants", "studies"), ("timepoint", "comparator"), "population", "intervention", "excerpt",
+        "excerpt_url",
     ]  # fmt: skip
 
     def get_queryset(self, request):
@@ -640,11 +641,11 @@ class ClaimChangeAdmin(admin.ModelAdmin):
 @admin.register(EffectEstimate)
 class EffectEstimateAdmin(admin.ModelAdmin):
     form = EffectEstimateForm
-    list_display = ["outcome", "study", "claim", "measure", "effect", "participants", "timepoint"]
-    list_filter = ["measure", "outcome"]
-    list_select_related = ["study", "claim"]
+    list_display = ["outcome", "study", "claim", "condition", "measure", "effect", "participants", "timepoint"]
+    list_filter = ["measure", "condition", "outcome"]
+    list_select_related = ["study", "claim", "condition"]
     search_fields = ["outcome", "study__label", "claim__text", "excerpt"]
-    autocomplete_fields = ["study", "claim"]
+    autocomplete_fields = ["study", "claim", "condition"]
 
     @admin.display(description="Effect (95 % CI)")
     def effect(self, obj: EffectEstimate) -> str:

@@ -63,13 +63,14 @@ CLAIM_FIELDS = [
     "grade_override_reason", "rationale", "status", "published_at", "verdict", "summary", "applies_generally",
     "reviewed_at", "reviewed_role",
 ]  # fmt: skip
+ESTIMATE_LENGTHS = {f.name: f.max_length for f in EffectEstimate._meta.get_fields() if getattr(f, "max_length", None)}
 # What identifies an estimate when a document is imported again (it has no slug).
 ESTIMATE_KEY = (
     "study", "claim", "outcome", "measure", "timepoint", "comparator", "population", "intervention",
 )  # fmt: skip
 ESTIMATE_FIELDS = [
-    "outcome", "measure", "value", "ci_low", "ci_high", "participants", "studies", "timepoint", "comparator",
-    "population", "intervention", "excerpt", "excerpt_url",
+    "outcome", "measure", "value", "unit", "ci_low", "ci_high", "participants", "studies", "timepoint",
+    "comparator", "population", "intervention", "excerpt", "excerpt_url",
 ]  # fmt: skip
 ASSERTION_FIELDS = [
     "quote",
@@ -138,8 +139,14 @@ def export_document() -> dict:
         for a in Assertion.objects.order_by("pk")
     ]
     estimates = [
-        {"id": e.pk, "study": e.study_id, "claim": e.claim_id, **{f: getattr(e, f) for f in ESTIMATE_FIELDS}}
-        for e in EffectEstimate.objects.order_by("pk")
+        {
+            "id": e.pk,
+            "study": e.study_id,
+            "claim": e.claim_id,
+            "condition": e.condition.slug if e.condition_id else None,
+            **{f: getattr(e, f) for f in ESTIMATE_FIELDS},
+        }
+        for e in EffectEstimate.objects.select_related("condition").order_by("pk")
     ]
     return {
         "format": FORMAT,
@@ -456,8 +463,23 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
         where = f"effect_estimates[{i}]"
         pk = check.ident(where, rec, ids)
         row = {
-            f: check.string(where, rec, f, required=f in {"outcome", "excerpt", "excerpt_url"})
-            for f in ("outcome", "timepoint", "comparator", "population", "intervention", "excerpt", "excerpt_url")
+            f: check.string(
+                where,
+                rec,
+                f,
+                required=f in {"outcome", "excerpt", "excerpt_url"},
+                max_length=ESTIMATE_LENGTHS.get(f, 0),
+            )
+            for f in (
+                "outcome",
+                "unit",
+                "timepoint",
+                "comparator",
+                "population",
+                "intervention",
+                "excerpt",
+                "excerpt_url",
+            )  # fmt: skip
         }
         row["measure"] = check.choice(where, rec, "measure", Measure.values)
         row["value"] = _number(check, f"{where}.value", rec.get("value"), required=True)
@@ -482,7 +504,10 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
             check.fail(f"{where}.claim", f"{claim!r} is not a claim id in this file")
         elif study in study_ids and (claim, study) not in evidence_pairs:
             check.fail(f"{where}.claim", "its study is not in this claim's evidence")
-        row.update(study=study, claim=claim)
+        condition = rec.get("condition")
+        if condition is not None and condition not in condition_slugs:
+            check.fail(f"{where}.condition", f"unknown condition {condition!r}")
+        row.update(study=study, claim=claim, condition=condition if condition in condition_slugs else None)
         check.unique(where, tuple(row[k] for k in ESTIMATE_KEY), described, "estimate of the same outcome")
         parsed["effect_estimates"].append({"id": pk, **row})
 
@@ -621,6 +646,7 @@ def import_document(doc: Any) -> ImportResult:
         for row in parsed["effect_estimates"]:
             pk = row.pop("id")
             row["study"], row["claim"] = study_map[row["study"]], claim_map[row["claim"]]
+            row["condition"] = conditions[row["condition"]] if row["condition"] else None
             _upsert_estimate(row, pk, result)
         _reset_sequences()
     return result

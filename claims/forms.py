@@ -7,7 +7,8 @@ from django.forms.utils import flatatt
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from claims.models import Claim, Condition, Grade
+from claims.answers import SECTION_ORDER, SECTION_TITLES
+from claims.models import Claim, Condition, Grade, Verdict
 from sources.models import Source
 
 
@@ -16,6 +17,12 @@ def _blank(label: str, choices) -> list[tuple[str, str]]:
 
 
 class ConditionFilterForm(forms.Form):
+    question = forms.ChoiceField(
+        required=False,
+        label="Question",
+        choices=_blank("Any question", [(key, SECTION_TITLES[key]) for key in SECTION_ORDER]),
+    )
+    verdict = forms.ChoiceField(required=False, label="Verdict", choices=_blank("Any verdict", Verdict.choices))
     grade = forms.ChoiceField(required=False, label="Certainty", choices=_blank("Any grade", Grade.choices))
     category = forms.ChoiceField(
         required=False, label="Category", choices=_blank("Any category", Claim.Category.choices)

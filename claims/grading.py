@@ -96,9 +96,6 @@ LEVEL_MEANINGS = {
     "high": "The true effect is very likely close to what the evidence shows.",
     "moderate": "The true effect is probably close to what the evidence shows, but may differ.",
     "low": "The true effect may be substantially different from what the evidence shows.",
-    "very_low": (
-        "The true effect is likely to be substantially different: the evidence is weak or absent, or it points the "
-        "other way."
-    ),
+    "very_low": "The true effect is likely to be substantially different: the evidence is weak, indirect or absent.",
     "not_graded": "Editors have not graded this claim yet.",
 }

@@ -218,7 +218,7 @@ class ClaimQuerySet(models.QuerySet):
         """What a list of claims shows (``claims.presentation.claim_rows``): the claim's text, category and grade,
         and the stance counts. Other fields are not loaded: reading one costs a query per claim. The rows' key
         studies come from ``key_studies()`` (one more query)."""
-        return self.only("text", "slug", "category", "grade", "verdict", "status", *STANCE_COUNTS)
+        return self.only("text", "slug", "category", "grade", "verdict", "applies_generally", "status", *STANCE_COUNTS)
 
 
 class Category(models.TextChoices):
@@ -751,11 +751,23 @@ class EffectEstimate(models.Model):
         related_name="effect_estimates",
         help_text="The claim whose verdict and certainty this estimate informs; the study must be in its evidence.",
     )
+    condition = models.ForeignKey(
+        Condition,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="effect_estimates",
+        help_text="The condition of the population studied: the estimate is a row of that condition's Summary of "
+        "Findings (and of the conditions it lies within). Empty for a population of mixed or other conditions.",
+    )
     outcome = models.CharField(
         max_length=120, help_text="Use the same wording for the same outcome: “Response”, “Suicidal ideation (SSI)”."
     )
     measure = models.CharField(max_length=32, choices=Measure.choices)
     value = models.FloatField(help_text="As written in the excerpt.")
+    unit = models.CharField(
+        max_length=80, blank=True, help_text="What the value counts, when not a ratio: “%”, “MADRS points”, “mm Hg”."
+    )
     ci_low = models.FloatField("95 % CI, lower bound", null=True, blank=True)
     ci_high = models.FloatField("95 % CI, upper bound", null=True, blank=True)
     participants = models.IntegerField(null=True, blank=True)
@@ -787,8 +799,10 @@ class EffectEstimate(models.Model):
             ),
         ]
         indexes = [
-            # Condition and claim pages: the estimates of a page's claims, grouped by outcome.
+            # Claim pages: the estimates of a claim, grouped by outcome.
             models.Index(fields=["claim", "outcome"], name="estimate_claim_outcome"),
+            # Condition pages: the Summary of Findings reads the estimates of the condition and those within it.
+            models.Index(fields=["condition", "outcome"], name="estimate_condition_outcome"),
         ]
 
     def __str__(self) -> str:
@@ -809,7 +823,8 @@ class EffectEstimate(models.Model):
 
     def effect_text(self) -> str:
         """ "OR 3.87 (95 % CI 2.56 to 5.84)" as a reader sees it."""
-        text = f"{format_number(self.value)}"
+        unit = ("" if self.unit == "%" else " ") + self.unit if self.unit else ""
+        text = f"{format_number(self.value)}{unit}"
         if self.ci_low is not None:
             text += f" (95 % CI {format_number(self.ci_low)} to {format_number(self.ci_high)})"
         return text

@@ -14,14 +14,18 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
+from claims.answers import VERDICT_SYMBOLS
 from claims.grading import GRADE_ORDER, LEVEL_MEANINGS, SYMBOLS
-from claims.models import Grade
+from claims.models import Grade, Verdict
 
 GRADE_LABELS = dict(Grade.choices)
-CHART_WIDTH = 320
-BAR_HEIGHT = 22
-BAR_GAP = 8
-LABEL_WIDTH = 110
+VERDICT_LABELS = dict(Verdict.choices)
+
+# The chart is drawn in CSS pixels (no viewBox), so that its text keeps its size on a phone: each grade is a row of
+# ROW_HEIGHT px, its label above a bar whose length is a percentage of the chart's width. The longest bar takes
+# BAR_MAX_PERCENT of it, which leaves room after it for the count even on the narrowest screen.
+ROW_HEIGHT = 46
+BAR_MAX_PERCENT = 80
 
 
 @dataclass(frozen=True)
@@ -30,8 +34,8 @@ class Bar:
     label: str
     symbol: str
     count: int
-    width: int
-    y: int
+    percent: float  # of the chart's width
+    y: int  # top of the row, in px
 
 
 @dataclass(frozen=True)
@@ -61,11 +65,11 @@ def grade_distribution(counts: dict[str, int] | Iterable[str]) -> Distribution:
                 label=Grade(grade).label,
                 symbol=SYMBOLS[grade],
                 count=count,
-                width=round(CHART_WIDTH * count / largest),
-                y=index * (BAR_HEIGHT + BAR_GAP),
+                percent=round(BAR_MAX_PERCENT * count / largest, 1),
+                y=index * ROW_HEIGHT,
             )
         )
-    return Distribution(bars=bars, total=total, height=len(bars) * (BAR_HEIGHT + BAR_GAP))
+    return Distribution(bars=bars, total=total, height=len(bars) * ROW_HEIGHT)
 
 
 @dataclass
@@ -205,10 +209,24 @@ def claim_rows(claims: Iterable) -> SafeString:
                 f'{escape(study.direction)}</span>): <a href="{escape(study_url(study.slug))}">{escape(study.label)}'
                 f"</a> ({escape(study.get_design_display())})</span>"
             )
+        verdict = getattr(claim, "verdict", "")
+        verdict_badge = (
+            f'<span class="verdict verdict-{escape(verdict)}"><span class="verdict-symbol" aria-hidden="true">'
+            f"{VERDICT_SYMBOLS[verdict]}</span> {escape(VERDICT_LABELS[verdict])}</span>\n    "
+            if verdict in VERDICT_LABELS
+            else ""
+        )
+        general = (
+            '<span class="general">About ketamine in general</span>\n    '
+            if getattr(claim, "applies_generally", False)
+            else ""
+        )
         rows.append(
             f'<li class="claim-row">\n  <a class="claim-link" href="{escape(claim_url(claim.slug))}">'
-            f'{escape(claim.text)}</a>\n  <div class="claim-meta">\n    <span class="grade grade-{escape(grade)}">'
+            f'{escape(claim.text)}</a>\n  <div class="claim-meta">\n    {verdict_badge}'
+            f'<span class="grade grade-{escape(grade)}">'
             f'<span class="grade-symbol" aria-hidden="true">{SYMBOLS.get(grade, "")}</span> {escape(label)}</span>\n'
+            f"    {general}"
             f'    <span class="counts">{n} source{"" if n == 1 else "s"} · {statement_counts(claim)}</span>\n'
             f"    {key}\n  </div>\n</li>\n"
         )

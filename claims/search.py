@@ -39,8 +39,27 @@ class Hit:
         return SearchEntry.Kind(self.kind).label
 
 
+# Markdown in the indexed text (study summaries, editors' notes) is syntax, not words: snippets show the words.
+# A snippet is a cut-out, so a marker may have lost its partner ("…**crossover"); each is dropped on its own.
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")  # [text](url "title") -> text
+_MD_LINE_START = re.compile(r"^[ \t]*(?:#{1,6}[ \t]+|>[ \t]?|[*+-][ \t]+)", re.MULTILINE)  # heading, quote, bullet
+# Emphasis: asterisks or underscores opening before a word or closing after one; "snake_case" and "2 * 3" stay.
+_MD_EMPHASIS = re.compile(r"(?<![\w*\\])(?:\*{1,3}|_{1,3})(?=[^\s*_])|(?<=[^\s*_\\])(?:\*{1,3}|_{1,3})(?![\w*])")
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")
+
+
+def strip_markdown(text: str) -> str:
+    """The words of a Markdown snippet without its syntax: links keep their text; emphasis, code ticks, heading,
+    quote and bullet markers go. Plain text passes unchanged but for those characters in those places."""
+    text = _MD_LINK.sub(r"\1", text)
+    text = _MD_LINE_START.sub("", text)
+    text = _MD_EMPHASIS.sub("", text)
+    text = text.replace("`", "")
+    return _MD_ESCAPE.sub(r"\1", text)
+
+
 def _highlight(text: str) -> SafeString:
-    escaped = escape(text or "")
+    escaped = escape(strip_markdown(text or ""))
     return mark_safe(escaped.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above
 
 

@@ -31,8 +31,8 @@ CLAIM_JUDGMENT_FIELDS = [
     "rationale", "status", "verdict", "summary", "applies_generally",
 ]  # fmt: skip
 ESTIMATE_FIELDS = [
-    "outcome", "measure", "value", "ci_low", "ci_high", "participants", "studies", "timepoint", "comparator",
-    "population", "intervention", "excerpt", "excerpt_url",
+    "outcome", "measure", "value", "unit", "ci_low", "ci_high", "participants", "studies", "timepoint",
+    "comparator", "population", "intervention", "excerpt", "excerpt_url",
 ]  # fmt: skip
 
 
@@ -137,6 +137,7 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
             }
         )
 
+    condition_slugs = {c["slug"] for c in conditions}
     claim_recs = _load(seed_dir, "claims.json")
     claim_ids = {rec["slug"]: index for index, rec in enumerate(claim_recs, start=1)}
     conflicts: dict[int, set[int]] = {index: set() for index in claim_ids.values()}
@@ -215,11 +216,15 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
         if rec.get("study") not in study_ids or rec.get("claim") not in claim_ids:
             errors.append(f"{where}: unknown study {rec.get('study')!r} or claim {rec.get('claim')!r}")
             continue
+        if rec.get("condition") is not None and rec["condition"] not in condition_slugs:
+            errors.append(f"{where}: unknown condition {rec['condition']!r}")
+            continue
         estimates.append(
             {
                 "id": index,
                 "study": study_ids[rec["study"]],
                 "claim": claim_ids[rec["claim"]],
+                "condition": rec.get("condition"),
                 **{name: _seed_value(name, rec.get(name)) for name in ESTIMATE_FIELDS},
             }
         )

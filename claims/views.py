@@ -7,7 +7,8 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
@@ -15,8 +16,21 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from taggit.models import Tag
 
+from claims.answers import (
+    QUESTIONS,
+    SECTION_ORDER,
+    SECTION_TITLES,
+    VERDICT_RANK,
+    VERDICT_RATINGS,
+    WRONG,
+    forest_plots,
+    section_of,
+    summary_of_findings,
+    verdict_legend,
+)
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.models import Assertion, Claim, Condition, Stance, TaggedClaim, key_studies
+from claims.grading import GRADE_ORDER
+from claims.models import Assertion, Claim, Condition, EffectEstimate, Stance, TaggedClaim, Verdict, key_studies
 from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
 from kb.cache import cache_public_page
@@ -42,8 +56,8 @@ def _conflict_pairs(condition: Condition | None = None, limit: int | None = None
         to_claim__status=Claim.Status.PUBLISHED,
         from_claim_id__lt=F("to_claim_id"),
     ).select_related("from_claim", "to_claim")
-    # Only what the pages show of each claim: its text, link and grade.
-    shown = ("text", "slug", "grade")
+    # Only what the pages show of each claim: its text, link, grade and verdict.
+    shown = ("text", "slug", "grade", "verdict")
     rows = rows.only(*(f"{side}__{field}" for side in ("from_claim", "to_claim") for field in shown))
     if condition is not None:
         links = Claim.conditions.through.objects.filter(condition=condition)
@@ -81,26 +95,100 @@ def condition_list(request: HttpRequest) -> HttpResponse:
     return render(request, "claims/condition_list.html", {"conditions": Condition.objects.with_published_counts()})
 
 
+INTROS = {q.key: q.intro for q in QUESTIONS} | {
+    WRONG: "Claims the sources make that the evidence contradicts; each links to what the evidence does show."
+}
+SECTION_LIMIT = 25  # claims shown per question on an unfiltered condition page; "show all" pages through the rest
+
+
+def _hierarchy(condition: Condition) -> tuple[Condition | None, list[Condition], set[int]]:
+    """The condition's parent, its children, and the ids of the condition and every condition within it (one
+    query over all conditions: they are few, and walking the tree level by level would be a query per level)."""
+    rows = list(Condition.objects.order_by("name").values_list("pk", "parent_id", "name", "slug"))
+    by_parent: dict[int | None, list] = defaultdict(list)
+    for row in rows:
+        by_parent[row[1]].append(row)
+    ids, stack = set(), [condition.pk]
+    while stack:
+        current = stack.pop()
+        if current not in ids:
+            ids.add(current)
+            stack.extend(row[0] for row in by_parent[current])
+    parent = condition.parent if condition.parent_id else None
+    children = [Condition(pk=pk, parent_id=p, name=name, slug=slug) for pk, p, name, slug in by_parent[condition.pk]]
+    return parent, children, ids
+
+
+def _section_expression() -> Case:
+    whens = [When(verdict=Verdict.CONTRADICTED, then=Value(WRONG))]
+    whens += [When(category__in=q.categories, then=Value(q.key)) for q in QUESTIONS]
+    return Case(*whens, output_field=CharField())
+
+
+def _rank_expression(field: str, ranks: dict) -> Case:
+    return Case(*[When(**{field: key}, then=Value(rank)) for key, rank in ranks.items()], default=Value(99))
+
+
+GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADE_ORDER)}
+
+
 @cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: condition, grade distribution, page of claims with stance counts, their evidence + studies,
-    # disputed claims in this condition, conflicting pairs; and the page count when filtered by category
-    # (otherwise the grade distribution gives it).
-    condition = get_object_or_404(Condition, slug=slug)
-    base = Claim.objects.published().for_condition(condition)
-    grades = dict(base.values_list("grade").annotate(n=Count("id")).order_by())
+    # Queries: condition + parent, all conditions (hierarchy), counts by category/verdict/grade (and the latest
+    # review), the first claims of every question (one windowed query) or the page of filtered claims, their
+    # key studies, the Summary of Findings estimates, disputed claims, conflicting pairs.
+    condition = get_object_or_404(Condition.objects.select_related("parent"), slug=slug)
+    parent, children, ids = _hierarchy(condition)
+    base = Claim.objects.published().for_condition_page(ids)
+    counts = list(
+        base.values_list("category", "verdict", "grade").annotate(n=Count("id"), reviewed=Max("reviewed_at")).order_by()
+    )
+    grades: dict[str, int] = defaultdict(int)
+    for _, _, grade, n, _ in counts:
+        grades[grade] += n
+    reviewed_dates = [r for *_, r in counts if r] + ([condition.reviewed_at] if condition.reviewed_at else [])
     form = ConditionFilterForm(request.GET or None)
-    claims, total = base, sum(grades.values())
-    if form.is_valid():
-        if form.cleaned_data["grade"]:
-            claims = claims.filter(grade=form.cleaned_data["grade"])
-            total = grades.get(form.cleaned_data["grade"], 0)
-        if form.cleaned_data["category"]:
-            claims = claims.filter(category=form.cleaned_data["category"])
-            total = None
-    page = paginate(request, claims.for_listing().order_by("category", "text", "pk"), CLAIMS_PER_PAGE, total)
-    key_studies(page.object_list)
-    groups = _by_category(page.object_list)
+    filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
+    ordering = _rank_expression("verdict", VERDICT_RANK), _rank_expression("grade", GRADE_RANK)
+    listing = base.for_listing().annotate(section=_section_expression(), v_rank=ordering[0], g_rank=ordering[1])
+    page = sections = None
+    if filters:
+        claims = listing
+        for name in ("grade", "verdict", "category"):
+            if name in filters:
+                claims = claims.filter(**{name: filters[name]})
+        if "question" in filters:
+            claims = claims.filter(section=filters["question"])
+        total = sum(
+            n
+            for category, verdict, grade, n, _ in counts
+            if filters.get("grade", grade) == grade
+            and filters.get("verdict", verdict) == verdict
+            and filters.get("category", category) == category
+            and filters.get("question", section_of(category, verdict)) == section_of(category, verdict)
+        )
+        page = paginate(request, claims.order_by("category", "v_rank", "g_rank", "text", "pk"), CLAIMS_PER_PAGE, total)
+        shown = list(page.object_list)
+    else:
+        numbered = listing.annotate(
+            position=Window(RowNumber(), partition_by=[F("section")], order_by=["v_rank", "g_rank", "text", "pk"])
+        )
+        shown = list(numbered.filter(position__lte=SECTION_LIMIT).order_by("section", "position"))
+        section_totals: dict[str, int] = defaultdict(int)
+        for category, verdict, _, n, _ in counts:
+            section_totals[section_of(category, verdict)] += n
+        by_section = defaultdict(list)
+        for claim in shown:
+            by_section[claim.section].append(claim)
+        sections = [
+            {"key": key, "title": SECTION_TITLES[key], "intro": INTROS.get(key, ""), "claims": by_section[key],
+             "total": section_totals.get(key, 0)}
+            for key in SECTION_ORDER
+        ]  # fmt: skip
+        total = sum(grades.values())
+    key_studies(shown)
+    estimates = EffectEstimate.objects.public().filter(condition_id__in=ids).select_related("study", "claim")
+    findings = summary_of_findings(estimates)
     disputed = Claim.objects.published().linked_to(condition).most_disputed(10)
     disputed = list(disputed.only("text", "slug", "n_supports", "n_contradicts", "n_qualifies"))
     conflicts = _conflict_pairs(condition=condition, limit=10)
@@ -109,14 +197,20 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "claims/condition_detail.html",
         {
             "condition": condition,
+            "parent": parent,
+            "children": children,
             "form": form,
             "page": page,
-            "groups": groups,
-            "distribution": grade_distribution(grades),
+            "sections": sections,
+            "total": total,
+            "findings": findings,
+            "last_reviewed": max(reviewed_dates) if reviewed_dates else None,
+            "distribution": grade_distribution(dict(grades)),
             "disputed": disputed,
             "conflicts": conflicts,
             "querystring": query_without_page(request),
-            "filtered": bool(form.is_bound and form.is_valid() and any(form.cleaned_data.values())),
+            "filtered": bool(filters),
+            "verdicts": verdict_legend(),
         },
     )
 
@@ -149,7 +243,10 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
     ]
     dated = [s for s in sources if s.published_on]
     first = min(dated, key=lambda s: s.published_on) if dated else (sources[0] if sources else None)
-    explanation = Truncator(" ".join(strip_tags(render_markdown(claim.rationale)).split())).chars(600)
+    explanation = " ".join(strip_tags(render_markdown(claim.rationale)).split())
+    if claim.summary:
+        explanation = f"{claim.summary} {explanation}"
+    explanation = Truncator(explanation).chars(600)
     item: dict = {"@type": "Claim"}
     if appearances:
         item["appearance"] = appearances
@@ -163,12 +260,14 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
         "datePublished": (claim.published_at or claim.updated_at).date().isoformat(),
         "author": {"@type": "Organization", "name": site_name, "url": request.build_absolute_uri("/")},
         "itemReviewed": item,
+        # The verdict is the rating (5 supported … 1 contradicted, as fact-checkers publish); the certainty of the
+        # evidence behind it is named beside it.
         "reviewRating": {
             "@type": "Rating",
-            "ratingValue": claim.grade_value,
-            "bestRating": 4,
+            "ratingValue": VERDICT_RATINGS[claim.verdict],
+            "bestRating": 5,
             "worstRating": 1,
-            "alternateName": f"{claim.get_grade_display()} certainty",
+            "alternateName": f"{claim.get_verdict_display()} ({claim.get_grade_display().lower()} certainty)",
             "ratingExplanation": explanation,
         },
     }
@@ -180,9 +279,10 @@ def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_na
 
 @cache_public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: claim, assertions + sources + cited studies, evidence + studies, tags, conditions,
-    # conflicting claims, related claims, grade history.
+    # Queries: claim, effect estimates + studies + conditions, assertions + sources + cited studies,
+    # evidence + studies, tags, conditions, conflicting claims, related claims, grade history.
     claim = get_object_or_404(Claim.objects.published(), slug=slug)
+    estimates = list(claim.effect_estimates.select_related("study", "condition"))
     assertions = list(
         claim.assertions.select_related("source", "cited_study")
         .defer("source__text")  # an article's archived text can be long; this page quotes it, never shows it
@@ -197,8 +297,12 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Sources per stance: a source with statements of several stances counts under each, and the page says so.
     sources = StanceTally.of(assertions, "source_id")
     jsonld = None
-    if claim.grade_value is not None:
+    if claim.grade_value is not None and claim.verdict in VERDICT_RATINGS:
         jsonld = _claim_review_jsonld(request, claim, assertions, settings.KB_SITE_NAME)
+    by_source: dict[int, dict] = {}
+    for assertion in assertions:
+        entry = by_source.setdefault(assertion.source_id, {"source": assertion.source, "statements": []})
+        entry["statements"].append(assertion)
     return render(
         request,
         "claims/claim_detail.html",
@@ -216,6 +320,10 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "history": history,
             "jsonld": jsonld,
             "judgments": _judgment_rows(claim),
+            "estimates": estimates,
+            "plots": forest_plots(estimates),
+            "wording_by_source": list(by_source.values()),
+            "verdicts": verdict_legend(),
         },
     )
 
@@ -248,8 +356,8 @@ def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], 
 
 
 def _grade_history(claim: Claim) -> list:
-    """Grade changes, newest first; who made them stays internal (one query)."""
-    return list(claim.changes.filter(field="grade").order_by("-changed_at", "-pk")[:50])
+    """Grade and verdict changes, newest first; who made them stays internal (one query)."""
+    return list(claim.changes.filter(field__in=["grade", "verdict"]).order_by("-changed_at", "-pk")[:50])
 
 
 def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
@@ -447,4 +555,4 @@ def search_view(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def about_grading(request: HttpRequest) -> HttpResponse:
-    return render(request, "claims/about_grading.html", {"levels": grade_levels()})
+    return render(request, "claims/about_grading.html", {"levels": grade_levels(), "verdicts": verdict_legend()})

@@ -7,10 +7,12 @@ from django.urls import include, path
 from claims import views as claim_views
 from kb.cache import cache_public_page
 from kb.sitemaps import SITEMAPS
+from kb.views import favicon
 
 urlpatterns = [
     path("", claim_views.home, name="home"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("", include("claims.urls")),
     path("", include("sources.urls")),

@@ -49,6 +49,8 @@ def site_content(db):
         slug="ketamine-reduces-ptsd-symptoms",
         category="efficacy",
         grade="low",
+        verdict="supported",
+        summary="Two small trials found less PTSD severity a day after an infusion.",
         rationale="Two **small** crossover trials.",
     )
     helps.conditions.add(ptsd)
@@ -59,6 +61,7 @@ def site_content(db):
         slug="ketamine-low-risk-side-effects",
         category="safety",
         grade="very_low",
+        verdict="contradicted",
     )
     low_risk.conditions.add(ptsd)
     common = ClaimFactory(

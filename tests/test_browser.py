@@ -8,6 +8,10 @@ reason, when Chromium or axe-core is missing (`make test` installs axe-core; `.c
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,6 +39,8 @@ elif not AXE.exists():
     pytestmark.append(pytest.mark.skip(reason="browser tests need axe-core (npm install, as `make test` does)"))
 
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 375, "height": 740}}
+# The layout checks below: a desktop and a current phone (390 CSS px wide).
+WIDTHS = {"desktop": VIEWPORTS["desktop"], "phone-390": {"width": 390, "height": 844}}
 
 
 @pytest.fixture(scope="module")
@@ -111,8 +117,13 @@ def test_reader_follows_a_ptsd_claim_to_its_source_quote_and_study(browser, live
         context.close()
 
 
+COMPARED = "/compare/?a=ketamine-therapy-overview-000&b=understanding-ketamine-treatments-001"
+
+
 @pytest.mark.parametrize(
-    "path", ["/conditions/", "/disagreements/", "/matrix/", "/search/?q=PTSD", "/about/grading/", "/compare/", "/tags/"]
+    "path",
+    ["/conditions/", "/disagreements/", "/matrix/", "/search/?q=PTSD", "/about/grading/", "/tags/"]
+    + ["/compare/", COMPARED],
 )
 def test_other_public_pages_pass_axe_at_phone_width(browser, live_server, seeded, path):
     context = browser.new_context(viewport=VIEWPORTS["phone"])
@@ -185,3 +196,121 @@ def test_editor_imports_an_article_and_attaches_a_clause_to_two_claims(browser, 
         page.screenshot(path=str(SHOTS / "desktop-admin-review.png"), full_page=True)
     finally:
         context.close()
+
+
+# --- layout at phone and desktop widths ------------------------------------------------------------------------
+
+
+@contextmanager
+def _page(browser, viewport: dict, **options):
+    context = browser.new_context(viewport=viewport, **options)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def test_source_pages_on_a_phone_are_at_most_three_times_as_tall_as_on_a_desktop(browser, live_server, seeded):
+    """A phone reader scrolls through the same page, not a claims table squeezed into a column one word wide
+    (before: 142,413 px at 390 px against 9,947 px at 1280 px, the Claim column 32 px wide)."""
+    from sources.models import Source
+
+    heights: dict[str, dict[str, int]] = {}
+    for name, viewport in WIDTHS.items():
+        with _page(browser, viewport) as page:
+            for source in Source.objects.public():
+                page.goto(live_server.url + source.get_absolute_url())
+                heights.setdefault(source.slug, {})[name] = page.evaluate("document.documentElement.scrollHeight")
+                if name == "phone-390":
+                    claim_column = page.locator(".claims-table thead th").nth(1).bounding_box()["width"]
+                    assert claim_column >= 150, f"{source.slug}: the Claim column is {claim_column:.0f} px wide"
+    assert len(heights) == 5
+    for slug, height in heights.items():
+        assert height["phone-390"] <= 3 * height["desktop"], f"{slug}: {height}"
+
+
+@pytest.mark.parametrize("viewport", list(WIDTHS))
+@pytest.mark.parametrize("path", ["/", "/about/grading/"])
+def test_the_grade_legend_never_runs_a_badge_into_its_meaning(browser, live_server, transactional_db, path, viewport):
+    with _page(browser, WIDTHS[viewport]) as page:
+        page.goto(live_server.url + path)
+        overlaps = page.evaluate(
+            """() => [...document.querySelectorAll('.levels > div')].map(row => {
+                const badge = row.querySelector('dt .grade').getBoundingClientRect();
+                const meaning = row.querySelector('dd').getBoundingClientRect();
+                const apart = badge.right <= meaning.left || badge.bottom <= meaning.top;
+                return apart ? null : [row.querySelector('dt').innerText, badge.right, meaning.left];
+            })"""
+        )
+        assert len(overlaps) == 4
+        assert overlaps == [None] * 4, f"badges overlapping their meaning: {overlaps}"
+
+
+@pytest.mark.parametrize("viewport", list(WIDTHS))
+def test_grade_chart_labels_are_at_least_14px_on_a_phone_and_a_desktop(browser, live_server, seeded, viewport):
+    with _page(browser, WIDTHS[viewport]) as page:
+        for path in ("/", "/sources/ketamine-therapy-overview-000/"):
+            page.goto(live_server.url + path)
+            # The size the reader sees: the font size times the SVG's scale on screen.
+            sizes = page.evaluate(
+                """() => [...document.querySelectorAll('.chart-label, .chart-count')].map(
+                    text => parseFloat(getComputedStyle(text).fontSize) * text.getScreenCTM().a)"""
+            )
+            assert len(sizes) == 10
+            assert min(sizes) >= 14, f"chart text on {path} rendered at {min(sizes):.1f}px"
+
+
+@pytest.mark.parametrize("viewport", list(WIDTHS))
+def test_the_matrix_keeps_its_claim_column_and_header_row_in_view_while_it_scrolls(
+    browser, live_server, seeded, viewport
+):
+    with _page(browser, WIDTHS[viewport]) as page:
+        page.goto(live_server.url + "/matrix/")
+        region = page.locator(".matrix-scroll")
+        sticky = page.evaluate(
+            """() => [document.querySelector('.matrix thead th:nth-child(2)'),
+                      document.querySelector('.matrix tbody tr:nth-child(5) th')].map(
+                cell => getComputedStyle(cell).position)"""
+        )
+        assert sticky == ["sticky", "sticky"]
+        region.evaluate("region => { region.scrollTop = 600; region.scrollLeft = 300; }")
+        assert region.evaluate("region => region.scrollTop") > 0  # the region itself scrolls down the claims
+        box = region.bounding_box()
+        header = page.locator(".matrix thead th").nth(1).bounding_box()
+        # A row well below the top of the region after scrolling: its claim is still at the region's left edge.
+        row = page.locator(".matrix tbody tr").nth(12).locator("th").bounding_box()
+        assert abs(header["y"] - box["y"]) <= 1, (header, box)
+        assert abs(row["x"] - box["x"]) <= 1, (row, box)
+
+
+def test_the_print_header_and_footer_show_only_in_print_on_every_page(browser, live_server, seeded):
+    with _page(browser, WIDTHS["desktop"]) as page:
+        page.goto(live_server.url + "/matrix/")
+        assert page.locator(".print-header").is_hidden() and page.locator(".print-footer").is_hidden()
+        page.emulate_media(media="print")
+        header, footer = page.locator(".print-header"), page.locator(".print-footer")
+        assert header.is_visible() and footer.is_visible()
+        assert f"{live_server.url}/matrix/" in header.inner_text()
+        assert "not medical advice" in footer.inner_text()
+        # Fixed boxes are what the browser repeats on every printed page.
+        assert header.evaluate("e => getComputedStyle(e).position") == "fixed"
+        assert footer.evaluate("e => getComputedStyle(e).position") == "fixed"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pdftotext (Debian: apt-get install poppler-utils)")
+def test_every_printed_page_of_a_long_source_names_its_address_and_says_it_is_not_medical_advice(
+    browser, live_server, seeded, tmp_path
+):
+    path = "/sources/ketamine-therapy-overview-000/"
+    with _page(browser, WIDTHS["desktop"]) as page:
+        page.goto(live_server.url + path)
+        page.pdf(path=str(tmp_path / "page.pdf"), format="A4")
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(tmp_path / "page.pdf"), "-"], check=True, capture_output=True, text=True
+    ).stdout
+    pages = text.split("\f")[:-1]  # pdftotext ends every page with a form feed
+    assert len(pages) > 5
+    for number, content in enumerate(pages, start=1):
+        flat = re.sub(r"\s+", " ", content)
+        assert f"{live_server.url}{path}" in flat, f"printed page {number} lacks the page's address"
+        assert "not medical advice" in flat, f"printed page {number} lacks the disclaimer"

@@ -12,6 +12,7 @@ from tests.factories import (
     AssertionFactory,
     ClaimFactory,
     ConditionFactory,
+    EffectEstimateFactory,
     EvidenceFactory,
     SourceFactory,
     StudyFactory,
@@ -110,7 +111,12 @@ def test_condition_page_groups_published_claims_by_category_with_grades_and_coun
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Ketamine for PTSD</h1>" in html
-    assert "<h3>Efficacy</h3>" in html and "<h3>Safety</h3>" in html
+    # Organised by clinical question, with what the evidence contradicts apart.
+    assert html.index('id="q-works"') < html.index('id="q-timing"') < html.index('id="q-risks"')
+    works = html.split('id="q-works"')[1].split("</section>")[0]
+    wrong = html.split('id="q-wrong"')[1].split("</section>")[0]
+    assert "Ketamine reduces PTSD symptoms" in works and "✓</span> Supported" in works
+    assert "Ketamine has a low risk of side effects" in wrong and "Ketamine has a low risk" not in works
     assert "Ketamine reduces PTSD symptoms" in html
     assert "⊕⊕◯◯</span> Low certainty" in html  # grade as symbol and text, not colour alone
     assert "2 sources · 2 statements: 1 supports, 0 contradict, 1 qualifies" in html
@@ -171,8 +177,13 @@ def test_condition_page_paginates_long_lists(client, db):
     for n in range(55):
         ClaimFactory(text=f"Claim {n:02d} about depression", slug=f"dep-{n}").conditions.add(condition)
     first = client.get("/conditions/depression/").content.decode()
-    assert "Page 1 of 2" in first and "Claim 49 about depression" in first and "Claim 50" not in first
-    second = client.get("/conditions/depression/?page=2").content.decode()
+    # The question shows its first 25 claims and links to all of them, paged.
+    assert "Claim 24 about depression" in first and "Claim 25 about depression" not in first
+    assert '<a href="?question=works">Show all 55 claims in “Does it work?”</a>' in first
+    all_of_them = client.get("/conditions/depression/?question=works").content.decode()
+    assert "55 published claims match." in all_of_them
+    assert "Page 1 of 2" in all_of_them and "Claim 49 about depression" in all_of_them and "Claim 50" not in all_of_them
+    second = client.get("/conditions/depression/?question=works&page=2").content.decode()
     assert "Claim 54 about depression" in second
 
 
@@ -230,16 +241,23 @@ def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supportin
 
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
-    # condition, grade distribution (which also gives the page count), page of claims, evidence + studies,
-    # disputed, conflicts
-    with django_assert_num_queries(6):
+    # condition + parent, all conditions (hierarchy), counts by category/verdict/grade, the first claims of every
+    # question (one windowed query), their key studies, Summary of Findings estimates, disputed, conflicts
+    with django_assert_num_queries(8):
         client.get("/conditions/ptsd/")
+    child = ConditionFactory(name="Combat PTSD", slug="combat-ptsd", parent=site_content["ptsd"])
     for n in range(20):
-        claim = ClaimFactory(slug=f"extra-{n}")
-        claim.conditions.add(site_content["ptsd"])
+        claim = ClaimFactory(slug=f"extra-{n}", category=["efficacy", "onset", "safety", "mechanism"][n % 4])
+        claim.conditions.add(site_content["ptsd"] if n % 2 else child)
         AssertionFactory(claim=claim, source=site_content["clinic"], quote="Ketamine helps PTSD within hours.")
-    with django_assert_num_queries(6):
+        study = StudyFactory()
+        EvidenceFactory(claim=claim, study=study)
+        EffectEstimateFactory(claim=claim, study=study, condition=site_content["ptsd"], outcome=f"Outcome {n}")
+    ClaimFactory(slug="general-risk", category="side_effect", applies_generally=True)
+    with django_assert_num_queries(8):
         client.get("/conditions/ptsd/")
+    with django_assert_num_queries(8):  # filtered: the page of claims replaces the windowed query
+        client.get("/conditions/ptsd/?verdict=not_assessed&grade=low")
 
 
 # --- claim page ---------------------------------------------------------------------------------------------
@@ -289,7 +307,7 @@ def test_claim_page_explains_a_grade_that_differs_from_the_arithmetic(client, si
     claim.grade_override_reason = "Crossover trials with functional unblinding."
     claim.save()
     html = client.get(claim.get_absolute_url()).content.decode()
-    assert "Why the grade differs from the arithmetic (very low):" in html
+    assert "Why the certainty differs from the arithmetic (very low):" in html
 
 
 def test_claim_page_carries_claimreview_jsonld(client, site_content):
@@ -302,9 +320,12 @@ def test_claim_page_carries_claimreview_jsonld(client, site_content):
     assert [a["name"] for a in data["itemReviewed"]["appearance"]] == ["Clinic page"]
     assert data["itemReviewed"]["firstAppearance"]["name"] == "Clinic page"
     rating = data["reviewRating"]
-    assert (rating["ratingValue"], rating["bestRating"], rating["worstRating"]) == (2, 4, 1)
-    assert rating["alternateName"] == "Low certainty"
-    assert rating["ratingExplanation"] == "Two small crossover trials."
+    # The verdict is the rating (5 supported … 1 contradicted); the certainty is named beside it.
+    assert (rating["ratingValue"], rating["bestRating"], rating["worstRating"]) == (5, 5, 1)
+    assert rating["alternateName"] == "Supported (low certainty)"
+    assert rating["ratingExplanation"] == (
+        "Two small trials found less PTSD severity a day after an infusion. Two small crossover trials."
+    )
     assert data["author"]["@type"] == "Organization"
 
 
@@ -323,17 +344,24 @@ def test_claimreview_appearances_are_only_the_sources_that_assert_the_claim(clie
     assert {a["name"] for a in item["appearance"]} == {"Clinic page", "Later article"}
     assert item["firstAppearance"] == {"@type": "CreativeWork", "url": "https://example.org/later",
                                        "name": "Later article"}  # fmt: skip
-    assert data["reviewRating"]["alternateName"] == "Very low certainty"
+    assert data["reviewRating"]["alternateName"] == "Contradicted (very low certainty)"
     assert data["reviewRating"]["ratingValue"] == 1
 
 
+def test_a_claim_without_a_verdict_carries_no_claimreview(client, site_content):
+    claim = ClaimFactory(text="Ketamine helps tinnitus", slug="tinnitus", grade="low", verdict="not_assessed")
+    html = client.get(claim.get_absolute_url()).content.decode()
+    assert "application/ld+json" not in html
+    assert "–</span> Not assessed yet" in html
+
+
 def test_claimreview_of_a_claim_no_source_asserts_names_no_appearance(client, site_content):
-    claim = ClaimFactory(text="Ketamine is harmless", slug="harmless", grade="moderate")
+    claim = ClaimFactory(text="Ketamine is harmless", slug="harmless", grade="moderate", verdict="contradicted")
     AssertionFactory(claim=claim, source=site_content["review"], quote="Side effects are common.",
                      stance="contradicts")  # fmt: skip
     data = _jsonld(client.get(claim.get_absolute_url()))
     assert data["itemReviewed"] == {"@type": "Claim"}
-    assert data["reviewRating"]["alternateName"] == "Moderate certainty"
+    assert data["reviewRating"]["alternateName"] == "Contradicted (moderate certainty)"
 
 
 def test_claimreview_cannot_break_out_of_its_script_element(client, site_content):
@@ -364,14 +392,15 @@ def test_draft_and_in_review_claims_are_404(client, site_content):
 
 
 def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
-    # claim, assertions + sources + studies, evidence + studies, tags, conditions, conflicting, related,
-    # grade history
-    with django_assert_num_queries(8):
+    # claim, effect estimates + studies + conditions, assertions + sources + studies, evidence + studies, tags,
+    # conditions, conflicting, related, verdict and grade history
+    with django_assert_num_queries(9):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
-    for _ in range(15):
+    for n in range(15):
         source = SourceFactory()
         AssertionFactory(claim=site_content["helps"], source=source, quote="Ketamine works by blocking NMDA")
-    with django_assert_num_queries(8):
+        EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], timepoint=f"day {n}")
+    with django_assert_num_queries(9):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
 
 
@@ -620,6 +649,19 @@ def test_compare_shows_conflicting_claims_only_with_the_quotes_that_assert_them(
     assert "B: not within hours.</p><footer>" + '<span class="stance stance-contradicts">' in row
 
 
+def test_compare_shows_the_grade_of_each_claim_they_disagree_on(client, two_sources):
+    for slug, grade in (("c-vs-q", "low"), ("hours", "moderate"), ("immediate", "very_low")):
+        two_sources[slug].grade = grade
+        two_sources[slug].save()
+    html = client.get(reverse("sources:compare"), {"a": "a", "b": "b"}).content.decode()
+    disagree = _sections(html)["disagree-title"]
+    row = disagree[disagree.index("Claim hours</a></h3>") : disagree.index("<h3>Conflicting claims</h3>")]
+    assert '<span class="grade grade-moderate">' in row and "Moderate certainty" in row
+    conflicts = disagree[disagree.index("<h3>Conflicting claims</h3>") :]
+    a_side, b_side = conflicts.split("Source B asserts", 1)
+    assert "Moderate certainty" in a_side and "Very low certainty" in b_side
+
+
 def test_compare_query_count_is_fixed_with_every_kind_of_section(client, two_sources, django_assert_num_queries):
     # the source choices (once for both lists), the two sources, their assertions + claims, conflicting pairs
     with django_assert_num_queries(4):
@@ -678,6 +720,20 @@ def test_matrix_shows_stances_per_source_and_filters_by_condition_and_category(c
     assert "Side effects of ketamine are common" in html and "Ketamine reduces PTSD symptoms" not in html
 
 
+def test_matrix_heads_its_columns_with_short_labels_and_a_key_naming_each_source(client, site_content):
+    html = client.get(reverse("claims:matrix")).content.decode()
+    key = html.split('<dl class="source-key">', 1)[1].split("</dl>", 1)[0]
+    head = html.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    labels = re.findall(r"<dt>(S\d+)</dt><dd><a href=\"(/sources/[^\"]+/)\">([^<]+)</a></dd>", key)
+    assert [label for label, _, _ in labels] == [f"S{n}" for n in range(1, len(labels) + 1)]
+    assert ("/sources/clinic-page/", "Clinic page") in [(url, title) for _, url, title in labels]
+    for label, url, title in labels:
+        # The header shows the short label and names the source in full to screen readers and on hover.
+        link = f'<a href="{url}" aria-label="{label}: {title}"><abbr title="{title}">{label}</abbr></a>'
+        assert f'<th scope="col">{link}</th>' in head
+    assert re.sub(r"<[^>]+>", "", head) == "Claim" + "".join(label for label, _, _ in labels)  # no long titles
+
+
 def test_matrix_query_count_is_fixed(client, site_content, django_assert_num_queries):
     with django_assert_num_queries(4):  # condition choices, page count, page of claims, assertions + sources
         client.get(reverse("claims:matrix"))
@@ -726,8 +782,9 @@ def test_about_grading_explains_levels_and_judgments(client, db):
     html = client.get("/about/grading/").content.decode()
     for phrase in ("Risk of bias", "Indirectness", "Large effect", "Very low", "wrong study"):
         assert phrase in html
-    # Why a claim that strong evidence contradicts is "very low".
-    assert "A claim the evidence contradicts" in html and "or it points the other way" in html
+    # Verdict and certainty are two answers, each explained.
+    assert 'id="verdicts"' in html and "✗</span> Contradicted" in html and "◐</span> Partly supported" in html
+    assert "A claim the evidence contradicts" in html and "the certainty rates the evidence for what is" in html
 
 
 def test_sitemap_lists_public_pages_but_not_drafts(client, site_content):

@@ -70,6 +70,27 @@ def test_search_escapes_html_from_indexed_text(client, db):
     assert "<mark>widgets</mark>" in html
 
 
+def test_search_snippets_show_the_words_of_markdown_summaries_not_their_syntax(client, db):
+    StudyFactory(
+        title="Trial",
+        journal="",
+        summary="A **crossover** trial ([the registry](https://example.org/r_1), `dean2021`): *not* <b>snake_case</b>.",
+    )
+    html = client.get(reverse("claims:search"), {"q": "crossover registry"}).content.decode()
+    snippet = html.split('<p class="snippet">', 1)[1].split("</p>", 1)[0]
+    assert "A <mark>crossover</mark> trial (the <mark>registry</mark>, dean2021): not" in snippet
+    assert "&lt;b&gt;snake_case&lt;/b&gt;." in snippet  # still escaped
+    assert "**" not in snippet and "](" not in snippet and "`" not in snippet
+
+
+def test_a_snippet_cut_through_markdown_loses_the_stray_markers_too():
+    from claims.search import strip_markdown
+
+    assert strip_markdown("…in a **\x02crossover\x03 trial") == "…in a \x02crossover\x03 trial"
+    assert strip_markdown("## Results\n- **24 hours** after") == "Results\n24 hours after"
+    assert strip_markdown("mean_score and 5*3 stay") == "mean_score and 5*3 stay"
+
+
 def test_index_follows_edits_publication_and_deletion(site_content):
     claim = site_content["draft"]
     assert search("permanently")[1] == 0

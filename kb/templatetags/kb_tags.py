@@ -1,7 +1,12 @@
 from __future__ import annotations
 
-from django import template
+from urllib.parse import urlsplit
 
+from django import template
+from django.utils.html import strip_tags
+
+from claims.answers import VERDICT_SYMBOLS, measure_abbreviation
+from claims.models import Verdict
 from kb.markdown import render_markdown
 
 register = template.Library()
@@ -79,3 +84,32 @@ def inline_sentence(text: str) -> str:
     with punctuation of its own ("… for Ketamine reduces PTSD symptom severity. Citation …", not "severity..")."""
     text = text or ""
     return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+
+
+@register.filter(name="verdict_label")
+def verdict_label(value: str) -> str:
+    """``partly_supported`` → "Partly supported"."""
+    return dict(Verdict.choices).get(value, value)
+
+
+@register.filter(name="verdict_symbol")
+def verdict_symbol(value: str) -> str:
+    return VERDICT_SYMBOLS.get(value, "")
+
+
+@register.filter(name="measure_abbreviation")
+def measure_abbreviation_filter(value: str) -> str:
+    """``odds_ratio`` → "OR", as Summary of Findings tables write effect measures."""
+    return measure_abbreviation(value)
+
+
+@register.filter(name="plain_text")
+def plain_text(text: str) -> str:
+    """Markdown as plain words (for a meta description): rendered, sanitised, then stripped of tags."""
+    return " ".join(strip_tags(render_markdown(text or "")).split())
+
+
+@register.filter(name="domain")
+def domain(url: str) -> str:
+    """The host a link leads to ("www.cochranelibrary.com"), for a link whose words should say where it goes."""
+    return urlsplit(url or "").hostname or url
