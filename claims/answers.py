@@ -41,8 +41,13 @@ QUESTIONS = (
 )
 QUESTION_OF_CATEGORY = {category: q.key for q in QUESTIONS for category in q.categories}
 WRONG = "wrong"  # the section of claims the evidence contradicts, whatever their category
-SECTION_ORDER = [q.key for q in QUESTIONS[:5]] + [WRONG] + [q.key for q in QUESTIONS[5:]]
-SECTION_TITLES = {q.key: q.title for q in QUESTIONS} | {WRONG: "What the articles get wrong"}
+LEFT_OUT = "left_out"  # the section of claims no source article states (the risks the articles are silent about)
+SECTION_ORDER = [q.key for q in QUESTIONS[:3]] + [LEFT_OUT] + [q.key for q in QUESTIONS[3:5]] + [WRONG]
+SECTION_ORDER += [q.key for q in QUESTIONS[5:]]
+SECTION_TITLES = {q.key: q.title for q in QUESTIONS} | {
+    WRONG: "What the articles get wrong",
+    LEFT_OUT: "What the articles leave out",
+}
 
 # Within a section: what the evidence supports first, claims it cannot settle after.
 VERDICT_RANK = {
@@ -78,7 +83,11 @@ VERDICT_RATINGS = {
 }
 
 
-def section_of(category: str, verdict: str) -> str:
+def section_of(category: str, verdict: str, stated: bool = True) -> str:
+    """The section of a condition page a claim belongs to: left out when no source states it, then wrong when the
+    evidence contradicts it, else the question its category answers."""
+    if not stated:
+        return LEFT_OUT
     return WRONG if verdict == Verdict.CONTRADICTED else QUESTION_OF_CATEGORY[category]
 
 

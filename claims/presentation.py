@@ -200,6 +200,11 @@ def claim_rows(claims: Iterable) -> SafeString:
         grade = claim.grade
         label = GRADE_LABELS.get(grade, grade) + ("" if grade == Grade.NOT_GRADED else " certainty")
         n = claim.n_sources
+        counts = (
+            f'<span class="counts">{n} source{"" if n == 1 else "s"} · {statement_counts(claim)}</span>'
+            if n
+            else '<span class="counts unstated">No source article states this</span>'
+        )
         study = getattr(claim, "key_study", None)
         if study is None:
             key = _NO_KEY_STUDY
@@ -227,7 +232,7 @@ def claim_rows(claims: Iterable) -> SafeString:
             f'<span class="grade grade-{escape(grade)}">'
             f'<span class="grade-symbol" aria-hidden="true">{SYMBOLS.get(grade, "")}</span> {escape(label)}</span>\n'
             f"    {general}"
-            f'    <span class="counts">{n} source{"" if n == 1 else "s"} · {statement_counts(claim)}</span>\n'
+            f"    {counts}\n"
             f"    {key}\n  </div>\n</li>\n"
         )
     return mark_safe("".join(rows))  # noqa: S308 - every value interpolated above is escaped

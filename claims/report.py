@@ -9,7 +9,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from claims.models import Assertion, Claim, Grade
+from claims.models import Assertion, Claim, Grade, Verdict
 from sources.models import Source
 
 # Report-only sentence split: line breaks and ., !, ? followed by space. Good enough to measure which
@@ -44,6 +44,8 @@ class Report:
     disputed: list[tuple[Claim, Counter]]
     conflicts: list[tuple[Claim, Claim]]
     findings: list[Assertion]
+    unstated: list[Claim] = field(default_factory=list)  # published claims no source article states
+    by_verdict: Counter = field(default_factory=Counter)
 
 
 def sentences(text: str, min_words: int = 4) -> list[tuple[int, int, str]]:
@@ -96,10 +98,14 @@ def build_report() -> Report:
     claims = list(Claim.objects.order_by("text"))
     by_category_grade: dict[str, Counter] = {c: Counter() for c in Claim.Category.values}
     by_status = Counter()
-    disputed = []
+    disputed, unstated = [], []
+    by_verdict = Counter()
     for claim in claims:
         by_category_grade[claim.category][claim.grade] += 1
         by_status[claim.status] += 1
+        by_verdict[claim.verdict] += 1
+        if claim.status == Claim.Status.PUBLISHED and not stances_per_claim[claim.pk]:
+            unstated.append(claim)
         counts = stances_per_claim[claim.pk]
         if counts["supports"] and (counts["contradicts"] or counts["qualifies"]):
             disputed.append((claim, counts))
@@ -116,6 +122,8 @@ def build_report() -> Report:
         disputed=disputed,
         conflicts=conflicts,
         findings=findings,
+        unstated=unstated,
+        by_verdict=by_verdict,
     )
 
 
@@ -152,6 +160,12 @@ def render_report(report: Report, show_uncovered: bool = False) -> str:
         totals.update(counts)
     out("  " + "all".ljust(16) + "".join(str(totals[g]).ljust(12) for g in grades) + str(sum(totals.values())))
     out("  status: " + ", ".join(f"{k} {report.by_status[k]}" for k in Claim.Status.values))
+    out("  verdicts: " + ", ".join(f"{k} {report.by_verdict[k]}" for k in Verdict.values))
+    out("")
+    out(f"WHAT THE ARTICLES LEAVE OUT ({len(report.unstated)} published claims no source states)")
+    for claim in report.unstated:
+        kind = f"{claim.get_category_display().lower()}, {claim.get_verdict_display().lower()}"
+        out(f"- {claim.text} [{claim.slug}] — {kind}")
     out("")
     out(f"WHERE SOURCES DISAGREE ({len(report.disputed)} claims)")
     for claim, counts in report.disputed:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Case, CharField, Count, Exists, F, Max, OuterRef, Value, When, Window
+from django.db.models import BooleanField, Case, CharField, Count, Exists, F, Max, OuterRef, Value, When, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -17,6 +17,7 @@ from django.utils.text import Truncator
 from taggit.models import Tag
 
 from claims.answers import (
+    LEFT_OUT,
     QUESTIONS,
     SECTION_ORDER,
     SECTION_TITLES,
@@ -96,7 +97,9 @@ def condition_list(request: HttpRequest) -> HttpResponse:
 
 
 INTROS = {q.key: q.intro for q in QUESTIONS} | {
-    WRONG: "Claims the sources make that the evidence contradicts; each links to what the evidence does show."
+    WRONG: "Claims the sources make that the evidence contradicts; each links to what the evidence does show.",
+    LEFT_OUT: "What the evidence says that none of the source articles mentions, often a risk. Editors added these "
+    "so that readers see what the articles are silent about.",
 }
 SECTION_LIMIT = 25  # claims shown per question on an unfiltered condition page; "show all" pages through the rest
 
@@ -120,7 +123,7 @@ def _hierarchy(condition: Condition) -> tuple[Condition | None, list[Condition],
 
 
 def _section_expression() -> Case:
-    whens = [When(verdict=Verdict.CONTRADICTED, then=Value(WRONG))]
+    whens = [When(n_sources=0, then=Value(LEFT_OUT)), When(verdict=Verdict.CONTRADICTED, then=Value(WRONG))]
     whens += [When(category__in=q.categories, then=Value(q.key)) for q in QUESTIONS]
     return Case(*whens, output_field=CharField())
 
@@ -140,13 +143,18 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     condition = get_object_or_404(Condition.objects.select_related("parent"), slug=slug)
     parent, children, ids = _hierarchy(condition)
     base = Claim.objects.published().for_condition_page(ids)
-    counts = list(
-        base.values_list("category", "verdict", "grade").annotate(n=Count("id"), reviewed=Max("reviewed_at")).order_by()
-    )
+    stated = Case(When(n_sources=0, then=Value(False)), default=Value(True), output_field=BooleanField())
+    counts = [
+        (category, verdict, grade, n, reviewed, section_of(category, verdict, is_stated))
+        for category, verdict, grade, is_stated, n, reviewed in base.annotate(is_stated=stated)
+        .values_list("category", "verdict", "grade", "is_stated")
+        .annotate(n=Count("id"), reviewed=Max("reviewed_at"))
+        .order_by()
+    ]
     grades: dict[str, int] = defaultdict(int)
-    for _, _, grade, n, _ in counts:
+    for _, _, grade, n, _, _ in counts:
         grades[grade] += n
-    reviewed_dates = [r for *_, r in counts if r] + ([condition.reviewed_at] if condition.reviewed_at else [])
+    reviewed_dates = [row[4] for row in counts if row[4]] + ([condition.reviewed_at] if condition.reviewed_at else [])
     form = ConditionFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     ordering = _rank_expression("verdict", VERDICT_RANK), _rank_expression("grade", GRADE_RANK)
@@ -161,11 +169,11 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             claims = claims.filter(section=filters["question"])
         total = sum(
             n
-            for category, verdict, grade, n, _ in counts
+            for category, verdict, grade, n, _, section in counts
             if filters.get("grade", grade) == grade
             and filters.get("verdict", verdict) == verdict
             and filters.get("category", category) == category
-            and filters.get("question", section_of(category, verdict)) == section_of(category, verdict)
+            and filters.get("question", section) == section
         )
         page = paginate(request, claims.order_by("category", "v_rank", "g_rank", "text", "pk"), CLAIMS_PER_PAGE, total)
         shown = list(page.object_list)
@@ -175,8 +183,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         shown = list(numbered.filter(position__lte=SECTION_LIMIT).order_by("section", "position"))
         section_totals: dict[str, int] = defaultdict(int)
-        for category, verdict, _, n, _ in counts:
-            section_totals[section_of(category, verdict)] += n
+        for _, _, _, n, _, section in counts:
+            section_totals[section] += n
         by_section = defaultdict(list)
         for claim in shown:
             by_section[claim.section].append(claim)

@@ -174,8 +174,11 @@ def test_condition_without_published_claims_has_an_empty_state(client, db):
 
 def test_condition_page_paginates_long_lists(client, db):
     condition = ConditionFactory(slug="depression", name="Depression")
+    source = SourceFactory()
     for n in range(55):
-        ClaimFactory(text=f"Claim {n:02d} about depression", slug=f"dep-{n}").conditions.add(condition)
+        claim = ClaimFactory(text=f"Claim {n:02d} about depression", slug=f"dep-{n}")
+        claim.conditions.add(condition)
+        AssertionFactory(claim=claim, source=source)
     first = client.get("/conditions/depression/").content.decode()
     # The question shows its first 25 claims and links to all of them, paged.
     assert "Claim 24 about depression" in first and "Claim 25 about depression" not in first
@@ -185,6 +188,19 @@ def test_condition_page_paginates_long_lists(client, db):
     assert "Page 1 of 2" in all_of_them and "Claim 49 about depression" in all_of_them and "Claim 50" not in all_of_them
     second = client.get("/conditions/depression/?question=works&page=2").content.decode()
     assert "Claim 54 about depression" in second
+
+
+def test_claims_no_source_states_are_shown_as_what_the_articles_leave_out(client, site_content):
+    silent = ClaimFactory(
+        text="Frequent ketamine use can damage the bladder", slug="bladder", category="safety",
+        applies_generally=True, verdict="supported",
+    )  # fmt: skip
+    html = client.get("/conditions/ptsd/").content.decode()
+    left_out = html.split('id="q-left_out"')[1].split("</section>")[0]
+    assert "Frequent ketamine use can damage the bladder" in left_out
+    assert "No source article states this" in left_out and "About ketamine in general" in left_out
+    assert silent.text not in html.split('id="q-risks"')[1].split("</section>")[0]
+    assert html.index('id="q-risks"') < html.index('id="q-left_out"') < html.index('id="q-given"')
 
 
 def test_claim_rows_escape_markup_and_say_when_a_claim_has_no_study_or_grade(client, db):

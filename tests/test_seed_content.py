@@ -207,3 +207,11 @@ def test_kb_report_numbers_match_the_fixture(doc):
         str(len(doc["claims"]))
     ]
     assert "WHERE SOURCES DISAGREE" in report and "misattributed" in report
+    # The silences: every published claim no article states is listed, and counted.
+    stated = {a["claim"] for a in doc["assertions"]}
+    silent = [c for c in doc["claims"] if c["status"] == "published" and c["id"] not in stated]
+    assert f"WHAT THE ARTICLES LEAVE OUT ({len(silent)} published claims no source states)" in report
+    for claim in silent:
+        assert f"[{claim['slug']}]" in report.split("WHAT THE ARTICLES LEAVE OUT")[1].split("WHERE SOURCES")[0]
+    verdicts = Counter(c["verdict"] for c in doc["claims"])
+    assert f"verdicts: supported {verdicts['supported']}, partly_supported {verdicts['partly_supported']}" in report
