@@ -54,7 +54,7 @@ fixture: $(VENV)/.installed .env
 	$(PY) manage.py build_seed --output $(FIXTURE)
 
 # Synthetic knowledge bases at 1,000 and 10,000 claims (100,000 with BENCH_FULL=1) on SQLite and, when DATABASE_URL
-# names one, PostgreSQL: page timings and query counts, then gunicorn + wrk throughput (bench/run.py; see README).
+# names one, PostgreSQL: page timings and query counts, then gunicorn + wrk throughput (bench/run.py; see docs/benchmarks.md).
 bench: $(VENV)/.installed
 	@command -v wrk >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -1,7 +1,7 @@
 """The ``kb-export`` JSON document: the knowledge base's stable exchange format.
 
 ``export_document()`` turns the database into a document; ``import_document()`` validates a document in
-full, then writes it in one transaction. See README.md, "Export and import", for the format.
+full, then writes it in one transaction. See docs/export-format.md for the format.
 
 Ids in the document are the database primary keys of the exporting database; inside the document they are
 only references (an assertion's ``claim`` is a claim's ``id``). Importing matches existing records by their

@@ -40,6 +40,7 @@ class MatrixFilterForm(forms.Form):
     category = forms.ChoiceField(
         required=False, label="Category", choices=_blank("Any category", Claim.Category.choices)
     )
+    verdict = forms.ChoiceField(required=False, label="Verdict", choices=_blank("Any verdict", Verdict.choices))
 
 
 class SourceSelect(forms.Widget):

