@@ -30,7 +30,16 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from claims import grading
-from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, TaggedClaim, recount_stance_counts
+from claims.models import (
+    Assertion,
+    Claim,
+    ClaimChange,
+    Condition,
+    EffectEstimate,
+    Evidence,
+    TaggedClaim,
+    recount_stance_counts,
+)
 from claims.search import rebuild_index
 from kb.cache import bump_content_version
 from kb.progress import Progress
@@ -282,6 +291,10 @@ class ClaimPlan:
     published_at: datetime | None
     history_from: str  # previous grade, or "" when there is no recorded change
     assertions: list[AssertionPlan] = field(default_factory=list)
+    verdict: str = "not_assessed"
+    general: bool = False
+    # (study index, outcome, measure, value, ci_low, ci_high, participants, time point)
+    estimates: list[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -439,6 +452,8 @@ def plan(n_claims: int, seed: int, progress: Progress | None = None) -> Plan:
         if progress:
             progress.advance()
 
+    _plan_answers(f"kb-synthetic-answers:{seed}", claims)
+
     # Conflicting pairs: about one claim in fifty contradicts another (kept once, lower index first).
     conflicts = set()
     for _ in range(max(1, n_claims // 50) if n_claims > 1 else 0):
@@ -447,6 +462,36 @@ def plan(n_claims: int, seed: int, progress: Progress | None = None) -> Plan:
 
     _write_source_texts(rng, sources, claims)
     return Plan(studies=studies, sources=sources, claims=claims, conflicts=sorted(conflicts))
+
+
+VERDICTS = [("supported", 40), ("partly_supported", 15), ("insufficient_evidence", 25), ("contradicted", 10),
+            ("not_assessed", 10)]  # fmt: skip
+OUTCOMES = [("Response", "odds_ratio"), ("Remission", "risk_ratio"), ("Depression severity", "mean_difference"),
+            ("Suicidal ideation", "standardised_mean_difference"), ("Adverse events", "risk_ratio")]  # fmt: skip
+TIMEPOINTS = ["24 hours", "day 7", "4 weeks"]
+GENERAL_CATEGORIES = {"side_effect", "safety", "administration"}
+
+
+def _plan_answers(seed: str, claims: list[ClaimPlan]) -> None:
+    """Verdicts, claims about ketamine in general and effect estimates, from a generator of their own, so the rest
+    of the plan stays what it was for a given seed. About one claim with evidence in three reports an estimate."""
+    rng = random.Random(seed)
+    for claim in claims:
+        claim.verdict = _pick(rng, VERDICTS)
+        if claim.verdict == "supported" and not claim.evidence:
+            claim.verdict = "insufficient_evidence"
+        claim.general = claim.category in GENERAL_CATEGORIES and rng.random() < 0.3
+        if claim.evidence and claim.conditions and rng.random() < 0.33:
+            for study, _ in claim.evidence[: rng.randint(1, 2)]:
+                outcome, measure = rng.choice(OUTCOMES)
+                ratio = measure.endswith("ratio")
+                value = round(rng.uniform(1.1, 4.0) if ratio else rng.uniform(-8.0, -0.2), 2)
+                spread = round(rng.uniform(0.1, 0.9) * (value if ratio else 2), 2)
+                low, high = round(value - abs(spread) / 2, 2), round(value + abs(spread), 2)
+                participants = rng.randint(20, 2000)
+                claim.estimates.append(
+                    (study, outcome, measure, value, low, high, participants, rng.choice(TIMEPOINTS))
+                )
 
 
 def _write_source_texts(rng: random.Random, sources: list[Source], claims: list[ClaimPlan]) -> None:
@@ -528,6 +573,8 @@ def _delete_synthetic() -> int:
         for model in (Claim, Source, Study, Condition)
     }
     statements = [
+        (EffectEstimate, "claim_id", Claim),
+        (EffectEstimate, "study_id", Study),
         (Assertion, "claim_id", Claim),
         (Assertion, "source_id", Source),
         (Evidence, "claim_id", Claim),
@@ -540,7 +587,6 @@ def _delete_synthetic() -> int:
         (Claim, "id", Claim),
         (Source, "id", Source),
         (Study, "id", Study),
-        (Condition, "id", Condition),
     ]
     # An editor's claim may quote a synthetic source; those assertions go too, and the claim is recounted.
     quoting = set(
@@ -552,6 +598,11 @@ def _delete_synthetic() -> int:
         for model, column, parent in statements:
             table = model._meta.db_table
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({synthetic[parent]})", [PREFIX + "%"])  # noqa: S608
+        # Conditions last: one lies within another, so the link goes first.
+        Condition.objects.filter(slug__startswith=PREFIX).update(parent=None)
+        EffectEstimate.objects.filter(condition__slug__startswith=PREFIX).update(condition=None)
+        table = Condition._meta.db_table
+        cursor.execute(f"DELETE FROM {table} WHERE id IN ({synthetic[Condition]})", [PREFIX + "%"])  # noqa: S608
     recount_stance_counts(quoting)
     return n_claims
 
@@ -614,6 +665,8 @@ def _write(the_plan: Plan, progress: Progress) -> dict[str, int]:
             )
         )
     conditions = Condition.objects.bulk_create(conditions)
+    # Treatment-resistant depression lies within major depressive disorder, as in the seed.
+    Condition.objects.filter(pk=conditions[0].pk).update(parent=conditions[1])
 
     # Tags are shared with editors' tags of the same name (taggit matches names case-insensitively here).
     existing = {t.name.lower(): t for t in Tag.objects.annotate(lower=Lower("name")).filter(lower__in=TAGS)}
@@ -661,13 +714,16 @@ def _write(the_plan: Plan, progress: Progress) -> dict[str, int]:
                     rationale=_rationale(p) if p.grade != "not_graded" else "",
                     status=p.status,
                     published_at=p.published_at,
+                    reviewed_at=p.published_at,
                     suggested_grade=grading.suggested_level(j),
+                    verdict=p.verdict,
+                    applies_generally=p.general,
                 )
             )
         created = Claim.objects.bulk_create(objects, batch_size=BATCH)
         pks = [c.pk for c in created]
         claim_pks.extend(pks)
-        links, tagged, evidence, assertions, changes = [], [], [], [], []
+        links, tagged, evidence, assertions, changes, estimates = [], [], [], [], [], []
         ConditionLink = Claim.conditions.through
         for pk, p in zip(pks, chunk, strict=True):
             links += [ConditionLink(claim_id=pk, condition_id=conditions[c].pk) for c in p.conditions]
@@ -686,6 +742,25 @@ def _write(the_plan: Plan, progress: Progress) -> dict[str, int]:
                         fidelity_note=FIDELITY_NOTES.get(a.fidelity, ""),
                     )
                 )
+            for study, outcome, measure, value, low, high, n, timepoint in p.estimates:
+                excerpt = f"{outcome} at {timepoint}: {value} (95% CI {low} to {high}; {n} participants)."
+                estimates.append(
+                    EffectEstimate(
+                        claim_id=pk,
+                        study_id=studies[study].pk,
+                        condition_id=conditions[p.conditions[0]].pk,
+                        outcome=outcome,
+                        measure=measure,
+                        value=value,
+                        ci_low=low,
+                        ci_high=high,
+                        participants=n,
+                        timepoint=timepoint,
+                        comparator="placebo",
+                        excerpt=excerpt,
+                        excerpt_url=f"https://example.org/synthetic/{studies[study].slug}",
+                    )  # fmt: skip
+                )
             if p.history_from:
                 changes.append(
                     ClaimChange(claim_id=pk, field="grade", before=p.history_from, after=p.grade, reason="Re-graded.")
@@ -696,6 +771,7 @@ def _write(the_plan: Plan, progress: Progress) -> dict[str, int]:
             (Evidence, evidence),
             (Assertion, assertions),
             (ClaimChange, changes),
+            (EffectEstimate, estimates),
         ):
             _bulk(model, rows)
         n_assertions += len(assertions)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from claims import synthetic
-from claims.models import Assertion, Claim, Condition, Evidence, SearchEntry, TaggedClaim
+from claims.models import Assertion, Claim, Condition, EffectEstimate, Evidence, SearchEntry, TaggedClaim
 from kb.queries import correlated_count
 from sources.models import Source, Study
 from tests.factories import ClaimFactory
@@ -64,6 +64,16 @@ def test_the_synthetic_knowledge_base_looks_like_a_real_one():
     for study in Study.objects.all()[:20]:
         study.full_clean()
     assert SearchEntry.objects.filter(kind="claim").count() == Claim.objects.published().count()
+    # The answer-first pages have something to show: verdicts, claims about ketamine in general, a condition
+    # within another, and effect estimates that pass the admin's checks (each number is in its excerpt).
+    assert len(set(Claim.objects.values_list("verdict", flat=True))) == 5
+    assert not Claim.objects.filter(verdict="supported", evidence__isnull=True).exists()
+    assert Claim.objects.filter(applies_generally=True).exists()
+    assert Condition.objects.filter(parent__isnull=False).count() == 1
+    estimates = list(EffectEstimate.objects.all())
+    assert estimates
+    for estimate in estimates:
+        estimate.full_clean()
 
 
 def test_generate_synthetic_refuses_a_database_with_real_content():
