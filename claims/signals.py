@@ -10,11 +10,20 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from claims import search
-from claims.models import Assertion, Claim, ClaimChange, Condition, Evidence, SearchEntry, TaggedClaim
+from claims.models import (
+    Assertion,
+    Claim,
+    ClaimChange,
+    Condition,
+    EffectEstimate,
+    Evidence,
+    SearchEntry,
+    TaggedClaim,
+)
 from kb.cache import bump_content_version
 from sources.models import Source, Study
 
-CONTENT_MODELS = (Claim, Assertion, Evidence, Source, Study, Condition, TaggedClaim, ClaimChange)
+CONTENT_MODELS = (Claim, Assertion, Evidence, Source, Study, Condition, TaggedClaim, ClaimChange, EffectEstimate)
 
 
 @receiver(pre_save, sender=Claim)

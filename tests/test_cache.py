@@ -49,6 +49,25 @@ def test_publishing_through_the_workflow_invalidates_the_cached_pages(client, us
     assert b"cures PTSD permanently" in client.get("/conditions/ptsd/").content
 
 
+def test_a_new_effect_estimate_and_a_published_bottom_line_invalidate_the_condition_page(client, users, site_content):
+    from claims.models import EffectEstimate
+
+    ptsd, helps = site_content["ptsd"], site_content["helps"]
+    assert b"Summary of findings" in client.get("/conditions/ptsd/").content
+    EffectEstimate.objects.create(
+        study=site_content["rct"], claim=helps, condition=ptsd, outcome="PTSD severity (IES-R)",
+        measure="mean_difference", value=12.7, excerpt="IES-R was 12.7 points lower.", excerpt_url="https://x.org/a",
+    )  # fmt: skip
+    response = client.get("/conditions/ptsd/")
+    assert response["X-Page-Cache"] == "miss" and b"PTSD severity (IES-R)" in response.content
+    services.save_bottom_line(ptsd, users["editor"], "Small trials only.")
+    ptsd.save()
+    services.submit_bottom_line(ptsd, users["editor"])
+    assert b"Small trials only." not in client.get("/conditions/ptsd/").content  # a draft stays private
+    services.publish_bottom_line(ptsd, users["reviewer"])
+    assert b"Small trials only." in client.get("/conditions/ptsd/").content
+
+
 def test_a_new_assertion_invalidates_the_source_page(client, site_content):
     source = site_content["review"]
     assert b"Side effects are common.</mark>" in client.get(source.get_absolute_url()).content
