@@ -53,10 +53,10 @@ class ConditionAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
     search_fields = ["name", "slug", "aliases"]
     prepopulated_fields = {"slug": ["name"]}
-    autocomplete_fields = ["parent"]
+    autocomplete_fields = ["parent", "related"]
     actions = ["submit_bottom_lines", "publish_bottom_lines"]
     fields = [
-        "name", "slug", "aliases", "parent", "description", "bottom_line_draft", "bottom_line_state",
+        "name", "slug", "aliases", "parent", "related", "description", "bottom_line_draft", "bottom_line_state",
         "published_bottom_line", "reviewed_at", "reviewed_role",
     ]  # fmt: skip
     readonly_fields = ["bottom_line_state", "published_bottom_line", "reviewed_at", "reviewed_role"]

@@ -113,8 +113,9 @@ def export_document() -> dict:
             "id": c.pk,
             **{f: _plain(getattr(c, f)) for f in CONDITION_FIELDS},
             "parent": c.parent.slug if c.parent_id else None,
+            "related": sorted(r.slug for r in c.related.all()),
         }
-        for c in Condition.objects.select_related("parent").order_by("pk")
+        for c in Condition.objects.select_related("parent").prefetch_related("related").order_by("pk")
     ]
     claims = []
     claim_qs = Claim.objects.order_by("pk").prefetch_related("conditions", "tags", "conflicting_claims", "evidence")
@@ -363,10 +364,19 @@ def _validate(doc: Any) -> tuple[_Checker, dict]:
             check.fail(f"{where}.parent", "must be a condition slug or null")
             parent = None
         row["parent"] = parent
+        related = rec.get("related", [])
+        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
+            check.fail(f"{where}.related", "must be a list of condition slugs")
+            related = []
+        row["related"] = related
         parsed["conditions"].append({"id": pk, **row})
     condition_slugs = {r["slug"] for r in parsed["conditions"]}
     parents = {r["slug"]: r["parent"] for r in parsed["conditions"]}
     for i, row in enumerate(parsed["conditions"]):
+        for slug in row["related"]:
+            if slug not in condition_slugs or slug == row["slug"]:
+                check.fail(f"conditions[{i}].related", f"{slug!r} is not another condition's slug in this file")
+        row["related"] = [r for r in row["related"] if r in condition_slugs and r != row["slug"]]
         where = f"conditions[{i}].parent"
         if row["parent"] is None:
             continue
@@ -603,17 +613,21 @@ def import_document(doc: Any) -> ImportResult:
         for row in parsed["studies"]:
             pk = row.pop("id")
             study_map[pk] = _upsert(Study, {"slug": row.pop("slug")}, row, pk, result, "studies")
-        conditions, parent_of = {}, {}
+        conditions, parent_of, related_of = {}, {}, {}
         for row in parsed["conditions"]:
             pk = row.pop("id")
             slug = row.pop("slug")
             parent_of[slug] = row.pop("parent")
+            related_of[slug] = row.pop("related")
             conditions[slug] = _upsert(Condition, {"slug": slug}, row, pk, result, "conditions")
         for slug, parent in parent_of.items():
             condition = conditions[slug]
             if condition.parent_id != (conditions[parent].pk if parent else None):
                 condition.parent = conditions[parent] if parent else None
                 condition.save(update_fields=["parent"])
+        for slug, related in related_of.items():
+            # Symmetrical: a document lists each relation on both conditions (export does), or on one of them.
+            conditions[slug].related.add(*[conditions[r] for r in related])
         relations = []
         for row in parsed["claims"]:
             pk = row.pop("id")

@@ -100,6 +100,13 @@ class Condition(models.Model):
         help_text="The broader condition this one lies within (treatment-resistant depression within depression).",
     )
 
+    related = models.ManyToManyField(
+        "self",
+        symmetrical=True,
+        blank=True,
+        help_text="Conditions a reader of this one should also see (suicidal ideation beside depression).",
+    )
+
     # The bottom line readers see is ``bottom_line``; editors write ``bottom_line_draft``, which reaches readers
     # only when a reviewer other than its last editor publishes it (claims/services.py), as claims do.
     bottom_line = models.TextField(blank=True, editable=False, help_text="The published bottom line (Markdown).")

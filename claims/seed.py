@@ -129,6 +129,7 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
                 "aliases": rec.get("aliases", []),
                 "description": rec.get("description", ""),
                 "parent": rec.get("parent"),
+                "related": sorted(rec.get("related", [])),
                 "bottom_line": bottom_line,
                 "bottom_line_draft": bottom_line,
                 "bottom_line_status": "published" if bottom_line else "draft",
@@ -138,6 +139,16 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
         )
 
     condition_slugs = {c["slug"] for c in conditions}
+    # The relation is symmetrical in the database, so the document lists it on both conditions.
+    related_of = {c["slug"]: set(c["related"]) for c in conditions}
+    for condition in conditions:
+        for other in condition["related"]:
+            if other not in related_of:
+                errors.append(f"conditions.json: {condition['slug']}: related to unknown condition {other!r}")
+            else:
+                related_of[other].add(condition["slug"])
+    for condition in conditions:
+        condition["related"] = sorted(related_of[condition["slug"]])
     claim_recs = _load(seed_dir, "claims.json")
     claim_ids = {rec["slug"]: index for index, rec in enumerate(claim_recs, start=1)}
     conflicts: dict[int, set[int]] = {index: set() for index in claim_ids.values()}

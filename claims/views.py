@@ -137,11 +137,12 @@ GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADE_ORDER)}
 
 @cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: condition + parent, all conditions (hierarchy), counts by category/verdict/grade (and the latest
-    # review), the first claims of every question (one windowed query) or the page of filtered claims, their
-    # key studies, the Summary of Findings estimates, disputed claims, conflicting pairs.
+    # Queries: condition + parent, all conditions (hierarchy), related conditions, counts by category, verdict
+    # and grade (and the latest review), the first claims of every question (one windowed query) or the page of
+    # filtered claims, their key studies, the Summary of Findings estimates, disputed claims, conflicting pairs.
     condition = get_object_or_404(Condition.objects.select_related("parent"), slug=slug)
     parent, children, ids = _hierarchy(condition)
+    related = list(condition.related.order_by("name").only("name", "slug"))
     base = Claim.objects.published().for_condition_page(ids)
     stated = Case(When(n_sources=0, then=Value(False)), default=Value(True), output_field=BooleanField())
     counts = [
@@ -207,6 +208,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "condition": condition,
             "parent": parent,
             "children": children,
+            "related": related,
             "form": form,
             "page": page,
             "sections": sections,

@@ -43,6 +43,7 @@ def populated():
         name="PTSD", slug="ptsd", aliases=["post-traumatic stress disorder"], parent=anxiety,
         bottom_line="Small trials only.", bottom_line_draft="Small trials only.", bottom_line_status="published",
     )  # fmt: skip
+    ptsd.related.add(ConditionFactory(name="Depression", slug="depression"))
     study = StudyFactory(label="Feder et al. 2014", doi="10.1001/jamapsychiatry.2014.62", pmid=24740528)
     claim = ClaimFactory(
         slug="ketamine-helps-ptsd", category="efficacy", grade="low", rationale="**Small** trials.",
@@ -82,6 +83,8 @@ def test_export_has_the_documented_keys_and_stored_enumeration_values(populated)
     assert claim["verdict"] == "partly_supported" and claim["summary"] == "Helps some people for a few days."
     condition = next(c for c in doc["conditions"] if c["slug"] == "ptsd")
     assert condition["parent"] == "anxiety" and condition["bottom_line"] == "Small trials only."
+    assert condition["related"] == ["depression"]
+    assert next(c for c in doc["conditions"] if c["slug"] == "depression")["related"] == ["ptsd"]
     estimate = doc["effect_estimates"][0]
     assert estimate["study"] == doc["studies"][0]["id"] and estimate["claim"] == claim["id"]
     assert (estimate["measure"], estimate["value"], estimate["ci_low"], estimate["ci_high"]) == (
@@ -101,7 +104,7 @@ def test_a_version_1_document_still_imports_with_the_new_fields_at_their_default
         for name in ("verdict", "summary", "applies_generally", "reviewed_at", "reviewed_role"):
             del record[name]
     for record in doc["conditions"]:
-        for name in ("parent", "bottom_line", "bottom_line_draft", "bottom_line_status", "reviewed_at"):
+        for name in ("parent", "related", "bottom_line", "bottom_line_draft", "bottom_line_status", "reviewed_at"):
             del record[name]
     _wipe()
     import_document(doc)
@@ -164,6 +167,7 @@ def test_import_updates_a_matching_record_in_place(populated):
             "conditions[0].parent: 'ptsd' would make 'anxiety' its own ancestor",
         ),
         (lambda d: d["conditions"][1].update(parent="ptsd"), "would make 'ptsd' its own ancestor"),
+        (lambda d: d["conditions"][1].update(related=["nowhere"]), "conditions[1].related: 'nowhere' is not another"),
         (lambda d: d["effect_estimates"][0].update(claim=d["claims"][1]["id"]), "not in this claim's evidence"),
     ],
 )

@@ -190,6 +190,24 @@ def test_condition_page_paginates_long_lists(client, db):
     assert "Claim 54 about depression" in second
 
 
+def test_a_condition_page_links_its_parent_its_children_and_related_conditions(client, site_content):
+    ptsd = site_content["ptsd"]
+    anxiety = ConditionFactory(name="Anxiety and trauma", slug="anxiety")
+    combat = ConditionFactory(name="Combat PTSD", slug="combat-ptsd", parent=ptsd)
+    ptsd.parent = anxiety
+    ptsd.save()
+    ptsd.related.add(ConditionFactory(name="Depression", slug="depression"))
+    html = client.get("/conditions/ptsd/").content.decode()
+    line = html.split('class="hierarchy"')[1].split("</p>")[0]
+    assert 'Part of <a href="/conditions/anxiety/">Anxiety and trauma</a>' in line
+    assert '<a href="/conditions/combat-ptsd/">Combat PTSD</a>' in line
+    assert 'See also <a href="/conditions/depression/">Depression</a>' in line
+    # Related is symmetrical; the child page names its parent in the breadcrumb too.
+    assert 'See also <a href="/conditions/ptsd/">PTSD</a>' in client.get("/conditions/depression/").content.decode()
+    child = client.get(combat.get_absolute_url()).content.decode()
+    assert '› <a href="/conditions/ptsd/">PTSD</a> › Combat PTSD' in child
+
+
 def test_claims_no_source_states_are_shown_as_what_the_articles_leave_out(client, site_content):
     silent = ClaimFactory(
         text="Frequent ketamine use can damage the bladder", slug="bladder", category="safety",
@@ -257,9 +275,10 @@ def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supportin
 
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
-    # condition + parent, all conditions (hierarchy), counts by category/verdict/grade, the first claims of every
-    # question (one windowed query), their key studies, Summary of Findings estimates, disputed, conflicts
-    with django_assert_num_queries(8):
+    # condition + parent, all conditions (hierarchy), related conditions, counts by category/verdict/grade, the first
+    # claims of every question (one windowed query), their key studies, Summary of Findings estimates, disputed,
+    # conflicts
+    with django_assert_num_queries(9):
         client.get("/conditions/ptsd/")
     child = ConditionFactory(name="Combat PTSD", slug="combat-ptsd", parent=site_content["ptsd"])
     for n in range(20):
@@ -270,9 +289,10 @@ def test_condition_page_query_count_does_not_grow_with_claims(client, site_conte
         EvidenceFactory(claim=claim, study=study)
         EffectEstimateFactory(claim=claim, study=study, condition=site_content["ptsd"], outcome=f"Outcome {n}")
     ClaimFactory(slug="general-risk", category="side_effect", applies_generally=True)
-    with django_assert_num_queries(8):
+    site_content["ptsd"].related.add(ConditionFactory(), ConditionFactory())
+    with django_assert_num_queries(9):
         client.get("/conditions/ptsd/")
-    with django_assert_num_queries(8):  # filtered: the page of claims replaces the windowed query
+    with django_assert_num_queries(9):  # filtered: the page of claims replaces the windowed query
         client.get("/conditions/ptsd/?verdict=not_assessed&grade=low")
 
 
