@@ -7,8 +7,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import BooleanField, Case, CharField, Count, Exists, F, Max, OuterRef, Value, When, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
@@ -21,17 +20,15 @@ from claims.answers import (
     QUESTIONS,
     SECTION_ORDER,
     SECTION_TITLES,
-    VERDICT_RANK,
     VERDICT_RATINGS,
     WRONG,
+    Outline,
     forest_plots,
-    section_of,
     summary_of_findings,
     verdict_legend,
 )
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.grading import GRADE_ORDER
-from claims.models import Assertion, Claim, Condition, EffectEstimate, Stance, TaggedClaim, Verdict, key_studies
+from claims.models import Assertion, Claim, Condition, EffectEstimate, Stance, TaggedClaim, key_studies
 from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
 from kb.cache import cache_public_page
@@ -122,82 +119,45 @@ def _hierarchy(condition: Condition) -> tuple[Condition | None, list[Condition],
     return parent, children, ids
 
 
-def _section_expression() -> Case:
-    whens = [When(n_sources=0, then=Value(LEFT_OUT)), When(verdict=Verdict.CONTRADICTED, then=Value(WRONG))]
-    whens += [When(category__in=q.categories, then=Value(q.key)) for q in QUESTIONS]
-    return Case(*whens, output_field=CharField())
-
-
-def _rank_expression(field: str, ranks: dict) -> Case:
-    return Case(*[When(**{field: key}, then=Value(rank)) for key, rank in ranks.items()], default=Value(99))
-
-
-GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADE_ORDER)}
+def _claims_in_order(pks: list[int]) -> list[Claim]:
+    """The claims with these ids as a list shows them (``for_listing``), in the order given (one query)."""
+    found = Claim.objects.for_listing().in_bulk(pks)
+    return [found[pk] for pk in pks if pk in found]
 
 
 @cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: condition + parent, all conditions (hierarchy), related conditions, counts by category, verdict
-    # and grade (and the latest review), the first claims of every question (one windowed query) or the page of
-    # filtered claims, their key studies, the Summary of Findings estimates, disputed claims, conflicting pairs.
+    # Queries: condition + parent, all conditions (hierarchy), related conditions, one light row per claim on the
+    # page (counts, order: claims.answers.Outline), the claims shown, their key studies, the Summary of Findings
+    # estimates (light rows, then the chosen ones), disputed claims, conflicting pairs.
     condition = get_object_or_404(Condition.objects.select_related("parent"), slug=slug)
     parent, children, ids = _hierarchy(condition)
     related = list(condition.related.order_by("name").only("name", "slug"))
     base = Claim.objects.published().for_condition_page(ids)
-    stated = Case(When(n_sources=0, then=Value(False)), default=Value(True), output_field=BooleanField())
-    counts = [
-        (category, verdict, grade, n, reviewed, section_of(category, verdict, is_stated))
-        for category, verdict, grade, is_stated, n, reviewed in base.annotate(is_stated=stated)
-        .values_list("category", "verdict", "grade", "is_stated")
-        .annotate(n=Count("id"), reviewed=Max("reviewed_at"))
-        .order_by()
-    ]
-    grades: dict[str, int] = defaultdict(int)
-    for _, _, grade, n, _, _ in counts:
-        grades[grade] += n
-    reviewed_dates = [row[4] for row in counts if row[4]] + ([condition.reviewed_at] if condition.reviewed_at else [])
+    outline = Outline.of(
+        base.order_by().values_list("pk", "category", "verdict", "grade", "n_sources", "text", "reviewed_at")
+    )
+    reviewed_dates = [d for d in (outline.last_reviewed, condition.reviewed_at) if d]
     form = ConditionFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
-    ordering = _rank_expression("verdict", VERDICT_RANK), _rank_expression("grade", GRADE_RANK)
-    listing = base.for_listing().annotate(section=_section_expression(), v_rank=ordering[0], g_rank=ordering[1])
     page = sections = None
     if filters:
-        claims = listing
-        for name in ("grade", "verdict", "category"):
-            if name in filters:
-                claims = claims.filter(**{name: filters[name]})
-        if "question" in filters:
-            claims = claims.filter(section=filters["question"])
-        total = sum(
-            n
-            for category, verdict, grade, n, _, section in counts
-            if filters.get("grade", grade) == grade
-            and filters.get("verdict", verdict) == verdict
-            and filters.get("category", category) == category
-            and filters.get("question", section) == section
-        )
-        page = paginate(request, claims.order_by("category", "v_rank", "g_rank", "text", "pk"), CLAIMS_PER_PAGE, total)
-        shown = list(page.object_list)
+        matching = outline.matching(filters)
+        total = len(matching)
+        page = paginate(request, matching, CLAIMS_PER_PAGE)
+        shown = _claims_in_order(list(page.object_list))
     else:
-        numbered = listing.annotate(
-            position=Window(RowNumber(), partition_by=[F("section")], order_by=["v_rank", "g_rank", "text", "pk"])
-        )
-        shown = list(numbered.filter(position__lte=SECTION_LIMIT).order_by("section", "position"))
-        section_totals: dict[str, int] = defaultdict(int)
-        for _, _, _, n, _, section in counts:
-            section_totals[section] += n
-        by_section = defaultdict(list)
-        for claim in shown:
-            by_section[claim.section].append(claim)
+        chosen = outline.first_of_each_section(SECTION_LIMIT)
+        shown = _claims_in_order([pk for key in SECTION_ORDER for pk in chosen.get(key, [])])
+        by_pk = {claim.pk: claim for claim in shown}
         sections = [
-            {"key": key, "title": SECTION_TITLES[key], "intro": INTROS.get(key, ""), "claims": by_section[key],
-             "total": section_totals.get(key, 0)}
+            {"key": key, "title": SECTION_TITLES[key], "intro": INTROS.get(key, ""),
+             "claims": [by_pk[pk] for pk in chosen.get(key, [])], "total": outline.section_totals.get(key, 0)}
             for key in SECTION_ORDER
         ]  # fmt: skip
-        total = sum(grades.values())
+        total = sum(outline.grades.values())
     key_studies(shown)
-    estimates = EffectEstimate.objects.public().filter(condition_id__in=ids).select_related("study", "claim")
-    findings = summary_of_findings(estimates)
+    findings = summary_of_findings(EffectEstimate.objects.public().filter(condition_id__in=ids).findings())
     disputed = Claim.objects.published().linked_to(condition).most_disputed(10)
     disputed = list(disputed.only("text", "slug", "n_supports", "n_contradicts", "n_qualifies"))
     conflicts = _conflict_pairs(condition=condition, limit=10)
@@ -211,11 +171,12 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "related": related,
             "form": form,
             "page": page,
+            "page_claims": shown if filters else None,
             "sections": sections,
             "total": total,
             "findings": findings,
             "last_reviewed": max(reviewed_dates) if reviewed_dates else None,
-            "distribution": grade_distribution(dict(grades)),
+            "distribution": grade_distribution(outline.grades),
             "disputed": disputed,
             "conflicts": conflicts,
             "querystring": query_without_page(request),
