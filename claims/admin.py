@@ -651,6 +651,24 @@ class EffectEstimateAdmin(admin.ModelAdmin):
     def effect(self, obj: EffectEstimate) -> str:
         return obj.effect_text()
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ReviewedOnly(form):
+            def clean(self):
+                data = super().clean()
+                # A number added to a published claim would reach its page and the Summary of Findings at once,
+                # without the review that published the claim (the claim's own inline is read-only for editors).
+                if published_and_locked(request, data.get("claim")):
+                    self.add_error(
+                        "claim",
+                        "This claim is published, so only a reviewer can add or change its effect estimates: ask a "
+                        "reviewer, or have the claim returned to draft.",
+                    )
+                return data
+
+        return ReviewedOnly
+
     def has_change_permission(self, request, obj=None) -> bool:
         return super().has_change_permission(request, obj) and not published_and_locked(
             request, getattr(obj, "claim", None)

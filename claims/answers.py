@@ -112,6 +112,7 @@ class FindingRow:
     outcome: str
     estimate: object  # the EffectEstimate shown (the strongest design, then the most participants)
     others: int  # further estimates of this outcome on the page's claims
+    repeats_claim: bool = False  # the row above informs the same claim: its summary is not repeated
 
     @property
     def claim(self):
@@ -140,6 +141,8 @@ def summary_of_findings(estimates: Iterable) -> list[FindingRow]:
         # Rows from EffectEstimate.objects.findings() arrive one per group and know how many the group had.
         rows.append(FindingRow(outcome=outcome, estimate=best, others=getattr(best, "in_group", len(group)) - 1))
     rows.sort(key=lambda row: (_outcome_rank(row.outcome), row.outcome.lower(), _hours(row.estimate.timepoint)))
+    for above, row in zip(rows, rows[1:], strict=False):
+        row.repeats_claim = row.estimate.claim_id == above.estimate.claim_id
     return rows
 
 

@@ -14,15 +14,18 @@ _NUMBER = re.compile(r"(?<![\w.])([-−‐–] ?)?(\d{1,3}(?:,\d{3})+|\d+)?(?:\.
 
 
 def numbers_in(text: str) -> list[float]:
-    """Every number written with digits in ``text``, with and without the sign before it (a dash before a number
-    is as often a range or a hyphen as a minus: "0.19-0.61" is two positive bounds)."""
+    """Every number written with digits in ``text``. A hyphen or dash before a number is read both ways (it is as
+    often a range or a hyphen as a minus: "0.19-0.61" is two positive bounds); a true minus sign (U+2212) only as
+    negative, so an estimate in the wrong direction is not taken as traced."""
     found: list[float] = []
     for match in _NUMBER.finditer(text or ""):
         sign, whole, decimals = match.groups()
+        sign = sign or ""
         if whole is None and decimals is None:
             continue
         value = float(f"{(whole or '0').replace(',', '')}.{decimals or '0'}")
-        found.append(value)
+        if sign.strip() != "−":  # a true minus sign is never a range dash or a hyphen
+            found.append(value)
         if sign:
             found.append(-value)
     return found

@@ -182,12 +182,14 @@ class ClaimQuerySet(models.QuerySet):
         linked = Claim.conditions.through.objects.filter(condition_id__in=list(condition_ids)).values("claim_id")
         return self.filter(Q(pk__in=linked) | Q(applies_generally=True))
 
-    def linked_to(self, condition: Condition) -> ClaimQuerySet:
-        """Claims about ``condition``, tested claim by claim (EXISTS) instead of joined: for a ranking that reads
-        claims in the order of an index and stops after the first few (``most_disputed``), where a join starting
-        from the condition's links would fetch and sort every claim about it first.
+    def linked_to(self, condition: Condition | Iterable[int]) -> ClaimQuerySet:
+        """Claims about ``condition`` (or about any of these condition ids, e.g. a condition and those within it),
+        tested claim by claim (EXISTS) instead of joined: for a ranking that reads claims in the order of an index
+        and stops after the first few (``most_disputed``), where a join starting from the condition's links would
+        fetch and sort every claim about it first.
         """
-        links = Claim.conditions.through.objects.filter(condition=condition, claim=OuterRef("pk"))
+        ids = [condition.pk] if isinstance(condition, Condition) else list(condition)
+        links = Claim.conditions.through.objects.filter(condition_id__in=ids, claim=OuterRef("pk"))
         return self.filter(Exists(links))
 
     def disputed(self) -> ClaimQuerySet:

@@ -21,9 +21,10 @@ FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kb.json"
 # Seed claims are published as of the day the seed content was reviewed.
 SEED_PUBLISHED_AT = "2026-11-23T00:00:00+00:00"
 # The seed's verdicts, summaries and bottom lines were written in the editorial re-assessment of this day; a claim
-# or bottom line gives its own "reviewed_at" when it was reviewed on another day.
+# or bottom line gives its own "reviewed_at" when it was reviewed on another day. No reviewer approved them through
+# the workflow, so no role is claimed: pages say "Last reviewed <date>." without one.
 SEED_REVIEWED_AT = "2026-12-05T00:00:00+00:00"
-SEED_REVIEWED_ROLE = "editor"
+SEED_REVIEWED_ROLE = ""
 
 CLAIM_JUDGMENT_FIELDS = [
     "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness", "imprecision",

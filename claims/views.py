@@ -42,10 +42,10 @@ CONFLICT_PAIRS = 20
 SEARCH_PER_PAGE = 20
 
 
-def _conflict_pairs(condition: Condition | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
+def _conflict_pairs(conditions: set[int] | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
     """Pairs of published claims marked as conflicting, each pair once (one query).
 
-    With a condition: pairs with at least one claim about it, found by probing the condition links of each
+    With condition ids: pairs with at least one claim about one of them, found by probing the condition links of each
     conflict row (few) rather than by collecting every claim about the condition (many).
     """
     through = Claim.conflicting_claims.through
@@ -57,8 +57,8 @@ def _conflict_pairs(condition: Condition | None = None, limit: int | None = None
     # Only what the pages show of each claim: its text, link, grade and verdict.
     shown = ("text", "slug", "grade", "verdict")
     rows = rows.only(*(f"{side}__{field}" for side in ("from_claim", "to_claim") for field in shown))
-    if condition is not None:
-        links = Claim.conditions.through.objects.filter(condition=condition)
+    if conditions is not None:
+        links = Claim.conditions.through.objects.filter(condition_id__in=list(conditions))
         rows = rows.filter(
             Exists(links.filter(claim=OuterRef("from_claim_id"))) | Exists(links.filter(claim=OuterRef("to_claim_id")))
         )
@@ -158,9 +158,9 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         total = sum(outline.grades.values())
     key_studies(shown)
     findings = summary_of_findings(EffectEstimate.objects.public().filter(condition_id__in=ids).findings())
-    disputed = Claim.objects.published().linked_to(condition).most_disputed(10)
+    disputed = Claim.objects.published().linked_to(ids).most_disputed(10)
     disputed = list(disputed.only("text", "slug", "n_supports", "n_contradicts", "n_qualifies"))
-    conflicts = _conflict_pairs(condition=condition, limit=10)
+    conflicts = _conflict_pairs(conditions=ids, limit=10)
     return render(
         request,
         "claims/condition_detail.html",

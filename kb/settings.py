@@ -47,15 +47,20 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "taggit",
+    "corsheaders",
+    "ninja",  # serves the API docs' Swagger UI files itself (no CDN): /api/docs works offline
     "kb",
     "sources",
     "claims",
     "importer",
+    "api",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",  # before anything that answers, so that every /api/ answer has CORS
+    "api.middleware.ApiMiddleware",  # /api/ only: ETag and 304 before any query, JSON 404 and 405
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,6 +138,13 @@ if env_bool("SECURE_SSL", default=False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+
+# The read-only API (/api/, docs/open-data.md) may be read by any web page; nothing else is shared across origins.
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "if-none-match")
+CORS_EXPOSE_HEADERS = ("ETag",)
 
 KB_SITE_NAME = env_str("KB_SITE_NAME", "Ketamine Evidence KB")
 

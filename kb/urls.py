@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from api.views import api
 from claims import views as claim_views
 from kb.cache import cache_public_page
 from kb.sitemaps import SITEMAPS
@@ -14,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon, name="favicon"),
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("api/", api.urls),
     path("", include("claims.urls")),
     path("", include("sources.urls")),
 ]

@@ -114,6 +114,16 @@ class StudyQuerySet(models.QuerySet):
     def by_label(self) -> StudyQuerySet:
         return self.order_by(Lower("label"), "pk")
 
+    def public(self) -> StudyQuerySet:
+        """Studies a published claim uses: in its evidence base, or cited by a statement of it. The API and the
+        citation exports serve only these; a study entered for a draft claim stays private."""
+        from claims.models import Assertion, Claim, Evidence
+
+        published = Claim.Status.PUBLISHED
+        evidence = Evidence.objects.filter(study=models.OuterRef("pk"), claim__status=published)
+        citations = Assertion.objects.filter(cited_study=models.OuterRef("pk"), claim__status=published)
+        return self.filter(models.Exists(evidence) | models.Exists(citations))
+
 
 class StudyDesign(models.TextChoices):
     META_ANALYSIS_RCT = "meta_analysis_rct", "Meta-analysis of RCTs"

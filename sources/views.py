@@ -14,6 +14,7 @@ from claims.presentation import StanceTally, grade_distribution, highlight_segme
 from kb.cache import cache_public_page
 from kb.pagination import paginate, query_without_page
 from kb.queries import correlated_count
+from sources.citations import citation_response
 from sources.models import Source, Study
 
 SOURCES_PER_PAGE = 50
@@ -123,6 +124,14 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "citations_querystring": query_without_page(request, "citations_page"),
         },
     )
+
+
+def study_cite(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """The study as RIS, BibTeX or CSL-JSON, when a published claim uses it (``Study.objects.public()``). One query."""
+    study = Study.objects.public().filter(slug=slug).first()
+    if study is None:
+        raise Http404("No such study.")
+    return citation_response([study], fmt, study.slug)
 
 
 SUPPORTS = Assertion.Stance.SUPPORTS
