@@ -71,8 +71,25 @@ def _highlight(text: str) -> SafeString:
 SEPARATOR = " · "
 
 
+# PostgreSQL refuses a tsvector over 1 MB ("string is too long for tsvector"): each distinct word costs its letters
+# and 4-5 bytes of positions, so a long article of varied words (a 1.9 MB source; the importer takes 2 MB) got
+# there from about 800 KB, and every later save of its assertions, which re-indexes it, failed. A body is indexed up
+# to this many bytes of UTF-8 (at most 3 bytes of tsvector each), cut at a word: about 45,000 words of an article,
+# the first of them also in the snippets (positions past 16,383 are not told apart anyway).
+MAX_INDEXED_BYTES = 300_000
+
+
+def _capped(text: str) -> str:
+    if len(text) <= MAX_INDEXED_BYTES // 4:  # no character takes more than 4 bytes
+        return text
+    encoded = text.encode("utf-8")
+    if len(encoded) <= MAX_INDEXED_BYTES:
+        return text
+    return encoded[:MAX_INDEXED_BYTES].decode("utf-8", "ignore").rsplit(None, 1)[0]
+
+
 def _joined(parts) -> str:
-    return SEPARATOR.join(part for part in parts if part)
+    return _capped(SEPARATOR.join(part for part in parts if part))
 
 
 def _claim_fields(claim: Claim, conditions, tags, quotes) -> dict:

@@ -6,8 +6,9 @@ their claims in ``AssertionQuerySet``.
 
 from __future__ import annotations
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
+from taggit.models import Tag
 
 from claims import search
 from claims.models import (
@@ -104,6 +105,30 @@ def study_saved(sender, instance: Study, raw: bool = False, **kwargs) -> None:
 @receiver(post_delete, sender=Study)
 def study_deleted(sender, instance: Study, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.STUDY, instance.pk)
+
+
+@receiver(post_save, sender=Tag)
+def tag_saved(sender, instance: Tag, created: bool, raw: bool = False, **kwargs) -> None:
+    # A renamed tag: its claims' pages show the new name, and their search entries hold it.
+    if raw or created:
+        return
+    bump_content_version()
+    for claim in Claim.objects.filter(tags=instance):
+        search.index_claim(claim)
+
+
+@receiver(pre_delete, sender=Tag)
+def tag_deleting(sender, instance: Tag, **kwargs) -> None:
+    # A deleted tag (the one left after a merge: its claims were given the other tag first) is deleted with its
+    # links, by cascade and without m2m signals: remember its claims, to re-index them once it is gone.
+    instance._claim_ids = list(Claim.objects.filter(tags=instance).values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Tag)
+def tag_deleted(sender, instance: Tag, **kwargs) -> None:
+    bump_content_version()
+    for claim in Claim.objects.filter(pk__in=instance.__dict__.pop("_claim_ids", [])):
+        search.index_claim(claim)
 
 
 def _content_changed(sender, **kwargs) -> None:

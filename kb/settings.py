@@ -59,8 +59,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses HTML and JSON (whitenoise serves static files' own .gz); makes strong ETags weak, which still match.
+    "django.middleware.gzip.GZipMiddleware",
     "corsheaders.middleware.CorsMiddleware",  # before anything that answers, so that every /api/ answer has CORS
     "api.middleware.ApiMiddleware",  # /api/ only: ETag and 304 before any query, JSON 404 and 405
+    # An ETag (from the content) and 304s for pages that have no ETag of their own.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Cached public pages for anonymous readers, before sessions, CSRF and auth run (kb/cache.py).
+    "kb.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -94,6 +100,14 @@ DATABASES = {
     if _database_url
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": str(BASE_DIR / "db.sqlite3")}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two editors saving at once: a transaction takes SQLite's write lock when it begins (IMMEDIATE), so the second
+    # waits (up to the busy timeout, in seconds) and then sees the first one's save: the admin's conflict message,
+    # not a "database is locked" error from upgrading a read lock mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,10 +140,21 @@ _redis_url = env_str("REDIS_URL", "") or ""
 if _redis_url:
     if not _redis_url.startswith(("redis://", "rediss://", "unix://")):
         raise ConfigurationError(f"REDIS_URL must start with redis://, rediss:// or unix://; got {_redis_url!r}")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}}
+    # Short socket timeouts: with Redis unreachable the site renders pages uncached (kb/cache.py), and must not
+    # wait long to find out.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 300)
+# How long browsers and shared caches (a CDN, a caching proxy) may keep an anonymous public page before they
+# revalidate it (a 304 after one cache read while nothing changed).
+KB_HTTP_MAX_AGE = env_int("KB_HTTP_MAX_AGE", 60)
 
 # Served behind a TLS-terminating proxy in production; opt in explicitly.
 if env_bool("SECURE_SSL", default=False):
@@ -137,7 +162,15 @@ if env_bool("SECURE_SSL", default=False):
     SECURE_SSL_REDIRECT = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+    # HSTS: browsers keep to HTTPS for a year (SECURE_HSTS_SECONDS=0 turns it off), subdomains included unless
+    # SECURE_HSTS_INCLUDE_SUBDOMAINS=0. Preloading is a commitment an operator makes on purpose: opt in.
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]  # "you have not set SECURE_HSTS_PRELOAD": not by default
+    # Load balancers probe /healthz over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # The read-only API (/api/, docs/open-data.md) may be read by any web page; nothing else is shared across origins.
 CORS_URLS_REGEX = r"^/api/.*$"
@@ -148,10 +181,23 @@ CORS_EXPOSE_HEADERS = ("ETag",)
 
 KB_SITE_NAME = env_str("KB_SITE_NAME", "Ketamine Evidence KB")
 
+# LOG_FORMAT=json: one JSON object per line (python-json-logger), for a log collector; gunicorn.conf.py does the
+# same for gunicorn's own and access logs.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ConfigurationError(f"LOG_FORMAT must be text or json; got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 

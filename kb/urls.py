@@ -8,12 +8,13 @@ from api.views import api
 from claims import views as claim_views
 from kb.cache import cache_public_page
 from kb.sitemaps import SITEMAPS
-from kb.views import favicon
+from kb.views import favicon, healthz
 
 urlpatterns = [
     path("", claim_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon, name="favicon"),
+    path("healthz", healthz, name="healthz"),
     path("sitemap.xml", cache_public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path("api/", api.urls),
     path("", include("claims.urls")),

@@ -1,0 +1,292 @@
+"""The page cache cannot take the site down, ignores what pages do not read, and speaks HTTP caching.
+
+"Redis down" is simulated by pointing the cache at a closed port, so these tests need no Redis; the one test of a
+real Redis server is skipped, saying why, when none answers on 127.0.0.1:6379.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import socket
+import uuid
+
+import pytest
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.test import override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from kb import cache as page_cache
+
+pytestmark = pytest.mark.django_db
+
+REDIS_DOWN = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1: every connection is refused
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+}
+
+
+# A context manager, so that the cache is back before the suite's own fixtures clear it.
+redis_down = override_settings(CACHES=REDIS_DOWN)
+
+
+@pytest.fixture(autouse=True)
+def _cache_healthy():
+    """Each test starts with a process that has seen no cache failure."""
+    page_cache.health.__init__()
+    yield
+    page_cache.health.__init__()
+
+
+def _redis_reachable() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+# --- the cache key ------------------------------------------------------------------------------------------
+
+
+def test_junk_query_parameters_are_served_the_cached_page_without_new_entries(
+    client, site_content, django_assert_num_queries
+):
+    assert client.get("/matrix/")["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        for n in range(20):
+            response = client.get(f"/matrix/?junk={n}&utm_source=x{n}")
+            assert response["X-Page-Cache"] == "hit"
+
+
+def test_parameters_a_page_reads_still_give_their_own_page_in_any_order(client, site_content):
+    client.get("/matrix/")
+    filtered = client.get("/matrix/?verdict=contradicted&junk=1")
+    assert filtered["X-Page-Cache"] == "miss"
+    assert b"Ketamine has a low risk of side effects" in filtered.content
+    assert b"Ketamine reduces PTSD symptoms" not in filtered.content
+    assert client.get("/matrix/?junk=2&verdict=contradicted")["X-Page-Cache"] == "hit"
+    assert client.get("/matrix/?category=&verdict=contradicted")["X-Page-Cache"] == "miss"
+
+
+def test_one_readers_junk_parameters_are_not_shown_to_the_next(client, site_content):
+    first = client.get("/matrix/?verdict=supported&evil=visit-evil.example").content.decode()
+    assert "evil" not in first and "verdict=supported" in first  # the printed page's URL, the page links
+    assert client.get("/matrix/?verdict=supported")["X-Page-Cache"] == "hit"
+
+
+def test_each_host_gets_its_own_sitemap(client, settings, site_content):
+    settings.ALLOWED_HOSTS = ["kb.example.org", "kb.example.net"]
+    assert b"http://kb.example.org/" in client.get("/sitemap.xml", HTTP_HOST="kb.example.org").content
+    other = client.get("/sitemap.xml", HTTP_HOST="kb.example.net")
+    assert other["X-Page-Cache"] == "miss"
+    assert b"http://kb.example.net/" in other.content and b"kb.example.org" not in other.content
+
+
+def _page_cached_url_names(patterns, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            names |= _page_cached_url_names(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and getattr(pattern.callback, "kb_page_cache", False):
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_cached_page_declares_the_query_parameters_it_reads():
+    cached = _page_cached_url_names(get_resolver().url_patterns)
+    assert "claims:condition_detail" in cached
+    assert cached <= set(page_cache.PAGE_QUERY_PARAMS), "add these pages to kb.cache.PAGE_QUERY_PARAMS"
+
+
+# --- tags ---------------------------------------------------------------------------------------------------
+
+
+def test_renaming_a_tag_updates_the_cached_pages_and_the_search_entries(client, site_content):
+    from taggit.models import Tag
+
+    from claims.search import search
+
+    claim_url = site_content["helps"].get_absolute_url()
+    assert b"infusion" in client.get(claim_url).content
+    tag = Tag.objects.get(name="infusion")
+    tag.name = "intravenous infusion"
+    tag.save()
+    assert b"intravenous infusion" in client.get(claim_url).content
+    assert [hit.title for hit in search("intravenous", kind="claim")[0]] == ["Ketamine reduces PTSD symptoms"]
+
+
+def test_merging_two_tags_updates_the_cached_pages_and_the_search_entries(client, site_content):
+    from taggit.models import Tag
+
+    from claims.search import search
+
+    helps = site_content["helps"]
+    assert b"infusion" in client.get(helps.get_absolute_url()).content
+    # Merging "infusion" into "iv": its claims get the kept tag, then the other tag is deleted.
+    helps.tags.add("iv")
+    Tag.objects.get(name="infusion").delete()
+    assert b">infusion<" not in client.get(helps.get_absolute_url()).content
+    assert search("infusion", kind="claim")[1] == 0
+    assert [hit.title for hit in search("iv", kind="claim")[0]] == ["Ketamine reduces PTSD symptoms"]
+
+
+# --- served before sessions, CSRF and auth ------------------------------------------------------------------
+
+
+def test_a_cached_page_is_served_to_an_anonymous_reader_without_reading_the_session(client, site_content, monkeypatch):
+    calls = []
+    original = SessionMiddleware.process_request
+    monkeypatch.setattr(SessionMiddleware, "process_request", lambda self, r: calls.append(r) or original(self, r))
+    client.get("/conditions/ptsd/")
+    assert len(calls) == 1  # the miss renders through the whole stack
+    assert client.get("/conditions/ptsd/")["X-Page-Cache"] == "hit"
+    assert len(calls) == 1
+
+
+def test_an_anonymous_reader_with_a_stale_session_cookie_still_gets_the_cached_page(client, site_content):
+    client.get("/conditions/ptsd/")
+    client.cookies["sessionid"] = "no-such-session"
+    response = client.get("/conditions/ptsd/")
+    assert response["X-Page-Cache"] == "hit" and "public" in response["Cache-Control"]
+
+
+# --- HTTP caching -------------------------------------------------------------------------------------------
+
+
+def test_anonymous_pages_are_public_for_a_while_and_vary_on_the_cookie(client, settings, site_content):
+    settings.KB_HTTP_MAX_AGE = 120
+    for _ in range(2):  # the miss and the hit
+        response = client.get("/conditions/ptsd/")
+        assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=120"}
+        assert "Cookie" in response["Vary"] and response["ETag"].startswith('W/"')
+
+
+def test_signed_in_users_pages_are_private_and_never_stored(client, users, site_content):
+    client.force_login(users["editor"])
+    response = client.get("/conditions/ptsd/")
+    assert set(response["Cache-Control"].split(", ")) == {"private", "no-store"}
+    assert "X-Page-Cache" not in response and "ETag" not in response
+
+
+def test_a_revalidation_of_an_unchanged_page_is_a_304_without_queries(client, site_content, django_assert_num_queries):
+    etag = client.get("/conditions/ptsd/")["ETag"]
+    client.get("/about/grading/")
+    with django_assert_num_queries(0):
+        response = client.get("/conditions/ptsd/", HTTP_IF_NONE_MATCH=etag)
+        assert client.get("/about/grading/", HTTP_IF_NONE_MATCH=etag).status_code == 200  # another page's ETag
+    assert response.status_code == 304 and response.content == b""
+    assert response["ETag"] == etag and "public" in response["Cache-Control"]
+
+
+def test_an_edit_changes_the_etag_so_readers_get_the_new_page(client, site_content):
+    etag = client.get("/conditions/ptsd/")["ETag"]
+    site_content["low_risk"].text = "Ketamine is free of side effects"
+    site_content["low_risk"].save()
+    response = client.get("/conditions/ptsd/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+    assert b"Ketamine is free of side effects" in response.content
+
+
+def test_html_is_gzipped_for_readers_that_accept_it_and_plain_for_others(client, site_content):
+    plain = client.get("/conditions/ptsd/")
+    for label in ("hit", "hit"):
+        zipped = client.get("/conditions/ptsd/", HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+        assert zipped["X-Page-Cache"] == label and zipped["Content-Encoding"] == "gzip"
+        assert gzip.decompress(zipped.content) == plain.content
+        assert len(zipped.content) < len(plain.content) / 3 and "Accept-Encoding" in zipped["Vary"]
+    assert "Content-Encoding" not in client.get("/conditions/ptsd/")
+
+
+def test_a_page_rendered_for_a_gzip_reader_is_gzipped_on_its_miss_too(client, site_content):
+    response = client.get("/claims/ketamine-reduces-ptsd-symptoms/", HTTP_ACCEPT_ENCODING="gzip")
+    assert response["X-Page-Cache"] == "miss" and response["Content-Encoding"] == "gzip"
+    assert b"Ketamine reduces PTSD symptoms" in gzip.decompress(response.content)
+
+
+def test_with_the_page_cache_off_pages_still_revalidate(client, settings, site_content):
+    settings.KB_PAGE_CACHE_SECONDS = 0
+    first = client.get("/conditions/ptsd/")
+    assert "X-Page-Cache" not in first and "public" in first["Cache-Control"]
+    assert client.get("/conditions/ptsd/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+
+
+# --- Redis down ---------------------------------------------------------------------------------------------
+
+
+@redis_down
+def test_with_redis_down_the_public_pages_render_uncached(client, site_content):
+    for url in ("/", "/conditions/ptsd/", "/claims/ketamine-reduces-ptsd-symptoms/", "/sitemap.xml", "/matrix/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "X-Page-Cache" not in response
+    assert b"Ketamine reduces PTSD symptoms" in client.get("/conditions/ptsd/").content
+
+
+@redis_down
+def test_with_redis_down_an_edit_is_saved_and_shown(client, site_content):
+    claim = site_content["helps"]
+    claim.text = "Ketamine reduces PTSD symptoms for a day"
+    claim.save()
+    assert b"Ketamine reduces PTSD symptoms for a day" in client.get(claim.get_absolute_url()).content
+
+
+@redis_down
+def test_redis_down_is_logged_once_a_minute_not_per_request(client, site_content, caplog, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: clock[0])
+    with caplog.at_level(logging.WARNING, logger="kb.cache"):
+        for _ in range(5):
+            client.get("/conditions/ptsd/")
+            clock[0] += page_cache.RETRY_SECONDS  # each request tries the cache again, and fails again
+        assert len(caplog.records) == 1
+        assert "Page cache unreachable" in caplog.records[0].getMessage()
+        clock[0] += page_cache.LOG_EVERY_SECONDS
+        client.get("/conditions/ptsd/")
+    assert len(caplog.records) == 2
+
+
+def test_an_edit_saved_while_redis_was_down_invalidates_the_pages_when_it_is_back(client, site_content):
+    claim = site_content["helps"]
+    assert client.get(claim.get_absolute_url())["X-Page-Cache"] == "miss"  # cached in the local-memory cache
+    with redis_down:
+        claim.text = "Ketamine reduces PTSD symptoms briefly"
+        claim.save()
+    # Back, with the old page still in it.
+    page_cache.health.down_until = 0.0  # as RETRY_SECONDS later
+    response = client.get(claim.get_absolute_url())
+    assert response["X-Page-Cache"] == "miss" and b"Ketamine reduces PTSD symptoms briefly" in response.content
+
+
+def test_api_etags_fail_open_too():
+    """Other ETags built on the content version (the API's) never match while the cache is down."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(page_cache, "_read_version", lambda: (_ for _ in ()).throw(ConnectionRefusedError()))
+        assert page_cache.content_version() != page_cache.content_version()
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis server on 127.0.0.1:6379 (start one to run this test)")
+def test_with_a_real_redis_pages_are_cached_and_edits_invalidate_them(client, site_content):
+    real_redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"kb-test-{uuid.uuid4().hex}",  # reads and writes no one else's keys
+            "TIMEOUT": 60,
+        }
+    }
+    with override_settings(CACHES=real_redis):
+        from django.core.cache import cache
+
+        try:
+            assert client.get("/conditions/ptsd/")["X-Page-Cache"] == "miss"
+            hit = client.get("/conditions/ptsd/", HTTP_ACCEPT_ENCODING="gzip")
+            assert hit["X-Page-Cache"] == "hit" and b"Ketamine reduces PTSD" in gzip.decompress(hit.content)
+            site_content["helps"].save()
+            assert client.get("/conditions/ptsd/")["X-Page-Cache"] == "miss"
+        finally:
+            cache.delete(page_cache.VERSION_KEY)
