@@ -8,9 +8,11 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from claims.models import Claim
 from importer import services
+from importer.extract import MATCH_SCORE
 from importer.forms import AttachForm, ImportForm, NewClaimForm, RejectForm
 from importer.models import Candidate, SourceSnapshot
 from importer.text import InputError
@@ -33,6 +35,7 @@ class SourceSnapshotAdmin(admin.ModelAdmin):
 @admin.register(Candidate)
 class CandidateAdmin(admin.ModelAdmin):
     list_display = ["short_quote", "source", "category", "stance", "best_suggestion", "status"]
+    actions = ["refresh_suggestions"]
     list_filter = ["status", "category", "source"]
     list_select_related = ["source"]
     search_fields = ["quote", "sentence"]
@@ -54,6 +57,18 @@ class CandidateAdmin(admin.ModelAdmin):
             return "— (probably a new claim)"
         top = obj.suggestions[0]
         return f"{top.get('text', '')[:70]} ({top['score']:.2f})"
+
+    def get_list_display(self, request):
+        """Without the Source column when the list is filtered by one source (it would repeat on every row, and the
+        list must fit 1,280 px without sideways scrolling)."""
+        if "source__id__exact" in request.GET:
+            return [name for name in self.list_display if name != "source"]
+        return self.list_display
+
+    @admin.action(description="Refresh suggestions: re-rank against today’s claims", permissions=["change"])
+    def refresh_suggestions(self, request, queryset):
+        count = services.refresh_suggestions(list(queryset.select_related("source")))
+        self.message_user(request, f"Re-ranked the suggestions of {count} candidate{'s' if count != 1 else ''}.")
 
     def get_urls(self):
         return [
@@ -105,14 +120,15 @@ class CandidateAdmin(admin.ModelAdmin):
         # Suggested claims the clause does not state yet (it may have become assertions of some already).
         stated = {assertion.claim_id for assertion in became}
         suggestions = [
-            (claims[s["claim"]], s["score"])
+            (claims[s["claim"]], s["score"], s.get("stance", ""))
             for s in candidate.suggestions
             if s["claim"] in claims and s["claim"] not in stated
         ]
+        # The best suggestion is ticked only when it scores at least the match threshold: below it, the clause
+        # probably states a new claim, and a ticked box is a decision the editor did not take.
+        pretick = [suggestions[0][0].pk] if suggestions and not became and suggestions[0][1] >= MATCH_SCORE else []
         attach_form = AttachForm(
-            initial={"quote": candidate.quote, "claims": [suggestions[0][0].pk] if suggestions and not became else []},
-            suggestions=suggestions,
-            stance=candidate.stance,
+            initial={"quote": candidate.quote, "claims": pretick}, suggestions=suggestions, stance=candidate.stance
         )
         likely = candidate.likely_categories()
         new_form = NewClaimForm(
@@ -137,17 +153,26 @@ class CandidateAdmin(admin.ModelAdmin):
                         services.attach_many(candidate, d["choices"], request.user, quote=d["quote"])
                         names = "; ".join(f"“{claim}” ({stance})" for claim, stance in d["choices"])
                         return self._decided(request, candidate, f"Attached to {names}.")
+                elif decision == "refresh":
+                    services.refresh_suggestions([candidate])
+                    self.message_user(request, "Suggestions re-ranked against today’s claims.", messages.SUCCESS)
+                    return HttpResponseRedirect(request.path)
                 elif decision == "new":
                     if not request.user.has_perm("claims.add_claim"):
                         raise PermissionDenied("You may not create claims.")
                     new_form = NewClaimForm(request.POST, likely=likely)
                     if new_form.is_valid():
                         d = new_form.cleaned_data
-                        services.create_claim_from(
+                        assertion = services.create_claim_from(
                             candidate, request.user, text=d["text"], category=d["category"],
                             condition_slugs=[c.slug for c in d["conditions"]], quote=d["quote"],
                         )  # fmt: skip
-                        return self._decided(request, candidate, "Created a new draft claim from it.")
+                        link = format_html(
+                            'Created a new draft claim from it: <a href="{}">{}</a>.',
+                            reverse("admin:claims_claim_change", args=[assertion.claim_id]),
+                            assertion.claim.text,
+                        )
+                        return self._decided(request, candidate, link)
                 elif decision == "reject":
                     reject_form = RejectForm(request.POST)
                     if reject_form.is_valid():

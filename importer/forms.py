@@ -3,8 +3,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 
-from claims.models import Category, Claim, Condition, Stance
+from claims.models import Assertion, Category, Claim, Condition, Stance
 from importer.text import FORMATS, MAX_BYTES
 from sources.models import Source
 
@@ -47,14 +49,46 @@ class ImportForm(forms.Form):
         return data
 
 
+class ClaimByWordsField(forms.ModelChoiceField):
+    """A claim chosen by searching its words (Django admin's autocomplete over the claims' admin search), posted as
+    its id; a slug typed by hand is accepted too."""
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if str(value).isdigit():
+            found = self.queryset.filter(pk=int(value)).first()
+        else:
+            found = self.queryset.filter(slug=value).first()
+        if found is None:
+            raise forms.ValidationError(f"No claim “{value}” was found.", code="invalid_choice")
+        return found
+
+
+class _ClaimSearch(AutocompleteSelect):
+    def optgroups(self, name, value, attr=None):
+        # A slug typed by hand (accepted by ClaimByWordsField) is no id to look up when the form is shown again.
+        return super().optgroups(name, [v for v in value if str(v).isdigit()], attr)
+
+
+def _claim_search_widget(field: forms.ModelChoiceField) -> forms.Widget:
+    """Django admin's autocomplete: it finds claims through the claims admin's search fields (every word must match),
+    reached through the assertion's claim field, the relation an attached claim becomes."""
+    widget = _ClaimSearch(
+        Assertion._meta.get_field("claim"), admin.site, attrs={"data-placeholder": "Search claims by their words"}
+    )
+    widget.choices = field.choices
+    return widget
+
+
 class AttachForm(forms.Form):
     """Attach a candidate to one or more claims: tick the suggested claims it states, each with its stance, and/or
-    name another claim by its slug. The quote is shared."""
+    search another claim by its words. The quote is shared."""
 
     claims = forms.ModelMultipleChoiceField(
         queryset=Claim.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    other_claim = forms.SlugField(required=False, label="…or another claim, by its slug")
+    other_claim = ClaimByWordsField(queryset=Claim.objects.all(), required=False, label="…or another claim")
     other_stance = forms.ChoiceField(choices=Stance.choices, required=False, label="its stance")
     quote = forms.CharField(
         max_length=1000,
@@ -62,16 +96,20 @@ class AttachForm(forms.Form):
         help_text="Shorten or extend it as needed; it must stay verbatim from the article.",
     )
 
-    def __init__(self, *args, suggestions: list[tuple[Claim, float]] | None = None, stance: str = "", **kwargs):
+    def __init__(
+        self, *args, suggestions: list[tuple[Claim, float, str]] | None = None, stance: str = "", **kwargs
+    ) -> None:
+        """``suggestions``: (claim, score, the clause's stance toward that claim), best first."""
         super().__init__(*args, **kwargs)
         self.suggestions = list(suggestions or [])
-        self.fields["claims"].queryset = Claim.objects.filter(pk__in=[c.pk for c, _ in self.suggestions])
+        self.fields["other_claim"].widget = _claim_search_widget(self.fields["other_claim"])
+        self.fields["claims"].queryset = Claim.objects.filter(pk__in=[c.pk for c, _, _ in self.suggestions])
         self.fields["other_stance"].initial = stance or Stance.SUPPORTS
-        for claim, _ in self.suggestions:
+        for claim, _, own_stance in self.suggestions:
             label = f"Stance toward “{claim}”"
             self.fields[f"stance_{claim.pk}"] = forms.ChoiceField(
                 choices=Stance.choices,
-                initial=stance or Stance.SUPPORTS,
+                initial=own_stance or stance or Stance.SUPPORTS,
                 required=False,
                 label=label,
                 widget=forms.Select(attrs={"aria-label": label}),
@@ -81,24 +119,21 @@ class AttachForm(forms.Form):
         """(claim, similarity, ticked?, its stance field) per suggestion, for the template."""
         ticked = {str(v) for v in (self.data.getlist("claims") if self.is_bound else self.initial.get("claims", []))}
         return [
-            (claim, score, str(claim.pk) in ticked, self[f"stance_{claim.pk}"]) for claim, score in self.suggestions
+            (claim, score, str(claim.pk) in ticked, self[f"stance_{claim.pk}"]) for claim, score, _ in self.suggestions
         ]
 
     def clean(self):
         data = super().clean()
         stance = self.fields["other_stance"].initial
         choices = [(claim, data.get(f"stance_{claim.pk}") or stance) for claim in data.get("claims") or []]
-        slug = data.get("other_claim")
-        if slug:
-            other = Claim.objects.filter(slug=slug).first()
-            if other is None:
-                self.add_error("other_claim", f"No claim has the slug “{slug}”.")
-            elif other.pk in {claim.pk for claim, _ in choices}:
+        other = data.get("other_claim")
+        if other is not None:
+            if other.pk in {claim.pk for claim, _ in choices}:
                 self.add_error("other_claim", f"“{other}” is already ticked above.")
             else:
                 choices.append((other, data.get("other_stance") or stance))
         if not choices and not self.errors:
-            raise forms.ValidationError("Tick at least one of the suggested claims or give another claim's slug.")
+            raise forms.ValidationError("Tick at least one of the suggested claims or search for another claim.")
         data["choices"] = choices
         return data
 

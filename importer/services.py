@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,17 +18,20 @@ from claims.search import index_claim
 from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import (
     MATCH_SCORE,
+    SKIPPED_REASONS,
     ClaimIndex,
     ClaimRecord,
     ConditionRecord,
     StudyRecord,
     condition_names,
     extract,
+    likely_categories,
     relevant_clauses,
     split_sentences,
+    stance_cue,
 )
 from importer.models import Candidate, SourceSnapshot, TextEmbedding
-from importer.text import InputError, readable_text
+from importer.text import InputError, readable_document
 from kb.cache import bump_content_version
 from sources.models import Source, Study, text_sha256
 
@@ -49,6 +52,8 @@ class ImportSummary:
     kept: list[str] = field(default_factory=list)  # details given that differ from the known source's, not applied
     semantic_off: str = ""  # why sentence embeddings did not take part in the suggestions ("" when they did)
     embedded: int = 0  # texts embedded for the first time by this import
+    skipped: Counter = field(default_factory=Counter)  # sentences not proposed, by reason (SKIPPED_REASONS)
+    furniture: int = 0  # lines of an HTML page dropped as menus, banners, share bars, teasers or comments
 
     def lines(self) -> list[str]:
         kept = (
@@ -78,6 +83,12 @@ class ImportSummary:
                 f"Undecided candidates of the earlier version replaced by this version's: {self.replaced}; clauses "
                 f"already accepted or rejected in an earlier version, not proposed again: {self.already_decided}."
             )
+        skipped = [f"{n} {SKIPPED_REASONS[reason]}" for reason, n in sorted(self.skipped.items()) if n]
+        if self.furniture:
+            skipped.append(f"{self.furniture} line{'s' if self.furniture != 1 else ''} of page furniture (menus, "
+                           "banners, share bars, teasers, comments) dropped from the HTML")  # fmt: skip
+        if skipped:
+            lines.append(f"Not proposed: {'; '.join(skipped)}.")
         lines += kept
         if self.semantic_off:
             lines.append(f"Claims were suggested by wording only: semantic matching is off ({self.semantic_off}).")
@@ -316,7 +327,8 @@ def import_article(
         raise InputError(f"Unknown kind {kind!r}; choose one of {', '.join(Source.Kind.values)}.")
     if len(title) > 300:
         raise InputError("The title is longer than 300 characters.")
-    text = readable_text(raw, name=name, fmt=fmt)
+    readable = readable_document(raw, name=name, fmt=fmt)
+    text = readable.text
     digest = text_sha256(text)
     slug = slugify(slug or title)[:120] or "article"
     known = _find_existing(url, slug)
@@ -329,7 +341,8 @@ def import_article(
         _validate_source(_new_source(title=title, slug=slug, kind=kind, **fields))
     else:
         _validate_source(_updated(known, **fields))
-    relevant = relevant_clauses(text)
+    skipped = Counter()
+    relevant = relevant_clauses(text, skipped)
     article_texts = [clause.text for _, parts in relevant for clause in parts]
     embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts)
 
@@ -343,8 +356,10 @@ def import_article(
             _validate_source(source)
             source.save()
             summary = ImportSummary(source=source, created_source=True)
+            summary.skipped, summary.furniture = skipped, readable.dropped
         else:
             summary = ImportSummary(source=source, kept=_kept_details(source, title, kind))
+            summary.skipped, summary.furniture = skipped, readable.dropped
             old_text = source.text
             _updated(source, **fields)
             _validate_source(source)
@@ -392,8 +407,8 @@ def import_article(
                     cited_study_id=data.cited_study_ids[0] if data.cited_study_ids else None,
                     citation_text=data.citation_text[:300],
                     suggestions=[
-                        {"claim": cid, "score": score, "text": index_texts.get(cid, "")}
-                        for cid, score in data.suggestions
+                        {"claim": cid, "score": score, "text": index_texts.get(cid, ""), "stance": stance}
+                        for cid, score, stance in data.suggestions
                     ],
                 )
             )
@@ -402,6 +417,39 @@ def import_article(
         summary.embedded = embed.computed if embed is not None else 0  # all of them before the transaction
     bump_content_version()
     return summary
+
+
+def refresh_suggestions(candidates: list[Candidate]) -> int:
+    """Rank these candidates again against today's claims (a claim published since the import is offered), with
+    each suggestion's stance and the likely categories recomputed; decisions already taken are kept. Sentence
+    embeddings take part when every text they need is stored (``embed_texts``), else wording alone. One index is
+    built for all of them. Returns how many candidates were updated."""
+    embed = embedder()
+    by_source = defaultdict(list)
+    for candidate in candidates:
+        by_source[candidate.source_id].append(candidate)
+    updated = []
+    for group in by_source.values():
+        semantic = embed is not None and not embed.missing([c.quote for c in group]) and not unembedded_texts(embed)
+        index = claim_index(exclude_source=group[0].source, embed=embed if semantic else None)
+        for candidate in group:
+            ranked = index.rank(candidate.quote, context=candidate.sentence)
+            categories = likely_categories(candidate.quote, ranked)
+            candidate.suggestions = [
+                {
+                    "claim": claim.id,
+                    "score": score,
+                    "text": claim.text,
+                    "stance": stance_cue(candidate.quote, claim.text),
+                }
+                for claim, score in ranked
+            ]
+            if candidate.status == Candidate.Status.PENDING:
+                candidate.category, candidate.other_categories = categories[0], categories[1:3]
+                candidate.stance = candidate.suggestions[0]["stance"] if ranked else stance_cue(candidate.quote)
+            updated.append(candidate)
+    Candidate.objects.bulk_update(updated, ["suggestions", "category", "other_categories", "stance"], batch_size=200)
+    return len(updated)
 
 
 def _count_sentences(text: str) -> int:

@@ -810,7 +810,7 @@ def test_the_held_out_answer_key_matches_its_articles_and_the_seed_claims():
                 assert claims[a["claim"]]["category"] == a["category"], a["quote"]
 
 
-def test_attaching_to_another_claim_by_slug_or_to_nothing(client, users, known_claims):
+def test_attaching_to_another_claim_by_id_or_slug_or_to_nothing(client, users, known_claims):
     candidate = _imported(known_claims)
     client.force_login(users["editor"])
     url = reverse("admin:importer_candidate_change", args=[candidate.pk])
@@ -819,7 +819,7 @@ def test_attaching_to_another_claim_by_slug_or_to_nothing(client, users, known_c
     html = client.post(
         url, {"decision": "attach", "other_claim": "no-such-claim", "quote": candidate.quote}
     ).content.decode()
-    assert "No claim has the slug" in html
+    assert "No claim “no-such-claim” was found." in html
     assert not Assertion.objects.exists()
     client.post(
         url, {"decision": "attach", "other_claim": "nasal", "quote": candidate.quote, "other_stance": "qualifies"}

@@ -1,0 +1,252 @@
+"""The importer on real web pages (issue 15): lists and tables, page furniture, FAQ context, fragments, stance per
+suggested claim, and the review screen's threshold, claim search, refresh and link to a drafted claim."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+
+from claims.models import Claim
+from importer import services
+from importer.extract import relevant_clauses, split_sentences, stance_cue
+from importer.models import Candidate
+from importer.text import InputError, readable_document, readable_text
+from tests.factories import ClaimFactory
+
+PAGE = """<!doctype html><html><head><title>Ketamine side effects | Clinic</title></head><body>
+<div class="site-menu"><a href="/">Home</a> <a href="/services">Ketamine infusions</a>
+<a href="/team">Our team</a></div>
+<div id="cookie-consent">We use cookies to give you the best experience on our website. Accept all cookies.</div>
+<main><article>
+<h1>What to expect from ketamine infusions</h1>
+<p>Ketamine is used to treat depression that has not responded to other medications.</p>
+<p>Rare but serious side effects include:</p>
+<ul><li>Headache</li><li>Slowed breathing</li><li>Dependence and misuse</li></ul>
+<table><tr><th>Route</th><th>Dose</th></tr>
+<tr><td>Intravenous ketamine</td><td>0.5 mg/kg over 40 minutes</td></tr></table>
+</article></main>
+<div class="share-bar">Share this article on Facebook, Twitter or by email with your friends today.</div>
+<div class="related-posts"><h3>Read next</h3>
+<p>Ketamine is not addictive at clinical doses, our doctors explain.</p></div>
+<div id="comments"><p>Jane wrote: Ketamine is not addictive at clinical doses and it changed my life.</p></div>
+</body></html>"""
+
+
+@pytest.fixture
+def side_effects(db):
+    return ClaimFactory(
+        text="Ketamine's side effects include headache, nausea and slowed breathing", slug="side-effects",
+        category="side_effect",
+    )  # fmt: skip
+
+
+# --- text -------------------------------------------------------------------------------------------------------
+
+
+def test_a_page_keeps_its_article_with_list_items_and_table_rows_and_drops_div_furniture():
+    readable = readable_document(PAGE.encode(), name="page.html")
+    lines = readable.text.splitlines()
+    assert "- Headache" in lines and "- Slowed breathing" in lines
+    assert "Intravenous ketamine | 0.5 mg/kg over 40 minutes" in lines  # cells not run together
+    for furniture in ("cookies", "Share this", "Read next", "not addictive", "Our team"):
+        assert furniture not in readable.text
+    assert readable.dropped >= 5
+
+
+def test_a_page_with_only_navigation_is_refused_with_that_reason():
+    menu = "<html><body><div class='menu'>" + "".join(f"<a href='/{i}'>Ketamine page {i}</a>" for i in range(9))
+    with pytest.raises(InputError, match="no readable article"):
+        readable_text((menu + "</div><nav>Home About Contact us today please</nav></body></html>").encode(), "x.html")
+
+
+def test_a_short_html_fragment_is_still_read():
+    assert readable_text(b"<p>Ketamine works within hours for <a href='/x'>many</a> patients.</p>", "x.html") == (
+        "Ketamine works within hours for many patients.\n"
+    )
+
+
+def test_plain_text_lists_keep_their_lines():
+    text = "Ketamine side effects include:\n- Nausea\n- Dizziness\n"
+    assert readable_text(text.encode(), name="a.txt") == text
+
+
+# --- candidates ---------------------------------------------------------------------------------------------------
+
+
+def test_each_list_item_is_a_candidate_with_its_lead_in_as_context_and_the_lead_in_is_not():
+    text = readable_text(PAGE.encode(), name="page.html")
+    skipped = Counter()
+    found = {s.text: s for s, _ in relevant_clauses(text, skipped)}
+    for item in ("Headache", "Slowed breathing", "Dependence and misuse"):
+        assert found[item].kind == "item" and found[item].lead == "Rare but serious side effects include:"
+        assert text[found[item].start : found[item].end] == item  # the quote is the item, verbatim
+    assert "Rare but serious side effects include:" not in found
+    assert found["Intravenous ketamine | 0.5 mg/kg over 40 minutes"].kind == "row"
+    assert skipped["lead-in"] == 1 and skipped["heading"] >= 2  # the title and the table's header row
+
+
+def test_the_import_summary_counts_what_was_skipped(side_effects):
+    summary = services.import_article(PAGE.encode(), name="page.html", title="Side effects")
+    line = next(line for line in summary.lines() if line.startswith("Not proposed"))
+    assert "1 lead-ins of lists" in line and "headings or questions" in line and "page furniture" in line
+    quotes = set(Candidate.objects.values_list("quote", flat=True))
+    assert {"Headache", "Slowed breathing", "Dependence and misuse"} <= quotes
+    assert not any("addictive" in q or "cookies" in q for q in quotes)
+    headache = Candidate.objects.get(quote="Headache")
+    assert headache.suggestions[0]["claim"] == side_effects.pk and headache.category == "side_effect"
+
+
+def test_a_sentence_under_a_question_naming_ketamine_is_about_ketamine():
+    text = (
+        "Frequently asked questions\nHow fast does ketamine work?\n"
+        "Many patients feel better within a day of their first infusion.\nWhere is the parking?\n"
+    )
+    found = [s.text for s, _ in relevant_clauses(text)]
+    assert found == ["Many patients feel better within a day of their first infusion."]
+
+
+def test_prepositional_fragments_are_not_candidates():
+    text = (
+        "Because of its hallucinogenic properties, ketamine is given under supervision.\n"
+        "In initial clinical trials, ketamine lifted mood within hours.\nIn initial clinical trials\n"
+    )
+    quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
+    assert "Because of its hallucinogenic properties" not in quotes and "In initial clinical trials" not in quotes
+    assert "Because of its hallucinogenic properties, ketamine is given under supervision." in quotes
+
+
+def test_a_list_of_five_thousand_items_is_read_in_linear_time():
+    def seconds(n: int) -> float:
+        text = "Ketamine side effects include:\n" + "".join(f"- Nausea number {i}\n" for i in range(n))
+        started = time.perf_counter()
+        assert len(split_sentences(text)) == n + 1
+        return time.perf_counter() - started
+
+    small, large = seconds(500), seconds(5000)
+    assert large < 25 * small + 0.5  # ten times the items: about ten times the time, not a hundred
+
+
+# --- stance -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("clause", "claim", "stance"),
+    [
+        ("Ketamine hasn’t been proven to cure depression", "Ketamine cures depression", "contradicts"),
+        ("Most patients don’t experience lasting side effects", "Side effects are lasting", "contradicts"),
+        ("Ketamine isn’t FDA-approved for depression", "Ketamine's use for depression is off-label", "supports"),
+        ("Ketamine is not addictive at clinical doses", "Ketamine is not addictive at clinical doses", "supports"),
+        ("Ketamine may help with PTSD", "Ketamine may reduce PTSD symptoms", "supports"),  # shared hedge
+        ("Ketamine may help with PTSD", "Ketamine reduces PTSD symptoms", "qualifies"),
+        ("It helps people who have not responded to other drugs", "Ketamine works in resistant depression", "supports"),
+        ("How it works is not yet fully understood", "Its mechanism has not been established", "supports"),
+    ],
+)
+def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
+    assert stance_cue(clause, claim) == stance
+
+
+def test_each_suggestion_carries_its_own_stance_shown_on_the_review_screen(client, users, db):
+    approved = ClaimFactory(text="Ketamine is approved for depression", slug="approved", category="indication")
+    off_label = ClaimFactory(text="Ketamine is not approved for depression", slug="not-approved", category="indication")
+    text = "Ketamine is not approved for depression by regulators in most countries.\n"
+    services.import_article(text.encode(), name="a.txt", title="Approval")
+    candidate = Candidate.objects.get()
+    stances = {s["claim"]: s["stance"] for s in candidate.suggestions}
+    assert stances == {approved.pk: "contradicts", off_label.pk: "supports"}
+    client.force_login(users["admin"])
+    html = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
+    assert f'name="stance_{approved.pk}"' in html
+    for pk, stance in stances.items():
+        select = html[html.index(f'name="stance_{pk}"') :]
+        select = select[: select.index("</select>")]
+        assert f'value="{stance}" selected' in select
+
+
+# --- review screen ------------------------------------------------------------------------------------------------
+
+
+def test_nothing_is_pre_ticked_below_the_match_threshold(client, users, db):
+    ClaimFactory(text="Low mood is common in winter", slug="weak", category="efficacy")
+    services.import_article(b"Ketamine lifted my mood within hours of the infusion.\n", name="a.txt", title="Mood")
+    candidate = Candidate.objects.get()
+    assert candidate.suggestions and candidate.suggestions[0]["score"] < 0.2
+    client.force_login(users["admin"])
+    html = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
+    assert 'name="claims"' in html and " checked" not in html
+
+
+def test_another_claim_is_found_by_its_words_and_attached(client, users, db):
+    ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
+    target = ClaimFactory(
+        text="Ketamine is a second-line option for treatment-resistant depression", slug="second-line",
+        category="candidacy",
+    )  # fmt: skip
+    services.import_article(b"Ketamine works within hours for many people.\n", name="a.txt", title="Hours")
+    candidate = Candidate.objects.get()
+    client.force_login(users["admin"])
+    page = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
+    assert "admin-autocomplete" in page and "autocomplete.js" in page
+    search = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "second-line resistant", "app_label": "claims", "model_name": "assertion", "field_name": "claim"},
+    ).json()
+    assert [r["id"] for r in search["results"]] == [str(target.pk)]
+    client.post(
+        reverse("admin:importer_candidate_change", args=[candidate.pk]),
+        {"decision": "attach", "other_claim": target.pk, "other_stance": "supports", "quote": candidate.quote},
+    )
+    assert target.assertions.get().quote == candidate.quote
+
+
+def test_refresh_suggestions_offers_a_claim_added_after_the_import(client, users, db):
+    services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
+    candidate = Candidate.objects.get()
+    assert candidate.suggestions == []
+    newer = ClaimFactory(text="Ketamine can cause nausea and dizziness", slug="nausea", category="side_effect")
+    client.force_login(users["admin"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    assert "Refresh suggestions" in client.get(url).content.decode()
+    client.post(url, {"decision": "refresh"})
+    candidate.refresh_from_db()
+    assert candidate.suggestions[0]["claim"] == newer.pk and candidate.category == "side_effect"
+    assert "checked" in client.get(url).content.decode()  # now a good match: pre-ticked
+
+
+def test_the_refresh_action_re_ranks_the_chosen_candidates(client, users, db):
+    services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
+    newer = ClaimFactory(text="Ketamine can cause nausea and dizziness", slug="nausea", category="side_effect")
+    client.force_login(users["admin"])
+    candidate = Candidate.objects.get()
+    client.post(
+        reverse("admin:importer_candidate_changelist"),
+        {"action": "refresh_suggestions", "_selected_action": [candidate.pk]},
+    )
+    candidate.refresh_from_db()
+    assert candidate.suggestions[0]["claim"] == newer.pk
+
+
+def test_after_drafting_a_claim_the_message_links_to_it(client, users, db):
+    services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
+    candidate = Candidate.objects.get()
+    client.force_login(users["admin"])
+    response = client.post(
+        reverse("admin:importer_candidate_change", args=[candidate.pk]),
+        {"decision": "new", "text": "Ketamine causes nausea", "category": "side_effect", "quote": candidate.quote},
+        follow=True,
+    )
+    claim = Claim.objects.get(text="Ketamine causes nausea")
+    assert f'<a href="{reverse("admin:claims_claim_change", args=[claim.pk])}">Ketamine causes nausea</a>' in (
+        response.content.decode()
+    )
+
+
+def test_the_candidate_list_filtered_by_source_drops_the_source_column(client, users, side_effects):
+    summary = services.import_article(PAGE.encode(), name="page.html", title="Side effects")
+    client.force_login(users["admin"])
+    url = reverse("admin:importer_candidate_changelist")
+    assert "column-source" in client.get(url).content.decode()
+    assert "column-source" not in client.get(url, {"source__id__exact": summary.source.pk}).content.decode()
