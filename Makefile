@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FIXTURE := fixtures/kb.json
 
-.PHONY: run test serve lint format fixture bench bench-import check clean
+.PHONY: run test serve lint format fixture schema bench bench-import check clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ format: $(VENV)/.installed-test
 fixture: $(VENV)/.installed .env
 	$(PY) manage.py build_seed --output $(FIXTURE)
 
+# Regenerate docs/kb-export.schema.json from the pydantic models in claims/exchange_schema.py (a test, and
+# `make check`, fail while the checked-in file differs from them).
+schema: $(VENV)/.installed
+	$(PY) manage.py kb_export_schema
+
 # Synthetic knowledge bases at 1,000 and 10,000 claims (100,000 with BENCH_FULL=1) on SQLite and, when DATABASE_URL
 # names one, PostgreSQL: page timings and query counts, then gunicorn + wrk throughput (bench/run.py; see docs/benchmarks.md).
 bench: $(VENV)/.installed
@@ -71,6 +76,7 @@ bench-import: $(VENV)/.installed .env
 
 check: $(VENV)/.installed-test
 	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py kb_export_schema --check
 	$(VENV)/bin/ruff check .
 
 clean:

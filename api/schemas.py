@@ -1,19 +1,28 @@
-"""The API's response shapes (pydantic, through django-ninja): what /api/openapi.json documents."""
+"""The API's response shapes (pydantic, through django-ninja): what /api/openapi.json documents.
+
+The enumerations are those of the kb-export format (``claims/exchange_schema.py``): one vocabulary for both."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from ninja import Field, Schema
 
-from claims.models import Category, Concern, Direction, Fidelity, Grade, Measure, Stance, StartingLevel, Verdict
-from sources.models import SourceKind, StudyDesign
-
-CategoryValue = Literal[tuple(Category.values)]
-GradeValue = Literal[tuple(Grade.values)]
-VerdictValue = Literal[tuple(Verdict.values)]
-ConcernValue = Literal[tuple(Concern.values)]
+from claims.exchange_schema import (
+    CategoryValue,
+    ConcernValue,
+    DirectionValue,
+    FidelityValue,
+    GradeValue,
+    LargeEffectValue,
+    MeasureValue,
+    ReviewerRoleValue,
+    SourceKindValue,
+    StanceValue,
+    StartingLevelValue,
+    StudyDesignValue,
+    VerdictValue,
+)
 
 
 class Error(Schema):
@@ -50,7 +59,7 @@ class Ref(Schema):
 class StudyRef(Schema):
     slug: str
     label: str
-    design: Literal[tuple(StudyDesign.values)]
+    design: StudyDesignValue
     year: int | None
     url: str
 
@@ -58,13 +67,13 @@ class StudyRef(Schema):
 class Judgments(Schema):
     """The GRADE assessment behind the certainty."""
 
-    starting_level: Literal[tuple(StartingLevel.values)]
+    starting_level: StartingLevelValue
     risk_of_bias: ConcernValue
     inconsistency: ConcernValue
     indirectness: ConcernValue
     imprecision: ConcernValue
     publication_bias: ConcernValue
-    large_effect: int = Field(description="0, 1 (≥ 2-fold) or 2 (≥ 5-fold).")
+    large_effect: LargeEffectValue = Field(description="0, 1 (≥ 2-fold) or 2 (≥ 5-fold).")
     dose_response: bool
     plausible_confounding: bool
     override_reason: str = Field(description="Why the certainty differs from the GRADE arithmetic, if it does.")
@@ -79,7 +88,7 @@ class StanceCounts(Schema):
 
 class EvidenceOut(Schema):
     study: StudyRef
-    direction: Literal[tuple(Direction.values)]
+    direction: DirectionValue
     note: str
 
 
@@ -88,7 +97,7 @@ class EstimateOut(Schema):
     condition: str | None = Field(description="The slug of the condition studied; null for a mixed population.")
     outcome: str
     timepoint: str
-    measure: Literal[tuple(Measure.values)]
+    measure: MeasureValue
     value: float
     unit: str
     ci_low: float | None
@@ -123,7 +132,7 @@ class ClaimOut(Schema):
     conflicts_with: list[str] = Field(description="Slugs of published claims that cannot both be true with it.")
     published_at: datetime | None
     reviewed_at: datetime | None
-    reviewed_role: str
+    reviewed_role: ReviewerRoleValue
     updated_at: datetime
 
 
@@ -135,9 +144,9 @@ class AssertionOut(Schema):
     source: Ref
     quote: str
     offset: int | None = Field(description="Character offset of the quote in the source's archived text.")
-    stance: Literal[tuple(Stance.values)]
+    stance: StanceValue
     cited_study: StudyRef | None
-    citation_fidelity: Literal[tuple(Fidelity.values)]
+    citation_fidelity: FidelityValue
     fidelity_note: str
 
 
@@ -150,7 +159,7 @@ class FindingOut(Schema):
 
     outcome: str
     timepoint: str
-    measure: Literal[tuple(Measure.values)]
+    measure: MeasureValue
     value: float
     unit: str
     ci_low: float | None
@@ -176,7 +185,7 @@ class ConditionOut(Schema):
     children: list[str]
     bottom_line: str = Field(description="The published bottom line (Markdown); empty until one is published.")
     reviewed_at: datetime | None
-    reviewed_role: str
+    reviewed_role: ReviewerRoleValue
     claims_url: str = Field(description="Its page's claims through this API.")
     csv_url: str
     feed_url: str
@@ -199,7 +208,7 @@ class SourceOut(Schema):
     publisher: str
     published_on: date | None
     accessed_on: date | None
-    kind: Literal[tuple(SourceKind.values)]
+    kind: SourceKindValue
     commercial_interest: bool
     commercial_interest_note: str
     text_sha256: str
@@ -227,7 +236,7 @@ class StudyOut(Schema):
     doi: str
     pmid: int | None
     document_url: str
-    design: Literal[tuple(StudyDesign.values)]
+    design: StudyDesignValue
     population: str
     sample_size: int | None
     summary: str = Field(description="What the study found (Markdown).")

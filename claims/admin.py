@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpR
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 from taggit.models import Tag
 
 from claims import services
@@ -47,7 +48,7 @@ BOTTOM_LINE_STEPS = {
 
 
 @admin.register(Condition)
-class ConditionAdmin(admin.ModelAdmin):
+class ConditionAdmin(SimpleHistoryAdmin):  # "History": every version, who, why and what changed
     list_display = ["name", "slug", "parent", "claim_count", "bottom_line_status", "reviewed_at"]
     list_filter = ["bottom_line_status"]
     list_select_related = ["parent"]
@@ -275,7 +276,7 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = [
         "short_text", "category", "condition_list", "verdict", "grade_badge", "status", "source_count", "disagreement",
@@ -317,7 +318,7 @@ class ClaimAdmin(admin.ModelAdmin):
                     "hours, so ‘immediately’ is contradicted”). A claim is supported only with a study in its "
                     "evidence base."
                 ),
-                "fields": ["verdict", "summary"],
+                "fields": ["statement_type", "verdict", "summary"],
             },
         ),
         (
@@ -583,7 +584,7 @@ class SourceChangedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Assertion)
-class AssertionAdmin(admin.ModelAdmin):
+class AssertionAdmin(SimpleHistoryAdmin):
     form = AssertionAdminForm
     list_display = [
         "short_quote",
@@ -639,7 +640,7 @@ class ClaimChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(EffectEstimate)
-class EffectEstimateAdmin(admin.ModelAdmin):
+class EffectEstimateAdmin(SimpleHistoryAdmin):
     form = EffectEstimateForm
     list_display = ["outcome", "study", "claim", "condition", "measure", "effect", "participants", "timepoint"]
     list_filter = ["measure", "condition", "outcome"]

@@ -357,7 +357,7 @@ GRADE_RANK = {grade: rank for rank, grade in enumerate(("high", "moderate", "low
 @dataclass
 class Outline:
     """Which claims a condition page shows where, computed from one light row per claim: the grade counts for the
-    chart, how many claims each question holds, when the page was last reviewed, and the claims' order.
+    chart, how many claims each question holds, and the claims' order.
 
     Sorting a few thousand light rows here costs less than asking the database to rank them with CASE expressions
     and a window (measured on the 10,000-claim benchmark: about 20 ms against about 55 ms on SQLite), and gives the
@@ -366,13 +366,12 @@ class Outline:
     rows: list[tuple]  # (pk, category, verdict, grade, section, sort key)
     grades: dict[str, int]
     section_totals: dict[str, int]
-    last_reviewed: object
 
     @classmethod
     def of(cls, light_rows: Iterable[tuple]) -> Outline:
-        """``light_rows``: (pk, category, verdict, grade, n_sources, text, reviewed_at) per claim."""
-        rows, grades, totals, last = [], defaultdict(int), defaultdict(int), None
-        for pk, category, verdict, grade, n_sources, text, reviewed in light_rows:
+        """``light_rows``: (pk, category, verdict, grade, n_sources, text) per claim, in any order."""
+        rows, grades, totals = [], defaultdict(int), defaultdict(int)
+        for pk, category, verdict, grade, n_sources, text in light_rows:
             section = section_of(category, verdict, bool(n_sources))
             rows.append(
                 (
@@ -386,10 +385,8 @@ class Outline:
             )
             grades[grade] += 1
             totals[section] += 1
-            if reviewed and (last is None or reviewed > last):
-                last = reviewed
         rows.sort(key=lambda row: row[5])
-        return cls(rows=rows, grades=dict(grades), section_totals=dict(totals), last_reviewed=last)
+        return cls(rows=rows, grades=dict(grades), section_totals=dict(totals))
 
     def first_of_each_section(self, limit: int) -> dict[str, list[int]]:
         """The ids of the first ``limit`` claims of every section, in reading order."""

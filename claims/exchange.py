@@ -1,50 +1,35 @@
 """The ``kb-export`` JSON document: the knowledge base's stable exchange format.
 
 ``export_document()`` turns the database into a document; ``import_document()`` validates a document in
-full, then writes it in one transaction. See docs/export-format.md for the format.
+full, then writes it in one transaction. See docs/export-format.md for the format; each record's shape is a
+pydantic model in ``claims/exchange_schema.py`` (published as docs/kb-export.schema.json), and what spans
+records or depends on the database is checked here.
 
 Ids in the document are the database primary keys of the exporting database; inside the document they are
 only references (an assertion's ``claim`` is a claim's ``id``). Importing matches existing records by their
-natural keys (slug, label, or source + claim + quote) and updates them; new records keep the document's id
-when it is free, which is what makes export → import into an empty database → export identical.
+natural keys (slug, source + claim + quote, or what an estimate describes) and updates them; new records keep
+the document's id when it is free, which is what makes export → import into an empty database → export
+identical.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic
 from django.core.exceptions import ValidationError
 from django.core.management.color import no_style
-from django.db import connection, transaction
-from django.utils.dateparse import parse_date, parse_datetime
+from django.db import DatabaseError, connection, transaction
 
 from claims.estimates import estimate_errors
-from claims.models import (
-    Assertion,
-    Claim,
-    Concern,
-    Condition,
-    EffectEstimate,
-    Evidence,
-    Grade,
-    LargeEffect,
-    Measure,
-    ReviewerRole,
-    StartingLevel,
-    Status,
-    Verdict,
-)
+from claims.exchange_schema import FORMAT, READABLE_VERSIONS, RECORDS, VERSION, Envelope, Record, shown
+from claims.models import Assertion, Claim, Condition, EffectEstimate, Evidence, Grade, Verdict
 from claims.quotes import locate_quote
-from sources.models import DOI_PATTERN, Source, Study, normalize_doi, text_sha256
+from sources.models import Source, Study, text_sha256
 
-FORMAT = "kb-export"
-VERSION = 2
-READABLE_VERSIONS = (1, 2)  # version 1 has no verdicts, hierarchy, bottom lines or effect estimates
-
+# The keys each record is written with, in this order (claims/exchange_schema.py reads them).
 SOURCE_FIELDS = [
     "slug", "title", "url", "author", "publisher", "published_on", "accessed_on", "kind",
     "commercial_interest", "commercial_interest_note", "archive_name", "text", "text_sha256", "notes",
@@ -60,10 +45,9 @@ CONDITION_FIELDS = [
 CLAIM_FIELDS = [
     "slug", "text", "category", "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness",
     "imprecision", "publication_bias", "large_effect", "dose_response", "plausible_confounding",
-    "grade_override_reason", "rationale", "status", "published_at", "verdict", "summary", "applies_generally",
-    "reviewed_at", "reviewed_role",
+    "grade_override_reason", "rationale", "status", "published_at", "statement_type", "verdict", "summary",
+    "applies_generally", "reviewed_at", "reviewed_role",
 ]  # fmt: skip
-ESTIMATE_LENGTHS = {f.name: f.max_length for f in EffectEstimate._meta.get_fields() if getattr(f, "max_length", None)}
 # What identifies an estimate when a document is imported again (it has no slug).
 ESTIMATE_KEY = (
     "study", "claim", "outcome", "measure", "timepoint", "comparator", "population", "intervention",
@@ -72,16 +56,7 @@ ESTIMATE_FIELDS = [
     "outcome", "measure", "value", "unit", "ci_low", "ci_high", "participants", "studies", "timepoint",
     "comparator", "population", "intervention", "excerpt", "excerpt_url",
 ]  # fmt: skip
-ASSERTION_FIELDS = [
-    "quote",
-    "offset",
-    "stance",
-    "citation_fidelity",
-    "fidelity_note",
-    "note",
-    "source_changed",
-]
-CONCERN_FIELDS = ["risk_of_bias", "inconsistency", "indirectness", "imprecision", "publication_bias"]
+ASSERTION_FIELDS = ["quote", "offset", "stance", "citation_fidelity", "fidelity_note", "note", "source_changed"]
 
 
 class ImportRefused(Exception):
@@ -162,74 +137,70 @@ def export_document() -> dict:
 
 
 # --- validation -------------------------------------------------------------------------------------------
+# The records' shapes are the pydantic models of claims/exchange_schema.py; what spans records, and what the
+# database already holds, is checked here.
+
+
+def _path(prefix: str, loc: tuple) -> str:
+    path = prefix + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in loc)
+    return path.lstrip(".") or "document"
+
+
+_JSON_TYPES = {type(None): "null", bool: "a boolean", int: "an integer", float: "a number", str: "a string",
+               list: "a list", dict: "an object"}  # fmt: skip
+
+
+def _message(error: dict) -> str:
+    """A pydantic error in the words of the format's documentation."""
+    kind, ctx, value = error["type"], error.get("ctx", {}), error.get("input")
+    got = _JSON_TYPES.get(type(value), type(value).__name__)
+    messages = {
+        "missing": "is required",
+        "string_type": f"must be a string, got {got}",
+        "int_type": f"must be an integer, got {shown(value)}",
+        "float_type": f"must be a number, got {shown(value)}",
+        "finite_number": "must be a finite number",
+        "bool_type": f"must be true or false, got {shown(value)}",
+        "list_type": f"must be a list, got {got}",
+        "dict_type": f"must be an object, got {got}",
+        "model_type": f"must be an object, got {got}",
+        "literal_error": f"{shown(value)} is not one of {ctx.get('expected')}",
+        "string_too_long": f"is longer than {ctx.get('max_length')} characters",
+        "too_long": f"is longer than {ctx.get('max_length')} {'characters' if isinstance(value, str) else 'items'}",
+        "greater_than": f"must be greater than {ctx.get('gt')}",
+        "greater_than_equal": f"must be at least {ctx.get('ge')}",
+        "less_than_equal": f"must be at most {ctx.get('le')}",
+    }
+    return messages.get(kind, error["msg"])
+
+
+def _described(exc: pydantic.ValidationError, prefix: str = "") -> list[str]:
+    problems = []
+    for error in exc.errors():
+        message = _message(error)
+        if not prefix and error["loc"] == ("format",) and error["type"] == "literal_error":
+            message = f"must be {FORMAT!r}, got {shown(error['input'])}"
+        elif not prefix and error["loc"] == ("version",) and error["type"] == "literal_error":
+            message = f"must be one of {', '.join(map(str, READABLE_VERSIONS))}, got {shown(error['input'])}"
+        problems.append(f"{_path(prefix, error['loc'])}: {message}")
+    return problems
 
 
 @dataclass
 class _Checker:
     errors: list[str] = field(default_factory=list)
+    # The ids and slugs of records whose problems are already listed: a reference to one is not another problem.
+    unread: dict[str, set] = field(default_factory=lambda: {key: set() for key in RECORDS})
+    unread_collections: set[str] = field(default_factory=set)
+
+    def known(self, key: str, value: Any, read: set | dict) -> bool:
+        """Whether ``value`` names a record of ``key`` in the file (``read``: those that fit their model)."""
+        if key in self.unread_collections:
+            return True
+        return value in read or (isinstance(value, int | str) and value in self.unread[key])
 
     def fail(self, where: str, message: str) -> None:
         self.errors.append(f"{where}: {message}")
-
-    def records(self, doc: dict, key: str) -> list[dict]:
-        value = doc.get(key, [])
-        if not isinstance(value, list):
-            self.fail(key, "must be a list")
-            return []
-        good = []
-        for index, item in enumerate(value):
-            if isinstance(item, dict):
-                good.append(item)
-            else:
-                self.fail(f"{key}[{index}]", "must be an object")
-        return good
-
-    def string(self, where: str, record: dict, name: str, *, required: bool = False, max_length: int = 0):
-        value = record.get(name, "")
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            self.fail(f"{where}.{name}", f"must be a string, got {type(value).__name__}")
-            return ""
-        if required and not value.strip():
-            self.fail(f"{where}.{name}", "is required")
-        if max_length and len(value) > max_length:
-            self.fail(f"{where}.{name}", f"is longer than {max_length} characters")
-        return value
-
-    def choice(self, where: str, record: dict, name: str, choices: Iterable, default: Any = None):
-        value = record.get(name, default)
-        allowed = list(choices)
-        if value not in allowed:
-            shown = ", ".join(repr(v) for v in allowed)
-            self.fail(f"{where}.{name}", f"{value!r} is not one of {shown}")
-        return value
-
-    def integer(self, where: str, record: dict, name: str, *, nullable: bool = True):
-        value = record.get(name)
-        if value is None and nullable:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            self.fail(f"{where}.{name}", f"must be a non-negative integer{' or null' if nullable else ''}")
-            return None
-        return value
-
-    def boolean(self, where: str, record: dict, name: str):
-        value = record.get(name, False)
-        if not isinstance(value, bool):
-            self.fail(f"{where}.{name}", "must be true or false")
-            return False
-        return value
-
-    def ident(self, where: str, record: dict, seen: set) -> int | None:
-        value = record.get("id")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            self.fail(f"{where}.id", "must be a positive integer")
-            return None
-        if value in seen:
-            self.fail(f"{where}.id", f"{value} is used twice")
-        seen.add(value)
-        return value
 
     def unique(self, where: str, value: Any, seen: dict, what: str) -> None:
         if value in ("", None):
@@ -239,327 +210,198 @@ class _Checker:
         else:
             seen[value] = where
 
-
-def _date(check: _Checker, where: str, value: Any, *, with_time: bool = False):
-    if value in (None, ""):
-        return None
-    parsed = None
-    if isinstance(value, str):
-        try:
-            parsed = parse_datetime(value) if with_time else parse_date(value)
-        except ValueError:
-            parsed = None
-    if parsed is None:
-        check.fail(where, f"{value!r} is not an ISO {'date-time' if with_time else 'date'}")
-    return parsed
+    def ids(self, records: list[tuple[str, Record]]) -> None:
+        seen: set[int] = set()
+        for where, record in records:
+            if record.id in seen:
+                self.fail(f"{where}.id", f"{record.id} is used twice")
+            seen.add(record.id)
 
 
-def _number(check: _Checker, where: str, value: Any, *, required: bool = False) -> float | None:
-    if value is None:
-        if required:
-            check.fail(where, "is required")
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        check.fail(where, f"must be a number, got {value!r}")
-        return None
-    return float(value)
+def _read(doc: Any, check: _Checker) -> dict[str, list[tuple[str, Record]]]:
+    """Each record read by its model, with its place in the file; a record that does not fit is left out (its
+    problems are listed) so that the checks across records still run on the others."""
+    try:
+        envelope = Envelope.model_validate(doc, strict=True)
+    except pydantic.ValidationError as exc:
+        check.errors.extend(_described(exc))
+        wrong = {error["loc"][0] for error in exc.errors() if error["loc"]}
+        if not isinstance(doc, dict) or wrong & {"format", "version"}:
+            return {}  # not a kb-export document that this version reads: its records mean nothing yet
+        check.unread_collections = wrong
+        envelope = Envelope.model_validate({k: v for k, v in doc.items() if k not in wrong}, strict=True)
+    records: dict[str, list[tuple[str, Record]]] = {}
+    for key, model in RECORDS.items():
+        records[key] = []
+        for index, raw in enumerate(getattr(envelope, key)):
+            where = f"{key}[{index}]"
+            try:
+                records[key].append((where, model.model_validate(raw, strict=True)))
+            except pydantic.ValidationError as exc:
+                check.errors.extend(_described(exc, where))
+                if isinstance(raw, dict):
+                    check.unread[key].update(v for v in (raw.get("id"), raw.get("slug")) if isinstance(v, int | str))
+        check.ids(records[key])
+    return records
+
+
+def _rows(records: list[tuple[str, Record]]) -> list[dict]:
+    """The records as the writer takes them, each with its place in the file for messages."""
+    return [{"where": where, **record.model_dump()} for where, record in records]
 
 
 def _validate(doc: Any) -> tuple[_Checker, dict]:
     check = _Checker()
-    if not isinstance(doc, dict):
-        check.fail("document", "must be a JSON object")
-        return check, {}
-    if doc.get("format") != FORMAT:
-        check.fail("format", f"must be {FORMAT!r}, got {doc.get('format')!r}")
-    version = doc.get("version")
-    if version not in READABLE_VERSIONS or isinstance(version, bool):
-        check.fail("version", f"must be one of {', '.join(map(str, READABLE_VERSIONS))}, got {version!r}")
-    if check.errors:
+    records = _read(doc, check)
+    if not records:
         return check, {}
 
-    parsed: dict[str, list[dict]] = {
-        k: [] for k in ("sources", "studies", "conditions", "claims", "assertions", "effect_estimates")
-    }
-
-    ids: set = set()
-    slugs: dict = {}
     source_text: dict[int, str] = {}
-    for i, rec in enumerate(check.records(doc, "sources")):
-        where = f"sources[{i}]"
-        pk = check.ident(where, rec, ids)
-        row = {
-            f: check.string(where, rec, f)
-            for f in SOURCE_FIELDS
-            if f not in {"published_on", "accessed_on", "kind", "commercial_interest"}
-        }
-        for name in ("slug", "title"):
-            if not row[name].strip():
-                check.fail(f"{where}.{name}", "is required")
-        check.unique(f"{where}.slug", row["slug"], slugs, "slug")
-        row["kind"] = check.choice(where, rec, "kind", Source.Kind.values)
-        row["commercial_interest"] = check.boolean(where, rec, "commercial_interest")
-        row["published_on"] = _date(check, f"{where}.published_on", rec.get("published_on"))
-        row["accessed_on"] = _date(check, f"{where}.accessed_on", rec.get("accessed_on"))
+    slugs: dict = {}
+    for row in (sources := _rows(records["sources"])):
+        check.unique(f"{row['where']}.slug", row["slug"], slugs, "slug")
         if row["text_sha256"] and row["text_sha256"] != text_sha256(row["text"]):
-            check.fail(f"{where}.text_sha256", "does not match the SHA-256 of the text")
-        row.pop("text_sha256")
-        if pk is not None:
-            source_text[pk] = row["text"]
-        parsed["sources"].append({"id": pk, **row})
+            check.fail(f"{row['where']}.text_sha256", "does not match the SHA-256 of the text")
+        del row["text_sha256"]
+        source_text[row["id"]] = row["text"]
 
-    ids, labels, slugs, dois, pmids = set(), {}, {}, {}, {}
-    for i, rec in enumerate(check.records(doc, "studies")):
-        where = f"studies[{i}]"
-        pk = check.ident(where, rec, ids)
-        row = {
-            f: check.string(where, rec, f) for f in STUDY_FIELDS if f not in {"year", "pmid", "sample_size", "design"}
-        }
-        for name in ("label", "slug"):
-            if not row[name].strip():
-                check.fail(f"{where}.{name}", "is required")
+    labels, slugs, dois, pmids = {}, {}, {}, {}
+    for row in (studies := _rows(records["studies"])):
+        where = row["where"]
         check.unique(f"{where}.label", row["label"], labels, "label")
         check.unique(f"{where}.slug", row["slug"], slugs, "slug")
-        row["design"] = check.choice(where, rec, "design", Study.Design.values)
-        row["year"] = check.integer(where, rec, "year")
-        row["sample_size"] = check.integer(where, rec, "sample_size")
-        row["doi"] = normalize_doi(row["doi"])
-        if row["doi"] and not re.match(DOI_PATTERN, row["doi"]):
-            check.fail(f"{where}.doi", f"{row['doi']!r} is not a DOI (10.NNNN/…)")
         check.unique(f"{where}.doi", row["doi"], dois, "DOI")
-        pmid = rec.get("pmid")
-        if pmid in (None, ""):
-            row["pmid"] = None
-        elif isinstance(pmid, str | int) and not isinstance(pmid, bool) and str(pmid).isdigit() and int(pmid) > 0:
-            row["pmid"] = int(pmid)
-            check.unique(f"{where}.pmid", row["pmid"], pmids, "PMID")
-        else:
-            check.fail(f"{where}.pmid", f"{pmid!r} is not a PMID (digits only)")
-            row["pmid"] = None
-        parsed["studies"].append({"id": pk, **row})
-    study_ids = {r["id"] for r in parsed["studies"]}
+        check.unique(f"{where}.pmid", row["pmid"], pmids, "PMID")
+    study_ids = {row["id"] for row in studies}
 
-    ids, slugs, names = set(), {}, {}
-    for i, rec in enumerate(check.records(doc, "conditions")):
-        where = f"conditions[{i}]"
-        pk = check.ident(where, rec, ids)
-        row = {f: check.string(where, rec, f, required=f in {"slug", "name"}) for f in ("slug", "name", "description")}
-        check.unique(f"{where}.slug", row["slug"], slugs, "slug")
-        check.unique(f"{where}.name", row["name"], names, "name")
-        aliases = rec.get("aliases", [])
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            check.fail(f"{where}.aliases", "must be a list of strings")
-            aliases = []
-        row["aliases"] = aliases
-        row["bottom_line"] = check.string(where, rec, "bottom_line")
-        row["bottom_line_draft"] = check.string(where, rec, "bottom_line_draft")
-        if "bottom_line_draft" not in rec:  # a file written by hand may give only the published bottom line
-            row["bottom_line_draft"] = row["bottom_line"]
-        default_status = Status.PUBLISHED if row["bottom_line"] else Status.DRAFT
-        row["bottom_line_status"] = check.choice(where, rec, "bottom_line_status", Status.values, default_status)
-        row["reviewed_at"] = _date(check, f"{where}.reviewed_at", rec.get("reviewed_at"), with_time=True)
-        row["reviewed_role"] = check.choice(where, rec, "reviewed_role", ["", *ReviewerRole.values], "")
-        parent = rec.get("parent")
-        if parent is not None and not isinstance(parent, str):
-            check.fail(f"{where}.parent", "must be a condition slug or null")
-            parent = None
-        row["parent"] = parent
-        related = rec.get("related", [])
-        if not isinstance(related, list) or not all(isinstance(r, str) for r in related):
-            check.fail(f"{where}.related", "must be a list of condition slugs")
-            related = []
-        row["related"] = related
-        parsed["conditions"].append({"id": pk, **row})
-    condition_slugs = {r["slug"] for r in parsed["conditions"]}
-    parents = {r["slug"]: r["parent"] for r in parsed["conditions"]}
-    for i, row in enumerate(parsed["conditions"]):
+    slugs, names = {}, {}
+    for row in (conditions := _rows(records["conditions"])):
+        check.unique(f"{row['where']}.slug", row["slug"], slugs, "slug")
+        check.unique(f"{row['where']}.name", row["name"], names, "name")
+    condition_slugs = {row["slug"] for row in conditions}
+    parents = {row["slug"]: row["parent"] for row in conditions}
+    for row in conditions:
         for slug in row["related"]:
-            if slug not in condition_slugs or slug == row["slug"]:
-                check.fail(f"conditions[{i}].related", f"{slug!r} is not another condition's slug in this file")
+            if not check.known("conditions", slug, condition_slugs) or slug == row["slug"]:
+                check.fail(f"{row['where']}.related", f"{slug!r} is not another condition's slug in this file")
         row["related"] = [r for r in row["related"] if r in condition_slugs and r != row["slug"]]
-        where = f"conditions[{i}].parent"
         if row["parent"] is None:
             continue
         if row["parent"] not in condition_slugs:
-            check.fail(where, f"unknown condition {row['parent']!r}")
+            if not check.known("conditions", row["parent"], condition_slugs):
+                check.fail(f"{row['where']}.parent", f"unknown condition {row['parent']!r}")
+            row["parent"] = None
             continue
         seen, node = {row["slug"]}, row["parent"]
         while node is not None:
             if node in seen:
-                check.fail(where, f"{row['parent']!r} would make {row['slug']!r} its own ancestor")
+                check.fail(f"{row['where']}.parent", f"{row['parent']!r} would make {row['slug']!r} its own ancestor")
                 break
             seen.add(node)
             node = parents.get(node)
 
-    ids, slugs = set(), {}
-    claim_ids = {rec.get("id") for rec in doc.get("claims", []) if isinstance(rec, dict)}
-    for i, rec in enumerate(check.records(doc, "claims")):
-        where = f"claims[{i}]"
-        pk = check.ident(where, rec, ids)
-        row = {
-            f: check.string(where, rec, f, required=f in {"slug", "text"})
-            for f in ("slug", "text", "rationale", "grade_override_reason")
-        }
+    slugs = {}
+    claims = _rows(records["claims"])
+    claim_ids = {row["id"] for row in claims}
+    for row in claims:
+        where = row["where"]
         check.unique(f"{where}.slug", row["slug"], slugs, "slug")
-        row["category"] = check.choice(where, rec, "category", Claim.Category.values)
-        row["grade"] = check.choice(where, rec, "grade", Grade.values, Grade.NOT_GRADED)
-        row["status"] = check.choice(where, rec, "status", Claim.Status.values, Claim.Status.DRAFT)
-        row["starting_level"] = check.choice(where, rec, "starting_level", StartingLevel.values, "very_low")
-        for name in CONCERN_FIELDS:
-            row[name] = check.choice(where, rec, name, Concern.values, Concern.NONE)
-        row["large_effect"] = check.choice(where, rec, "large_effect", LargeEffect.values, 0)
-        row["dose_response"] = check.boolean(where, rec, "dose_response")
-        row["plausible_confounding"] = check.boolean(where, rec, "plausible_confounding")
-        row["published_at"] = _date(check, f"{where}.published_at", rec.get("published_at"), with_time=True)
-        row["verdict"] = check.choice(where, rec, "verdict", Verdict.values, Verdict.NOT_ASSESSED)
-        row["summary"] = check.string(where, rec, "summary", max_length=300)
-        row["applies_generally"] = check.boolean(where, rec, "applies_generally")
-        row["reviewed_at"] = _date(check, f"{where}.reviewed_at", rec.get("reviewed_at"), with_time=True)
-        row["reviewed_role"] = check.choice(where, rec, "reviewed_role", ["", *ReviewerRole.values], "")
-        conditions = rec.get("conditions", [])
-        if not isinstance(conditions, list):
-            check.fail(f"{where}.conditions", "must be a list of condition slugs")
-            conditions = []
-        for slug in conditions:
-            if slug not in condition_slugs:
+        for slug in row["conditions"]:
+            if not check.known("conditions", slug, condition_slugs):
                 check.fail(f"{where}.conditions", f"unknown condition {slug!r}")
-        row["conditions"] = [c for c in conditions if c in condition_slugs]
-        tags = rec.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-            check.fail(f"{where}.tags", "must be a list of non-empty strings")
-            tags = []
-        row["tags"] = tags
-        conflicts = rec.get("conflicts_with", [])
-        if not isinstance(conflicts, list):
-            check.fail(f"{where}.conflicts_with", "must be a list of claim ids")
-            conflicts = []
-        for other in conflicts:
-            if other not in claim_ids or other == pk:
+        row["conditions"] = [c for c in row["conditions"] if c in condition_slugs]
+        for other in row["conflicts_with"]:
+            if not check.known("claims", other, claim_ids) or other == row["id"]:
                 check.fail(f"{where}.conflicts_with", f"{other!r} is not another claim's id in this file")
-        row["conflicts_with"] = [c for c in conflicts if c in claim_ids and c != pk]
-        evidence = []
-        raw_evidence = rec.get("evidence", [])
-        if not isinstance(raw_evidence, list):
-            check.fail(f"{where}.evidence", "must be a list")
-            raw_evidence = []
-        seen_studies: set = set()
-        for j, ev in enumerate(raw_evidence):
-            ewhere = f"{where}.evidence[{j}]"
-            if not isinstance(ev, dict):
-                check.fail(ewhere, "must be an object")
-                continue
-            if ev.get("study") not in study_ids:
-                check.fail(f"{ewhere}.study", f"{ev.get('study')!r} is not a study id in this file")
-                continue
-            if ev["study"] in seen_studies:
-                check.fail(f"{ewhere}.study", "the same study is listed twice")
-            seen_studies.add(ev["study"])
-            evidence.append(
-                {
-                    "study": ev["study"],
-                    "direction": check.choice(ewhere, ev, "direction", Evidence.Direction.values),
-                    "note": check.string(ewhere, ev, "note"),
-                }
-            )
-        row["evidence"] = evidence
-        if row["verdict"] == Verdict.SUPPORTED and not evidence:
+        row["conflicts_with"] = [c for c in row["conflicts_with"] if c in claim_ids and c != row["id"]]
+        listed: set = set()
+        for j, evidence in enumerate(row["evidence"]):
+            if not check.known("studies", evidence["study"], study_ids):
+                check.fail(f"{where}.evidence[{j}].study", f"{evidence['study']!r} is not a study id in this file")
+            elif evidence["study"] in listed:
+                check.fail(f"{where}.evidence[{j}].study", "the same study is listed twice")
+            listed.add(evidence["study"])
+        if row["verdict"] == Verdict.SUPPORTED and not row["evidence"]:
             check.fail(f"{where}.verdict", "a claim with no evidence cannot be 'supported'")
-        parsed["claims"].append({"id": pk, **row})
-    claim_pks = {r["id"] for r in parsed["claims"]}
-    evidence_pairs = {(r["id"], ev["study"]) for r in parsed["claims"] for ev in r["evidence"]}
+        if row.get("statement_type") == "good_practice" and row["grade"] != Grade.NOT_GRADED:
+            check.fail(f"{where}.grade", "a good-practice statement is not rated for certainty: use 'not_graded'")
+        row["evidence"] = [ev for ev in row["evidence"] if ev["study"] in study_ids]
+    evidence_pairs = {(row["id"], ev["study"]) for row in claims for ev in row["evidence"]}
 
-    ids, described = set(), {}
-    for i, rec in enumerate(check.records(doc, "effect_estimates") if "effect_estimates" in doc else []):
-        where = f"effect_estimates[{i}]"
-        pk = check.ident(where, rec, ids)
-        row = {
-            f: check.string(
-                where,
-                rec,
-                f,
-                required=f in {"outcome", "excerpt", "excerpt_url"},
-                max_length=ESTIMATE_LENGTHS.get(f, 0),
-            )
-            for f in (
-                "outcome",
-                "unit",
-                "timepoint",
-                "comparator",
-                "population",
-                "intervention",
-                "excerpt",
-                "excerpt_url",
-            )  # fmt: skip
-        }
-        row["measure"] = check.choice(where, rec, "measure", Measure.values)
-        row["value"] = _number(check, f"{where}.value", rec.get("value"), required=True)
-        row["ci_low"] = _number(check, f"{where}.ci_low", rec.get("ci_low"))
-        row["ci_high"] = _number(check, f"{where}.ci_high", rec.get("ci_high"))
-        row["participants"] = check.integer(where, rec, "participants")
-        row["studies"] = check.integer(where, rec, "studies")
-        problems = estimate_errors(
-            value=row["value"],
-            ci_low=row["ci_low"],
-            ci_high=row["ci_high"],
-            participants=row["participants"],
-            studies=row["studies"],
-            excerpt=row["excerpt"],
-        )
-        for name, message in problems.items():
+    described: dict = {}
+    for row in (estimates := _rows(records["effect_estimates"])):
+        where = row["where"]
+        numbers = {k: row[k] for k in ("value", "ci_low", "ci_high", "participants", "studies", "excerpt")}
+        for name, message in estimate_errors(**numbers).items():
             check.fail(f"{where}.{name}", message)
-        study, claim = rec.get("study"), rec.get("claim")
-        if study not in study_ids:
-            check.fail(f"{where}.study", f"{study!r} is not a study id in this file")
-        if claim not in claim_pks:
-            check.fail(f"{where}.claim", f"{claim!r} is not a claim id in this file")
-        elif study in study_ids and (claim, study) not in evidence_pairs:
+        if not check.known("studies", row["study"], study_ids):
+            check.fail(f"{where}.study", f"{row['study']!r} is not a study id in this file")
+        if not check.known("claims", row["claim"], claim_ids):
+            check.fail(f"{where}.claim", f"{row['claim']!r} is not a claim id in this file")
+        elif (
+            row["claim"] in claim_ids
+            and row["study"] in study_ids
+            and (row["claim"], row["study"]) not in evidence_pairs
+        ):
             check.fail(f"{where}.claim", "its study is not in this claim's evidence")
-        condition = rec.get("condition")
-        if condition is not None and condition not in condition_slugs:
-            check.fail(f"{where}.condition", f"unknown condition {condition!r}")
-        row.update(study=study, claim=claim, condition=condition if condition in condition_slugs else None)
+        if row["condition"] is not None and not check.known("conditions", row["condition"], condition_slugs):
+            check.fail(f"{where}.condition", f"unknown condition {row['condition']!r}")
         check.unique(where, tuple(row[k] for k in ESTIMATE_KEY), described, "estimate of the same outcome")
-        parsed["effect_estimates"].append({"id": pk, **row})
 
-    ids, triples = set(), {}
-    for i, rec in enumerate(check.records(doc, "assertions")):
-        where = f"assertions[{i}]"
-        pk = check.ident(where, rec, ids)
-        row = {
-            "quote": check.string(where, rec, "quote", required=True, max_length=1000),
-            "fidelity_note": check.string(where, rec, "fidelity_note"),
-            "note": check.string(where, rec, "note"),
-            "stance": check.choice(where, rec, "stance", Assertion.Stance.values),
-            "citation_fidelity": check.choice(
-                where, rec, "citation_fidelity", Assertion.Fidelity.values, Assertion.Fidelity.NOT_CHECKED
-            ),
-            "offset": check.integer(where, rec, "offset"),
-            "source_changed": check.boolean(where, rec, "source_changed"),
-        }
-        claim, source, cited = rec.get("claim"), rec.get("source"), rec.get("cited_study")
-        if claim not in claim_pks:
-            check.fail(f"{where}.claim", f"{claim!r} is not a claim id in this file")
-        if source not in source_text:
-            check.fail(f"{where}.source", f"{source!r} is not a source id in this file")
-        if cited is not None and cited not in study_ids:
-            check.fail(f"{where}.cited_study", f"{cited!r} is not a study id in this file")
-        row.update(claim=claim, source=source, cited_study=cited)
-        check.unique(where, (source, claim, row["quote"]), triples, "source + claim + quote")
+    triples: dict = {}
+    for row in (assertions := _rows(records["assertions"])):
+        where = row["where"]
+        if not check.known("claims", row["claim"], claim_ids):
+            check.fail(f"{where}.claim", f"{row['claim']!r} is not a claim id in this file")
+        if not check.known("sources", row["source"], source_text):
+            check.fail(f"{where}.source", f"{row['source']!r} is not a source id in this file")
+        if row["cited_study"] is not None and not check.known("studies", row["cited_study"], study_ids):
+            check.fail(f"{where}.cited_study", f"{row['cited_study']!r} is not a study id in this file")
         # An assertion flagged "source changed" keeps its old quote until an editor resolves it.
-        if source in source_text and row["quote"] and not row["source_changed"]:
-            text = source_text[source]
-            offset = row["offset"]
+        if row["source"] in source_text and not row["source_changed"]:
+            text, offset = source_text[row["source"]], row["offset"]
             if offset is not None:
                 if text[offset : offset + len(row["quote"])] != row["quote"]:
                     check.fail(f"{where}.offset", f"the quote is not at offset {offset} of its source's text")
+            elif (found := locate_quote(text, row["quote"])) is None:
+                check.fail(f"{where}.quote", "is not found in its source's archived text")
             else:
-                found = locate_quote(text, row["quote"])
-                if found is None:
-                    check.fail(f"{where}.quote", "is not found in its source's archived text")
-                else:
-                    row["offset"], row["quote"] = found
-        parsed["assertions"].append({"id": pk, **row})
-    return check, parsed
+                row["offset"], row["quote"] = found
+        # After the quote took its wording in the text: two quotes differing in spaces are the same statement.
+        check.unique(where, (row["source"], row["claim"], row["quote"]), triples, "source + claim + quote")
+
+    _check_database(check, studies, "studies", Study, {"label": "label", "doi": "DOI", "pmid": "PMID"})
+    _check_database(check, conditions, "conditions", Condition, {"name": "name"})
+    return check, {
+        "sources": sources,
+        "studies": studies,
+        "conditions": conditions,
+        "claims": claims,
+        "assertions": assertions,
+        "effect_estimates": estimates,
+    }
+
+
+def _check_database(check: _Checker, rows: list[dict], key: str, model, unique: dict[str, str]) -> None:
+    """Refuse a value that another record (another slug) already holds in a unique column: writing it would
+    break the constraint. One query. A record that the same file gives another value before is no conflict."""
+    position = {row["slug"]: i for i, row in enumerate(rows)}
+    stored = list(model.objects.values("slug", *unique))
+    noun = model._meta.verbose_name
+    for name, what in unique.items():
+        holders = {record[name]: record["slug"] for record in stored if record[name] not in ("", None)}
+        for i, row in enumerate(rows):
+            holder = holders.get(row[name])
+            if holder is None or holder == row["slug"]:
+                continue
+            earlier = position.get(holder)
+            if earlier is not None and earlier < i and rows[earlier][name] != row[name]:
+                continue
+            check.fail(
+                f"{row['where']}.{name}",
+                f"{what} {row[name]!r} belongs to the {noun} {holder!r} already in the knowledge base "
+                f"({key} are matched by slug: give this one its slug, or another {what})",
+            )
 
 
 # --- writing ----------------------------------------------------------------------------------------------
@@ -582,6 +424,7 @@ class ImportResult:
 
 
 def _upsert(model, lookup: dict, values: dict, wanted_pk: int | None, result: ImportResult, what: str):
+    where = values.pop("where", f"{what} {lookup}")
     obj = model.objects.filter(**lookup).first()
     created = obj is None
     if created:
@@ -590,13 +433,22 @@ def _upsert(model, lookup: dict, values: dict, wanted_pk: int | None, result: Im
             obj.pk = wanted_pk
     for name, value in values.items():
         setattr(obj, name, value)
+    # Validation above should leave nothing for these two to find; they stand guard should the models change.
     try:
         obj.full_clean(validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        raise ImportRefused([f"{what} {lookup}: {'; '.join(exc.messages)}"]) from None
-    obj.save()
+        raise ImportRefused([f"{where}: {'; '.join(exc.messages)}"]) from None
+    try:
+        with transaction.atomic():
+            obj.save()
+    except DatabaseError as exc:
+        raise ImportRefused([f"{where}: the database refused it ({_first_line(exc)})"]) from None
     result.count(what, created)
     return obj
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def import_document(doc: Any) -> ImportResult:
@@ -604,6 +456,13 @@ def import_document(doc: Any) -> ImportResult:
     check, parsed = _validate(doc)
     if check.errors:
         raise ImportRefused(check.errors)
+    try:
+        return _write(parsed)
+    except DatabaseError as exc:  # the transaction is rolled back by now
+        raise ImportRefused([f"the database refused the file ({_first_line(exc)})"]) from None
+
+
+def _write(parsed: dict[str, list[dict]]) -> ImportResult:
     result = ImportResult()
     with transaction.atomic():
         source_map, study_map, claim_map = {}, {}, {}

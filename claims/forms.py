@@ -30,17 +30,28 @@ class ConditionFilterForm(forms.Form):
 
 
 class MatrixFilterForm(forms.Form):
-    condition = forms.ModelChoiceField(
+    """The matrix's filters. ``conditions`` are the ones offered (the view passes the public ones, by name); the
+    chosen one is cleaned to its ``Condition`` without another query."""
+
+    condition = forms.ChoiceField(
         required=False,
-        queryset=Condition.objects.order_by("name"),
-        to_field_name="slug",
-        empty_label="Any condition",
         label="Condition",
+        # As a model choice says it: the value given may be a private condition's slug, which is not repeated.
+        error_messages={"invalid_choice": "Select a valid choice. That choice is not one of the available choices."},
     )
     category = forms.ChoiceField(
         required=False, label="Category", choices=_blank("Any category", Claim.Category.choices)
     )
     verdict = forms.ChoiceField(required=False, label="Verdict", choices=_blank("Any verdict", Verdict.choices))
+
+    def __init__(self, *args, conditions: list[Condition] | tuple = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._conditions = {c.slug: c for c in conditions}
+        self.fields["condition"].choices = _blank("Any condition", [(c.slug, c.name) for c in conditions])
+
+    def clean_condition(self) -> Condition | None:
+        slug = self.cleaned_data["condition"]
+        return self._conditions[slug] if slug else None
 
 
 class SourceSelect(forms.Widget):

@@ -6,7 +6,7 @@ from django import forms
 from django.forms.models import BaseInlineFormSet
 
 from claims import grading
-from claims.models import Assertion, Claim, EffectEstimate, Grade, Verdict
+from claims.models import Assertion, Claim, EffectEstimate, Grade, StatementType, Verdict
 from claims.services import EditConflict, check_version, derived_starting_level
 
 EVIDENCE_PREFIX = "evidence"
@@ -59,6 +59,12 @@ class ClaimAdminForm(forms.ModelForm):
             suggested = grading.suggested_level(_judgments(data, start))
             if suggested != grade:
                 self.add_error("grade_override_reason", override_error(grade, suggested))
+        if data.get("statement_type") == StatementType.GOOD_PRACTICE and grade and grade != Grade.NOT_GRADED:
+            self.add_error(
+                "grade",
+                "A good-practice statement is not rated for certainty: set the grade to “Not yet graded”, or make "
+                "the claim an effect or a recommendation.",
+            )
         supported = data.get("verdict") == Verdict.SUPPORTED
         if supported and not evidence_posted and not (self.instance.pk and self.instance.evidence.exists()):
             self.add_error("verdict", SUPPORTED_WITHOUT_EVIDENCE)

@@ -199,6 +199,8 @@ def claim_rows(claims: Iterable) -> SafeString:
     for claim in claims:
         grade = claim.grade
         label = GRADE_LABELS.get(grade, grade) + ("" if grade == Grade.NOT_GRADED else " certainty")
+        if getattr(claim, "statement_type", "") == "good_practice":
+            grade, label = Grade.NOT_GRADED, "Good-practice statement (not rated for certainty)"
         n = claim.n_sources
         counts = (
             f'<span class="counts">{n} source{"" if n == 1 else "s"} · {statement_counts(claim)}</span>'

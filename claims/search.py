@@ -1,4 +1,4 @@
-"""Full-text search over published claims, sources and studies.
+"""Full-text search over published claims, public sources and public studies.
 
 ``SearchEntry`` rows are the searchable documents; signals keep them in step with the records (see
 ``claims/signals.py``) and ``rebuild_index()`` recreates them all. Querying uses the database's own
@@ -143,8 +143,31 @@ def index_sources_of(claim_ids) -> None:
         index_source(source, public=source.pk in public)
 
 
-def index_study(study: Study) -> None:
+def index_study(study: Study, public: bool | None = None) -> None:
+    """Index a public study (one a published claim uses: ``Study.objects.public()``), or drop one that is not;
+    ``public`` when the caller knows it already (otherwise one query)."""
+    if public is None:
+        public = Study.objects.public().filter(pk=study.pk).exists()
+    if not public:
+        SearchEntry.objects.filter(kind=SearchEntry.Kind.STUDY, object_id=study.pk).delete()
+        return
     SearchEntry.objects.update_or_create(kind=SearchEntry.Kind.STUDY, object_id=study.pk, defaults=_study_fields(study))
+
+
+def index_studies(study_ids) -> None:
+    """Re-index these studies: which are public is read in one query, then each is written or dropped."""
+    studies = list(Study.objects.filter(pk__in=[pk for pk in study_ids if pk is not None]))
+    public = set(Study.objects.public().filter(pk__in=[s.pk for s in studies]).values_list("pk", flat=True))
+    for study in studies:
+        index_study(study, public=study.pk in public)
+
+
+def index_studies_of(claim_ids) -> None:
+    """Re-index the studies these claims use (evidence base, cited studies): publishing or unpublishing a claim
+    can make a study public or private, as for sources."""
+    evidence = Study.objects.filter(evidence__claim__in=claim_ids).values_list("pk", flat=True)
+    cited = Assertion.objects.filter(claim__in=claim_ids, cited_study__isnull=False).values_list("cited_study_id")
+    index_studies({*evidence, *(pk for (pk,) in cited)})
 
 
 def unindex(kind: str, pk: int) -> None:
@@ -171,7 +194,7 @@ def rebuild_index() -> int:
     ]
     entries += [
         SearchEntry(kind=SearchEntry.Kind.STUDY, object_id=study.pk, **_study_fields(study))
-        for study in Study.objects.iterator(chunk_size=2000)
+        for study in Study.objects.public().iterator(chunk_size=2000)
     ]
     SearchEntry.objects.bulk_create(entries, batch_size=1000)
     return len(entries)

@@ -29,7 +29,7 @@ SEED_REVIEWED_ROLE = ""
 CLAIM_JUDGMENT_FIELDS = [
     "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness", "imprecision",
     "publication_bias", "large_effect", "dose_response", "plausible_confounding", "grade_override_reason",
-    "rationale", "status", "verdict", "summary", "applies_generally",
+    "rationale", "status", "verdict", "summary", "applies_generally", "statement_type",
 ]  # fmt: skip
 ESTIMATE_FIELDS = [
     "outcome", "measure", "value", "unit", "ci_low", "ci_high", "participants", "studies", "timepoint",
@@ -175,6 +175,7 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
         record.setdefault("verdict", "not_assessed")
         record.setdefault("summary", "")
         record.setdefault("applies_generally", False)
+        record.setdefault("statement_type", "effect")
         published = rec.get("status") == "published"
         record["published_at"] = rec.get("published_at", SEED_PUBLISHED_AT if published else None)
         record["reviewed_at"] = rec.get("reviewed_at", SEED_REVIEWED_AT if published else None)

@@ -12,9 +12,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from claims import grading
+from claims import grading, history
 from claims.models import Claim, ClaimChange, Condition, Grade, Status, Verdict, role_of
-from claims.search import index_claim, index_sources_of
+from claims.search import index_claim, index_sources_of, index_studies_of
 from kb.cache import bump_content_version
 
 TRACKED_FIELDS = ("grade", "verdict", "status", "rationale")
@@ -46,11 +46,15 @@ def derived_starting_level(claim: Claim) -> str:
     return grading.starting_level_for_designs(designs)
 
 
-def refresh_grading(claim: Claim) -> None:
-    """Re-derive the starting level from the evidence base and store the recomputed suggestion."""
+def refresh_grading(claim: Claim, user=None) -> None:
+    """Re-derive the starting level from the evidence base and store the recomputed suggestion (recorded in the
+    history when it changed)."""
+    before = (claim.starting_level, claim.suggested_grade)
     claim.starting_level = derived_starting_level(claim)
     claim.suggested_grade = claim.compute_suggested_grade()
     Claim.objects.filter(pk=claim.pk).update(starting_level=claim.starting_level, suggested_grade=claim.suggested_grade)
+    if (claim.starting_level, claim.suggested_grade) != before:
+        history.record(claim, user, "Grading recomputed from the evidence base.")
     bump_content_version()  # update() sends no signals
 
 
@@ -122,8 +126,10 @@ def _transition(claim: Claim, user, new_status: str, reason: str = "", *, overri
     )
     claim.refresh_from_db(fields=["version", "updated_at"])
     record_changes(before, claim, user, reason, override=override)
+    history.record(claim, user, reason or f"Status: {before.status} → {new_status}.")  # update() bypasses save()
     index_claim(claim)  # status decides whether the claim is searchable
     index_sources_of([claim.pk])  # and whether a source that states it is public (Source.objects.public())
+    index_studies_of([claim.pk])  # and a study it uses (Study.objects.public())
     bump_content_version()  # update() and bulk_create() send no signals
 
 
@@ -134,7 +140,7 @@ def submit_for_review(claim: Claim, user) -> None:
         raise WorkflowError(
             f"Only drafts can be submitted for review; this claim is {claim.get_status_display().lower()}."
         )
-    if claim.grade == Grade.NOT_GRADED:
+    if claim.grade == Grade.NOT_GRADED and not claim.is_good_practice:
         raise WorkflowError("Grade the claim before submitting it for review.")
     with transaction.atomic():
         _transition(claim, user, Status.IN_REVIEW)
@@ -149,8 +155,8 @@ def publish(claim: Claim, user, *, override: bool = False, reason: str = "") -> 
         raise WorkflowError(
             f"Only claims in review can be published; this claim is {claim.get_status_display().lower()}."
         )
-    if claim.grade == Grade.NOT_GRADED:
-        raise WorkflowError("A claim without a grade cannot be published.")
+    if claim.grade == Grade.NOT_GRADED and not claim.is_good_practice:
+        raise WorkflowError("A claim without a grade cannot be published (only a good-practice statement can).")
     if claim.verdict == Verdict.SUPPORTED and not claim.evidence.exists():
         raise WorkflowError("A claim with no study in its evidence base cannot be published as supported.")
     self_approval = claim.last_edited_by_id is not None and claim.last_edited_by_id == user.pk
@@ -204,6 +210,7 @@ def submit_bottom_line(condition: Condition, user) -> None:
         raise WorkflowError(f"Write a bottom line for {condition} before submitting it.")
     condition.bottom_line_status = Status.IN_REVIEW
     Condition.objects.filter(pk=condition.pk).update(bottom_line_status=Status.IN_REVIEW)
+    history.record(condition, user, "Bottom line submitted for review.")
 
 
 def publish_bottom_line(condition: Condition, user, *, override: bool = False, reason: str = "") -> None:
@@ -230,4 +237,5 @@ def publish_bottom_line(condition: Condition, user, *, override: bool = False, r
             reviewed_at=condition.reviewed_at,
             reviewed_role=condition.reviewed_role,
         )
+        history.record(condition, user, reason or "Bottom line published.")
         bump_content_version()

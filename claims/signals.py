@@ -46,6 +46,7 @@ def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
         search.index_claim(instance)
         if stored is not None and stored != instance.status:
             search.index_sources_of([instance.pk])
+            search.index_studies_of([instance.pk])  # a study only drafts use is not searchable
 
 
 @receiver(post_delete, sender=Claim)
@@ -63,11 +64,12 @@ def claim_relations_changed(sender, instance, action: str, reverse: bool, **kwar
 
 @receiver(pre_save, sender=Assertion)
 def assertion_saving(sender, instance: Assertion, **kwargs) -> None:
-    # The claim it has in the database now: a save that moves it to another claim recounts both (one query).
+    # The claim and cited study it has in the database now: a save that moves it to another claim recounts both,
+    # and one that cites another study re-indexes both studies (one query).
     stored = None
     if instance.pk is not None:
-        stored = Assertion.objects.filter(pk=instance.pk).values_list("claim_id", flat=True).first()
-    instance._stored_claim_id = stored
+        stored = Assertion.objects.filter(pk=instance.pk).values_list("claim_id", "cited_study_id").first()
+    instance._stored_claim_id, instance._stored_cited_study_id = stored or (None, None)
 
 
 @receiver(post_save, sender=Assertion)
@@ -83,6 +85,26 @@ def assertion_changed(sender, instance: Assertion, raw: bool = False, **kwargs) 
     source = Source.objects.filter(pk=instance.source_id).first()
     if source is not None:  # its first (or last) statement of a published claim makes it public (or private)
         search.index_source(source)
+    studies = {instance.cited_study_id, instance.__dict__.pop("_stored_cited_study_id", None)} - {None}
+    if studies:  # a citation in a statement of a published claim makes a study public
+        search.index_studies(studies)
+
+
+@receiver(pre_save, sender=Evidence)
+def evidence_saving(sender, instance: Evidence, **kwargs) -> None:
+    # The study it has in the database now: moving the evidence to another study re-indexes both (one query).
+    stored = None
+    if instance.pk is not None:
+        stored = Evidence.objects.filter(pk=instance.pk).values_list("study_id", flat=True).first()
+    instance._stored_study_id = stored
+
+
+@receiver(post_save, sender=Evidence)
+@receiver(post_delete, sender=Evidence)
+def evidence_changed(sender, instance: Evidence, raw: bool = False, **kwargs) -> None:
+    studies = {instance.study_id, instance.__dict__.pop("_stored_study_id", None)} - {None}
+    if not raw:  # a published claim's evidence base makes a study public; the last one gone makes it private
+        search.index_studies(studies)
 
 
 @receiver(post_save, sender=Source)

@@ -6,7 +6,10 @@ variables always win over it. See docs/operations.md, "Configuration", for every
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+
+from csp.constants import NONE, SELF
 
 from kb.env import (
     ConfigurationError,
@@ -49,6 +52,9 @@ INSTALLED_APPS = [
     "taggit",
     "corsheaders",
     "ninja",  # serves the API docs' Swagger UI files itself (no CDN): /api/docs works offline
+    "axes",  # admin login throttling: AXES_* below
+    "csp",
+    "simple_history",  # full history of claims, statements, evidence, estimates, sources, studies, conditions
     "kb",
     "sources",
     "claims",
@@ -58,6 +64,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so that cached pages carry the header too (they hold no nonce: none is used).
+    "kb.security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Compresses HTML and JSON (whitenoise serves static files' own .gz); makes strong ETags weak, which still match.
     "django.middleware.gzip.GZipMiddleware",
@@ -72,7 +80,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",  # who made a change saved during a request
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kb.urls"
@@ -109,6 +120,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Login throttling (django-axes; docs/operations.md, "Security"). After AXES_FAILURE_LIMIT failed logins for one
+# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES (0: until an administrator unlocks
+# it), even with the right password. The address is the connection's, or with KB_TRUSTED_PROXIES set the one the
+# nearest trusted proxy saw (kb.security.client_ip): never a header a client could write itself.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+if AXES_FAILURE_LIMIT < 1:
+    raise ConfigurationError(f"AXES_FAILURE_LIMIT must be at least 1; got {AXES_FAILURE_LIMIT}")
+_axes_cooloff = env_int("AXES_COOLOFF_MINUTES", 30)
+if _axes_cooloff < 0:
+    raise ConfigurationError(f"AXES_COOLOFF_MINUTES must be 0 or more; got {_axes_cooloff}")
+AXES_COOLOFF_TIME = timedelta(minutes=_axes_cooloff) if _axes_cooloff else None
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures of that username and address
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "kb.security.client_ip"
+KB_TRUSTED_PROXIES = env_int("KB_TRUSTED_PROXIES", 0)
+if KB_TRUSTED_PROXIES < 0:
+    raise ConfigurationError(f"KB_TRUSTED_PROXIES must be 0 or more; got {KB_TRUSTED_PROXIES}")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -179,7 +213,42 @@ CORS_ALLOW_METHODS = ("GET", "OPTIONS")
 CORS_ALLOW_HEADERS = ("accept", "if-none-match")
 CORS_EXPOSE_HEADERS = ("ETag",)
 
+# History (django-simple-history): reasons can be long (a reviewer's comment); the admin shows each version and what
+# changed, and reverting from it is off (a revert would skip the review workflow: edit the claim instead).
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 KB_SITE_NAME = env_str("KB_SITE_NAME", "Ketamine Evidence KB")
+KB_ADMIN_PATH = "/admin/"  # kb/urls.py; the admin's relaxed Content-Security-Policy is scoped to it
+
+# Content-Security-Policy (django-csp 4; kb.security.ContentSecurityPolicyMiddleware). Nothing inline: every script
+# and style sheet is a file from this site. The claim page's JSON-LD (<script type="application/ld+json">) is a
+# data block, which browsers neither run nor check against script-src. The admin may use inline <style> (Django's
+# own change list writes one). KB_CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only
+# (violations are reported, to KB_CSP_REPORT_URI if set, and nothing is blocked), to try a change of policy first.
+_csp_directives = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    # The server-error page (templates/500.html) carries its few rules inline, as it must not depend on static files;
+    # its <style> is allowed by its hash (tests/test_security_headers.py checks it against the template).
+    "style-src": [SELF, "'sha256-PhuK+xYuisgxRDOcDd7c2TezQU9Ol0jD1GiWln6Log8='"],
+    "img-src": [SELF, "data:"],  # the admin's and Swagger UI's small icons are data: URIs in their style sheets
+    "font-src": [SELF],
+    "connect-src": [SELF],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+_csp_report_uri = env_str("KB_CSP_REPORT_URI", "") or ""
+if _csp_report_uri:
+    _csp_directives["report-uri"] = [_csp_report_uri]
+if env_bool("KB_CSP_REPORT_ONLY", default=False):
+    CONTENT_SECURITY_POLICY = None
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": _csp_directives}
+else:
+    CONTENT_SECURITY_POLICY = {"DIRECTIVES": _csp_directives}
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
 
 # LOG_FORMAT=json: one JSON object per line (python-json-logger), for a log collector; gunicorn.conf.py does the
 # same for gunicorn's own and access logs.

@@ -4,7 +4,8 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 from taggit.models import Tag
 
-from claims.models import Claim, Condition
+from claims.models import Claim
+from claims.public import PublicConditions
 from sources.models import Source, Study
 
 
@@ -37,7 +38,7 @@ class ClaimSitemap(Sitemap):
 
 class ConditionSitemap(Sitemap):
     def items(self):
-        return Condition.objects.order_by("pk").only("slug")
+        return PublicConditions().conditions  # a condition only draft claims use stays private
 
 
 class SourceSitemap(Sitemap):
@@ -54,7 +55,7 @@ class StudySitemap(Sitemap):
     limit = 5000
 
     def items(self):
-        return Study.objects.order_by("pk").only("slug")
+        return Study.objects.public().order_by("pk").only("slug")
 
 
 class TagSitemap(Sitemap):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count, Q
+from simple_history.admin import SimpleHistoryAdmin
 
 from sources.models import Source, Study
 
@@ -20,7 +21,7 @@ class ChangedQuotesFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SimpleHistoryAdmin):  # "History": every version, who, why and what changed
     list_display = [
         "title", "kind", "commercial_interest", "publisher", "claim_count", "assertion_count",
         "citation_count", "changed_count", "updated_at",
@@ -123,7 +124,7 @@ class FidelityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(SimpleHistoryAdmin):
     list_display = [
         "label", "design", "journal", "year", "doi", "pmid", "evidence_count", "citation_count",
         "unchecked_count",

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 DOI_PATTERN = r"^10\.\d{4,9}/\S+$"
 doi_validator = RegexValidator(DOI_PATTERN, "Enter a DOI such as 10.1001/archpsyc.63.8.856 (without https://doi.org/).")
@@ -82,6 +83,9 @@ class Source(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SourceQuerySet.as_manager()
+    # Every saved version, with who and why (django-simple-history). Not the archived text: it is read-only once
+    # saved, and a re-import keeps a snapshot of the old one (importer).
+    history = HistoricalRecords(excluded_fields=["text"])
 
     class Meta:
         ordering = ["title"]
@@ -163,6 +167,8 @@ class Study(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = StudyQuerySet.as_manager()
+    # Every saved version, with who and why (django-simple-history).
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["label"]

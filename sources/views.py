@@ -77,13 +77,18 @@ def source_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @cache_public_page
 def study_list(request: HttpRequest) -> HttpResponse:
-    # Queries: count, page of studies with their public claim and citation counts (counted for that page only).
+    # Queries: count, page of public studies with their public claim and citation counts (counted for that page
+    # only). A study only draft claims use is left out (Study.objects.public()).
     evidence = Evidence.objects.filter(study=OuterRef("pk"), claim__status=Claim.Status.PUBLISHED)
     citations = Assertion.objects.public().filter(cited_study=OuterRef("pk"))
-    studies = Study.objects.annotate(
-        n_claims=correlated_count(evidence, "study", "claim", distinct=True),
-        n_citations=correlated_count(citations, "cited_study"),
-    ).by_label()
+    studies = (
+        Study.objects.public()
+        .annotate(
+            n_claims=correlated_count(evidence, "study", "claim", distinct=True),
+            n_citations=correlated_count(citations, "cited_study"),
+        )
+        .by_label()
+    )
     page = paginate(request, studies, STUDIES_PER_PAGE)
     return render(request, "sources/study_list.html", {"page": page, "querystring": query_without_page(request)})
 
@@ -93,9 +98,11 @@ def study_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: study, count + page of published claims resting on it, citations counted by fidelity (which also
     # gives their page count), page of citations with sources and claims. A much-cited study has thousands of
     # citations in a large knowledge base: both lists are paginated, each with its own page parameter.
-    study = get_object_or_404(Study, slug=slug)
+    study = get_object_or_404(Study.objects.public(), slug=slug)  # a study only draft claims use is private
     evidence = study.evidence.filter(claim__status=Claim.Status.PUBLISHED).select_related("claim")
-    evidence = evidence.only("study", "direction", "note", "claim__text", "claim__slug", "claim__grade")
+    evidence = evidence.only(
+        "study", "direction", "note", "claim__text", "claim__slug", "claim__grade", "claim__statement_type"
+    )
     claims_page = paginate(request, evidence.order_by("claim__text", "pk"), STUDY_CLAIMS_PER_PAGE, param="claims_page")
     citations = Assertion.objects.public().filter(cited_study=study)
     by_fidelity = dict(citations.values_list("citation_fidelity").annotate(n=Count("pk")).order_by())

@@ -344,8 +344,16 @@ def test_a_contradicted_claim_is_listed_only_under_what_the_articles_get_wrong(c
     assert _claim_links(_section(html, "q-timing")) == ["lasting"]
 
 
+def _about_ptsd(kb) -> None:
+    """A published claim about PTSD: with claims about ketamine in general only, its page would be private
+    (claims.public: general claims make no condition public)."""
+    claim = ClaimFactory(text="Ketamine was first tried for PTSD in 2014", slug="ptsd-history", category="history")
+    claim.conditions.add(kb["ptsd"])
+
+
 @pytest.mark.parametrize("slug", ["depression", "trd", "ptsd"])
 def test_a_claim_about_ketamine_in_general_is_a_risk_on_every_condition_page_and_a_draft_one_on_none(client, kb, slug):
+    _about_ptsd(kb)
     html = client.get(f"/conditions/{slug}/").content.decode()
     risks = _section(html, "q-risks")
     assert "general-dissociation" in _claim_links(risks)
@@ -376,7 +384,10 @@ def test_a_child_condition_page_links_to_its_parent_and_shows_only_its_own_findi
 
 
 def test_a_condition_page_on_its_own_names_no_hierarchy(client, kb):
-    html = client.get("/conditions/ptsd/").content.decode()
+    _about_ptsd(kb)
+    response = client.get("/conditions/ptsd/")
+    assert response.status_code == 200
+    html = response.content.decode()
     assert '<p class="hierarchy">' not in html
 
 
@@ -477,20 +488,24 @@ def test_a_filtered_condition_page_says_how_many_claims_match_and_lists_them(cli
     assert set(_claim_links(result)) == shown
 
 
-def test_a_condition_with_nothing_published_yet_says_so_in_every_part(client, db):
-    ConditionFactory(name="OCD", slug="ocd")
-    ClaimFactory(text="Ketamine helps OCD", slug="ocd-draft", status="draft").conditions.add(
-        ConditionFactory(name="Unrelated", slug="unrelated")
-    )
+def test_a_condition_with_nothing_published_yet_has_no_page_and_one_with_only_a_measurement_says_so(client, db):
+    ocd = ConditionFactory(name="OCD", slug="ocd")
+    ClaimFactory(text="Ketamine helps OCD", slug="ocd-draft", status="draft").conditions.add(ocd)
+    assert client.get("/conditions/ocd/").status_code == 404  # only a draft is about it: private (claims.public)
+    # An estimate of a published claim measured in OCD makes it public; no published claim is about it yet.
+    claim, study = ClaimFactory(slug="anxiety-trial"), StudyFactory()
+    EvidenceFactory(claim=claim, study=study)
+    EffectEstimateFactory(claim=claim, study=study, condition=ocd)
     html = client.get("/conditions/ocd/").content.decode()
     bottom = _words(_section(html, "bottom-line-title"))
     assert "Editors have not yet written a bottom line for OCD" in bottom and "Not reviewed yet." in bottom
-    assert "No effect estimate for OCD is recorded yet" in _words(_section(html, "sof-title"))
+    assert "Response" in _words(_section(html, "sof-title"))
     assert "No published claims about OCD yet." in _words(_section(html, "claims-title"))
     assert 'id="q-works"' not in html  # no empty question sections
 
 
 def test_a_condition_with_claims_but_no_numbers_or_bottom_line_says_which_is_missing(client, kb):
+    _about_ptsd(kb)
     html = client.get("/conditions/ptsd/").content.decode()
     assert "Editors have not yet written a bottom line for PTSD" in _words(_section(html, "bottom-line-title"))
     assert "No effect estimate for PTSD is recorded yet" in _words(_section(html, "sof-title"))

@@ -270,6 +270,9 @@ def depression_tree(db):
     mood = ConditionFactory(name="Mood disorders", slug="mood-disorders")
     depression = ConditionFactory(name="Depression", slug="depression", parent=mood)
     trd = ConditionFactory(name="Treatment-resistant depression", slug="trd", parent=depression)
+    # A published claim about TRD makes the tree public (claims.public): a condition no published claim uses has no
+    # page, bottom line or not.
+    ClaimFactory(text="Ketamine helps treatment-resistant depression", slug="trd-helps").conditions.add(trd)
     return {"mood": mood, "depression": depression, "trd": trd}
 
 

@@ -62,7 +62,9 @@ def test_home_query_count_is_fixed(client, site_content, django_assert_num_queri
 def test_conditions_list_shows_each_condition_with_its_published_claims_most_first(
     client, site_content, django_assert_num_queries
 ):
-    ConditionFactory(name="OCD", slug="ocd", aliases=["obsessive-compulsive disorder"])
+    # OCD has no claim of its own but is public: an estimate of a published claim was measured in it.
+    ocd = ConditionFactory(name="OCD", slug="ocd", aliases=["obsessive-compulsive disorder"])
+    EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], condition=ocd)
     with django_assert_num_queries(1):  # the same one query with conditions as without (no query per row)
         html = client.get(reverse("claims:condition_list")).content.decode()
     assert '<a href="/conditions/ptsd/">PTSD</a>' in html
@@ -84,14 +86,15 @@ def test_condition_pages_link_back_to_the_conditions_list(client, site_content):
 
 
 def test_condition_names_do_not_repeat_an_alias_the_name_already_shows(client, db):
-    ConditionFactory(
+    depression = ConditionFactory(
         name="Depression (major depressive disorder)", slug="depression", aliases=["Major depressive disorder", "MDD"]
     )
+    ClaimFactory().conditions.add(depression)  # a condition is public once a published claim is about it
     listing = client.get(reverse("claims:condition_list")).content.decode()
     assert 'Depression (major depressive disorder)</a> <span class="muted">(MDD)</span>' in listing
     page = client.get("/conditions/depression/").content.decode()
     assert "Also called: MDD</p>" in page
-    ConditionFactory(name="PTSD", slug="ptsd", aliases=["ptsd"])
+    ClaimFactory().conditions.add(ConditionFactory(name="PTSD", slug="ptsd", aliases=["ptsd"]))
     assert "Also called" not in client.get("/conditions/ptsd/").content.decode()
 
 
@@ -166,7 +169,11 @@ def test_condition_page_for_an_unknown_slug_is_404(client, db):
 
 
 def test_condition_without_published_claims_has_an_empty_state(client, db):
-    ConditionFactory(name="OCD", slug="ocd")
+    # Public through an estimate measured in it (claims.public), though no published claim is about it.
+    ocd = ConditionFactory(name="OCD", slug="ocd")
+    claim, study = ClaimFactory(), StudyFactory()
+    EvidenceFactory(claim=claim, study=study)
+    EffectEstimateFactory(claim=claim, study=study, condition=ocd)
     html = client.get("/conditions/ocd/").content.decode()
     assert "No published claims about OCD yet." in html
     assert "The sources do not disagree" in html
@@ -196,7 +203,10 @@ def test_a_condition_page_links_its_parent_its_children_and_related_conditions(c
     combat = ConditionFactory(name="Combat PTSD", slug="combat-ptsd", parent=ptsd)
     ptsd.parent = anxiety
     ptsd.save()
-    ptsd.related.add(ConditionFactory(name="Depression", slug="depression"))
+    depression = ConditionFactory(name="Depression", slug="depression")
+    ptsd.related.add(depression)
+    for condition in (combat, depression):  # public: a published claim is about each
+        ClaimFactory().conditions.add(condition)
     html = client.get("/conditions/ptsd/").content.decode()
     line = html.split('class="hierarchy"')[1].split("</p>")[0]
     assert 'Part of <a href="/conditions/anxiety/">Anxiety and trauma</a>' in line
@@ -275,12 +285,12 @@ def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supportin
 
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
-    # condition + parent, all conditions (hierarchy), related conditions, a light row per claim on the page, the
-    # claims shown, their key studies, Summary of Findings (light rows, then the chosen estimates), disputed,
-    # conflicts
+    # all conditions (which are public, the hierarchy: claims.public.PublicConditions; it also gives the condition
+    # and its parent, once a query of their own), related conditions, a light row per claim on the page, the claims
+    # shown, their key studies, Summary of Findings (light rows, then the chosen estimates), disputed, conflicts
     ptsd = site_content["ptsd"]
     EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], condition=ptsd)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get("/conditions/ptsd/")
     child = ConditionFactory(name="Combat PTSD", slug="combat-ptsd", parent=ptsd)
     for n in range(20):
@@ -292,9 +302,9 @@ def test_condition_page_query_count_does_not_grow_with_claims(client, site_conte
         EffectEstimateFactory(claim=claim, study=study, condition=ptsd, outcome=f"Outcome {n}")
     ClaimFactory(slug="general-risk", category="side_effect", applies_generally=True)
     ptsd.related.add(ConditionFactory(), ConditionFactory())
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         client.get("/conditions/ptsd/")
-    with django_assert_num_queries(10):  # filtered: the page of matching claims instead of each question's first
+    with django_assert_num_queries(9):  # filtered: the page of matching claims instead of each question's first
         client.get("/conditions/ptsd/?verdict=not_assessed&grade=low")
 
 
@@ -410,6 +420,18 @@ def test_claimreview_cannot_break_out_of_its_script_element(client, site_content
     script = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
     assert "<" not in script
     assert json.loads(script)["claimReviewed"] == claim.text
+
+
+def test_claimreview_explanation_carries_ampersands_and_angle_brackets_once_unescaped(client, site_content):
+    claim = site_content["helps"]
+    claim.summary = ""
+    claim.rationale = "Morgan & Curran found that 1 < 2 and 3 > 2 (*Lancet* & co)."
+    claim.save()
+    html = client.get(claim.get_absolute_url()).content.decode()
+    script = html.split('<script type="application/ld+json">')[1].split("</script>")[0]
+    assert "&amp;" not in script and "<" not in script  # escaped as \\u0026 and \\u003c, never as entities
+    explanation = json.loads(script)["reviewRating"]["ratingExplanation"]
+    assert explanation == "Morgan & Curran found that 1 < 2 and 3 > 2 (Lancet & co)."
 
 
 def test_claim_page_links_related_and_conflicting_claims(client, site_content):
@@ -598,10 +620,16 @@ def test_study_page_pages_its_claims_and_its_citations_separately(client, site_c
 
 
 def test_study_page_without_claims_or_citations_has_empty_states(client, db):
-    StudyFactory(label="Lonely et al. 2020", slug="lonely")
+    # A study is public once a published claim uses it (Study.objects.public()): cited by a statement of one, or in
+    # its evidence base; the page says which of the two lists is empty.
+    cited = StudyFactory(label="Lonely et al. 2020", slug="lonely")
+    AssertionFactory(cited_study=cited)
     html = client.get("/studies/lonely/").content.decode()
     assert "No published claim lists this study in its evidence base." in html
+    EvidenceFactory(study=StudyFactory(label="Listed et al. 2021", slug="listed"))
+    html = client.get("/studies/listed/").content.decode()
     assert "No article in the knowledge base cites this study." in html
+    assert client.get(StudyFactory(slug="unused").get_absolute_url()).status_code == 404
 
 
 # --- compare, matrix, disagreements -------------------------------------------------------------------------

@@ -148,8 +148,13 @@ def test_an_article_contradicting_itself_shows_it(doc):
 def test_every_claim_is_graded_published_and_explained(doc):
     studies = {s["id"]: s for s in doc["studies"]}
     for c in doc["claims"]:
-        assert c["status"] == "published" and c["grade"] != "not_graded", c["slug"]
-        assert len(c["rationale"]) > 200, c["slug"]
+        assert c["status"] == "published" and len(c["rationale"]) > 200, c["slug"]
+        assert c["verdict"] != "not_assessed", c["slug"]
+        if c["statement_type"] == "good_practice":
+            # Not rated for certainty (GRADE rates effects), and its rationale says why.
+            assert c["grade"] == "not_graded" and "good-practice statement" in c["rationale"], c["slug"]
+            continue
+        assert c["grade"] != "not_graded", c["slug"]
         designs = [studies[e["study"]]["design"] for e in c["evidence"]]
         assert c["starting_level"] == starting_level_for_designs(designs), c["slug"]
         suggested = suggested_level(
@@ -220,3 +225,20 @@ def test_kb_report_numbers_match_the_fixture(doc):
         assert f"[{claim['slug']}]" in report.split("WHAT THE ARTICLES LEAVE OUT")[1].split("WHERE SOURCES")[0]
     verdicts = Counter(c["verdict"] for c in doc["claims"])
     assert f"verdicts: supported {verdicts['supported']}, partly_supported {verdicts['partly_supported']}" in report
+
+
+def test_each_rationale_names_its_evidence_and_only_its_evidence(doc):
+    """A rationale that names a study missing from the claim's evidence, or evidence it never mentions, is out of
+    step with the evidence base readers see: every study named (by its label) is in the evidence, and every study in
+    the evidence is named (by its first author or agency and its year)."""
+    studies = {s["id"]: s for s in doc["studies"]}
+    labels = {s["id"]: s["label"].split(" (")[0] for s in doc["studies"]}
+    for claim in doc["claims"]:
+        evidence = {e["study"] for e in claim["evidence"]}
+        rationale = claim["rationale"]
+        named = {pk for pk, label in labels.items() if label in rationale}
+        assert named <= evidence, (claim["slug"], [labels[pk] for pk in named - evidence])
+        for pk in evidence:
+            study = studies[pk]
+            first, year = study["label"].split()[0], str(study["year"] or "")
+            assert first in rationale and year in rationale, (claim["slug"], study["label"])
