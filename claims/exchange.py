@@ -36,7 +36,7 @@ SOURCE_FIELDS = [
 ]  # fmt: skip
 STUDY_FIELDS = [
     "label", "slug", "authors", "title", "journal", "year", "volume", "pages", "doi", "pmid", "url",
-    "design", "population", "sample_size", "summary",
+    "design", "population", "sample_size", "summary", "verified_from",
 ]  # fmt: skip
 CONDITION_FIELDS = [
     "slug", "name", "aliases", "description", "bottom_line", "bottom_line_draft", "bottom_line_status",

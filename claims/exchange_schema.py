@@ -312,6 +312,7 @@ class StudyRecord(Record):
     population: Text(_length(Study, "population")) = ""
     sample_size: Count = None
     summary: Text() = ""
+    verified_from: Text() = ""
 
 
 class ConditionRecord(Record):

@@ -116,6 +116,7 @@ def build_document(seed_dir: Path = SEED_DIR) -> dict:
                 "population": rec.get("population", ""),
                 "sample_size": rec.get("sample_size"),
                 "summary": rec.get("summary", ""),
+                "verified_from": rec.get("verified_from", ""),
             }
         )
 

@@ -163,6 +163,12 @@ class Study(models.Model):
     population = models.CharField(max_length=300, blank=True)
     sample_size = models.PositiveIntegerField(null=True, blank=True)
     summary = models.TextField(blank=True, help_text="What the study actually found (Markdown).")
+    verified_from = models.TextField(
+        "how this record was checked",
+        blank=True,
+        help_text="Where each fact of this record was confirmed (page addresses). Say so when only a weak page (a "
+        "mirror, a proxy, a clinic's copy) confirms a fact, and what could not be confirmed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -586,6 +586,15 @@ def test_study_page_shows_record_links_claims_and_citing_articles(client, site_c
     assert "overstated 1" in html
 
 
+def test_study_page_says_how_the_record_was_checked_with_links(client, site_content):
+    study = site_content["rct"]
+    study.verified_from = "PubMed: https://pubmed.ncbi.nlm.nih.gov/24740528/ ; sample size only on a weak page."
+    study.save()
+    html = client.get(study.get_absolute_url()).content.decode()
+    section = html.split('id="checked-title"')[1].split("</section>")[0]
+    assert '<a href="https://pubmed.ncbi.nlm.nih.gov/24740528/"' in section and "only on a weak page" in section
+
+
 def test_study_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
     # study, count of claims, page of claims, citations by fidelity, page of citations + sources + claims
     with django_assert_num_queries(5):

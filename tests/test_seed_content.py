@@ -242,3 +242,10 @@ def test_each_rationale_names_its_evidence_and_only_its_evidence(doc):
             study = studies[pk]
             first, year = study["label"].split()[0], str(study["year"] or "")
             assert first in rationale and year in rationale, (claim["slug"], study["label"])
+
+
+def test_every_study_says_how_it_was_checked_and_flags_weak_pages(doc):
+    for study in doc["studies"]:
+        assert study["verified_from"].strip(), study["label"]
+    # Records confirmed only by a weak page say so where readers see it (the study page shows verified_from).
+    assert any("weak page" in s["verified_from"].lower() for s in doc["studies"])
