@@ -249,3 +249,8 @@ def test_every_study_says_how_it_was_checked_and_flags_weak_pages(doc):
         assert study["verified_from"].strip(), study["label"]
     # Records confirmed only by a weak page say so where readers see it (the study page shows verified_from).
     assert any("weak page" in s["verified_from"].lower() for s in doc["studies"])
+
+
+def test_the_seed_relates_suicidal_ideation_and_depression_both_ways(doc):
+    related = {c["slug"]: c["related"] for c in doc["conditions"]}
+    assert "depression" in related["suicidal-ideation"] and "suicidal-ideation" in related["depression"]
