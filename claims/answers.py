@@ -11,8 +11,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from claims.estimates import format_number
-from claims.grading import DESIGN_RANK
-from claims.models import DIFFERENCE_MEASURES, RATIO_MEASURES, Category, Measure, Verdict
+from claims.grading import DESIGN_RANK, GRADE_ORDER
+from claims.models import RATIO_MEASURES, Category, Measure, Verdict
 
 
 @dataclass(frozen=True)
@@ -113,10 +113,6 @@ class FindingRow:
     estimate: object  # the EffectEstimate shown (the strongest design, then the most participants)
     others: int  # further estimates of this outcome on the page's claims
     repeats_claim: bool = False  # the row above informs the same claim: its summary is not repeated
-
-    @property
-    def claim(self):
-        return self.estimate.claim
 
 
 def summary_of_findings(estimates: Iterable) -> list[FindingRow]:
@@ -295,7 +291,7 @@ def forest_plots(estimates: Sequence, minimum: int = 2) -> list[ForestPlot]:
         log_scale = measure in RATIO_MEASURES and all(
             v > 0 for e in group for v in (e.value, e.ci_low, e.ci_high) if v is not None
         )
-        no_effect = 1.0 if measure in RATIO_MEASURES else 0.0 if measure in DIFFERENCE_MEASURES else None
+        no_effect = group[0].no_effect  # the same for every estimate of one measure
         values = [v for e in group for v in (e.value, e.ci_low, e.ci_high) if v is not None]
         if no_effect is not None:
             values.append(no_effect)
@@ -351,7 +347,7 @@ def _shorten(text: str, limit: int) -> str:
 
 # --- a condition page's outline ---------------------------------------------------------------------------------
 
-GRADE_RANK = {grade: rank for rank, grade in enumerate(("high", "moderate", "low", "very_low", "not_graded"))}
+GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADE_ORDER)}
 
 
 @dataclass

@@ -13,8 +13,7 @@ from collections import defaultdict
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 
-from claims.answers import VERDICT_RANK
-from claims.grading import GRADE_ORDER
+from claims.answers import GRADE_RANK, VERDICT_RANK
 from claims.models import Assertion, Claim, Condition, Grade, Stance, Verdict, key_studies
 from claims.public import PublicConditions
 from sources.citations import citation_response
@@ -65,9 +64,6 @@ def neutralise(value: object) -> object:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
-
-
-GRADE_RANK = {grade: rank for rank, grade in enumerate(GRADE_ORDER)}
 
 
 def _sources_per_stance(claims: list[Claim]) -> dict[tuple[int, str], int]:

@@ -461,10 +461,6 @@ class Claim(models.Model):
         return self.statement_type == StatementType.GOOD_PRACTICE
 
     @property
-    def is_contradicted(self) -> bool:
-        return self.verdict == Verdict.CONTRADICTED
-
-    @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
@@ -915,10 +911,6 @@ class EffectEstimate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.study}: {self.outcome} {self.get_measure_display().lower()} {self.value}"
-
-    @property
-    def is_ratio(self) -> bool:
-        return self.measure in RATIO_MEASURES
 
     @property
     def no_effect(self) -> float | None:

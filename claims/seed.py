@@ -13,7 +13,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.text import slugify
 
-from claims.exchange import FORMAT, VERSION
+from claims.exchange import ESTIMATE_FIELDS, FORMAT, VERSION
 from sources.models import text_sha256
 
 SEED_DIR = Path(settings.BASE_DIR) / "fixtures" / "seed"
@@ -30,10 +30,6 @@ CLAIM_JUDGMENT_FIELDS = [
     "grade", "starting_level", "risk_of_bias", "inconsistency", "indirectness", "imprecision",
     "publication_bias", "large_effect", "dose_response", "plausible_confounding", "grade_override_reason",
     "rationale", "status", "verdict", "summary", "applies_generally", "statement_type",
-]  # fmt: skip
-ESTIMATE_FIELDS = [
-    "outcome", "measure", "value", "unit", "ci_low", "ci_high", "participants", "studies", "timepoint",
-    "comparator", "population", "intervention", "excerpt", "excerpt_url",
 ]  # fmt: skip
 
 

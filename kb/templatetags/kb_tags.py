@@ -6,7 +6,7 @@ from django import template
 from django.utils.html import strip_tags
 
 from claims.answers import VERDICT_SYMBOLS, measure_abbreviation
-from claims.models import Verdict
+from claims.presentation import VERDICT_LABELS
 from kb.markdown import render_markdown
 
 register = template.Library()
@@ -89,7 +89,7 @@ def inline_sentence(text: str) -> str:
 @register.filter(name="verdict_label")
 def verdict_label(value: str) -> str:
     """``partly_supported`` → "Partly supported"."""
-    return dict(Verdict.choices).get(value, value)
+    return VERDICT_LABELS.get(value, value)
 
 
 @register.filter(name="verdict_symbol")
