@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
+from taggit import admin as taggit_admin
 from taggit.models import Tag
 
 from claims import services
@@ -33,6 +34,8 @@ from claims.models import (
     TaggedClaim,
 )
 from kb.markdown import render_markdown
+from revisions.admin import ModeratedAdmin
+from revisions.models import Revision
 
 TRANSITIONS = {
     "submit": ("Submit for review", services.submit_for_review, "submitted for review"),
@@ -48,7 +51,7 @@ BOTTOM_LINE_STEPS = {
 
 
 @admin.register(Condition)
-class ConditionAdmin(SimpleHistoryAdmin):  # "History": every version, who, why and what changed
+class ConditionAdmin(ModeratedAdmin, SimpleHistoryAdmin):  # "History": every version, who, why and what changed
     list_display = ["name", "slug", "parent", "claim_count", "bottom_line_status", "reviewed_at"]
     list_filter = ["bottom_line_status"]
     list_select_related = ["parent"]
@@ -82,9 +85,18 @@ class ConditionAdmin(SimpleHistoryAdmin):  # "History": every version, who, why 
         return render_markdown(obj.bottom_line) or "—"
 
     def save_model(self, request, obj: Condition, form, change: bool) -> None:
-        if "bottom_line_draft" in form.changed_data:
+        draft_changed = "bottom_line_draft" in form.changed_data
+        if self.propose_revision(request, obj, form, change):
+            # A public condition's description, names and links wait for review as a revision; its bottom line has
+            # its own review (draft → in review → published), so the draft is saved now.
+            if draft_changed:
+                stored = Condition.objects.get(pk=obj.pk)
+                services.save_bottom_line(stored, request.user, form.cleaned_data["bottom_line_draft"])
+                stored.save()
+            return
+        if draft_changed:
             services.save_bottom_line(obj, request.user, form.cleaned_data["bottom_line_draft"])
-        super().save_model(request, obj, form, change)
+        SimpleHistoryAdmin.save_model(self, request, obj, form, change)
 
     def _bottom_line_step(self, request, queryset, action: str):
         """Confirm, then submit or publish the selected conditions' bottom lines, saying what happened to each."""
@@ -139,18 +151,14 @@ class ConditionAdmin(SimpleHistoryAdmin):  # "History": every version, who, why 
 
 
 def published_and_locked(request, claim) -> bool:
-    """A published claim is changed by reviewers only: an editor's change would reach the public page at once,
-    without the review that published it. An editor sees it read-only (a reviewer can return it to draft)."""
-    return (
-        isinstance(claim, Claim)
-        and claim.status == Status.PUBLISHED
-        and not request.user.has_perm("claims.publish_claim")
-    )
+    """A published claim's statements, evidence and estimates are not edited inline, by anyone: a change to them
+    is proposed as a revision on their own admin pages (Assertions, Evidence, Effect estimates), where it waits for
+    a second reviewer (revisions/services.py)."""
+    return isinstance(claim, Claim) and claim.status == Status.PUBLISHED
 
 
 class LockedWhenPublished:
-    """Inline rows of a claim follow the claim: read-only on a published claim for those who cannot publish (its
-    page is read-only for them; statements are edited under Assertions, see ``AssertionAdmin``)."""
+    """Inline rows of a claim follow the claim: read-only on a published claim (see ``published_and_locked``)."""
 
     def has_add_permission(self, request, obj=None) -> bool:
         return super().has_add_permission(request, obj) and not published_and_locked(request, obj)
@@ -276,7 +284,7 @@ class TagFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(SimpleHistoryAdmin):
+class ClaimAdmin(ModeratedAdmin, SimpleHistoryAdmin):
     form = ClaimAdminForm
     list_display = [
         "short_text", "category", "condition_list", "verdict", "grade_badge", "status", "source_count", "disagreement",
@@ -409,6 +417,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
         )
 
     def save_model(self, request, obj: Claim, form, change: bool) -> None:
+        if self.propose_revision(request, obj, form, change):
+            return  # a published claim: the change waits for review as a revision
         before = (
             services.Snapshot(**Claim.objects.filter(pk=obj.pk).values("grade", "status", "rationale", "verdict").get())
             if change
@@ -418,7 +428,8 @@ class ClaimAdmin(SimpleHistoryAdmin):
 
     def save_related(self, request, form, formsets, change: bool) -> None:
         super().save_related(request, form, formsets, change)
-        services.refresh_grading(form.instance)
+        if not self._proposed(request):
+            services.refresh_grading(form.instance)
 
     def get_urls(self):
         return [
@@ -436,18 +447,18 @@ class ClaimAdmin(SimpleHistoryAdmin):
         extra_context = {**(extra_context or {}), "queue_url": reverse("admin:claims_claim_queue")}
         return super().changelist_view(request, extra_context)
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and not published_and_locked(request, obj)
-
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
         if request.method == "GET" and published_and_locked(request, claim):
             messages.info(
                 request,
-                "This claim is published, so only a reviewer can change its wording, grade, evidence or rationale: "
-                "a change would reach the public page without review. Ask a reviewer to edit it or to return it to "
-                "draft. Its statements (quotes) can still be added and corrected under Assertions, as in the import "
-                "review.",
+                format_html(
+                    'Its statements, evidence and effect estimates are changed on their own pages (<a href="{}">'
+                    'statements</a>, <a href="{}">evidence</a>, <a href="{}">estimates</a>), as revisions too.',
+                    reverse("admin:claims_assertion_changelist") + f"?claim__id__exact={claim.pk}",
+                    reverse("admin:claims_evidence_changelist") + f"?claim__id__exact={claim.pk}",
+                    reverse("admin:claims_effectestimate_changelist") + f"?claim__id__exact={claim.pk}",
+                ),
             )
         buttons = []
         if claim is not None:
@@ -566,6 +577,7 @@ class ClaimAdmin(SimpleHistoryAdmin):
             "in_review": list(base.filter(status=Status.IN_REVIEW)[:200]),
             "source_changed": list(base.filter(Exists(changed))[:200]),
             "differs": list(base.exclude(grade=Grade.NOT_GRADED).exclude(grade=F("suggested_grade"))[:200]),
+            "pending_revisions": list(Revision.objects.pending().select_related("author").order_by("created_at")[:200]),
         }
         return TemplateResponse(request, "admin/claims/claim/queue.html", context)
 
@@ -584,7 +596,7 @@ class SourceChangedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Assertion)
-class AssertionAdmin(SimpleHistoryAdmin):
+class AssertionAdmin(ModeratedAdmin, SimpleHistoryAdmin):
     form = AssertionAdminForm
     list_display = [
         "short_quote",
@@ -640,7 +652,7 @@ class ClaimChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(EffectEstimate)
-class EffectEstimateAdmin(SimpleHistoryAdmin):
+class EffectEstimateAdmin(ModeratedAdmin, SimpleHistoryAdmin):
     form = EffectEstimateForm
     list_display = ["outcome", "study", "claim", "condition", "measure", "effect", "participants", "timepoint"]
     list_filter = ["measure", "condition", "outcome"]
@@ -652,30 +664,22 @@ class EffectEstimateAdmin(SimpleHistoryAdmin):
     def effect(self, obj: EffectEstimate) -> str:
         return obj.effect_text()
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
 
-        class ReviewedOnly(form):
-            def clean(self):
-                data = super().clean()
-                # A number added to a published claim would reach its page and the Summary of Findings at once,
-                # without the review that published the claim (the claim's own inline is read-only for editors).
-                if published_and_locked(request, data.get("claim")):
-                    self.add_error(
-                        "claim",
-                        "This claim is published, so only a reviewer can add or change its effect estimates: ask a "
-                        "reviewer, or have the claim returned to draft.",
-                    )
-                return data
+@admin.register(Evidence)
+class EvidenceAdmin(ModeratedAdmin, SimpleHistoryAdmin):
+    """A claim's evidence base, row by row: where a published claim's evidence is changed (as a revision)."""
 
-        return ReviewedOnly
+    list_display = ["claim", "study", "direction"]
+    list_filter = ["direction"]
+    list_select_related = ["claim", "study"]
+    search_fields = ["claim__text", "study__label"]
+    autocomplete_fields = ["claim", "study"]
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return super().has_change_permission(request, obj) and not published_and_locked(
-            request, getattr(obj, "claim", None)
-        )
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return super().has_delete_permission(request, obj) and not published_and_locked(
-            request, getattr(obj, "claim", None)
-        )
+# Tags: taggit's admin, with the history of renames and merges (who, when, why) like the content models.
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(SimpleHistoryAdmin, taggit_admin.TagAdmin):
+    pass

@@ -27,7 +27,7 @@ FEED_ENTRIES = 50
 SAME_SAVE = timedelta(seconds=2)  # changes of one claim this close together were saved by one edit
 
 _PUBLISHED = Q(field=ClaimChange.Field.STATUS, after=Status.PUBLISHED)
-_REGRADED = Q(field__in=[ClaimChange.Field.GRADE, ClaimChange.Field.VERDICT])
+_REGRADED = Q(field__in=ClaimChange.PUBLIC_FIELDS)  # regradings and every other approved revision
 
 
 @dataclass
@@ -46,9 +46,8 @@ class Entry:
         """What changed, in words: "published", "certainty Low → Moderate", "verdict … → Supported"."""
         if not self.changes:
             return ["published"]
-        words = {ClaimChange.Field.GRADE: "certainty", ClaimChange.Field.VERDICT: "verdict"}
         return [
-            "published" if change.field == ClaimChange.Field.STATUS else f"{words[change.field]} {change.summary}"
+            change.public_words
             for change in sorted(self.changes, key=lambda c: (c.field != ClaimChange.Field.STATUS, c.field))
         ]
 
@@ -99,7 +98,10 @@ class ClaimChangesFeed(Feed):
         return f"{settings.KB_SITE_NAME}: claims published and regraded"
 
     def subtitle(self, subject: FeedSubject) -> str:
-        return "Each entry is a claim newly published, or a published claim whose certainty or verdict changed."
+        return (
+            "Each entry is a claim newly published, or a published claim whose certainty, verdict, wording or "
+            "evidence changed after review."
+        )
 
     def link(self, subject: FeedSubject) -> str:
         return reverse("home")

@@ -8,6 +8,7 @@ from django.forms.models import BaseInlineFormSet
 from claims import grading
 from claims.models import Assertion, Claim, EffectEstimate, Grade, StatementType, Verdict
 from claims.services import EditConflict, check_version, derived_starting_level
+from sources.models import Study
 
 EVIDENCE_PREFIX = "evidence"
 
@@ -102,11 +103,16 @@ class EvidenceFormSet(BaseInlineFormSet):
             raise forms.ValidationError(SUPPORTED_WITHOUT_EVIDENCE)
         if claim.grade == Grade.NOT_GRADED or (claim.grade_override_reason or "").strip():
             return
-        designs = [
-            form.cleaned_data["study"].design
+        studies = [
+            form.cleaned_data["study"]
             for form in self.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("study")
         ]
+        # A read-only inline (a published claim's: its evidence changes as revisions) is not validated: the admin
+        # gives each of its forms the initial values as cleaned data, so the study is an id there.
+        ids = [study for study in studies if isinstance(study, int)]
+        by_id = dict(Study.objects.filter(pk__in=ids).values_list("pk", "design")) if ids else {}
+        designs = [by_id.get(study) if isinstance(study, int) else study.design for study in studies]
         start = grading.starting_level_for_designs(designs)
         saved_start = derived_starting_level(claim) if claim.pk else "very_low"
         suggested = grading.suggested_level(

@@ -10,14 +10,18 @@ from django.core.exceptions import ValidationError
 from django.db import connections, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
+from simple_history import register as simple_history_register
 from simple_history.models import HistoricalRecords
 from taggit.managers import TaggableManager
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 
 from claims import grading
 from claims.estimates import estimate_errors, format_number
 from claims.quotes import locate_quote
 from kb.queries import correlated_count
+
+# A tag's renames and merges are public (tag pages, claim pages): kept like the rest, in this app's tables.
+simple_history_register(Tag, app="claims", table_name="claims_historicaltag")
 
 
 class Grade(models.TextChoices):
@@ -368,8 +372,9 @@ class Claim(models.Model):
 
     objects = ClaimQuerySet.as_manager()
     # Every saved version, with who and why (django-simple-history; claims/history.py records the workflow's
-    # update() writes too).
-    history = HistoricalRecords()
+    # update() writes too), and the conditions and conflicting claims it was linked to at each version. Its tags
+    # are recorded by TaggedClaim's history and the tags' own (renames: ``register(Tag)`` below).
+    history = HistoricalRecords(m2m_fields=["conditions", "conflicting_claims"])
 
     class Meta:
         ordering = ["text"]
@@ -479,6 +484,8 @@ class TaggedClaim(TaggedItemBase):
     """A tag on a claim: a direct foreign key (not taggit's generic one), so tag pages can join and filter."""
 
     content_object = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="tagged_items")
+
+    history = HistoricalRecords()  # a tag put on or taken off a claim: who, when, why
 
     class Meta:
         constraints = [
@@ -735,13 +742,21 @@ class SearchEntry(models.Model):
 
 
 class ClaimChange(models.Model):
-    """One recorded change of a claim's grade, verdict, status or rationale: who, when, before → after, and why."""
+    """One recorded change of a claim: its grade, verdict, status or rationale through the workflow, or any approved
+    revision of a published claim (wording, summary, judgments, its statements and evidence): who, when,
+    before → after, and why. The claim page's public change log and the Atom feeds read it, without the names."""
 
     class Field(models.TextChoices):
         GRADE = "grade", "Grade"
         VERDICT = "verdict", "Verdict"
         STATUS = "status", "Status"
         RATIONALE = "rationale", "Rationale"
+        # Approved revisions of a published claim (revisions/services.py) are logged too.
+        TEXT = "text", "Wording"
+        SUMMARY = "summary", "Summary"
+        JUDGMENTS = "judgments", "GRADE judgments"
+        STATEMENT = "statement", "Sources' statements"
+        EVIDENCE = "evidence", "Evidence"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=12, choices=Field.choices)
@@ -760,7 +775,20 @@ class ClaimChange(models.Model):
         ordering = ["-changed_at", "-pk"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(field__in=["grade", "verdict", "status", "rationale"]), name="claim_change_field_valid"
+                condition=Q(
+                    field__in=[
+                        "grade",
+                        "verdict",
+                        "status",
+                        "rationale",
+                        "text",
+                        "summary",
+                        "judgments",
+                        "statement",
+                        "evidence",
+                    ]
+                ),
+                name="claim_change_field_valid",
             ),
         ]
         indexes = [
@@ -778,6 +806,27 @@ class ClaimChange(models.Model):
             self.field, dict(Status.choices)
         )
         return f"{labels.get(self.before, self.before or '—')} → {labels.get(self.after, self.after)}"
+
+    # Fields the public change log shows (a status change shows as the publication only, in the feeds).
+    PUBLIC_FIELDS = ("grade", "verdict", "text", "summary", "rationale", "judgments", "statement", "evidence")
+
+    @property
+    def public_words(self) -> str:
+        """What changed, in the public change log's words (no names): "certainty Low → Moderate", "wording changed
+        from “…”", "statement of <source> added"."""
+        if self.field == self.Field.GRADE:
+            return f"certainty {self.summary}"
+        if self.field == self.Field.VERDICT:
+            return f"verdict {self.summary}"
+        if self.field == self.Field.STATUS:
+            return "published" if self.after == Status.PUBLISHED else f"status {self.summary}"
+        if self.field == self.Field.TEXT:
+            return f"wording changed from “{self.before}”"
+        if self.field == self.Field.SUMMARY:
+            return "summary rewritten"
+        if self.field == self.Field.RATIONALE:
+            return "rationale revised"
+        return self.after or self.before
 
 
 class Measure(models.TextChoices):

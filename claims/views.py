@@ -29,7 +29,7 @@ from claims.answers import (
     verdict_legend,
 )
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.models import Assertion, Claim, Condition, EffectEstimate, Stance, TaggedClaim, key_studies
+from claims.models import Assertion, Claim, ClaimChange, Condition, EffectEstimate, Stance, TaggedClaim, key_studies
 from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.public import PublicConditions, public_ids, with_publicity
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
@@ -333,8 +333,9 @@ def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], 
 
 
 def _grade_history(claim: Claim) -> list:
-    """Grade and verdict changes, newest first; who made them stays internal (one query)."""
-    return list(claim.changes.filter(field__in=["grade", "verdict"]).order_by("-changed_at", "-pk")[:50])
+    """The public change log: grade and verdict changes and approved revisions (wording, summary, rationale,
+    judgments, statements, evidence), newest first; who made them stays internal (one query)."""
+    return list(claim.changes.filter(field__in=ClaimChange.PUBLIC_FIELDS).order_by("-changed_at", "-pk")[:50])
 
 
 def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:

@@ -16,6 +16,7 @@ from importer.extract import MATCH_SCORE
 from importer.forms import AttachForm, ImportForm, NewClaimForm, RejectForm
 from importer.models import Candidate, SourceSnapshot
 from importer.text import InputError
+from revisions.models import Revision
 
 
 @admin.register(SourceSnapshot)
@@ -150,8 +151,16 @@ class CandidateAdmin(admin.ModelAdmin):
                     attach_form = AttachForm(request.POST, suggestions=suggestions, stance=candidate.stance)
                     if attach_form.is_valid():
                         d = attach_form.cleaned_data
-                        services.attach_many(candidate, d["choices"], request.user, quote=d["quote"])
+                        made = services.attach_many(candidate, d["choices"], request.user, quote=d["quote"])
                         names = "; ".join(f"“{claim}” ({stance})" for claim, stance in d["choices"])
+                        pending = [row for row in made if isinstance(row, Revision)]
+                        if pending:  # statements of published claims wait for a second reviewer
+                            names += (
+                                f". On {'a published claim' if len(pending) == 1 else 'published claims'} the "
+                                "statement waits for review as revision "
+                                + ", ".join(f"#{row.pk}" for row in pending)
+                                + ": readers see it once another reviewer approves it"
+                            )
                         return self._decided(request, candidate, f"Attached to {names}.")
                 elif decision == "refresh":
                     services.refresh_suggestions([candidate])

@@ -33,6 +33,8 @@ from importer.extract import (
 from importer.models import Candidate, SourceSnapshot, TextEmbedding
 from importer.text import InputError, readable_document
 from kb.cache import bump_content_version
+from revisions import services as revisions
+from revisions.models import Revision
 from sources.models import Source, Study, text_sha256
 
 
@@ -565,9 +567,13 @@ def _quote_in_sentence(candidate: Candidate, quote: str) -> tuple[int, str]:
     return found
 
 
-def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *, quote: str = "") -> list[Assertion]:
+def attach_many(
+    candidate: Candidate, choices: list[tuple[Claim, str]], user, *, quote: str = ""
+) -> list[Assertion | Revision]:
     """Accept the candidate as assertions of existing claims, one per (claim, stance): a clause often states
-    several claims. All of them or none: a quote that is not in the text, or a claim this source already states
+    several claims. On a published claim the assertion is proposed as a pending revision (returned in its place),
+    which a reviewer other than ``user`` approves. All of them or none: a quote that is not in the text, or a claim
+    this source already states
     with the same quote, refuses the whole decision. An accepted candidate can take more claims later; a rejected
     one cannot."""
     if not choices:
@@ -584,24 +590,37 @@ def attach_many(candidate: Candidate, choices: list[tuple[Claim, str]], user, *,
                 claim=claim, source=candidate.source, quote=quote, offset=offset, stance=stance or candidate.stance,
                 cited_study=candidate.cited_study, note=note,
             )  # fmt: skip
+            duplicate = f"This source already states “{claim}” with the same quote; nothing was attached."
             try:
                 # The quote check runs here; the uniqueness of (source, claim, quote) in the database below, after
                 # the check has stored the quote's exact wording. Either error leaves the whole atomic block.
                 assertion.full_clean(validate_constraints=False)
+                if revisions.is_moderated(assertion, claim):
+                    # A statement of a published claim reaches its page (and makes the source public): it waits
+                    # for a reviewer as a revision, like any change to published content.
+                    if Assertion.objects.filter(source=candidate.source, claim=claim, quote=assertion.quote).exists():
+                        raise DecisionError(duplicate)
+                    proposed = {
+                        name: revisions.stored_value(assertion, name)
+                        for name in ("claim", "source", "quote", "stance", "cited_study", "note")
+                    }
+                    reason = f"Imported from “{candidate.source.title}” (import candidate #{candidate.pk})."
+                    created.append(
+                        revisions.propose(assertion, proposed, user, reason, action=Revision.Action.ADD, claim=claim)
+                    )
+                    continue
                 assertion.save()
             except ValidationError as exc:
                 raise DecisionError(" ".join(exc.messages)) from None
             except IntegrityError:
-                raise DecisionError(
-                    f"This source already states “{claim}” with the same quote; nothing was attached."
-                ) from None
+                raise DecisionError(duplicate) from None
             created.append(assertion)
-        candidate.assertions.add(*created)
+        candidate.assertions.add(*[row for row in created if isinstance(row, Assertion)])
         _decide(candidate, user, Candidate.Status.ACCEPTED)
     return created
 
 
-def attach(candidate: Candidate, claim: Claim, user, *, quote: str = "", stance: str = "") -> Assertion:
+def attach(candidate: Candidate, claim: Claim, user, *, quote: str = "", stance: str = "") -> Assertion | Revision:
     """Accept the candidate as an assertion of one existing claim (the quote is verified against the text)."""
     return attach_many(candidate, [(claim, stance)], user, quote=quote)[0]
 

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "claims",
     "importer",
     "api",
+    "revisions",  # moderated revisions of published content (docs/editors.md)
 ]
 
 MIDDLEWARE = [

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from simple_history.admin import SimpleHistoryAdmin
 
+from revisions.admin import ModeratedAdmin
 from sources.models import Source, Study
 
 
@@ -21,7 +22,7 @@ class ChangedQuotesFilter(admin.SimpleListFilter):
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):  # "History": every version, who, why and what changed
+class SourceAdmin(ModeratedAdmin, SimpleHistoryAdmin):  # "History": every version, who, why and what changed
     list_display = [
         "title", "kind", "commercial_interest", "publisher", "claim_count", "assertion_count",
         "citation_count", "changed_count", "updated_at",
@@ -124,7 +125,7 @@ class FidelityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Study)
-class StudyAdmin(SimpleHistoryAdmin):
+class StudyAdmin(ModeratedAdmin, SimpleHistoryAdmin):
     list_display = [
         "label", "design", "journal", "year", "doi", "pmid", "evidence_count", "citation_count",
         "unchecked_count",

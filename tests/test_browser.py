@@ -252,8 +252,14 @@ def test_public_pages_and_the_admin_log_no_content_security_policy_violation(bro
         page.fill("#id_password", "pw-ada-123!")
         page.locator("input[type=submit]").click()
         claim = Claim.objects.get(slug="effective-ptsd")
+        # A pending revision with a long text, shown as a line diff on its review page.
+        from revisions import services as revisions
+
+        long_text = "\n".join(f"Line {n} of the rationale." for n in range(12))
+        revision = revisions.propose(claim, {"rationale": long_text}, None, "Rewritten.")
         for path in ("/admin/", "/admin/claims/claim/", f"/admin/claims/claim/{claim.pk}/change/",
-                     "/admin/claims/condition/", "/admin/importer/candidate/import/"):  # fmt: skip
+                     "/admin/claims/condition/", "/admin/importer/candidate/import/", "/admin/claims/claim/queue/",
+                     "/admin/revisions/revision/", f"/admin/revisions/revision/{revision.pk}/change/"):  # fmt: skip
             response = page.goto(live_server.url + path)
             assert response.ok, path
             page.wait_for_load_state("networkidle")

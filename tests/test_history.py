@@ -139,3 +139,30 @@ def test_editors_see_the_history_but_cannot_revert_from_it(client, users, draft)
     draft.refresh_from_db()
     assert draft.text == "Ketamine reduces suicidal thoughts"
     assert draft.status == Status.DRAFT
+
+
+def test_tags_their_renames_and_a_claims_links_are_recorded(client, users, draft):
+    from taggit.models import Tag
+
+    ptsd = ConditionFactory(name="PTSD", slug="ptsd")
+    client.force_login(users["editor"])
+    url = reverse("admin:claims_claim_change", args=[draft.pk])
+    data = _admin_form_data(client.get(url))
+    data.update(tags="rapid", conditions=[str(ptsd.pk)])
+    assert client.post(url, data).status_code == 302
+    tagged = draft.tagged_items.get()
+    put_on = tagged.history.get()
+    assert put_on.history_type == "+" and put_on.history_user == users["editor"] and put_on.tag.name == "rapid"
+    # The claim's version after the link carries the conditions it was linked to.
+    assert [c.condition_id for c in draft.history.latest().conditions.all()] == [ptsd.pk]
+    # A tag renamed in the admin keeps its old name in the history.
+    tag = Tag.objects.get(name="rapid")
+    client.force_login(users["reviewer"])
+    url = reverse("admin:taggit_tag_change", args=[tag.pk])
+    assert client.post(url, {"name": "rapid onset", "slug": "rapid-onset"}).status_code == 302
+    names = [row.name for row in tag.history.order_by("history_date")]
+    assert names == ["rapid", "rapid onset"]
+    assert tag.history.latest().history_user == users["reviewer"]
+    # Taking the tag off is recorded too.
+    draft.tags.set([])
+    assert tagged.history.latest().history_type == "-"

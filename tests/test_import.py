@@ -44,8 +44,14 @@ ARTICLE = (
 
 @pytest.fixture
 def known_claims(db):
-    onset = ClaimFactory(text="Ketamine's antidepressant effect begins within hours", slug="onset", category="onset")
-    nasal = ClaimFactory(text="Ketamine can be given as a nasal spray at home", slug="nasal", category="administration")
+    # Drafts: a statement attached to a draft is saved at once (on a published claim it waits for review as a
+    # revision: tests/test_revisions.py).
+    onset = ClaimFactory(
+        text="Ketamine's antidepressant effect begins within hours", slug="onset", category="onset", status="draft"
+    )
+    nasal = ClaimFactory(
+        text="Ketamine can be given as a nasal spray at home", slug="nasal", category="administration", status="draft"
+    )
     StudyFactory(label="Zarate et al. 2006", slug="zarate-2006", year=2006, authors="Zarate CA Jr")
     return {"onset": onset, "nasal": nasal}
 

@@ -14,6 +14,7 @@ from importer import services
 from importer.extract import relevant_clauses, split_sentences, stance_cue
 from importer.models import Candidate
 from importer.text import InputError, readable_document, readable_text
+from revisions.models import Revision
 from tests.factories import ClaimFactory
 
 PAGE = """<!doctype html><html><head><title>Ketamine side effects | Clinic</title></head><body>
@@ -195,11 +196,16 @@ def test_another_claim_is_found_by_its_words_and_attached(client, users, db):
         {"term": "second-line resistant", "app_label": "claims", "model_name": "assertion", "field_name": "claim"},
     ).json()
     assert [r["id"] for r in search["results"]] == [str(target.pk)]
-    client.post(
+    response = client.post(
         reverse("admin:importer_candidate_change", args=[candidate.pk]),
         {"decision": "attach", "other_claim": target.pk, "other_stance": "supports", "quote": candidate.quote},
+        follow=True,
     )
-    assert target.assertions.get().quote == candidate.quote
+    # The claim is published: the statement waits for a second reviewer as a revision (tests/test_revisions.py).
+    revision = Revision.objects.get()
+    assert revision.claim == target and revision.proposed["quote"] == candidate.quote
+    assert f"waits for review as revision #{revision.pk}" in response.content.decode()
+    assert not target.assertions.exists()
 
 
 def test_refresh_suggestions_offers_a_claim_added_after_the_import(client, users, db):

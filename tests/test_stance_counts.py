@@ -162,8 +162,9 @@ def test_bulk_updates_of_stance_or_claim_recount(claim_with_quotes):
 
 def test_editing_and_deleting_assertions_in_the_claim_form_recounts(client, users, claim_with_quotes):
     claim_with_quotes.grade = "very_low"  # the suggestion, so that the form needs no override reason
+    claim_with_quotes.status = "draft"  # a published claim's statements change as revisions (test_revisions.py)
     claim_with_quotes.save()
-    client.force_login(users["reviewer"])  # the claim is published: editors see it read-only
+    client.force_login(users["editor"])
     url = reverse("admin:claims_claim_change", args=[claim_with_quotes.pk])
     data = _admin_form_data(client.get(url))
     forms = {data[f"assertions-{i}-id"]: i for i in range(3)}
@@ -209,7 +210,7 @@ def _candidates() -> list[Candidate]:
 
 
 def test_attaching_an_imported_quote_counts_it(users):
-    claim = ClaimFactory()
+    claim = ClaimFactory(status="draft")  # on a published claim the quote waits for review (a revision)
     onset, nasal = _candidates()
     importer.attach(onset, claim, users["editor"], stance="supports")
     importer.attach(nasal, claim, users["editor"], stance="qualifies")
@@ -223,7 +224,7 @@ def test_a_claim_created_from_an_imported_quote_counts_it(users):
 
 
 def test_reimporting_a_changed_text_keeps_the_counts(users):
-    claim = ClaimFactory()
+    claim = ClaimFactory(status="draft")  # on a published claim the quote waits for review (a revision)
     onset, nasal = _candidates()
     importer.attach(onset, claim, users["editor"], stance="supports")
     importer.attach(nasal, claim, users["editor"], stance="contradicts")
