@@ -30,6 +30,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from claims import grading
+from claims.figures import refresh_all
 from claims.models import (
     Assertion,
     Claim,
@@ -641,6 +642,7 @@ def generate(
         progress.start("search index", 1)
         rebuild_index()
         progress.finish()
+        refresh_all()  # bulk inserts send no signals: the pages' stored counts (claims.figures)
     # Fresh statistics, or the query planner judges the bulk-loaded tables by their empty past. On PostgreSQL,
     # VACUUM also marks the new pages all-visible, which index-only scans need (it cannot run in a transaction).
     with connection.cursor() as cursor:

@@ -8,7 +8,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.html import strip_tags
@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from taggit.models import Tag
 
+from claims import figures
 from claims.answers import (
     LEFT_OUT,
     QUESTIONS,
@@ -29,7 +30,7 @@ from claims.answers import (
     verdict_legend,
 )
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.models import Assertion, Claim, Condition, EffectEstimate, Stance, TaggedClaim, key_studies
+from claims.models import Assertion, Claim, Condition, EffectEstimate, PublishedCount, Stance, TaggedClaim, key_studies
 from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.public import PublicConditions, public_ids, with_publicity
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
@@ -72,9 +73,10 @@ def _conflict_pairs(conditions: set[int] | None = None, limit: int | None = None
 
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    # Queries: public conditions with counts, grade distribution, disputed claims.
+    # Queries: public conditions with their stored counts, the stored counts per grade (claims.figures), disputed
+    # claims.
     conditions = _public_conditions_with_counts()
-    grades = dict(Claim.objects.published().values_list("grade").annotate(n=Count("id")).order_by())
+    grades = figures.counts_of(PublishedCount.Kind.GRADE)[PublishedCount.Kind.GRADE]
     disputed = Claim.objects.published().most_disputed(8)
     return render(
         request,
@@ -90,16 +92,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _public_conditions_with_counts() -> list[Condition]:
-    """The public conditions (``claims.public``) with ``n_claims``, most claims first (one query: every condition
-    is read, as the rule needs the conditions within each; a condition only a draft claim uses is left out)."""
-    rows = list(with_publicity(Condition.objects.with_published_counts()))
+    """The public conditions (``claims.public``) with ``n_claims``, their stored number of published claims
+    (``claims.figures``), most claims first (one query: every condition is read, as the rule needs the conditions
+    within each; a condition only a draft claim uses is left out)."""
+    counted = Condition.objects.annotate(n_claims=figures.stored(PublishedCount.Kind.CONDITION))
+    rows = list(with_publicity(counted.order_by("-n_claims", "name")))
     public = public_ids(rows)
     return [c for c in rows if c.pk in public]
 
 
 @cache_public_page
 def condition_list(request: HttpRequest) -> HttpResponse:
-    # Queries: public conditions with their published claim counts.
+    # Queries: public conditions with their stored published claim counts.
     return render(request, "claims/condition_list.html", {"conditions": _public_conditions_with_counts()})
 
 
@@ -370,8 +374,10 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
 
 @cache_public_page
 def disagreements(request: HttpRequest) -> HttpResponse:
-    # Queries: page count, page of disputed claims, their assertions + sources, conflicting pairs + quotes.
-    page = paginate(request, Claim.objects.published().disputed(), DISPUTES_PER_PAGE)
+    # Queries: the stored number of disputed claims (claims.figures), page of disputed claims, their assertions +
+    # sources, conflicting pairs + quotes.
+    count = figures.counts_of(PublishedCount.Kind.DISPUTED)[PublishedCount.Kind.DISPUTED].get("", 0)
+    page = paginate(request, Claim.objects.published().disputed(), DISPUTES_PER_PAGE, count=count)
     claims = list(page.object_list)
     quotes = defaultdict(list)
     for assertion in (
@@ -463,14 +469,9 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def tag_list(request: HttpRequest) -> HttpResponse:
-    # One query: tags with their number of published claims.
-    tags = (
-        TaggedClaim.objects.filter(content_object__status=Claim.Status.PUBLISHED)
-        .values("tag__name", "tag__slug")
-        .annotate(n_claims=Count("id"))
-        .order_by("tag__name")
-    )
-    return render(request, "claims/tag_list.html", {"tags": list(tags)})
+    # One query: the tags with their stored number of published claims (claims.figures), those with any.
+    tags = Tag.objects.annotate(n_claims=figures.stored(PublishedCount.Kind.TAG)).filter(n_claims__gt=0)
+    return render(request, "claims/tag_list.html", {"tags": list(tags.order_by("name"))})
 
 
 def _by_category(claims) -> list[tuple[str, list[Claim]]]:
