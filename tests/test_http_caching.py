@@ -230,7 +230,8 @@ def _edit_through_another_server(claim, text: str) -> None:
 
 @pytest.fixture
 def clock(monkeypatch):
-    now = [1000.0]
+    page_cache.reset()  # the version the content's fixtures left known, at the real clock's time: forgotten
+    now = [page_cache.time.monotonic()]  # moves only forward from the real clock, as the real one does
     monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
     return now
 
