@@ -11,7 +11,8 @@ Bench databases are separate from the project's: bench-results/kb-bench-<size>.s
 PostgreSQL server named by DATABASE_URL, databases kb_bench_<size> (dropped and recreated on every run).
 
 Environment: BENCH_FULL=1 adds 100,000 claims; BENCH_SIZES=1000,5000 picks sizes; BENCH_SAMPLES (30) requests
-per page; BENCH_WRK_SECONDS (10) per load test; BENCH_SKIP_WRK=1 skips the throughput part.
+per page; BENCH_WRK_SECONDS (12) per URL, in BENCH_WRK_ROUNDS (3) rounds; BENCH_SKIP_WRK=1 skips the throughput part;
+BENCH_PG_DATABASE names the one PostgreSQL database to use for every size.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import platform
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -173,7 +175,7 @@ def _get_conditional(url: str, etag: str) -> tuple[int, dict]:
         return error.code, dict(error.headers)
 
 
-def throughput(url: str, condition_path: str, seconds: int) -> dict:
+def throughput(url: str, condition_path: str, seconds: int, rounds: int = 3) -> dict:
     port = _free_port()
     env = {**_base_env(), "DATABASE_URL": url}
     env.pop("KB_PAGE_CACHE_SECONDS", None)  # the default: pages cached
@@ -205,22 +207,31 @@ def throughput(url: str, condition_path: str, seconds: int) -> dict:
         cached = headers.get("X-Page-Cache") == "hit"
         etag = headers.get("ETag", "")
         status, _ = _get_conditional(base + condition_path, etag)
-        # Hello world first and last: the machine's speed drifts, and each ratio is taken against the mean.
-        hello_before = _wrk(f"{base}/bench/hello/", seconds)
-        page = _wrk(base + condition_path, seconds)
-        revalidation = _wrk(base + condition_path, seconds, {"If-None-Match": etag})
-        hello_after = _wrk(f"{base}/bench/hello/", seconds)
+        # The three URLs in turn, round after round (BENCH_WRK_ROUNDS, 3): this machine's speed drifts, by a
+        # factor of two within a minute when others use it, and a ratio of runs minutes apart measures the drift.
+        urls = {
+            "hello": (f"{base}/bench/hello/", None),
+            "cached_condition": (base + condition_path, None),
+            "revalidation": (base + condition_path, {"If-None-Match": etag}),
+        }
+        runs: dict[str, list[dict]] = {name: [] for name in urls}
+        for _ in range(rounds):
+            for name, (target, extra) in urls.items():
+                runs[name].append(_wrk(target, max(1, round(seconds / rounds)), extra))
     finally:
         server.terminate()
         server.wait(timeout=30)
-    hello_rps = (hello_before["requests_per_second"] + hello_after["requests_per_second"]) / 2
+    result = {
+        name: {**found[0], "requests_per_second": statistics.mean(r["requests_per_second"] for r in found),
+               "non_2xx": sum(r["non_2xx"] for r in found), "rounds": found}
+        for name, found in runs.items()
+    }  # fmt: skip
+    hello_rps = result["hello"]["requests_per_second"]
     cache_backend = "redis" if os.environ.get("REDIS_URL") else "local memory"
     return {
-        "hello": {**hello_before, "requests_per_second": hello_rps, "runs": [hello_before, hello_after]},
-        "cached_condition": page,
-        "revalidation": {**revalidation, "status": status},
-        "ratio": page["requests_per_second"] / hello_rps,
-        "revalidation_ratio": revalidation["requests_per_second"] / hello_rps,
+        **result,
+        "ratio": result["cached_condition"]["requests_per_second"] / hello_rps,
+        "revalidation_ratio": result["revalidation"]["requests_per_second"] / hello_rps,
         "served_from_cache": cached,
         "revalidated": status == 304,
         "cache": cache_backend,
@@ -360,7 +371,8 @@ def main() -> int:
     backends = ["sqlite"] + (["postgresql"] if pg_url else [])
     if not pg_url:
         log("DATABASE_URL does not name a PostgreSQL database: measuring SQLite only.")
-    wrk_seconds = int(os.environ.get("BENCH_WRK_SECONDS", "10"))
+    wrk_seconds = int(os.environ.get("BENCH_WRK_SECONDS", "12"))
+    wrk_rounds = int(os.environ.get("BENCH_WRK_ROUNDS", "3"))
     do_wrk = os.environ.get("BENCH_SKIP_WRK") != "1"
     if do_wrk and not shutil.which("wrk"):
         log("wrk is not installed (Debian: apt-get install wrk): skipping the throughput measurement.")
@@ -377,7 +389,7 @@ def main() -> int:
         if do_wrk:
             log(f"== {backend}: throughput with gunicorn (2 workers) and wrk, {wrk_seconds} s per URL")
             largest = runs[-1]
-            throughputs[backend] = throughput(url, largest["pages"]["condition"]["urls"][0], wrk_seconds)
+            throughputs[backend] = throughput(url, largest["pages"]["condition"]["urls"][0], wrk_seconds, wrk_rounds)
             tp = throughputs[backend]
             log(
                 f"    hello {tp['hello']['requests_per_second']:.0f} req/s, cached condition page "
