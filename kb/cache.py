@@ -36,11 +36,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 import time
 from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -110,23 +112,26 @@ class _LocalPages:
 
     def __init__(self) -> None:
         self.entries: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+        self.lock = threading.Lock()  # threaded servers (runserver, gunicorn's gthread workers)
 
     def get(self, key: str) -> tuple | None:
-        found = self.entries.get(key)
-        if found is None:
-            return None
-        expires, page = found
-        if time.monotonic() >= expires:
-            del self.entries[key]
-            return None
-        self.entries.move_to_end(key)
-        return page
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            expires, page = found
+            if time.monotonic() >= expires:
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return page
 
     def put(self, key: str, page: tuple, seconds: float) -> None:
-        self.entries[key] = (time.monotonic() + seconds, page)
-        self.entries.move_to_end(key)
-        while len(self.entries) > LOCAL_PAGES:
-            self.entries.popitem(last=False)
+        with self.lock:
+            self.entries[key] = (time.monotonic() + seconds, page)
+            self.entries.move_to_end(key)
+            while len(self.entries) > LOCAL_PAGES:
+                self.entries.popitem(last=False)
 
 
 LOCAL_PAGES = 64  # a page and its gzipped copy: ~100 kB for the largest, so a few MB per process
@@ -139,7 +144,8 @@ def reset() -> None:
     """Forget this process's version and page copies (tests clear the shared cache between tests)."""
     global _known_version
     _known_version = None
-    _local_pages.entries.clear()
+    with _local_pages.lock:
+        _local_pages.entries.clear()
 
 
 def content_version() -> int:
@@ -191,8 +197,19 @@ def _bump() -> None:
 
 
 def bump_content_version() -> None:
-    """Make every cached page stale. Never fails an edit: with the cache down, the bump waits for this process's
-    next use of the cache (until then nothing is served from it here)."""
+    """Make every cached page stale, now and again when the transaction commits. Never fails an edit: with the
+    cache down, the bump waits for this process's next use of the cache (until then nothing is served from it here).
+
+    Inside a transaction the edit is not yet visible to other connections: a page another worker renders between
+    this bump and the commit shows the old content under the new version. The second bump, once committed (once per
+    transaction however many writes bump), leaves no such page in use."""
+    _bump_now()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(func is _bump_now for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_bump_now)
+
+
+def _bump_now() -> None:
     global _known_version
     _known_version = None
     if not health.available():

@@ -296,6 +296,27 @@ def test_the_process_keeps_a_bounded_number_of_page_copies(client, settings, sit
     assert client.get("/matrix/?verdict=supported")["X-Page-Cache"] == "hit"  # from the shared cache again
 
 
+@pytest.mark.django_db(transaction=True)  # real commits: the second bump runs when the edit's transaction commits
+def test_an_edit_bumps_the_version_again_at_commit_so_a_page_rendered_before_it_is_not_served(client, site_content):
+    from django.core.cache import cache
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    claim = site_content["helps"]
+    url = claim.get_absolute_url()
+    with transaction.atomic():  # as the admin saves
+        claim.text = "Ketamine reduces PTSD symptoms for a season"
+        claim.save()
+        # Another worker, not seeing the uncommitted edit, renders the old page under the version the save set.
+        key = page_cache.page_key(RequestFactory().get(url), page_cache.content_version())
+        cache.set(key, (b"the old page", gzip.compress(b"the old page"), {"Content-Type": "text/html"}), 60)
+        assert client.get(url).content == b"the old page"  # until the commit
+        pending = transaction.get_connection().run_on_commit
+        assert sum(func is page_cache._bump_now for _, func, _ in pending) == 1  # once, however many writes bumped
+    response = client.get(url)
+    assert response["X-Page-Cache"] == "miss" and b"Ketamine reduces PTSD symptoms for a season" in response.content
+
+
 # --- Redis down ---------------------------------------------------------------------------------------------
 
 
