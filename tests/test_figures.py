@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.db.models import Count
 from taggit.models import Tag
 
@@ -131,3 +132,18 @@ def test_the_tag_list_reads_its_counts_in_one_query(client, django_assert_num_qu
     with django_assert_num_queries(1):  # the tags with their stored counts
         html = client.get("/tags/").content.decode()
     assert '>nmda</a> <span class="muted">3</span>' in html and "draft-only" not in html
+
+
+@pytest.mark.django_db(transaction=True)  # real commits
+def test_the_counts_a_transaction_touched_are_recounted_once_more_after_it_commits():
+    ptsd = ConditionFactory(name="PTSD")
+    with transaction.atomic():  # as an editor's save in the admin
+        claim = ClaimFactory(grade="moderate")
+        claim.conditions.add(ptsd)
+        claim.tags.add("nmda")
+        # What another transaction's recount wrote meanwhile, counting before this one committed:
+        PublishedCount.objects.update(n=0)
+        pending = [func for _, func, _ in transaction.get_connection().run_on_commit]
+        assert sum(getattr(func, "__name__", "") == "after_commit" for func in pending) == 1  # one for all writes
+    _assert_current("after the commit")
+    assert _stored()[Kind.CONDITION] == {str(ptsd.pk): 1}
