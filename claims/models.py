@@ -93,14 +93,6 @@ def role_of(user) -> str:
     return ReviewerRole.EDITOR
 
 
-class ConditionQuerySet(models.QuerySet):
-    def with_published_counts(self) -> ConditionQuerySet:
-        """Each condition with ``n_claims``, its number of published claims; most claims first, then by name. One
-        query (a join over every condition link: it grows with the knowledge base)."""
-        published = Q(claims__status=Status.PUBLISHED)
-        return self.annotate(n_claims=models.Count("claims", filter=published)).order_by("-n_claims", "name")
-
-
 class Condition(models.Model):
     name = models.CharField(max_length=120, unique=True)
     slug = models.SlugField(max_length=120, unique=True)
@@ -138,7 +130,6 @@ class Condition(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     reviewed_role = models.CharField(max_length=14, choices=ReviewerRole.choices, blank=True, editable=False)
 
-    objects = ConditionQuerySet.as_manager()
     # Every saved version, with who and why (django-simple-history; claims/history.py records the workflow's
     # update() writes too).
     history = HistoricalRecords()
@@ -254,7 +245,11 @@ class ClaimQuerySet(models.QuerySet):
             if connections[self.db].features.has_select_for_update:
                 # FOR NO KEY UPDATE: does not wait for transactions that merely insert assertions of the claim.
                 list(self.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
-            return self.update(**counts)
+            updated = self.update(**counts)
+            from claims import figures  # the stored counts read claims: imported here, not at module load
+
+            figures.refresh_disputed()  # a claim's stance counts decide whether it is disputed
+            return updated
 
     def for_listing(self) -> ClaimQuerySet:
         """What a list of claims shows (``claims.presentation.claim_rows``): the claim's text, category and grade,
@@ -739,6 +734,36 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.title[:60]}"
+
+
+class PublishedCount(models.Model):
+    """A count of published claims that a page shows, stored so that the page reads it instead of counting every
+    claim (issue 16): published claims per grade (home), per condition (home, conditions list), per tag (tag
+    list), and the disputed ones (disagreements page). Derived data, like the claims' stance counts: recounted
+    by ``claims.figures`` after every write that could change it (claims/signals.py, the workflow, bulk writes),
+    never incremented, never edited and not exported; ``manage.py refresh_figures`` recounts them all."""
+
+    class Kind(models.TextChoices):
+        GRADE = "grade", "published claims with this grade"
+        CONDITION = "condition", "published claims about this condition"
+        TAG = "tag", "published claims with this tag"
+        DISPUTED = "disputed", "published claims that are disputed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The grade's value, the condition's or tag's id, or "" for the disputed count.
+    key = models.CharField(max_length=20, blank=True)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of every read: all counts of a kind, or one count.
+            models.UniqueConstraint(fields=["kind", "key"], name="published_count_kind_key_unique"),
+            models.CheckConstraint(condition=Q(kind__in=["grade", "condition", "tag", "disputed"]),
+                                   name="published_count_kind_valid"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key}: {self.n}"
 
 
 class ClaimChange(models.Model):

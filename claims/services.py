@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from claims import grading, history
+from claims import figures, grading, history
 from claims.models import Claim, ClaimChange, Condition, Grade, Status, Verdict, role_of
 from claims.search import index_claim, index_sources_of, index_studies_of
 from kb.cache import bump_content_version
@@ -130,6 +130,7 @@ def _transition(claim: Claim, user, new_status: str, reason: str = "", *, overri
     index_claim(claim)  # status decides whether the claim is searchable
     index_sources_of([claim.pk])  # and whether a source that states it is public (Source.objects.public())
     index_studies_of([claim.pk])  # and a study it uses (Study.objects.public())
+    figures.claims_changed([claim.pk])  # and what the pages count (claims.figures)
     bump_content_version()  # update() and bulk_create() send no signals
 
 

@@ -10,7 +10,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from taggit.models import Tag
 
-from claims import search
+from claims import figures, search
 from claims.models import (
     Assertion,
     Claim,
@@ -43,15 +43,23 @@ def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
     Claim.objects.filter(pk=instance.pk).refresh_stance_counts()
     stored = instance.__dict__.pop("_stored_status", None)
     if not raw:
+        figures.claims_changed([instance.pk])  # its status or grade may have changed what the pages count
         search.index_claim(instance)
         if stored is not None and stored != instance.status:
             search.index_sources_of([instance.pk])
             search.index_studies_of([instance.pk])  # a study only drafts use is not searchable
 
 
+@receiver(pre_delete, sender=Claim)
+def claim_deleting(sender, instance: Claim, **kwargs) -> None:
+    # Its condition and tag links go with it, without m2m signals: remember them, to recount once it is gone.
+    instance._links = figures.links_of([instance.pk])
+
+
 @receiver(post_delete, sender=Claim)
 def claim_deleted(sender, instance: Claim, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.CLAIM, instance.pk)
+    figures.claims_changed([instance.pk], instance.__dict__.pop("_links", (set(), set())))
     # Its assertions are deleted with it (cascade, each through assertion_changed), which re-indexes their sources.
 
 
@@ -60,6 +68,37 @@ def claim_deleted(sender, instance: Claim, **kwargs) -> None:
 def claim_relations_changed(sender, instance, action: str, reverse: bool, **kwargs) -> None:
     if action.startswith("post_") and isinstance(instance, Claim):
         search.index_claim(instance)
+
+
+@receiver(m2m_changed, sender=Claim.conditions.through)
+def claim_conditions_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs) -> None:
+    # The published claims counted per condition (claims.figures): the conditions linked or unlinked. A clear
+    # gives no ids: the links it removes are read before it.
+    if action == "pre_clear":
+        if reverse:
+            instance._cleared_conditions = {instance.pk}
+        else:
+            instance._cleared_conditions = set(instance.conditions.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        if action == "post_clear":
+            conditions = instance.__dict__.pop("_cleared_conditions", set())
+        else:
+            conditions = {instance.pk} if reverse else set(pk_set or ())
+        figures.refresh_conditions(conditions)
+
+
+@receiver(post_save, sender=TaggedClaim)
+@receiver(post_delete, sender=TaggedClaim)
+def claim_tagged(sender, instance: TaggedClaim, raw: bool = False, **kwargs) -> None:
+    # Every way of tagging a claim or removing a tag (taggit's add, set, remove and clear, a tag deleted or merged)
+    # writes or deletes these rows one by one.
+    if not raw:
+        figures.refresh_tags([instance.tag_id])
+
+
+@receiver(post_delete, sender=Condition)
+def condition_deleted(sender, instance: Condition, **kwargs) -> None:
+    figures.refresh_conditions([instance.pk])
 
 
 @receiver(pre_save, sender=Assertion)

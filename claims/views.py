@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import html
-import json
 from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.utils.html import strip_tags
-from django.utils.safestring import mark_safe
-from django.utils.text import Truncator
 from taggit.models import Tag
 
+from claims import figures
 from claims.answers import (
     LEFT_OUT,
     QUESTIONS,
@@ -28,13 +24,22 @@ from claims.answers import (
     summary_of_findings,
     verdict_legend,
 )
+from claims.claimreview import claim_review_jsonld
 from claims.forms import ConditionFilterForm, MatrixFilterForm, SearchForm
-from claims.models import Assertion, Claim, ClaimChange, Condition, EffectEstimate, Stance, TaggedClaim, key_studies
+from claims.models import (
+    Assertion,
+    Claim,
+    ClaimChange,
+    Condition,
+    EffectEstimate,
+    PublishedCount,
+    TaggedClaim,
+    key_studies,
+)
 from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.public import PublicConditions, public_ids, with_publicity
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
 from kb.cache import cache_public_page
-from kb.markdown import render_markdown
 from kb.pagination import paginate, query_without_page
 
 CLAIMS_PER_PAGE = 50
@@ -72,9 +77,10 @@ def _conflict_pairs(conditions: set[int] | None = None, limit: int | None = None
 
 @cache_public_page
 def home(request: HttpRequest) -> HttpResponse:
-    # Queries: public conditions with counts, grade distribution, disputed claims.
+    # Queries: public conditions with their stored counts, the stored counts per grade (claims.figures), disputed
+    # claims.
     conditions = _public_conditions_with_counts()
-    grades = dict(Claim.objects.published().values_list("grade").annotate(n=Count("id")).order_by())
+    grades = figures.counts_of(PublishedCount.Kind.GRADE)[PublishedCount.Kind.GRADE]
     disputed = Claim.objects.published().most_disputed(8)
     return render(
         request,
@@ -90,16 +96,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _public_conditions_with_counts() -> list[Condition]:
-    """The public conditions (``claims.public``) with ``n_claims``, most claims first (one query: every condition
-    is read, as the rule needs the conditions within each; a condition only a draft claim uses is left out)."""
-    rows = list(with_publicity(Condition.objects.with_published_counts()))
+    """The public conditions (``claims.public``) with ``n_claims``, their stored number of published claims
+    (``claims.figures``), most claims first (one query: every condition is read, as the rule needs the conditions
+    within each; a condition only a draft claim uses is left out)."""
+    counted = Condition.objects.annotate(n_claims=figures.stored(PublishedCount.Kind.CONDITION))
+    rows = list(with_publicity(counted.order_by("-n_claims", "name")))
     public = public_ids(rows)
     return [c for c in rows if c.pk in public]
 
 
 @cache_public_page
 def condition_list(request: HttpRequest) -> HttpResponse:
-    # Queries: public conditions with their published claim counts.
+    # Queries: public conditions with their stored published claim counts.
     return render(request, "claims/condition_list.html", {"conditions": _public_conditions_with_counts()})
 
 
@@ -182,78 +190,6 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _certainty_words(claim: Claim) -> str:
-    """ "moderate certainty", or what a good-practice statement has instead."""
-    if claim.is_good_practice:
-        return "good-practice statement, not rated for certainty"
-    return f"{claim.get_grade_display().lower()} certainty"
-
-
-def _claim_review_jsonld(request: HttpRequest, claim: Claim, assertions, site_name: str) -> str:
-    """schema.org ClaimReview for the claim page, escaped for embedding in a <script> element.
-
-    The claim's appearances (and its first appearance) are the sources that assert it: a source that only
-    contradicts or qualifies it is not where the claim appears, however early it was published.
-    """
-    sources = []
-    seen = set()
-    for assertion in assertions:
-        if assertion.stance != Stance.SUPPORTS:
-            continue
-        source = assertion.source
-        if source.pk in seen:
-            continue
-        seen.add(source.pk)
-        sources.append(source)
-    appearances = [
-        {
-            "@type": "CreativeWork",
-            "url": source.url or request.build_absolute_uri(source.get_absolute_url()),
-            "name": source.title,
-            **({"author": {"@type": "Person", "name": source.author}} if source.author else {}),
-            **({"publisher": {"@type": "Organization", "name": source.publisher}} if source.publisher else {}),
-        }
-        for source in sources
-    ]
-    dated = [s for s in sources if s.published_on]
-    first = min(dated, key=lambda s: s.published_on) if dated else (sources[0] if sources else None)
-    # The rationale rendered as the page shows it, then as plain text: strip_tags() leaves the HTML entities the
-    # renderer wrote ("&amp;"), which are undone here, or json.dumps() would carry them into the data verbatim and
-    # readers of the JSON would see "Morgan &amp; Curran". The markup characters are escaped for <script> below.
-    explanation = " ".join(html.unescape(strip_tags(render_markdown(claim.rationale))).split())
-    if claim.summary:
-        explanation = f"{claim.summary} {explanation}"
-    explanation = Truncator(explanation).chars(600)
-    item: dict = {"@type": "Claim"}
-    if appearances:
-        item["appearance"] = appearances
-    if first is not None:
-        item["firstAppearance"] = appearances[sources.index(first)]
-    data = {
-        "@context": "https://schema.org",
-        "@type": "ClaimReview",
-        "url": request.build_absolute_uri(claim.get_absolute_url()),
-        "claimReviewed": claim.text,
-        "datePublished": (claim.published_at or claim.updated_at).date().isoformat(),
-        "author": {"@type": "Organization", "name": site_name, "url": request.build_absolute_uri("/")},
-        "itemReviewed": item,
-        # The verdict is the rating (5 supported … 1 contradicted, as fact-checkers publish); the certainty of the
-        # evidence behind it is named beside it.
-        "reviewRating": {
-            "@type": "Rating",
-            "ratingValue": VERDICT_RATINGS[claim.verdict],
-            "bestRating": 5,
-            "worstRating": 1,
-            "alternateName": f"{claim.get_verdict_display()} ({_certainty_words(claim)})",
-            "ratingExplanation": explanation,
-        },
-    }
-    text = json.dumps(data, ensure_ascii=False, indent=2)
-    # Inside <script>, only these characters could end the element or start markup.
-    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return mark_safe(text)  # noqa: S308 - JSON with markup characters escaped above
-
-
 @cache_public_page
 def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: claim, effect estimates + studies + conditions, assertions + sources + cited studies,
@@ -275,7 +211,7 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
     sources = StanceTally.of(assertions, "source_id")
     jsonld = None
     if claim.verdict in VERDICT_RATINGS and (claim.grade_value is not None or claim.is_good_practice):
-        jsonld = _claim_review_jsonld(request, claim, assertions, settings.KB_SITE_NAME)
+        jsonld = claim_review_jsonld(request, claim, assertions, settings.KB_SITE_NAME)
     by_source: dict[int, dict] = {}
     for assertion in assertions:
         entry = by_source.setdefault(assertion.source_id, {"source": assertion.source, "statements": []})
@@ -371,8 +307,10 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
 
 @cache_public_page
 def disagreements(request: HttpRequest) -> HttpResponse:
-    # Queries: page count, page of disputed claims, their assertions + sources, conflicting pairs + quotes.
-    page = paginate(request, Claim.objects.published().disputed(), DISPUTES_PER_PAGE)
+    # Queries: the stored number of disputed claims (claims.figures), page of disputed claims, their assertions +
+    # sources, conflicting pairs + quotes.
+    count = figures.counts_of(PublishedCount.Kind.DISPUTED)[PublishedCount.Kind.DISPUTED].get("", 0)
+    page = paginate(request, Claim.objects.published().disputed(), DISPUTES_PER_PAGE, count=count)
     claims = list(page.object_list)
     quotes = defaultdict(list)
     for assertion in (
@@ -464,14 +402,9 @@ def matrix(request: HttpRequest) -> HttpResponse:
 
 @cache_public_page
 def tag_list(request: HttpRequest) -> HttpResponse:
-    # One query: tags with their number of published claims.
-    tags = (
-        TaggedClaim.objects.filter(content_object__status=Claim.Status.PUBLISHED)
-        .values("tag__name", "tag__slug")
-        .annotate(n_claims=Count("id"))
-        .order_by("tag__name")
-    )
-    return render(request, "claims/tag_list.html", {"tags": list(tags)})
+    # One query: the tags with their stored number of published claims (claims.figures), those with any.
+    tags = Tag.objects.annotate(n_claims=figures.stored(PublishedCount.Kind.TAG)).filter(n_claims__gt=0)
+    return render(request, "claims/tag_list.html", {"tags": list(tags.order_by("name"))})
 
 
 def _by_category(claims) -> list[tuple[str, list[Claim]]]:

@@ -13,10 +13,18 @@ revalidation (``If-None-Match``) is answered with a 304 after one cache read, wi
 pages say ``Cache-Control: public, max-age=KB_HTTP_MAX_AGE`` and ``Vary: Cookie``; signed-in users get
 ``private, no-store``. Each entry holds the page and its gzipped copy, compressed once when stored.
 
-The version lives in the cache itself: with Redis (``REDIS_URL``) it is shared by every worker process, so
-an edit is visible everywhere at once. With the default local-memory cache each process has its own copy,
-which is right for one process (``make run``, tests) but would let other workers serve a page until its
-timeout; deployments with several workers should set ``REDIS_URL``.
+The version lives in the cache itself: with Redis (``REDIS_URL``) it is shared by every worker process and app
+server. With the default local-memory cache each process has its own copy, which is right for one process
+(``make run``, tests) but would let other workers serve a page until its timeout; deployments with several
+workers should set ``REDIS_URL``.
+
+With Redis, each process reads the version at most every ``KB_VERSION_CHECK_MS`` (500 ms) and keeps the last
+``LOCAL_PAGES`` pages it served in its own memory, under the same versioned keys. A cache hit or a 304 then costs
+no Redis round trip (each cost as much as a whole hello-world request: issue 16 measured 0.43-0.62x of its
+throughput with one or two reads per request). The price is bounded staleness: an edit made through this process
+is visible here on the next request (the bump sets the version it reads), but another worker or app server may
+serve the previous page for up to ``KB_VERSION_CHECK_MS`` after the edit. Browsers and proxies may keep a page for
+``KB_HTTP_MAX_AGE`` (60 s) anyway. ``KB_VERSION_CHECK_MS=0`` reads the version on every request, as before.
 
 The cache fails open: when Redis cannot be reached, pages are rendered uncached and edits are saved, the failure
 is logged at most once a minute per process, and the cache is not tried again for ``RETRY_SECONDS``. An edit made
@@ -28,10 +36,13 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -94,19 +105,75 @@ class _CacheHealth:
 health = _CacheHealth()
 
 
+class _LocalPages:
+    """This process's copies of the last pages it served from the shared cache, by versioned key (so a new
+    version misses them, as it misses the shared entries), each kept as long as the shared entry: no Redis read
+    for a page this process has served lately. Least recently used first out, at most ``LOCAL_PAGES`` pages."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[str, tuple[float, tuple]] = OrderedDict()
+        self.lock = threading.Lock()  # threaded servers (runserver, gunicorn's gthread workers)
+
+    def get(self, key: str) -> tuple | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is None:
+                return None
+            expires, page = found
+            if time.monotonic() >= expires:
+                del self.entries[key]
+                return None
+            self.entries.move_to_end(key)
+            return page
+
+    def put(self, key: str, page: tuple, seconds: float) -> None:
+        with self.lock:
+            self.entries[key] = (time.monotonic() + seconds, page)
+            self.entries.move_to_end(key)
+            while len(self.entries) > LOCAL_PAGES:
+                self.entries.popitem(last=False)
+
+
+LOCAL_PAGES = 64  # a page and its gzipped copy: ~100 kB for the largest, so a few MB per process
+_local_pages = _LocalPages()
+# The version this process last read or wrote, and when (time.monotonic()): see KB_VERSION_CHECK_MS above.
+_known_version: tuple[int, float] | None = None
+
+
+def reset() -> None:
+    """Forget this process's version and page copies (tests clear the shared cache between tests)."""
+    global _known_version
+    _known_version = None
+    with _local_pages.lock:
+        _local_pages.entries.clear()
+
+
 def content_version() -> int:
-    """The current content version (one cache read). Never fails: with the cache down it is a value never given
-    before, so that an ETag or a key made from it matches nothing and the caller renders afresh."""
+    """The current content version (at most one cache read). Never fails: with the cache down it is a value never
+    given before, so that an ETag or a key made from it matches nothing and the caller renders afresh."""
     if health.available():
         try:
-            return _read_version()
+            return _current_version()
         except CACHE_ERRORS as exc:
             health.failed(exc)
     return time.time_ns()
 
 
+def _current_version() -> int:
+    """The version this process read less than ``KB_VERSION_CHECK_MS`` ago, or else the shared one (one cache read).
+    Raises ``CACHE_ERRORS``."""
+    global _known_version
+    check_seconds = settings.KB_VERSION_CHECK_MS / 1000
+    now = time.monotonic()
+    if check_seconds > 0 and _known_version is not None and now - _known_version[1] < check_seconds:
+        return _known_version[0]
+    version = _read_version()
+    _known_version = (version, now)
+    return version
+
+
 def _read_version() -> int:
-    """The current content version (one cache read; a few more on a fresh cache). Raises ``CACHE_ERRORS``."""
+    """The shared content version (one cache read; a few more on a fresh cache). Raises ``CACHE_ERRORS``."""
     if health.pending_bump:
         _bump()
         health.pending_bump = False
@@ -119,15 +186,32 @@ def _read_version() -> int:
 
 
 def _bump() -> None:
+    """Increment the shared version; this process knows the new one at once (its next page is the edited one)."""
+    global _known_version
     try:
-        cache.incr(VERSION_KEY)
+        version = cache.incr(VERSION_KEY)
     except ValueError:
-        cache.set(VERSION_KEY, time.time_ns(), timeout=None)
+        version = time.time_ns()
+        cache.set(VERSION_KEY, version, timeout=None)
+    _known_version = (version, time.monotonic())
 
 
 def bump_content_version() -> None:
-    """Make every cached page stale. Never fails an edit: with the cache down, the bump waits for this process's
-    next use of the cache (until then nothing is served from it here)."""
+    """Make every cached page stale, now and again when the transaction commits. Never fails an edit: with the
+    cache down, the bump waits for this process's next use of the cache (until then nothing is served from it here).
+
+    Inside a transaction the edit is not yet visible to other connections: a page another worker renders between
+    this bump and the commit shows the old content under the new version. The second bump, once committed (once per
+    transaction however many writes bump), leaves no such page in use."""
+    _bump_now()
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and not any(func is _bump_now for _, func, _ in connection.run_on_commit):
+        transaction.on_commit(_bump_now)
+
+
+def _bump_now() -> None:
+    global _known_version
+    _known_version = None
     if not health.available():
         health.pending_bump = True
         return
@@ -136,6 +220,12 @@ def bump_content_version() -> None:
     except CACHE_ERRORS as exc:
         health.pending_bump = True
         health.failed(exc)
+
+
+def _keeps_local_copies() -> bool:
+    """Whether pages are copied into this process: only while the version is checked every KB_VERSION_CHECK_MS (a
+    shared cache: a local-memory cache is this process's memory already)."""
+    return settings.KB_VERSION_CHECK_MS > 0
 
 
 def cache_public_page(view):
@@ -237,13 +327,17 @@ class PageCacheMiddleware:
         if settings.KB_PAGE_CACHE_SECONDS <= 0 or not health.available():
             return None
         try:
-            key = page_key(request, _read_version())
+            key = page_key(request, _current_version())
             etag = _etag(key)
             not_modified = get_conditional_response(request, etag=etag)
             if not_modified is not None:
                 not_modified["ETag"] = etag
                 return _public(not_modified)
-            cached = cache.get(key)
+            cached = _local_pages.get(key)
+            if cached is None:
+                cached = cache.get(key)
+                if cached is not None and _keeps_local_copies():
+                    _local_pages.put(key, cached, settings.KB_PAGE_CACHE_SECONDS)
         except CACHE_ERRORS as exc:
             health.failed(exc)
             return None
@@ -273,9 +367,11 @@ class PageCacheMiddleware:
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
             headers = {name: value for name, value in response.items() if name.lower() not in _UNSTORED_HEADERS}
+            page = (response.content, compress_string(response.content), headers)
             try:
-                cache.set(key, (response.content, compress_string(response.content), headers),
-                          settings.KB_PAGE_CACHE_SECONDS)  # fmt: skip
+                cache.set(key, page, settings.KB_PAGE_CACHE_SECONDS)
+                if _keeps_local_copies():
+                    _local_pages.put(key, page, settings.KB_PAGE_CACHE_SECONDS)
             except CACHE_ERRORS as exc:
                 health.failed(exc)
             response["ETag"] = etag

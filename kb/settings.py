@@ -187,6 +187,10 @@ if _redis_url:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 300)
+# With Redis, each process re-reads the content version at most this often (and keeps copies of the pages it
+# serves): an edit made through another worker or app server is visible there at most this late (kb/cache.py).
+# A local-memory cache is read on every request (0): it is this process's memory anyway.
+KB_VERSION_CHECK_MS = env_int("KB_VERSION_CHECK_MS", 500 if _redis_url else 0)
 # How long browsers and shared caches (a CDN, a caching proxy) may keep an anonymous public page before they
 # revalidate it (a 304 after one cache read while nothing changed).
 KB_HTTP_MAX_AGE = env_int("KB_HTTP_MAX_AGE", 60)

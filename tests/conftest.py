@@ -117,9 +117,14 @@ def _plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    """Each test starts with an empty page cache (local memory persists across tests otherwise)."""
+    """Each test starts with an empty page cache (local memory persists across tests otherwise), and a process that
+    has read no content version and copied no page (kb/cache.py)."""
     from django.core.cache import cache
 
+    from kb import cache as page_cache
+
     cache.clear()
+    page_cache.reset()
     yield
     cache.clear()
+    page_cache.reset()

@@ -215,6 +215,108 @@ def test_with_the_page_cache_off_pages_still_revalidate(client, settings, site_c
     assert client.get("/conditions/ptsd/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
+# --- the content version, read at most every KB_VERSION_CHECK_MS ---------------------------------------------
+# With Redis, each process re-reads the shared version at most every KB_VERSION_CHECK_MS and keeps copies of the
+# pages it served, so that a hit or a 304 costs no Redis round trip. "Another app server's edit" is simulated by
+# changing a claim without signals and incrementing the shared version, as that server's bump does.
+
+
+def _edit_through_another_server(claim, text: str) -> None:
+    from django.core.cache import cache
+
+    type(claim).objects.filter(pk=claim.pk).update(text=text)
+    cache.incr(page_cache.VERSION_KEY)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    page_cache.reset()  # the version the content's fixtures left known, at the real clock's time: forgotten
+    now = [page_cache.time.monotonic()]  # moves only forward from the real clock, as the real one does
+    monkeypatch.setattr(page_cache.time, "monotonic", lambda: now[0])
+    return now
+
+
+def test_another_servers_edit_shows_here_within_the_version_check_interval_and_not_later(
+    client, settings, site_content, clock
+):
+    settings.KB_VERSION_CHECK_MS = 500
+    url = site_content["helps"].get_absolute_url()
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    _edit_through_another_server(site_content["helps"], "Ketamine reduces PTSD symptoms for an hour")
+    clock[0] += 0.4  # within the interval: the page this process knows, at most 500 ms old (the documented bound)
+    stale = client.get(url)
+    assert stale["X-Page-Cache"] == "hit" and b"for an hour" not in stale.content
+    clock[0] += 0.1  # 500 ms after this process last read the version: it reads it again
+    fresh = client.get(url)
+    assert fresh["X-Page-Cache"] == "miss" and b"Ketamine reduces PTSD symptoms for an hour" in fresh.content
+
+
+def test_an_edit_through_this_process_shows_on_its_next_request_whatever_the_interval(
+    client, settings, site_content, clock
+):
+    settings.KB_VERSION_CHECK_MS = 60_000
+    url = site_content["helps"].get_absolute_url()
+    etag = client.get(url)["ETag"]
+    site_content["helps"].text = "Ketamine reduces PTSD symptoms for a week"
+    site_content["helps"].save()
+    response = client.get(url, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and b"Ketamine reduces PTSD symptoms for a week" in response.content
+
+
+def test_with_the_interval_a_hit_and_a_304_read_nothing_from_the_shared_cache(
+    client, settings, site_content, clock, monkeypatch
+):
+    settings.KB_VERSION_CHECK_MS = 500
+    etag = client.get("/conditions/ptsd/")["ETag"]
+    reads = []
+    real_get = page_cache.cache.get
+    monkeypatch.setattr(page_cache.cache, "get", lambda *a, **k: reads.append(a) or real_get(*a, **k))
+    assert client.get("/conditions/ptsd/")["X-Page-Cache"] == "hit"
+    assert client.get("/conditions/ptsd/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert reads == []
+    clock[0] += 0.5
+    assert client.get("/conditions/ptsd/", HTTP_IF_NONE_MATCH=etag).status_code == 304
+    assert reads == [(page_cache.VERSION_KEY,)]  # one read of the version per interval, none of the page
+
+
+def test_without_the_interval_another_servers_edit_shows_on_the_next_request(client, settings, site_content):
+    settings.KB_VERSION_CHECK_MS = 0  # the default with the local-memory cache
+    url = site_content["helps"].get_absolute_url()
+    client.get(url)
+    _edit_through_another_server(site_content["helps"], "Ketamine reduces PTSD symptoms for a month")
+    assert b"Ketamine reduces PTSD symptoms for a month" in client.get(url).content
+
+
+def test_the_process_keeps_a_bounded_number_of_page_copies(client, settings, site_content, monkeypatch):
+    settings.KB_VERSION_CHECK_MS = 500
+    monkeypatch.setattr(page_cache, "LOCAL_PAGES", 2)
+    for n in ("supported", "contradicted", "not_assessed"):
+        client.get(f"/matrix/?verdict={n}")
+    assert len(page_cache._local_pages.entries) == 2
+    assert client.get("/matrix/?verdict=supported")["X-Page-Cache"] == "hit"  # from the shared cache again
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: the second bump runs when the edit's transaction commits
+def test_an_edit_bumps_the_version_again_at_commit_so_a_page_rendered_before_it_is_not_served(client, site_content):
+    from django.core.cache import cache
+    from django.db import transaction
+    from django.test import RequestFactory
+
+    claim = site_content["helps"]
+    url = claim.get_absolute_url()
+    with transaction.atomic():  # as the admin saves
+        claim.text = "Ketamine reduces PTSD symptoms for a season"
+        claim.save()
+        # Another worker, not seeing the uncommitted edit, renders the old page under the version the save set.
+        key = page_cache.page_key(RequestFactory().get(url), page_cache.content_version())
+        cache.set(key, (b"the old page", gzip.compress(b"the old page"), {"Content-Type": "text/html"}), 60)
+        assert client.get(url).content == b"the old page"  # until the commit
+        pending = transaction.get_connection().run_on_commit
+        assert sum(func is page_cache._bump_now for _, func, _ in pending) == 1  # once, however many writes bumped
+    response = client.get(url)
+    assert response["X-Page-Cache"] == "miss" and b"Ketamine reduces PTSD symptoms for a season" in response.content
+
+
 # --- Redis down ---------------------------------------------------------------------------------------------
 
 

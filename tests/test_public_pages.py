@@ -52,7 +52,7 @@ def test_home_has_empty_states_for_an_empty_knowledge_base(client, db):
 
 
 def test_home_query_count_is_fixed(client, site_content, django_assert_num_queries):
-    with django_assert_num_queries(3):  # conditions + counts, grade distribution, disputed claims
+    with django_assert_num_queries(3):  # conditions + stored counts, stored grade counts, disputed claims
         client.get("/")
 
 
@@ -833,7 +833,7 @@ def test_disagreements_page_puts_conflicting_quotes_side_by_side(client, site_co
 
 
 def test_disagreements_query_count_is_fixed(client, site_content, django_assert_num_queries):
-    # page count, disputed claims, their assertions, conflicting pairs, their quotes
+    # the stored number of disputed claims, disputed claims, their assertions, conflicting pairs, their quotes
     with django_assert_num_queries(5):
         client.get(reverse("claims:disagreements"))
 

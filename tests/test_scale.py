@@ -11,7 +11,7 @@ from django.db.models import Count, OuterRef, Q
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims import synthetic
+from bench import synthetic
 from claims.models import Assertion, Claim, Condition, EffectEstimate, Evidence, SearchEntry, TaggedClaim
 from kb.queries import correlated_count
 from sources.models import Source, Study

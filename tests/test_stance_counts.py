@@ -13,7 +13,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
 
-from claims import synthetic
+from bench import synthetic
 from claims.exchange import export_document, import_document
 from claims.models import STANCE_COUNTS, Assertion, Claim
 from importer import services as importer

@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from claims.synthetic import SyntheticRefused, generate
+from bench.synthetic import SyntheticRefused, generate
 
 
 class Command(BaseCommand):

@@ -10,8 +10,11 @@ Every synthetic claim, source, study and condition has a slug starting with ``sy
 generator tells its own records from an editor's. It refuses a database that holds anything else unless
 forced, and replaces its own earlier output. The same seed and size always give the same content (the
 primary keys depend on the database). Rows are written with ``bulk_create`` in batches, so no signals
-run; the search index is rebuilt and the page cache invalidated at the end. The claims' stored stance counts
-are recounted batch by batch as their assertions are inserted (``AssertionQuerySet.bulk_create``).
+run; the search index is rebuilt, the pages' stored counts recounted (``claims.figures``) and the page cache
+invalidated at the end. The claims' stored stance counts are recounted batch by batch as their assertions are
+inserted (``AssertionQuerySet.bulk_create``).
+
+It lives beside the benchmark it serves (``bench/run.py`` runs it through ``manage.py generate_synthetic``).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ from django.utils.text import slugify
 from taggit.models import Tag
 
 from claims import grading
+from claims.figures import refresh_all
 from claims.models import (
     Assertion,
     Claim,
@@ -641,6 +645,7 @@ def generate(
         progress.start("search index", 1)
         rebuild_index()
         progress.finish()
+        refresh_all()  # bulk inserts send no signals: the pages' stored counts (claims.figures)
     # Fresh statistics, or the query planner judges the bulk-loaded tables by their empty past. On PostgreSQL,
     # VACUUM also marks the new pages all-visible, which index-only scans need (it cannot run in a transaction).
     with connection.cursor() as cursor:
