@@ -123,3 +123,10 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background jobs run at once, inside the request that queues them (tests/test_jobs.py also runs the real
+    database backend with a worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
