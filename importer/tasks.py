@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
@@ -84,20 +84,22 @@ class JobProgress:
         self.label = label
         self._write(label, done, total, force=True)
 
-    def callback(self, label: str) -> Callable[[int, int], None]:
+    def callback(self, label: str, in_transaction: bool = False) -> Callable[[int, int], None]:
+        """``in_transaction``: the reports come from inside the caller's transaction (the import's extraction)."""
+
         def report(done: int, total: int) -> None:
             first = label != self.label
             self.label = label
-            self._write(label, done, total, force=first or done >= total)
+            self._write(label, done, total, force=first or done >= total, in_transaction=in_transaction)
 
         return report
 
-    def _write(self, label: str, done: int, total: int, force: bool = False) -> None:
+    def _write(self, label: str, done: int, total: int, force: bool = False, in_transaction: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self.written_at < REPORT_EVERY:
             return
         self.written_at = now
-        if connection.in_atomic_block:
+        if in_transaction:
             # Progress is a courtesy: with the cache down the page shows the phase only.
             with contextlib.suppress(CACHE_ERRORS):
                 cache.set(PROGRESS_KEY.format(self.job.pk), (label, done, total), PROGRESS_SECONDS)
@@ -129,7 +131,7 @@ def _run_import(job: Job, progress: JobProgress) -> tuple[list[str], int | None]
         bytes(job.upload), name=params.get("name", "input"), fmt=params.get("format", "auto"), title=job.title,
         url=params.get("url", ""), author=params.get("author", ""), publisher=params.get("publisher", ""),
         kind=params.get("kind", "other"), user=job.created_by, embedding_budget=services.WEB_EMBEDDING_BUDGET,
-        progress=progress.callback("sentences about ketamine"),
+        progress=progress.callback("sentences about ketamine", in_transaction=True),
         embedding_progress=progress.callback("embedding new texts"),
     )  # fmt: skip
     return summary.lines(), summary.source.pk
