@@ -176,8 +176,11 @@ def test_editor_imports_an_article_and_attaches_a_clause_to_two_claims(browser, 
         page.fill("#id_title", "Ketamine for depression: an explainer")
         page.fill("#id_text", article)
         page.locator("input[type=submit]").click()
-        page.wait_for_url("**/importer/candidate/?**")
+        # The import is a job (run at once in tests: tests/conftest.py); its page shows the summary when done.
+        page.wait_for_url("**/importer/job/*/change/")
         assert "Candidates:" in page.locator(".messagelist").inner_text()
+        page.get_by_role("link", name="Review the candidates").click()
+        page.wait_for_url("**/importer/candidate/?**")
 
         candidate = Candidate.objects.get(quote__contains="reduced depressive symptoms within 24 hours")
         assert len(candidate.suggestions) >= 2

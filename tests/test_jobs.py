@@ -242,3 +242,26 @@ def test_an_embedding_job_with_semantic_matching_off_fails_saying_why(client, us
     client.force_login(users["editor"])
     html = client.post(reverse("admin:importer_job_queue", args=["embed"]), follow=True).content.decode()
     assert "Failed" in html and "Nothing was embedded: semantic matching is off (KB_EMBEDDINGS=off)." in html
+
+
+def test_with_redis_down_an_import_job_still_completes_and_its_page_shows_it(client, users, claims):
+    from django.test import override_settings
+
+    from kb import cache as page_cache
+
+    down = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1: every connection is refused
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    client.force_login(users["editor"])
+    try:
+        with override_settings(CACHES=down):
+            url = _import(client)["Location"]
+            html = client.get(url).content.decode()
+    finally:
+        page_cache.health.__init__()
+    assert "Done" in html and "Created source “Ketamine news”" in html
+    assert Job.objects.get().status == Job.Status.SUCCEEDED
