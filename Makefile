@@ -74,6 +74,7 @@ bench: $(VENV)/.installed
 	    echo "Could not install wrk: the throughput part will be skipped."; \
 	  else echo "wrk is not installed (Debian: apt-get install wrk): the throughput part will be skipped."; fi; }
 	$(PY) -m bench.run
+	DATABASE_URL= $(PY) -m bench.admin_import  # the admin import request (a fresh SQLite file; docs/benchmarks.md)
 
 # Leave-one-out quality of the article extractor on the seed articles (see importer/bench.py).
 bench-import: $(VENV)/.installed .env
