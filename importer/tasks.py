@@ -192,6 +192,12 @@ def run_job(job_id: int) -> str:
             "if it fails again tell the site's operators (the worker's log has the details).",
         )  # fmt: skip
         raise
+    except BaseException:
+        # The worker was told to stop at once (a second Ctrl+C or SIGTERM raises SystemExit in the job): the
+        # import's transaction was rolled back on the way out; say so, rather than leave the job "running".
+        undone = "nothing was imported" if job.kind == Job.Kind.IMPORT else "nothing was changed"
+        _finish(job, Job.Status.FAILED, error=f"The worker was stopped during this job; {undone}. Retry it.")
+        raise
     _finish(job, Job.Status.SUCCEEDED, summary=lines, source_id=source_id)
     return "succeeded"
 

@@ -170,6 +170,21 @@ def test_an_error_midway_rolls_the_import_back_and_a_retry_from_the_page_complet
     assert "not queued again" in html and Job.objects.get().attempts == 2
 
 
+def test_a_worker_stopped_midway_fails_the_job_saying_so_and_leaves_nothing_half_written(
+    client, users, claims, monkeypatch
+):
+    def stopped(*args, **kwargs):
+        raise SystemExit(1)  # what the worker raises in a job when told twice to stop
+
+    monkeypatch.setattr(services, "extract", stopped)
+    client.force_login(users["editor"])
+    html = client.get(_import(client)["Location"]).content.decode()
+    assert "The worker was stopped during this job; nothing was imported. Retry it." in html
+    assert 'value="Retry"' in html
+    assert Job.objects.get().status == Job.Status.FAILED
+    assert not Source.objects.exists() and not SourceSnapshot.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
@@ -262,3 +277,19 @@ def test_with_redis_down_an_import_job_still_completes_and_its_page_shows_it(cli
         page_cache.health.__init__()
     assert "Done" in html and "Created source “Ketamine news”" in html
     assert Job.objects.get().status == Job.Status.SUCCEEDED
+
+
+def test_an_embedding_job_embeds_the_texts_that_have_none(client, users, db, monkeypatch):
+    from importer import embedding
+    from importer.models import TextEmbedding
+
+    monkeypatch.setenv("KB_EMBEDDINGS", "on")
+    if embedding.get_encoder() is None:
+        pytest.fail(f"the embedding model is missing: {embedding.unavailable_reason()} (make installs it)")
+    ClaimFactory(text="Ketamine can raise blood pressure during an infusion", slug="blood-pressure")
+    client.force_login(users["editor"])
+    html = client.post(reverse("admin:importer_job_queue", args=["embed"]), follow=True).content.decode()
+    assert "Done" in html and "Embedded 1 text." in html
+    assert TextEmbedding.objects.count() == 1
+    html = client.post(reverse("admin:importer_job_queue", args=["embed"]), follow=True).content.decode()
+    assert "Every claim text and quote already has an embedding." in html
