@@ -255,8 +255,12 @@ def test_public_pages_and_the_admin_log_no_content_security_policy_violation(bro
         page.fill("#id_password", "pw-ada-123!")
         page.locator("input[type=submit]").click()
         claim = Claim.objects.get(slug="effective-ptsd")
+        from importer.models import Job
+
+        job = Job.objects.create(kind="import", title="An article", status="running", phase="reading the article")
         for path in ("/admin/", "/admin/claims/claim/", f"/admin/claims/claim/{claim.pk}/change/",
-                     "/admin/claims/condition/", "/admin/importer/candidate/import/"):  # fmt: skip
+                     "/admin/claims/condition/", "/admin/importer/candidate/import/", "/admin/importer/job/",
+                     f"/admin/importer/job/{job.pk}/change/"):  # fmt: skip
             response = page.goto(live_server.url + path)
             assert response.ok, path
             page.wait_for_load_state("networkidle")
