@@ -53,9 +53,14 @@ node_modules/axe-core/axe.min.js: package.json
 	$(PY) -c "import secrets; print('DEBUG=1'); print('SECRET_KEY=' + secrets.token_urlsafe(50))" > $@
 	@echo "Wrote .env (DEBUG=1, a new SECRET_KEY); real environment variables override it."
 
+# The server and one task worker beside it (background jobs: imports, embeddings, the search index); the worker is
+# stopped when the server stops (after the job it is running, if any).
 run: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_kb $(FIXTURE) --if-empty
+	@$(PY) manage.py db_worker --no-reload --verbosity 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Task worker started (pid $$worker)"; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed-test node_modules/axe-core/axe.min.js
@@ -89,6 +94,7 @@ bench: $(VENV)/.installed
 	    echo "Could not install wrk: the throughput part will be skipped."; \
 	  else echo "wrk is not installed (Debian: apt-get install wrk): the throughput part will be skipped."; fi; }
 	$(PY) -m bench.run
+	DATABASE_URL= $(PY) -m bench.admin_import  # the admin import request (a fresh SQLite file; docs/benchmarks.md)
 
 # Leave-one-out quality of the article extractor on the seed articles (see importer/bench.py).
 bench-import: $(VENV)/.installed .env

@@ -11,12 +11,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from claims.models import Claim
-from importer import services
+from importer import services, tasks
 from importer.extract import MATCH_SCORE
 from importer.forms import AttachForm, ImportForm, NewClaimForm, RejectForm
-from importer.models import Candidate, SourceSnapshot
-from importer.text import InputError
+from importer.models import Candidate, Job, SourceSnapshot
 from revisions.models import Revision
+
+
+def can_import(user) -> bool:
+    """Who may import articles, and so see the import jobs and queue jobs."""
+    return user.has_perm("sources.add_source")
 
 
 @admin.register(SourceSnapshot)
@@ -82,27 +86,18 @@ class CandidateAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context)
 
     def import_view(self, request: HttpRequest):
-        if not request.user.has_perm("sources.add_source"):
+        """The import form: checked here (bad input is refused at once), then queued as a job; the editor is sent
+        to the job's page, which shows its progress and its summary."""
+        if not can_import(request.user):
             raise PermissionDenied("You may not import articles.")
         form = ImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
-            upload = data["file"]
-            raw = upload.read() if upload else data["text"].encode("utf-8")
-            name = upload.name if upload else "pasted text"
-            try:
-                summary = services.import_article(
-                    raw, name=name, fmt=data["format"], title=data["title"], url=data["url"],
-                    author=data["author"], publisher=data["publisher"], kind=data["kind"], user=request.user,
-                    embedding_budget=services.WEB_EMBEDDING_BUDGET,
-                )  # fmt: skip
-            except InputError as exc:
-                form.add_error(None, f"{exc} Nothing was imported.")
-            else:
-                for line in summary.lines():
-                    self.message_user(request, line, messages.SUCCESS)
-                url = reverse("admin:importer_candidate_changelist")
-                return HttpResponseRedirect(f"{url}?source__id__exact={summary.source.pk}&status__exact=pending")
+            job = tasks.queue_import(
+                data["raw"], name=data["name"], fmt=data["format"], title=data["title"], url=data["url"],
+                author=data["author"], publisher=data["publisher"], kind=data["kind"], user=request.user,
+            )  # fmt: skip
+            return HttpResponseRedirect(reverse("admin:importer_job_change", args=[job.pk]))
         context = {**self.admin_site.each_context(request), "title": "Import an article", "form": form,
                    "opts": self.model._meta}  # fmt: skip
         return TemplateResponse(request, "admin/importer/candidate/import.html", context)
@@ -228,3 +223,90 @@ class CandidateAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:importer_candidate_change", args=[following.pk]))
         url = reverse("admin:importer_candidate_changelist")
         return HttpResponseRedirect(f"{url}?source__id__exact={candidate.source_id}")
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs: each one's page shows its progress, then its summary or its error, and retries a failed
+    one. Whoever may import sees every job; a job is retried by whoever queued it, or by a user given "Can change
+    job"."""
+
+    list_display = ["title", "kind", "status", "created_by", "created_at", "finished_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["created_by"]
+    search_fields = ["title"]
+    change_form_template = "admin/importer/job/job.html"
+    change_list_template = "admin/importer/job/change_list.html"
+
+    def has_module_permission(self, request) -> bool:
+        return can_import(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return can_import(request.user)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        if not can_import(request.user):
+            return False
+        if obj is None:
+            return True
+        return obj.created_by_id == request.user.pk or request.user.has_perm("importer.change_job")
+
+    def get_urls(self):
+        return [
+            path("queue/<str:kind>/", self.admin_site.admin_view(self.queue_view), name="importer_job_queue"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "import_url": reverse("admin:importer_import"),
+            "queue_kinds": [(kind, Job.Kind(kind).label) for kind in (Job.Kind.EMBED, Job.Kind.REINDEX)],
+        }
+        return super().changelist_view(request, extra_context)
+
+    def queue_view(self, request: HttpRequest, kind: str):
+        """Queue an embedding warm-up or a rebuild of the search index (POST from the jobs list)."""
+        if not can_import(request.user):
+            raise PermissionDenied("You may not queue jobs.")
+        if request.method != "POST" or kind not in (Job.Kind.EMBED, Job.Kind.REINDEX):
+            return HttpResponseRedirect(reverse("admin:importer_job_changelist"))
+        job = tasks.queue_job(kind, request.user)
+        return HttpResponseRedirect(reverse("admin:importer_job_change", args=[job.pk]))
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        job = get_object_or_404(Job.objects.select_related("created_by", "source"), pk=object_id)
+        if not self.has_view_permission(request, job):
+            raise PermissionDenied
+        may_retry = self.has_change_permission(request, job)
+        if request.method == "POST":
+            if request.POST.get("decision") != "retry" or not may_retry:
+                raise PermissionDenied("You may not retry this job.")
+            if tasks.retry(job):
+                self.message_user(request, "Queued again.", messages.SUCCESS)
+            else:
+                self.message_user(request, "This job is not failed: it was not queued again.", messages.WARNING)
+            return HttpResponseRedirect(request.path)
+        phase, done, total = tasks.live_progress(job)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": str(job),
+            "opts": self.model._meta,
+            "original": job,
+            "job": job,
+            "phase": phase,
+            "done": done,
+            "total": total,
+            "percent": done * 100 // total if total else None,
+            "can_retry": may_retry and job.status == Job.Status.FAILED,
+            "review_url": (
+                f"{reverse('admin:importer_candidate_changelist')}?source__id__exact={job.source_id}"
+                "&status__exact=pending"
+                if job.source_id
+                else ""
+            ),
+        }
+        return TemplateResponse(request, self.change_form_template, context)

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
 
 from claims.models import Assertion, Category, Claim, Condition, Stance
-from importer.text import FORMATS, MAX_BYTES
+from importer.text import FORMATS, MAX_BYTES, InputError, decode
 from sources.models import Source
 
 
@@ -46,6 +46,19 @@ class ImportForm(forms.Form):
             raise forms.ValidationError("Upload a file or paste the text, not both.")
         if not uploaded and not pasted:
             raise forms.ValidationError("Upload a file or paste the text.")
+        # The checks that need no parsing run here, so that bad input is refused at once rather than by a job:
+        # an empty, oversized, binary or non-UTF-8 file. What needs the article parsed (an HTML page with no
+        # readable text) is found by the import job, which says so on its page.
+        if uploaded:
+            upload = data["file"]
+            raw, name = upload.read(), upload.name
+            try:
+                decode(raw, name)
+            except InputError as exc:
+                raise forms.ValidationError(f"{exc} Nothing was imported.") from None
+        else:
+            raw, name = data["text"].encode("utf-8"), "pasted text"
+        data["raw"], data["name"] = raw, name
         return data
 
 

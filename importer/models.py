@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from claims.models import Category, Stance
 
@@ -122,3 +123,70 @@ class TextEmbedding(models.Model):
 
     def __str__(self) -> str:
         return self.digest[:12]
+
+
+class JobQuerySet(models.QuerySet):
+    def unfinished(self) -> JobQuerySet:
+        return self.filter(status__in=[Job.Status.QUEUED, Job.Status.RUNNING])
+
+
+class Job(models.Model):
+    """A background job run by a task worker (importer/tasks.py): an import, an embedding warm-up or a rebuild of
+    the search index. Holds what the job needs to run again (an import's file), its progress between phases, and
+    its summary or its error in words. The task queue (django-tasks) only runs it; this row is what editors see."""
+
+    class Kind(models.TextChoices):
+        IMPORT = "import", "Import an article"
+        EMBED = "embed", "Embed new texts"
+        REINDEX = "reindex", "Rebuild the search index"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Done"
+        FAILED = "failed", "Failed"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    title = models.CharField(max_length=300, help_text="What the job is about: the article's title for an import.")
+    params = models.JSONField(default=dict, blank=True, help_text="An import's details: url, author, kind, …")
+    upload = models.BinaryField(default=b"", blank=True, help_text="The article as sent, kept until it is imported.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task queue's id of the latest attempt.")
+    phase = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=list, blank=True, help_text="The summary's lines, when done.")
+    error = models.TextField(blank=True, help_text="Why it failed, in words.")
+    source = models.ForeignKey("sources.Source", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    objects = JobQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["queued", "running", "succeeded", "failed"]), name="job_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["import", "embed", "reindex"]), name="job_kind_valid"),
+        ]
+        indexes = [
+            # The jobs list, newest first, filtered by status.
+            models.Index(fields=["status", "-created_at"], name="job_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("admin:importer_job_change", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)

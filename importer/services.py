@@ -143,9 +143,10 @@ def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
     return ClaimIndex(_index_claims(exclude_source), embed=embed)
 
 
-# An import from the admin runs inside a web request: it embeds at most this many texts of the knowledge base
-# that have never been embedded (about 15 s here). A first import into a large knowledge base would need many more:
-# ``python manage.py embed_texts`` embeds them all once, with a progress bar.
+# An import from the admin (a background job, importer/tasks.py) embeds at most this many texts of the knowledge
+# base that have never been embedded (about 15 s here), so that one import does not hold the worker for minutes. A
+# first import into a large knowledge base would need many more: ``python manage.py embed_texts``, or the jobs
+# list's "Queue: embed new texts", embeds them all once, with progress.
 WEB_EMBEDDING_BUDGET = 2000
 
 

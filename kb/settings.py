@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "axes",  # admin login throttling: AXES_* below
     "csp",
     "simple_history",  # full history of claims, statements, evidence, estimates, sources, studies, conditions
+    "django_tasks",  # background jobs: TASKS below
+    "django_tasks_db",
     "kb",
     "sources",
     "claims",
@@ -121,6 +123,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background jobs (django-tasks; importer/tasks.py): imports, embedding warm-up and search re-indexing. They are
+# queued in the database, so a worker on any machine that reaches it takes them: `manage.py db_worker` (`make run`
+# starts one; docs/operations.md, "Workers"). KB_TASKS=immediate runs each job inside the request that queues it
+# instead (no worker; an import then holds the request as long as it takes). The tests run them immediately.
+_tasks_mode = env_str("KB_TASKS", "database")
+if _tasks_mode not in ("database", "immediate"):
+    raise ConfigurationError(f"KB_TASKS must be database or immediate; got {_tasks_mode!r}")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend"
+        if _tasks_mode == "database"
+        else "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # Login throttling (django-axes; docs/operations.md, "Security"). After AXES_FAILURE_LIMIT failed logins for one
 # username from one address, that pair is locked out for AXES_COOLOFF_MINUTES (0: until an administrator unlocks

@@ -128,3 +128,10 @@ def _empty_cache():
     yield
     cache.clear()
     page_cache.reset()
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings):
+    """Background jobs run at once, inside the request that queues them (tests/test_jobs.py also runs the real
+    database backend with a worker)."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}

@@ -176,8 +176,11 @@ def test_editor_imports_an_article_and_attaches_a_clause_to_two_claims(browser, 
         page.fill("#id_title", "Ketamine for depression: an explainer")
         page.fill("#id_text", article)
         page.locator("input[type=submit]").click()
-        page.wait_for_url("**/importer/candidate/?**")
+        # The import is a job (run at once in tests: tests/conftest.py); its page shows the summary when done.
+        page.wait_for_url("**/importer/job/*/change/")
         assert "Candidates:" in page.locator(".messagelist").inner_text()
+        page.get_by_role("link", name="Review the candidates").click()
+        page.wait_for_url("**/importer/candidate/?**")
 
         candidate = Candidate.objects.get(quote__contains="reduced depressive symptoms within 24 hours")
         assert len(candidate.suggestions) >= 2
@@ -252,14 +255,17 @@ def test_public_pages_and_the_admin_log_no_content_security_policy_violation(bro
         page.fill("#id_password", "pw-ada-123!")
         page.locator("input[type=submit]").click()
         claim = Claim.objects.get(slug="effective-ptsd")
-        # A pending revision with a long text, shown as a line diff on its review page.
+        # A pending revision with a long text, shown as a line diff on its review page, and a running job.
+        from importer.models import Job
         from revisions import services as revisions
 
         long_text = "\n".join(f"Line {n} of the rationale." for n in range(12))
         revision = revisions.propose(claim, {"rationale": long_text}, None, "Rewritten.")
+        job = Job.objects.create(kind="import", title="An article", status="running", phase="reading the article")
         for path in ("/admin/", "/admin/claims/claim/", f"/admin/claims/claim/{claim.pk}/change/",
                      "/admin/claims/condition/", "/admin/importer/candidate/import/", "/admin/claims/claim/queue/",
-                     "/admin/revisions/revision/", f"/admin/revisions/revision/{revision.pk}/change/"):  # fmt: skip
+                     "/admin/revisions/revision/", f"/admin/revisions/revision/{revision.pk}/change/",
+                     "/admin/importer/job/", f"/admin/importer/job/{job.pk}/change/"):  # fmt: skip
             response = page.goto(live_server.url + path)
             assert response.ok, path
             page.wait_for_load_state("networkidle")

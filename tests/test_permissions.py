@@ -13,13 +13,14 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from claims.models import Claim
-from importer.models import Candidate, SourceSnapshot
+from importer.models import Candidate, Job, SourceSnapshot
 from revisions import services as revisions
 from revisions.models import Revision
 
 pytestmark = pytest.mark.django_db
 
 ROLES = ("anonymous", "editor", "reviewer", "superuser")
+PRODUCTION_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # --- Public pages, open data and exports: the same answer for every role --------------------------------------
 # name: (arguments, by name of a site_content object or literal, expected status for every role)
@@ -88,6 +89,9 @@ ADMIN_MODELS = {
     "taggit.tag": {"editor": "vac", "reviewer": "vac", "superuser": "vacd"},
     "importer.sourcesnapshot": {"editor": "v", "reviewer": "v", "superuser": "vd"},
     "importer.candidate": {"editor": "vc", "reviewer": "vc", "superuser": "vcd"},
+    # Import jobs: whoever may import sees them; retrying (its own page's button) is tested in tests/test_jobs.py.
+    "importer.job": {"editor": "v", "reviewer": "v", "superuser": "vd"},
+    "django_tasks_database.dbtaskresult": {"editor": "", "reviewer": "", "superuser": "v"},  # the task queue's rows
     "revisions.revision": {"editor": "v", "reviewer": "v", "superuser": "v"},  # decided on its page, never edited
 }
 
@@ -111,6 +115,7 @@ NOT_PAGES = {
     "admin:claims_claim_preview",  # POST only: test_preview_is_for_staff_only below
     "admin:claims_claim_transition",  # the workflow steps: WORKFLOW below
     "admin:auth_user_password_change",  # another user's password: superusers (Django's own UserAdmin)
+    "admin:importer_job_queue",  # POST only, from the jobs list (tests/test_jobs.py)
 }
 
 # --- Workflow steps and revision decisions: which roles may take them --------------------------------------------
@@ -173,6 +178,8 @@ def _instances(site_content, users) -> dict:
     """A stored row of every model in the admin, private where that matters (deleting a public row is refused)."""
     from axes.models import AccessAttempt, AccessFailureLog, AccessLog
     from django.contrib.auth.models import Group
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
     from taggit.models import Tag
 
     from tests.factories import ClaimFactory, ConditionFactory, SourceFactory, StudyFactory
@@ -206,12 +213,22 @@ def _instances(site_content, users) -> dict:
         "taggit.tag": Tag.objects.create(name="unused", slug="unused"),
         "importer.sourcesnapshot": snapshot,
         "importer.candidate": candidate,
+        "importer.job": Job.objects.create(kind="reindex", title="Search index", status="succeeded"),
+        "django_tasks_database.dbtaskresult": DBTaskResult.objects.create(
+            args_kwargs={"args": [], "kwargs": {}},
+            task_path="importer.tasks.run_job",
+            backend_name="default",
+            run_after=timezone.now(),
+            exception_class_path="",
+            traceback="",
+        ),  # fmt: skip
         "revisions.revision": revisions.propose(site_content["helps"], {"text": "Changed"}, users["editor"], "Why."),
     }
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_admin_model_pages_follow_the_matrix(login, site_content, users, role):
+def test_admin_model_pages_follow_the_matrix(login, site_content, users, role, settings):
+    settings.TASKS = PRODUCTION_TASKS  # the task rows' admin reads their backend (tests run tasks immediately)
     instances = _instances(site_content, users)
     client = login(role)
     for label, row in ADMIN_MODELS.items():
@@ -241,6 +258,8 @@ def test_admin_model_pages_follow_the_matrix(login, site_content, users, role):
             if label == "revisions.revision":  # decided with its own buttons, never saved as a form
                 editable = 'value="approve"' in change.content.decode()
                 assert editable == (role in APPROVE_REVISION), (label, role)
+            elif label == "importer.job":  # retried with its own button, when it failed
+                continue
             elif label == "importer.candidate":  # the import review: decided with its own buttons
                 editable = 'name="decision"' in change.content.decode()
                 assert editable == ("c" in allowed), (label, role, editable)
