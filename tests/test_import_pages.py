@@ -131,6 +131,12 @@ def test_a_list_of_five_thousand_items_is_read_in_linear_time():
 
 # --- stance -------------------------------------------------------------------------------------------------------
 
+SECOND_LINE = (
+    "Ketamine is a second-line option, mainly for patients who have not responded to conventional treatments, "
+    "not a first-line treatment."
+)
+OFF_LABEL = "Ketamine's use for mental health is off-label (racemic ketamine has no psychiatric approval)."
+
 
 @pytest.mark.parametrize(
     ("clause", "claim", "stance"),
@@ -143,6 +149,47 @@ def test_a_list_of_five_thousand_items_is_read_in_linear_time():
         ("Ketamine may help with PTSD", "Ketamine reduces PTSD symptoms", "qualifies"),
         ("It helps people who have not responded to other drugs", "Ketamine works in resistant depression", "supports"),
         ("How it works is not yet fully understood", "Its mechanism has not been established", "supports"),
+        # "that" after "note" opens the sentence's own statement, not a relative clause about other patients
+        ("Remember that ketamine doesn’t work as a first option", SECOND_LINE, "supports"),
+        # a claim that is a negation is supported in positive words, contradicted by the very word it negates
+        ("Generally, it’s reserved for those who haven’t found relief elsewhere", SECOND_LINE, "supports"),
+        ("Ketamine is now a first-line treatment for depression", SECOND_LINE, "contradicts"),
+        ("Ketamine isn’t a first-line treatment", SECOND_LINE, "supports"),
+        # a claim's parenthesis restates it: "off-label" once on each side
+        ("It’s prescribed off-label for depression", OFF_LABEL, "supports"),
+        ("Ketamine is approved for depression", OFF_LABEL, "contradicts"),
+        # clauses that limit a claim's wording: a bounded duration, an onset in hours, named risks
+        (
+            "For most people the lift wears off after about a week",
+            "Ketamine’s antidepressant effects are long-lasting",
+            "qualifies",
+        ),
+        ("The effects typically begin within a few hours", "Ketamine relieves symptoms immediately", "contradicts"),
+        (
+            "In rare cases it can cause serious side effects",
+            "Ketamine is generally safe and well tolerated",
+            "qualifies",
+        ),
+        ("Side effects are mild and fade quickly", "Ketamine is generally safe and well tolerated", "supports"),
+        # hedges: "not a panacea" hedges; a hedge in a relative clause about something else does not; "its
+        # potential to" is no hedge; research still exploring a use is one
+        (
+            "It’s not a panacea, and more research is needed",
+            "Its risks and benefits are not yet fully established; more research is needed",
+            "supports",
+        ),
+        (
+            "Unlike antidepressants, which may take weeks, ketamine works within hours",
+            "Ketamine acts rapidly",
+            "supports",
+        ),
+        ("Ketamine’s potential to lift mood quickly sets it apart", "Ketamine acts rapidly", "supports"),
+        ("Research is exploring its use in PTSD", "Ketamine reduces PTSD symptom severity", "qualifies"),
+        (
+            "People with heart problems are not suitable candidates",
+            "Heart problems can make ketamine unsuitable",
+            "supports",
+        ),
     ],
 )
 def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
