@@ -353,5 +353,5 @@ def test_the_candidate_list_filtered_by_source_drops_the_source_column(client, u
     summary = services.import_article(PAGE.encode(), name="page.html", title="Side effects")
     client.force_login(users["admin"])
     url = reverse("admin:importer_candidate_changelist")
-    assert "column-source" in client.get(url).content.decode()
-    assert "column-source" not in client.get(url, {"source__id__exact": summary.source.pk}).content.decode()
+    assert "column-source_title" in client.get(url).content.decode()
+    assert "column-source_title" not in client.get(url, {"source__id__exact": summary.source.pk}).content.decode()
