@@ -44,6 +44,7 @@ def _segmenter() -> pysbd.Segmenter:
 LIST_ITEM_LINE = re.compile(r"[ \t]*(?:[-*•‣◦▪–]|\d{1,3}[.)])[ \t]+(?=\S)")
 # A table row as html_to_text writes it ("Intravenous | 0.5 mg/kg") or as Markdown does ("| a | b |"); the rule line
 # of a Markdown table ("|---|:--|") is no row.
+NUMBERED_ITEM = re.compile(r"[ \t]*\d{1,3}[.)][ \t]")
 TABLE_ROW_LINE = re.compile(r"^\s*\|.*\|\s*$|\S \| \S")
 TABLE_RULE_LINE = re.compile(r"^[\s|:-]+$")
 
@@ -73,12 +74,25 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     position = 0
     lead, header, in_table = "", "", False
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    items = [bool(LIST_ITEM_LINE.match(line)) for line in lines]
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    neighbours = {i: (filled[k - 1] if k else None, filled[k + 1] if k + 1 < len(filled) else None)
+                  for k, i in enumerate(filled)}  # fmt: skip
+    for number, line in enumerate(lines):
         line_start = position
         position += len(line) + 1
         if not line.strip():
             continue
         item = LIST_ITEM_LINE.match(line)
+        if item and NUMBERED_ITEM.match(line) and not any(n is not None and items[n] for n in neighbours[number]):
+            # A numbered line between paragraphs heads a section of a listicle ("3. It can work fast"): read as a
+            # line of its own (a heading when it has no full stop), not as an item of a list.
+            for start, chunk in _segment(line[item.end() :]):
+                start += line_start + item.end()
+                sentences.append(Sentence(start, start + len(chunk), chunk))
+            lead = line[item.end() :].strip()
+            continue
         if item:
             in_table = False
             for start, chunk in _segment(line[item.end() :]):
@@ -477,7 +491,7 @@ _DISCOURSE_OPENER = re.compile(r"(?:however|moreover|additionally|furthermore|ov
 
 def is_frame(piece: str) -> bool:
     text = _DISCOURSE_OPENER.sub("", piece.strip(), count=1)
-    if re.match(r"if (?:you|your|yours)\b", text, re.I):
+    if re.match(r"if (?:you|your|yours)\b|as with\b|to (?!date\b)[a-z]+\b", text, re.I):
         return True
     if re.match(r"(?:by|through|from)\b", text, re.I) or _VERB.search(text):
         return False

@@ -142,6 +142,30 @@ def test_opening_frames_and_conditions_put_to_the_reader_stay_with_their_clause(
     assert "By blocking a specific receptor called NMDA" in quotes  # a phrase of means says how ketamine acts
 
 
+def test_frames_of_comparison_and_purpose_stay_with_their_clause():
+    text = (
+        "As with any medical treatment, ketamine therapy should be given under medical supervision.\n"
+        "To see if ketamine is right for you, it’s important to discuss it with your doctor.\n"
+    )
+    quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
+    assert quotes == text.splitlines()
+
+
+def test_a_numbered_line_between_paragraphs_heads_a_section_but_a_numbered_list_is_a_list():
+    listicle = (
+        "Seven things to know about ketamine therapy.\n\n3. It can work fast\n\n"
+        "Many people notice a shift in mood within hours of a ketamine session.\n\n"
+        "4. It helps many people, but not everyone\n\nSome see little benefit from ketamine.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(listicle, skipped)]
+    assert "It can work fast" not in found and "It helps many people, but not everyone" not in found
+    assert "Many people notice a shift in mood within hours of a ketamine session." in found
+    assert skipped["heading"] >= 2
+    numbered = "Ketamine side effects include:\n1. Nausea\n2. Dizziness\n"
+    assert [(s.text, s.kind) for s, _ in relevant_clauses(numbered)] == [("Nausea", "item"), ("Dizziness", "item")]
+
+
 def test_titles_tables_of_contents_and_the_page_talking_about_itself_are_not_candidates():
     text = (
         "7 Things to Know About Ketamine Therapy Before You Book a Session\n"
