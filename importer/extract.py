@@ -430,7 +430,8 @@ BOILERPLATE = re.compile(
     r"\b(?:in this (?:article|post|guide|blog|page|section)|this (?:article|post|guide|page|blog) (?:is|will|explains|"
     r"covers|contains)|it contains (?:\w+ )*information|we(?:'ll|’ll| will) (?:explore|discuss|delve|look|cover|walk)|"
     r"read on|click here|learn more|(?:frequently asked|these|many|common) questions|questions (?:our|that) "
-    r"(?:patients|people|readers)|not a substitute for|for (?:general )?information(?:al)? (?:purposes )?only|"
+    r"(?:patients|people|readers)|not (?:a )?substitute for (?:[\w-]+ ){0,3}(?:advice|diagnosis)|"
+    r"for (?:general )?information(?:al)? (?:purposes )?only|"
     r"(?:call|contact|email) (?:us|our)\b|(?:book|schedule|request) (?:a|an|your) (?:free )?(?:[\w-]+ )?(?:call|"
     r"consultation|appointment|session))|https?://",
     re.I,
@@ -971,7 +972,9 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
         if sentence.kind == "header":
             skipped["heading"] += 1
             continue
-        if sentence.kind == "item" and is_title_case(sentence.text):  # a table of contents
+        # A table of contents: entries in Title Case that name the article's subject ("Safety and Side Effects of
+        # Ketamine Therapy"); a list of side effects in Title Case ("Increased Heart Rate") is read.
+        if sentence.kind == "item" and is_title_case(sentence.text) and KETAMINE.search(sentence.text):
             skipped["heading"] += 1
             continue
         if sentence.kind in ("item", "row"):

@@ -180,6 +180,12 @@ def test_titles_tables_of_contents_and_the_page_talking_about_itself_are_not_can
     found = [s.text for s, _ in relevant_clauses(text, skipped)]
     assert found == ["Ketamine can lift depression within hours.", "Mild nausea"]
     assert skipped["heading"] == 4 and skipped["boilerplate"] == 3  # the title, "Contents:", two entries
+    # what looks like them but states something is read: a side effect in Title Case, a claim about substitutes
+    text = "Ketamine side effects include:\n- Increased Heart Rate\nKetamine is not a substitute for psychotherapy.\n"
+    assert [s.text for s, _ in relevant_clauses(text)] == [
+        "Increased Heart Rate",
+        "Ketamine is not a substitute for psychotherapy.",
+    ]
     assert "sentences about the page itself" in SKIPPED_REASONS["boilerplate"]
 
 
