@@ -39,7 +39,7 @@ class SourceSnapshotAdmin(admin.ModelAdmin):
 
 @admin.register(Candidate)
 class CandidateAdmin(admin.ModelAdmin):
-    list_display = ["short_quote", "source", "category", "stance", "best_suggestion", "status"]
+    list_display = ["short_quote", "source_title", "category", "stance", "best_suggestion", "status"]
     actions = ["refresh_suggestions"]
     list_filter = ["status", "category", "source"]
     list_select_related = ["source"]
@@ -56,6 +56,12 @@ class CandidateAdmin(admin.ModelAdmin):
     def short_quote(self, obj: Candidate) -> str:
         return obj.quote if len(obj.quote) <= 90 else obj.quote[:89] + "…"
 
+    @admin.display(description="Source", ordering="source__title")
+    def source_title(self, obj: Candidate) -> str:
+        """The source's title as text that wraps (Django keeps a foreign key's cell on one line, and a long title
+        pushed the list 179 px past 1,280)."""
+        return obj.source.title
+
     @admin.display(description="Most likely claim")
     def best_suggestion(self, obj: Candidate) -> str:
         if not obj.suggestions:
@@ -67,7 +73,7 @@ class CandidateAdmin(admin.ModelAdmin):
         """Without the Source column when the list is filtered by one source (it would repeat on every row, and the
         list must fit 1,280 px without sideways scrolling)."""
         if "source__id__exact" in request.GET:
-            return [name for name in self.list_display if name != "source"]
+            return [name for name in self.list_display if name != "source_title"]
         return self.list_display
 
     @admin.action(description="Refresh suggestions: re-rank against today’s claims", permissions=["change"])

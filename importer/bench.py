@@ -24,7 +24,12 @@ For each article, with its answer key (quote, offset, claim or none, category, s
   three suggestions;
 - top-1: the claim is the first suggestion;
 - stance accuracy: the stance shown next to the answer's claim (the candidate's own when that claim is not suggested)
-  equals the answer's stance.
+  equals the answer's stance;
+- furniture offered: candidates whose sentence is one of the page furniture's sentences that the answer key lists
+  (``furniture``: cookie banners, menus, teasers, comments of an HTML page); they count against precision too.
+
+Held-out files are read as an import reads them (``readable_document``: an HTML page through trafilatura and the
+furniture filter), and their answer keys' offsets are into that readable text.
 """
 
 from __future__ import annotations
@@ -37,12 +42,14 @@ from pathlib import Path
 
 from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import ClaimIndex, ClaimRecord, ConditionRecord, StudyRecord, condition_names, extract
+from importer.text import readable_document
 
 # Issue 15's targets, for the seed leave-one-out and the held-out articles alike.
 TARGETS = {"recall": 0.95, "precision": 0.85, "top1": 0.75, "top3": 0.9, "stance_accuracy": 0.85, "category_top3": 0.9}
 HELDOUT_DIR = Path(__file__).resolve().parent / "benchdata" / "heldout"
 COUNTS = ("assertions", "found", "candidates", "useful_candidates", "category_right", "category_top3",
-          "category_ceiling", "claims_in_kb", "top1_hits", "top3_hits", "stance_right")  # fmt: skip
+          "category_ceiling", "claims_in_kb", "top1_hits", "top3_hits", "stance_right",
+          "furniture_offered")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -68,6 +75,7 @@ class ArticleScore:
     top1_hits: int = 0
     top3_hits: int = 0
     stance_right: int = 0
+    furniture_offered: int = 0
     misses: list = field(default_factory=list)
 
 
@@ -82,11 +90,16 @@ def score_article(
     index: ClaimIndex,
     conditions: Sequence[ConditionRecord],
     studies: Sequence[StudyRecord],
+    furniture: Sequence[str] = (),
 ) -> ArticleScore:
-    """Extract ``text`` against ``index`` and compare the candidates with the answer key."""
+    """Extract ``text`` against ``index`` and compare the candidates with the answer key; ``furniture``: sentences
+    of the page's furniture, none of which should be offered."""
     known = {claim.id for claim in index.claims}
     candidates = extract(text, index, conditions, studies)
     score = ArticleScore(name, assertions=len(answers), candidates=len(candidates))
+    furniture = [" ".join(f.split()) for f in furniture]
+    sentences = [" ".join(c.sentence.text.split()) for c in candidates]
+    score.furniture_offered = sum(any(s in f or f in s for f in furniture) for s in sentences)
     categories_per_hit: dict[int, Counter] = defaultdict(Counter)
     for answer in answers:
         start, end = answer.offset, answer.offset + len(answer.quote)
@@ -169,6 +182,11 @@ def evaluate(document: dict, embed=None) -> dict:
     return {**_summary(scores), "targets": TARGETS}
 
 
+def heldout_text(path: Path) -> str:
+    """The text an import of this file archives (and the answer key's offsets refer to)."""
+    return readable_document(path.read_bytes(), name=path.name).text
+
+
 def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR, embed=None) -> dict | None:
     """The held-out articles against the whole knowledge base; None when the directory holds none."""
     key = directory / "answers.json"
@@ -183,8 +201,10 @@ def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR, embed=None) 
             Answer(a["offset"], a["quote"], slugs.get(a["claim"]) if a["claim"] else None, a["category"], a["stance"])
             for a in article["assertions"]
         ]
-        text = (directory / article["file"]).read_text(encoding="utf-8")
-        scores.append(score_article(article["file"], text, answers, index, conditions, studies))
+        text = heldout_text(directory / article["file"])
+        scores.append(
+            score_article(article["file"], text, answers, index, conditions, studies, article.get("furniture", ()))
+        )
     return _summary(scores)
 
 
@@ -192,8 +212,7 @@ def _table(title: str, result: dict) -> list[str]:
     lines = [
         title,
         f"{'article':42} {'recall':>7} {'precision':>9} {'category':>8} {'cat≤3':>6} {'ceiling':>7} {'top-1':>6} "
-        f"{'top-3':>6} "
-        f"{'stance':>6}",
+        f"{'top-3':>6} {'stance':>6} {'furniture':>9}",
     ]
     rows = [(a["source"], a) for a in result["articles"]] + [("ALL (pooled)", result["totals"])]
     for name, a in rows:
@@ -204,7 +223,7 @@ def _table(title: str, result: dict) -> list[str]:
             f"{_ratio(a['category_top3'], found):6.2f} "
             f"{_ratio(a['category_ceiling'], found):7.2f} {_ratio(a['top1_hits'], a['claims_in_kb']):6.2f} "
             f"{_ratio(a['top3_hits'], a['claims_in_kb']):6.2f} "
-            f"{_ratio(a['stance_right'], found):6.2f}"
+            f"{_ratio(a['stance_right'], found):6.2f} {a['furniture_offered']:9d}"
         )
     return lines
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from importer import services
-from importer.extract import relevant_clauses, split_sentences, stance_cue
+from importer.extract import SKIPPED_REASONS, relevant_clauses, split_sentences, stance_cue
 from importer.models import Candidate
 from importer.text import InputError, readable_document, readable_text
 from revisions.models import Revision
@@ -130,7 +130,101 @@ def test_a_list_of_five_thousand_items_is_read_in_linear_time():
     assert large < 25 * small + 0.5  # ten times the items: about ten times the time, not a hundred
 
 
+def test_opening_frames_and_conditions_put_to_the_reader_stay_with_their_clause():
+    text = (
+        "In addition to its effects on pain, ketamine improves quality of life in patients with chronic pain.\n"
+        "If you have tried several treatments and still feel stuck, ketamine could be worth a conversation.\n"
+        "By blocking a specific receptor called NMDA, ketamine modulates glutamate, leading to rapid effects.\n"
+    )
+    quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
+    assert "In addition to its effects on pain" not in quotes
+    assert "If you have tried several treatments and still feel stuck" not in quotes
+    assert text.splitlines()[1] in quotes
+    assert "By blocking a specific receptor called NMDA" in quotes  # a phrase of means says how ketamine acts
+
+
+def test_frames_of_comparison_and_purpose_stay_with_their_clause():
+    text = (
+        "As with any medical treatment, ketamine therapy should be given under medical supervision.\n"
+        "To see if ketamine is right for you, it’s important to discuss it with your doctor.\n"
+    )
+    quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
+    assert quotes == text.splitlines()
+
+
+def test_a_numbered_line_between_paragraphs_heads_a_section_but_a_numbered_list_is_a_list():
+    listicle = (
+        "Seven things to know about ketamine therapy.\n\n3. It can work fast\n\n"
+        "Many people notice a shift in mood within hours of a ketamine session.\n\n"
+        "4. It helps many people, but not everyone\n\nSome see little benefit from ketamine.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(listicle, skipped)]
+    assert "It can work fast" not in found and "It helps many people, but not everyone" not in found
+    assert "Many people notice a shift in mood within hours of a ketamine session." in found
+    assert skipped["heading"] >= 2
+    numbered = "Ketamine side effects include:\n1. Nausea\n2. Dizziness\n"
+    assert [(s.text, s.kind) for s, _ in relevant_clauses(numbered)] == [("Nausea", "item"), ("Dizziness", "item")]
+
+
+def test_titles_tables_of_contents_and_the_page_talking_about_itself_are_not_candidates():
+    text = (
+        "7 Things to Know About Ketamine Therapy Before You Book a Session\n"
+        "Contents:\n- Introduction to Ketamine Therapy\n- Safety and Side Effects of Ketamine Therapy\n"
+        "In this article, we will delve deep into the world of ketamine and its effects on depression.\n"
+        "Ketamine can lift depression within hours.\n"
+        "- Mild nausea\n"
+        "This article is for general information only and is not a substitute for professional medical advice.\n"
+        "Call our patient line or request a free phone consultation about ketamine.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped)]
+    assert found == ["Ketamine can lift depression within hours.", "Mild nausea"]
+    assert skipped["heading"] == 4 and skipped["boilerplate"] == 3  # the title, "Contents:", two entries
+    # what looks like them but states something is read: a side effect in Title Case, a claim about substitutes
+    text = "Ketamine side effects include:\n- Increased Heart Rate\nKetamine is not a substitute for psychotherapy.\n"
+    assert [s.text for s, _ in relevant_clauses(text)] == [
+        "Increased Heart Rate",
+        "Ketamine is not a substitute for psychotherapy.",
+    ]
+    assert "sentences about the page itself" in SKIPPED_REASONS["boilerplate"]
+
+
+# --- the held-out clinic page (importer/benchdata/heldout/06_…html) ------------------------------------------------
+
+
+def _clinic_page():
+    import json
+
+    from importer.bench import HELDOUT_DIR, heldout_text
+
+    key = next(
+        a for a in json.loads((HELDOUT_DIR / "answers.json").read_text())["articles"] if a["file"].endswith(".html")
+    )
+    return heldout_text(HELDOUT_DIR / key["file"]), key
+
+
+def test_the_clinic_page_keeps_every_labelled_statement_and_none_of_its_furniture():
+    text, key = _clinic_page()
+    sentences = [s.text for s, _ in relevant_clauses(text)]
+    assert key["furniture"] and not any(f in text for f in key["furniture"])
+    for answer in key["assertions"]:
+        assert text[answer["offset"] : answer["offset"] + len(answer["quote"])] == answer["quote"]
+    # a list item read with its lead-in; an FAQ answer that names ketamine only in its question; a table row
+    found = {s.text: s for s, _ in relevant_clauses(text)}
+    assert found["Mild nausea"].lead.endswith("Common ones include:")
+    assert "A few people don’t get much benefit at all." in sentences
+    assert "Initial series | 6 infusions | over 2–3 weeks" in sentences
+    assert not any("substitute for advice" in s or "Book a free" in s for s in sentences)  # disclaimer, call to action
+
+
 # --- stance -------------------------------------------------------------------------------------------------------
+
+SECOND_LINE = (
+    "Ketamine is a second-line option, mainly for patients who have not responded to conventional treatments, "
+    "not a first-line treatment."
+)
+OFF_LABEL = "Ketamine's use for mental health is off-label (racemic ketamine has no psychiatric approval)."
 
 
 @pytest.mark.parametrize(
@@ -144,6 +238,47 @@ def test_a_list_of_five_thousand_items_is_read_in_linear_time():
         ("Ketamine may help with PTSD", "Ketamine reduces PTSD symptoms", "qualifies"),
         ("It helps people who have not responded to other drugs", "Ketamine works in resistant depression", "supports"),
         ("How it works is not yet fully understood", "Its mechanism has not been established", "supports"),
+        # "that" after "note" opens the sentence's own statement, not a relative clause about other patients
+        ("Remember that ketamine doesn’t work as a first option", SECOND_LINE, "supports"),
+        # a claim that is a negation is supported in positive words, contradicted by the very word it negates
+        ("Generally, it’s reserved for those who haven’t found relief elsewhere", SECOND_LINE, "supports"),
+        ("Ketamine is now a first-line treatment for depression", SECOND_LINE, "contradicts"),
+        ("Ketamine isn’t a first-line treatment", SECOND_LINE, "supports"),
+        # a claim's parenthesis restates it: "off-label" once on each side
+        ("It’s prescribed off-label for depression", OFF_LABEL, "supports"),
+        ("Ketamine is approved for depression", OFF_LABEL, "contradicts"),
+        # clauses that limit a claim's wording: a bounded duration, an onset in hours, named risks
+        (
+            "For most people the lift wears off after about a week",
+            "Ketamine’s antidepressant effects are long-lasting",
+            "qualifies",
+        ),
+        ("The effects typically begin within a few hours", "Ketamine relieves symptoms immediately", "contradicts"),
+        (
+            "In rare cases it can cause serious side effects",
+            "Ketamine is generally safe and well tolerated",
+            "qualifies",
+        ),
+        ("Side effects are mild and fade quickly", "Ketamine is generally safe and well tolerated", "supports"),
+        # hedges: "not a panacea" hedges; a hedge in a relative clause about something else does not; "its
+        # potential to" is no hedge; research still exploring a use is one
+        (
+            "It’s not a panacea, and more research is needed",
+            "Its risks and benefits are not yet fully established; more research is needed",
+            "supports",
+        ),
+        (
+            "Unlike antidepressants, which may take weeks, ketamine works within hours",
+            "Ketamine acts rapidly",
+            "supports",
+        ),
+        ("Ketamine’s potential to lift mood quickly sets it apart", "Ketamine acts rapidly", "supports"),
+        ("Research is exploring its use in PTSD", "Ketamine reduces PTSD symptom severity", "qualifies"),
+        (
+            "People with heart problems are not suitable candidates",
+            "Heart problems can make ketamine unsuitable",
+            "supports",
+        ),
     ],
 )
 def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
@@ -254,5 +389,5 @@ def test_the_candidate_list_filtered_by_source_drops_the_source_column(client, u
     summary = services.import_article(PAGE.encode(), name="page.html", title="Side effects")
     client.force_login(users["admin"])
     url = reverse("admin:importer_candidate_changelist")
-    assert "column-source" in client.get(url).content.decode()
-    assert "column-source" not in client.get(url, {"source__id__exact": summary.source.pk}).content.decode()
+    assert "column-source_title" in client.get(url).content.decode()
+    assert "column-source_title" not in client.get(url, {"source__id__exact": summary.source.pk}).content.decode()
