@@ -12,12 +12,13 @@ model's probability that the clause states that claim.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from importer.extract import name_pattern
 
 COEFFICIENTS = Path(__file__).resolve().parent / "reranker.json"
 
@@ -42,17 +43,12 @@ FEATURES = (
 )
 
 
-@lru_cache(maxsize=4096)
-def _name(name: str) -> re.Pattern:
-    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I)
-
-
 def _named(names: tuple[str, ...], context: str, seen: dict[str, bool]) -> bool:
     """Whether the context names one of these conditions' names (each name looked up once per context)."""
     for name in names:
         if len(name) >= 3:
             if name not in seen:
-                seen[name] = bool(_name(name).search(context))
+                seen[name] = bool(name_pattern(name).search(context))
             if seen[name]:
                 return True
     return False
