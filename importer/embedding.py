@@ -220,6 +220,7 @@ class CachedEmbedder:
     def __init__(self, encoder: Encoder, load=None, save=None):
         self.encoder = encoder
         self.memory: dict[str, np.ndarray] = {}
+        self._keys: dict[str, str] = {}  # text → digest, so that a large knowledge base's texts are hashed once
         self.load, self.save = load, save
         self.computed = 0
 
@@ -227,13 +228,20 @@ class CachedEmbedder:
     def digest(text: str) -> str:
         return hashlib.sha256(f"{MODEL_NAME}\n{text}".encode()).hexdigest()
 
+    def _key(self, text: str) -> str:
+        key = self._keys.get(text)
+        if key is None:
+            key = self._keys[text] = self.digest(text)
+        return key
+
     def forget(self) -> None:
         """Drop the vectors held in memory (they stay in the store)."""
         self.memory.clear()
+        self._keys.clear()
 
     def missing(self, texts: Sequence[str]) -> list[str]:
         """The distinct texts that have no vector in memory or in the store."""
-        wanted = {self.digest(t): t for t in texts}
+        wanted = {self._key(t): t for t in texts}
         wanted = {k: t for k, t in wanted.items() if k not in self.memory}
         if wanted and self.load is not None:
             self.memory.update(self.load(list(wanted)))
@@ -242,7 +250,7 @@ class CachedEmbedder:
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, DIMENSIONS), dtype=np.float32)
-        keys = [self.digest(t) for t in texts]
+        keys = [self._key(t) for t in texts]
         wanted = {k: t for k, t in zip(keys, texts, strict=True) if k not in self.memory}
         if wanted and self.load is not None:
             self.memory.update(self.load(list(wanted)))

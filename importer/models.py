@@ -190,3 +190,25 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (self.Status.SUCCEEDED, self.Status.FAILED)
+
+
+class TextTerms(models.Model):
+    """The term counts of one text (a claim's wording or a quote) as the importer's ranking reads them, kept so that
+    building the ranking index of a large knowledge base does not run the tokenizer and thesaurus over every text
+    again (``importer.extract.term_vectors``).
+
+    Derived data, like ``TextEmbedding``: keyed by the SHA-256 of the term analysis' fingerprint and the text, so an
+    edited text gets a new row and a changed thesaurus never reads an old one. Not exported; deleting every row is
+    safe.
+    """
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    terms = models.BinaryField(help_text="int64 little-endian: the terms' hashes, then their counts")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "text's term counts"
+        verbose_name_plural = "texts' term counts"
+
+    def __str__(self) -> str:
+        return self.digest[:12]

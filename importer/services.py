@@ -26,11 +26,14 @@ from importer.extract import (
     condition_names,
     extract,
     likely_categories,
+    pack_terms,
     relevant_clauses,
-    split_sentences,
     stance_cue,
+    term_digest,
+    term_vectors,
+    unpack_terms,
 )
-from importer.models import Candidate, SourceSnapshot, TextEmbedding
+from importer.models import Candidate, SourceSnapshot, TextEmbedding, TextTerms
 from importer.text import InputError, readable_document
 from kb.cache import bump_content_version
 from revisions import services as revisions
@@ -126,21 +129,69 @@ def embedder() -> CachedEmbedder | None:
 
 
 def _index_claims(exclude_source: Source | None = None) -> list[ClaimRecord]:
-    """Every claim with the quotes other sources attach to it (two queries of plain rows: at 10,000 claims there
-    are some 75,000 quotes, and building model objects for them took seconds)."""
+    """Every claim with the quotes other sources attach to it and the names of its conditions (four queries of
+    plain rows: at 10,000 claims there are some 75,000 quotes, and building model objects for them took seconds)."""
     quotes = defaultdict(list)
     rows = Assertion.objects.order_by("pk").values_list("claim_id", "quote")
     if exclude_source is not None:
         rows = rows.exclude(source=exclude_source)
     for claim_id, quote in rows:
         quotes[claim_id].append(quote)
+    condition = {pk: condition_names(name, aliases) for pk, name, aliases in Condition.objects.values_list(
+        "pk", "name", "aliases"
+    )}  # fmt: skip
+    names = defaultdict(list)
+    for claim_id, condition_id in Claim.conditions.through.objects.order_by("pk").values_list(
+        "claim_id", "condition_id"
+    ):
+        names[claim_id].extend(condition[condition_id])
     claims = Claim.objects.order_by("pk").values_list("pk", "text", "category")
-    return [ClaimRecord(pk, text, category, tuple(quotes.get(pk, ()))) for pk, text, category in claims]
+    return [
+        ClaimRecord(pk, text, category, tuple(quotes.get(pk, ())), tuple(names.get(pk, ())))
+        for pk, text, category in claims
+    ]
+
+
+# Above this many texts to look up, the table is read whole in one query (a new process building the index of a
+# large knowledge base) rather than 500 digests a query.
+READ_ALL_TERMS = 5000
+
+
+def _stored_terms(digests: list[str]) -> dict:
+    found = {}
+    if len(digests) > READ_ALL_TERMS:
+        wanted = set(digests)
+        rows = TextTerms.objects.values_list("digest", "terms").iterator(chunk_size=10000)
+        return {d: unpack_terms(t) for d, t in rows if d in wanted}
+    for start in range(0, len(digests), 500):  # bounded IN lists
+        rows = TextTerms.objects.filter(digest__in=digests[start : start + 500]).values_list("digest", "terms")
+        found.update({d: unpack_terms(t) for d, t in rows})
+    return found
+
+
+def _store_terms(vectors: dict) -> None:
+    rows = [TextTerms(digest=d, terms=pack_terms(v)) for d, v in vectors.items()]
+    TextTerms.objects.bulk_create(rows, batch_size=500, ignore_conflicts=True)
+
+
+def stored_term_vectors(texts: list[str]) -> list:
+    """``term_vectors`` backed by the ``TextTerms`` table: a text's terms are counted once, ever (until it changes),
+    and then read from this process's memory or, in a new process, from the table."""
+    return term_vectors(texts, load=_stored_terms, save=_store_terms)
+
+
+def _index_texts(claims: list[ClaimRecord]) -> list[str]:
+    return [c.text for c in claims] + [q for c in claims for q in c.quotes]
 
 
 def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
-    """The ranking index over every claim, with sentence embeddings when ``embed`` is given."""
-    return ClaimIndex(_index_claims(exclude_source), embed=embed)
+    """The ranking index over every claim, with sentence embeddings when ``embed`` is given. The claims, their
+    quotes and conditions are read afresh every time (a claim added, edited or deleted a moment ago is ranked as it
+    is now); only the term counts of texts seen before, keyed by the texts themselves, come from a cache.
+
+    Queries: assertions, conditions, claims' conditions, claims; then the stored term counts of the texts this
+    process has not seen, 500 a query, and with ``embed`` the stored vectors it has not read yet, 500 a query."""
+    return ClaimIndex(_index_claims(exclude_source), embed=embed, analyse=stored_term_vectors)
 
 
 # An import from the admin (a background job, importer/tasks.py) embeds at most this many texts of the knowledge
@@ -150,10 +201,10 @@ def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
 WEB_EMBEDDING_BUDGET = 2000
 
 
-def unembedded_texts(embed: CachedEmbedder) -> list[str]:
+def unembedded_texts(embed: CachedEmbedder, claims: list[ClaimRecord] | None = None) -> list[str]:
     """The claim texts and quotes the ranking index uses that have no stored embedding yet."""
     texts = []
-    for claim in _index_claims():
+    for claim in _index_claims() if claims is None else claims:
         texts.append(claim.text)
         texts.extend(claim.quotes[: ClaimIndex.EMBEDDED_QUOTES])
     return embed.missing(texts)
@@ -186,6 +237,20 @@ def prune_embeddings(grace: timedelta = PRUNE_GRACE) -> int:
     return len(stale)
 
 
+def prune_terms(grace: timedelta = PRUNE_GRACE) -> int:
+    """Delete the stored term counts older than ``grace`` that no claim text or quote uses now (texts since edited
+    or deleted, counts of an earlier thesaurus). Returns how many were deleted."""
+    cutoff = timezone.now() - grace
+    stored = list(TextTerms.objects.filter(created_at__lt=cutoff).values_list("digest", flat=True).iterator())
+    texts = (Claim.objects.values_list("text", flat=True), Assertion.objects.values_list("quote", flat=True))
+    live = {term_digest(text) for rows in texts for text in rows.iterator()}
+    stale = [digest for digest in stored if digest not in live]
+    with transaction.atomic():
+        for start in range(0, len(stale), 500):
+            TextTerms.objects.filter(digest__in=stale[start : start + 500]).delete()
+    return len(stale)
+
+
 def warm_embeddings(
     embed: CachedEmbedder, texts: list[str] | None = None, progress: Callable[[int, int], None] | None = None
 ) -> int:
@@ -202,14 +267,16 @@ def warm_embeddings(
     return len(texts)
 
 
-def _embedder_within(budget: int | None, progress, article_texts: list[str]) -> tuple[CachedEmbedder | None, str]:
+def _embedder_within(
+    budget: int | None, progress, article_texts: list[str], claims: list[ClaimRecord] | None = None
+) -> tuple[CachedEmbedder | None, str]:
     """The embedder for an import, with every text it will need already stored (the knowledge base's claims and
     quotes, and the article's clauses), and why there is none ("" when there is one). Nothing is embedded inside
     the import's transaction: it only reads stored vectors."""
     embed = embedder()
     if embed is None:
         return None, unavailable_reason()
-    missing = list(dict.fromkeys(unembedded_texts(embed) + embed.missing(article_texts)))
+    missing = list(dict.fromkeys(unembedded_texts(embed, claims) + embed.missing(article_texts)))
     if budget is not None and len(missing) > budget:
         return None, (
             f"{len(missing)} texts (the knowledge base's and this article's) have no embedding yet, more than an "
@@ -347,7 +414,11 @@ def import_article(
     skipped = Counter()
     relevant = relevant_clauses(text, skipped)
     article_texts = [clause.text for _, parts in relevant for clause in parts]
-    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts)
+    # The knowledge base's texts as they are now: their embeddings are computed and stored before the import's
+    # transaction, which reads the claims again and finds them stored. (Term counts of texts never seen are
+    # computed and stored in the transaction: much cheaper, and kept when it commits.)
+    claims = _index_claims(exclude_source=known)
+    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts, claims)
 
     with transaction.atomic():
         source = _find_existing(url, slug)
@@ -382,7 +453,7 @@ def import_article(
         summary.semantic_off = semantic_off or ("" if index.semantic else "the knowledge base has no claims yet")
         index_texts = {claim.id: claim.text for claim in index.claims}
         found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
-        summary.sentences = _count_sentences(text)
+        summary.sentences = len(relevant) + sum(skipped.values())  # every sentence is one or the other
         decided = _decided_places(source, text)
         covered = _covered_spans(source)
         rows = []
@@ -453,10 +524,6 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
             updated.append(candidate)
     Candidate.objects.bulk_update(updated, ["suggestions", "category", "other_categories", "stance"], batch_size=200)
     return len(updated)
-
-
-def _count_sentences(text: str) -> int:
-    return len(split_sentences(text))
 
 
 def _covered_spans(source: Source) -> list[tuple[int, int]]:

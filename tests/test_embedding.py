@@ -254,7 +254,7 @@ def test_quote_scores_are_the_mean_of_each_claims_two_best_quotes(encoder):
     embed = CachedEmbedder(encoder)
     index = ClaimIndex(claims, embed=embed)
     clause = "ketamine infusion for pain in a clinic"
-    _, quote_scores = index._semantic_scores(clause)
+    _, quote_scores, _ = index._semantic_scores(clause)
     vector = index._centred(embed([clause])[0])
     for i, claim in enumerate(claims):
         quotes = claim.quotes[: ClaimIndex.EMBEDDED_QUOTES]  # only the first four quotes of a claim are embedded

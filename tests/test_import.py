@@ -231,17 +231,15 @@ def test_the_thesaurus_matches_a_claim_worded_differently():
 
 
 def test_a_clause_is_ranked_with_its_sentence_as_context():
-    index = ClaimIndex(
-        [
-            ClaimRecord(1, "Rapid onset explains antidepressant action", "onset"),
-            ClaimRecord(2, "New synapses explain antidepressant action", "mechanism"),
-        ]
-    )
+    claims = [
+        ClaimRecord(1, "Rapid onset explains antidepressant action", "onset"),
+        ClaimRecord(2, "New synapses explain antidepressant action", "mechanism"),
+    ]
     clause = "which is thought to matter for antidepressant action"
     sentence = "Ketamine helps nerve cells grow new synapses, " + clause
-    alone = index.rank(clause)
-    assert alone[0][1] == alone[1][1]  # the clause alone cannot tell them apart
-    assert index.rank(clause, context=sentence)[0][0].id == 2
+    alone = ClaimIndex(claims, reranker=None).rank(clause)
+    assert alone[0][1] == alone[1][1]  # the clause alone cannot tell them apart (first stage)
+    assert ClaimIndex(claims).rank(clause, context=sentence)[0][0].id == 2
 
 
 def test_a_claim_nobody_quotes_yet_does_not_outrank_one_that_sources_state():

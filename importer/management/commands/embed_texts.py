@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from importer.embedding import unavailable_reason
-from importer.services import embedder, prune_embeddings, unembedded_texts, warm_embeddings
+from importer.services import embedder, prune_embeddings, prune_terms, unembedded_texts, warm_embeddings
 from kb.progress import Progress
 
 
@@ -29,6 +29,8 @@ class Command(BaseCommand):
         if options["prune"]:
             removed = prune_embeddings()
             self.stdout.write(f"Deleted {removed} stored embedding{'s' if removed != 1 else ''} that nothing uses.")
+            removed = prune_terms()
+            self.stdout.write(f"Deleted {removed} stored term count{'s' if removed != 1 else ''} that nothing uses.")
         embed = embedder()
         if embed is None:
             if options["prune"]:

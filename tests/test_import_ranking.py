@@ -1,0 +1,204 @@
+"""Ranking claims for an imported clause: the learned re-ranker, its refit, and the cached term counts behind the
+index (never stale: the claims are read afresh, only the analysis of a text already seen is reused)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+from claims.models import Claim, Status
+from importer import extract, rerank, services
+from importer.bench import fit_reranker
+from importer.extract import ClaimIndex, ClaimRecord, analyse_terms, term_vectors
+from importer.models import TextTerms
+from importer.rerank import FEATURES, Reranker
+from tests.factories import AssertionFactory, ClaimFactory, ConditionFactory
+
+FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kb.json"
+
+
+def _only(feature: str, weight: float = 5.0) -> Reranker:
+    """A re-ranker that looks at one feature (and a little at the first stage's score)."""
+    coef = np.zeros(len(FEATURES))
+    coef[FEATURES.index(feature)] = weight
+    coef[FEATURES.index("score")] = 1.0
+    return Reranker(np.zeros(len(FEATURES)), np.ones(len(FEATURES)), coef, -2.0)
+
+
+# --- the re-ranker -----------------------------------------------------------------------------------------------
+
+CLAIMS = [
+    ClaimRecord(1, "Ketamine quickly reduces symptoms of depression", "efficacy", (), ("depression",)),
+    # about PTSD, without naming it in its wording
+    ClaimRecord(2, "Ketamine eases symptoms within a day", "efficacy", (), ("PTSD", "post-traumatic stress disorder")),
+]
+CLAUSE = "For veterans with PTSD, ketamine quickly reduces symptoms."
+
+
+def test_the_reranker_puts_first_the_claim_about_the_condition_the_sentence_names():
+    first_stage = ClaimIndex(CLAIMS, reranker=None).rank(CLAUSE)
+    assert [claim.id for claim, _ in first_stage] == [1, 2]  # more words are shared with the depression claim
+    reranked = ClaimIndex(CLAIMS, reranker=_only("condition_named")).rank(CLAUSE)
+    assert [claim.id for claim, _ in reranked] == [2, 1]
+    assert all(0 < score < 1 for _, score in reranked)  # a probability
+
+
+def test_a_reranker_that_ignores_the_condition_keeps_the_first_stage_order():
+    reranked = ClaimIndex(CLAIMS, reranker=_only("condition_named", weight=0.0)).rank(CLAUSE)
+    assert [claim.id for claim, _ in reranked] == [1, 2]
+
+
+def test_the_committed_reranker_ranks_a_claims_own_wording_first_above_the_match_threshold():
+    claims = [
+        ClaimRecord(1, "Ketamine can cause nausea and dizziness", "side_effect", ("Nausea is common.",)),
+        ClaimRecord(2, "Ketamine works within hours", "onset", ("It works in a matter of hours.",)),
+        ClaimRecord(3, "Ketamine is given as a nasal spray", "administration", ()),
+    ]
+    ranked = ClaimIndex(claims).rank("Ketamine can cause nausea and dizziness in some patients.")
+    assert ranked[0][0].id == 1 and ranked[0][1] >= extract.MATCH_SCORE
+
+
+def test_the_committed_coefficients_match_the_features_the_code_computes():
+    data = json.loads(rerank.COEFFICIENTS.read_text(encoding="utf-8"))
+    for model in ("semantic", "wording"):
+        assert data[model]["features"] == list(FEATURES)
+        assert len(data[model]["coef"]) == len(FEATURES)
+        Reranker.from_dict(data[model])
+
+
+def test_coefficients_fitted_on_other_features_are_refused_with_the_command_to_run():
+    data = json.loads(rerank.COEFFICIENTS.read_text(encoding="utf-8"))["wording"]
+    with pytest.raises(ValueError, match="make reranker"):
+        Reranker.from_dict({**data, "features": data["features"][:-1]})
+
+
+def test_refitting_the_reranker_gives_the_same_coefficients_every_time():
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    articles = [source["id"] for source in document["sources"][:2]]
+    first = fit_reranker(document, articles).as_dict()
+    second = fit_reranker(document, articles).as_dict()
+    assert first == second
+    assert first["coef"] != [0.0] * len(FEATURES)  # it learned something
+
+
+def test_a_fold_never_sees_the_article_it_is_tested_on(monkeypatch):
+    """The nested leave-one-out: the re-ranker for article k is fitted on the other articles, ranked against
+    knowledge bases without k's quotes."""
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    seen = []
+    real_index = __import__("importer.bench", fromlist=["_index"])._index
+
+    def spy(document, assertions, embed=None, reranker="default"):
+        seen.append({a["source"] for a in assertions})
+        return real_index(document, assertions, embed, reranker)
+
+    monkeypatch.setattr("importer.bench._index", spy)
+    tested = document["sources"][0]["id"]
+    fit_reranker(document, [s["id"] for s in document["sources"][1:3]], also_without=[tested])
+    assert seen and all(tested not in sources for sources in seen)
+
+
+# --- the cached term counts --------------------------------------------------------------------------------------
+
+
+def test_cached_term_vectors_equal_a_fresh_analysis():
+    texts = ["Ketamine works within hours.", "Rapid relief for treatment-resistant depression", "Nausea"]
+    extract._TERM_MEMORY.clear()
+    fresh = analyse_terms(texts)
+    cached = term_vectors(texts)
+    again = term_vectors(texts)
+    for a, b, c in zip(fresh, cached, again, strict=True):
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and np.array_equal(b[0], c[0])
+
+
+def test_the_term_analysis_fingerprint_changes_with_the_thesaurus(monkeypatch):
+    before = extract._analyser_fingerprint()
+    monkeypatch.setitem(extract.CONCEPTS, "fast", extract.CONCEPTS["fast"] + "|speedy")
+    assert extract._analyser_fingerprint() != before
+
+
+@pytest.mark.django_db
+def test_an_index_built_from_stored_term_counts_ranks_as_one_built_from_scratch():
+    onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
+    ClaimFactory(text="Ketamine can cause nausea", slug="nausea", category="side_effect")
+    AssertionFactory(claim=onset, quote="Relief came in a matter of hours.")
+    extract._TERM_MEMORY.clear()
+    TextTerms.objects.all().delete()
+    clause = "Many patients feel better within hours."
+    scratch = services.claim_index().rank(clause)
+    assert TextTerms.objects.count() == 3  # two claim texts and one quote, stored
+    extract._TERM_MEMORY.clear()  # a new process: the counts come from the table
+    assert services.claim_index().rank(clause) == scratch
+    assert scratch[0][0].id == onset.pk
+
+
+@pytest.mark.django_db
+def test_an_edited_claim_is_ranked_by_its_new_wording():
+    claim = ClaimFactory(text="Ketamine can cause nausea", slug="c", category="side_effect")
+    ClaimFactory(text="Ketamine is given as a nasal spray", slug="nasal", category="administration")
+    clause = "Ketamine works within hours for many people."
+    assert claim.pk not in [c.id for c, _ in services.claim_index(embed=None).rank(clause)]
+    Claim.objects.filter(pk=claim.pk).update(text="Ketamine works within hours")  # no signal, no save()
+    ranked = services.claim_index().rank(clause)
+    assert ranked[0][0].id == claim.pk and ranked[0][0].text == "Ketamine works within hours"
+    nausea = services.claim_index().rank("It can cause nausea.")
+    assert claim.pk not in [c.id for c, _ in nausea]
+
+
+@pytest.mark.django_db
+def test_a_deleted_claim_is_never_offered_and_a_new_or_published_one_always_is():
+    gone = ClaimFactory(text="Ketamine can cause nausea and dizziness", slug="gone", category="side_effect")
+    clause = "Ketamine can cause nausea and dizziness."
+    assert services.claim_index().rank(clause)[0][0].id == gone.pk
+    gone.delete()
+    assert services.claim_index().rank(clause) == []
+    draft = ClaimFactory(
+        text="Ketamine can cause nausea and dizziness", slug="new", category="side_effect", status=Status.DRAFT
+    )
+    assert services.claim_index().rank(clause)[0][0].id == draft.pk
+    draft.status = Status.PUBLISHED
+    draft.save()
+    assert services.claim_index().rank(clause)[0][0].id == draft.pk
+
+
+@pytest.mark.django_db
+def test_a_claims_conditions_reach_the_index():
+    ptsd = ConditionFactory(name="Post-traumatic stress disorder (PTSD)", slug="ptsd", aliases=["trauma"])
+    claim = ClaimFactory(text="Ketamine reduces symptoms of PTSD", slug="ptsd-claim", category="efficacy")
+    claim.conditions.add(ptsd)
+    (record,) = services.claim_index().claims
+    assert set(record.conditions) >= {"Post-traumatic stress disorder (PTSD)", "PTSD", "trauma"}
+
+
+@pytest.mark.django_db
+def test_building_the_index_takes_four_queries_when_the_texts_are_known(django_assert_num_queries):
+    claims = [ClaimFactory(text=f"Ketamine claim number {n}", slug=f"c{n}", category="efficacy") for n in range(5)]
+    for claim in claims:
+        AssertionFactory(claim=claim, quote=f"A quote for {claim.text}.")
+    services.claim_index()  # counts the terms of every text once, and stores them
+    with django_assert_num_queries(4):  # assertions, conditions, claims' conditions, claims
+        services.claim_index()
+    extract._TERM_MEMORY.clear()
+    with django_assert_num_queries(5):  # … and the stored term counts (at most 500 digests a query)
+        index = services.claim_index()
+    assert len(index.claims) == 5
+
+
+@pytest.mark.django_db
+def test_an_import_stores_the_term_counts_of_the_knowledge_base_and_counts_every_sentence():
+    ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
+    TextTerms.objects.all().delete()
+    text = (
+        "Ketamine basics\n"
+        "Ketamine works within hours for many people. The weather was nice.\n"
+        "Side effects include:\n"
+        "- Nausea\n"
+        "- Dizziness\n"
+    )
+    summary = services.import_article(text, title="Basics")
+    assert TextTerms.objects.filter(digest=extract.term_digest("Ketamine works within hours")).exists()
+    assert summary.sentences == len(extract.split_sentences(text))
