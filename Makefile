@@ -55,6 +55,9 @@ node_modules/axe-core/axe.min.js: package.json
 
 # The server and one task worker beside it (background jobs: imports, embeddings, the search index); the worker is
 # stopped when the server stops (after the job it is running, if any).
+# They share a file cache (KB_CACHE_DIR, unless REDIS_URL names a server), so that a page changed by a job is not
+# served stale by the server.
+run: export KB_CACHE_DIR ?= $(CURDIR)/.cache/kb
 run: $(VENV)/.installed .env
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py import_kb $(FIXTURE) --if-empty

@@ -188,7 +188,8 @@ STORAGES = {
 
 TAGGIT_CASE_INSENSITIVE = True
 
-# Caching: local memory by default; Redis when REDIS_URL is set (shared by every worker; see kb/cache.py).
+# Caching: local memory by default; files in KB_CACHE_DIR when set (`make run`); Redis when REDIS_URL is set (shared
+# by every worker and app server; see kb/cache.py).
 _redis_url = env_str("REDIS_URL", "") or ""
 if _redis_url:
     if not _redis_url.startswith(("redis://", "rediss://", "unix://")):
@@ -202,6 +203,10 @@ if _redis_url:
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
+elif _cache_dir := env_str("KB_CACHE_DIR", ""):
+    # Files in one directory: shared by the processes of one machine without a server (`make run`'s runserver and
+    # task worker, so that an import done by the worker shows on the site at once, with its progress).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": _cache_dir}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 300)

@@ -85,3 +85,28 @@ def test_a_malformed_dotenv_line_is_reported_with_its_line_number(tmp_path):
     env_file.write_text("DEBUG=1\nthis is not an assignment\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match=r"\.env:2"):
         load_dotenv(env_file)
+
+
+def test_a_cache_directory_is_shared_by_the_server_and_the_task_worker(tmp_path):
+    """`make run` gives runserver and its task worker one file cache (KB_CACHE_DIR): a job's edit, which bumps the
+    content version in the worker, is seen by the server's next request (with a local-memory cache it was not)."""
+    script = (
+        "import sys, django; django.setup(); from django.conf import settings; from kb import cache; "
+        "print(settings.CACHES['default']['BACKEND']); "
+        "cache.bump_content_version() if sys.argv[1] == 'bump' else None; print(cache.content_version())"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update(KB_ENV_FILE="", DJANGO_SETTINGS_MODULE="kb.settings", DEBUG="1", KB_CACHE_DIR=str(tmp_path / "cache"))
+
+    def run(action: str) -> list[str]:
+        result = subprocess.run(
+            [sys.executable, "-c", script, action], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.split()
+
+    backend, before = run("read")
+    assert backend == "django.core.cache.backends.filebased.FileBasedCache"
+    _, bumped = run("bump")  # the worker
+    _, seen = run("read")  # the server, in another process
+    assert int(bumped) == int(before) + 1 and seen == bumped
