@@ -117,10 +117,18 @@ class CandidateAdmin(admin.ModelAdmin):
             raise PermissionDenied
         can_decide = self.has_change_permission(request, candidate) and request.user.has_perm("claims.add_assertion")
         became = list(candidate.assertions.select_related("claim").order_by("pk"))
+        # Statements of published claims wait for review as revisions (importer.services.attach_many names the
+        # candidate in their reason).
+        waiting = list(
+            Revision.objects.filter(reason__endswith=f"(import candidate #{candidate.pk}).")
+            .exclude(state__in=[Revision.State.REJECTED, Revision.State.WITHDRAWN])
+            .select_related("claim")
+            .order_by("pk")
+        )
         ids = [s["claim"] for s in candidate.suggestions]
         claims = Claim.objects.in_bulk(ids)
         # Suggested claims the clause does not state yet (it may have become assertions of some already).
-        stated = {assertion.claim_id for assertion in became}
+        stated = {assertion.claim_id for assertion in became} | {revision.claim_id for revision in waiting}
         suggestions = [
             (claims[s["claim"]], s["score"], s.get("stance", ""))
             for s in candidate.suggestions
@@ -206,6 +214,7 @@ class CandidateAdmin(admin.ModelAdmin):
             "new_form": new_form,
             "reject_form": reject_form,
             "became": became,
+            "waiting": [r for r in waiting if r.state == Revision.State.PENDING],
             "can_decide": can_decide and candidate.status != Candidate.Status.REJECTED,
             "can_reject": can_decide and candidate.status == Candidate.Status.PENDING,
             "can_create_claim": request.user.has_perm("claims.add_claim"),

@@ -63,6 +63,7 @@ def test_the_candidate_list_fits_1280px_without_sideways_scrolling(browser, live
 def test_the_review_page_fits_1280px_and_finds_another_claim_by_its_words(browser, live_server, imported):  # noqa: F811
     from claims.models import Assertion, Claim
     from importer.models import Candidate
+    from revisions.models import Revision
 
     candidate = Candidate.objects.get(quote="Mild nausea")
     wanted = Claim.objects.get(slug="urological-harm-with-frequent-use")
@@ -82,6 +83,10 @@ def test_the_review_page_fits_1280px_and_finds_another_claim_by_its_words(browse
         page.select_option("#id_other_stance", "qualifies")
         page.get_by_role("button", name="Attach to the ticked claims").click()
         page.wait_for_load_state()
-        assert "Attached to" in page.locator(".messagelist").inner_text()
-    assertion = Assertion.objects.get(claim=wanted, quote="Mild nausea")
-    assert assertion.stance == "qualifies" and assertion.source_id == imported.source.pk
+        message = page.locator(".messagelist").inner_text()
+        assert "Attached to" in message and "waits for review as revision" in message
+    # The claim is published: the statement waits for a second reviewer (tests/test_revisions.py).
+    assert not Assertion.objects.filter(claim=wanted, quote="Mild nausea").exists()
+    revision = Revision.objects.get(claim=wanted, state="pending")
+    assert revision.proposed["quote"] == "Mild nausea" and revision.proposed["stance"] == "qualifies"
+    assert revision.proposed["source"] == imported.source.pk

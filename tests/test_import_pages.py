@@ -341,6 +341,8 @@ def test_another_claim_is_found_by_its_words_and_attached(client, users, db):
     assert revision.claim == target and revision.proposed["quote"] == candidate.quote
     assert f"waits for review as revision #{revision.pk}" in response.content.decode()
     assert not target.assertions.exists()
+    page = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
+    assert "Waiting for review" in page and f"revision #{revision.pk}</a>: {target.text}" in page
 
 
 def test_refresh_suggestions_offers_a_claim_added_after_the_import(client, users, db):
