@@ -212,6 +212,7 @@ def servers(transactional_db):
 @pytest.mark.servers
 def test_two_app_servers_share_edits_at_once_and_a_worker_takes_imports_queued_through_either(servers):
     from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
 
     from importer.models import Job
     from sources.models import Source
@@ -231,11 +232,24 @@ def test_two_app_servers_share_edits_at_once_and_a_worker_takes_imports_queued_t
     status, headers, _ = reader_b.request("/conditions/tinnitus/")
     assert headers.get("X-Page-Cache") == "hit"
 
-    # An editor saves a change through server A; server B's very next answer has it.
+    # An editor changes the public condition through server A: a pending revision, which readers do not see yet.
     editor_a.login("ada", "pw-ada-123!")
     status, headers, html = editor_a.submit(
-        f"/admin/claims/condition/{condition.pk}/change/", "condition_form", description="Ringing or buzzing.", _save=""
-    )
+        f"/admin/claims/condition/{condition.pk}/change/", "condition_form", description="Ringing or buzzing.",
+        change_reason="Buzzing too.", _save="",
+    )  # fmt: skip
+    assert status == 302 and "/admin/revisions/revision/" in headers["Location"], html[:2000]
+    revision_page = urllib.parse.urlsplit(headers["Location"]).path
+    status, headers, html = reader_b.request("/conditions/tinnitus/")
+    assert "Ringing in the ears." in html and "Ringing or buzzing." not in html
+    # Another reviewer approves it through server A; server B's very next answer has it.
+    reviewer = get_user_model().objects.create_user("rex", password="pw-rex-123!", is_staff=True)
+    reviewer.groups.add(Group.objects.get(name="Reviewer"))
+    reviewer_a = Browser(http.cookiejar.CookieJar(), a)
+    reviewer_a.login("rex", "pw-rex-123!")
+    reviewer_a.request(revision_page)
+    approval = {"decision": "approve", "csrfmiddlewaretoken": reviewer_a.csrf()}
+    status, _, html = reviewer_a.request(revision_page, approval)
     assert status == 302, html[:2000]
     status, headers, html = reader_b.request("/conditions/tinnitus/")
     assert status == 200 and "Ringing or buzzing." in html and "Ringing in the ears." not in html
