@@ -944,11 +944,12 @@ def test_review_page_query_count_does_not_grow_with_suggestions_or_assertions(
     url = reverse("admin:importer_candidate_change", args=[candidate.pk])
     client.get(url)
     # session, user, the candidate with its source/study/snapshot/decider, the user's and the groups' permissions,
-    # the assertions it became with their claims, the suggested claims, the next pending candidate, the conditions
-    # of the new-claim form.
-    with django_assert_num_queries(9):
+    # the assertions it became with their claims, its statements waiting for review (revisions) with their claims,
+    # the suggested claims, the next pending candidate, the conditions of the new-claim form.
+    with django_assert_num_queries(10):
         client.get(url)
     services.attach(candidate, known_claims["onset"], users["editor"])
+    Claim.objects.filter(pk=known_claims["nasal"].pk).update(status="published")  # this one waits as a revision
     services.attach(candidate, known_claims["nasal"], users["editor"])
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get(url)
