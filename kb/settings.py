@@ -6,6 +6,8 @@ variables always win over it. See docs/operations.md, "Configuration", for every
 
 from __future__ import annotations
 
+import secrets
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,15 +29,22 @@ load_dotenv(Path(env_str("KB_ENV_FILE", str(BASE_DIR / ".env"))))
 
 DEBUG = env_bool("DEBUG", default=False)
 
+# Management commands that read the code and the database schema only, never sign anything: a checkout can run them
+# (CI's migrations check, the schema check) without a key. Everything else, the servers included, needs one.
+KEYLESS_COMMANDS = {"makemigrations", "showmigrations", "sqlmigrate", "kb_export_schema"}
+
 SECRET_KEY = env_str("SECRET_KEY", "") or ""
 if not SECRET_KEY:
-    if not DEBUG:
+    if DEBUG:
+        # Local development only: a key that is obviously not for production.
+        SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
+    elif Path(sys.argv[0]).name == "manage.py" and sys.argv[1:2] and sys.argv[1] in KEYLESS_COMMANDS:
+        SECRET_KEY = secrets.token_urlsafe(50)  # this process's only: nothing it could sign outlives it
+    else:
         raise ConfigurationError(
             "SECRET_KEY is not set. Set it in the environment (or in .env) when DEBUG is off; "
             "`make run` writes a .env with a fresh key for local use."
         )
-    # Local development only: a key that is obviously not for production.
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

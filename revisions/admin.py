@@ -82,7 +82,14 @@ class ModeratedAdmin:
 
     def real_changes(self, form) -> dict:
         """The form's values that differ from the stored row (for a new row: those given), as JSON by field name.
-        The form's own ``changed_data`` is not enough: it reports an untouched empty JSON list as changed."""
+        The form's own ``changed_data`` is not enough: it reports an untouched empty JSON list as changed. Worked out
+        once per form (its ``clean()`` asks, then ``propose_revision``)."""
+        if hasattr(form, "_kb_real_changes"):
+            return form._kb_real_changes
+        form._kb_real_changes = self._real_changes(form)
+        return form._kb_real_changes
+
+    def _real_changes(self, form) -> dict:
         instance, data = form.instance, form.cleaned_data
         names = services.proposable_fields(self.model, form.changed_data if instance.pk else data)
         values = {name: services.cleaned_value(instance, name, data[name]) for name in names if name in data}

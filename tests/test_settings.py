@@ -110,3 +110,19 @@ def test_a_cache_directory_is_shared_by_the_server_and_the_task_worker(tmp_path)
     _, bumped = run("bump")  # the worker
     _, seen = run("read")  # the server, in another process
     assert int(bumped) == int(before) + 1 and seen == bumped
+
+
+def test_schema_commands_run_without_a_secret_key_but_the_rest_do_not():
+    """CI's migrations check runs in a bare checkout; a server, a migration or a shell still needs the key."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DATABASE_URL"}}
+    env.update(KB_ENV_FILE="", DJANGO_SETTINGS_MODULE="kb.settings")
+
+    def manage(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    checked = manage("makemigrations", "--check", "--dry-run")
+    assert checked.returncode == 0, checked.stderr
+    refused = manage("migrate", "--plan")
+    assert refused.returncode != 0 and "SECRET_KEY is not set" in refused.stderr
