@@ -139,6 +139,7 @@ class Job(models.Model):
         IMPORT = "import", "Import an article"
         EMBED = "embed", "Embed new texts"
         REINDEX = "reindex", "Rebuild the search index"
+        PROPOSE = "propose", "Propose candidates for an approved new version"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -174,7 +175,9 @@ class Job(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["queued", "running", "succeeded", "failed"]), name="job_status_valid"
             ),
-            models.CheckConstraint(condition=Q(kind__in=["import", "embed", "reindex"]), name="job_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["import", "propose", "embed", "reindex"]), name="job_kind_valid"
+            ),
         ]
         indexes = [
             # The jobs list, newest first, filtered by status.

@@ -59,6 +59,9 @@ class ImportSummary:
     embedded: int = 0  # texts embedded for the first time by this import
     skipped: Counter = field(default_factory=Counter)  # sentences not proposed, by reason (SKIPPED_REASONS)
     furniture: int = 0  # lines of an HTML page dropped as menus, banners, share bars, teasers or comments
+    revision: Revision | None = None  # a public source's new text, waiting for a reviewer (nothing else was written)
+    already_waiting: bool = False  # ... and that text was waiting already, from an earlier import
+    approved_version: bool = False  # candidates proposed for a public source's new text once it was approved
 
     def lines(self) -> list[str]:
         kept = (
@@ -73,13 +76,17 @@ class ImportSummary:
                 "was created.",
                 *kept,
             ]
+        if self.revision is not None:
+            return [*self._waiting_lines(), *kept]
         verb = "Created" if self.created_source else "Updated"
+        if self.approved_version:
+            verb = "Proposed candidates for the approved new text of"
         lines = [
             f"{verb} source “{self.source.title}” ({self.source.slug}).",
             f"Sentences read: {self.sentences}. Candidates: {self.candidates} "
             f"({self.matched} matched to an existing claim, {self.new} probably new).",
         ]
-        if not self.created_source:
+        if not self.created_source and not self.approved_version:
             lines.append(
                 f"Existing quotes re-found in the new text: {self.relocated}; no longer found and flagged "
                 f"“source changed”: {len(self.flagged)}."
@@ -103,6 +110,22 @@ class ImportSummary:
                 f"text{'s' if self.embedded != 1 else ''} embedded for the first time)."
             )
         return lines
+
+    def _waiting_lines(self) -> list[str]:
+        number = f"revision #{self.revision.pk}"
+        if self.already_waiting:
+            return [
+                f"This text of “{self.source.title}” ({self.source.slug}) already waits for review as {number}: "
+                "nothing new was created."
+            ]
+        return [
+            f"“{self.source.title}” ({self.source.slug}) is public, so its new text waits for review as {number}. "
+            "Readers keep the archived text until a reviewer other than you approves it.",
+            f"In the new text, {self.relocated} of the existing quotes are found again and {len(self.flagged)} are "
+            "not (they will be flagged “source changed” when it is approved).",
+            "Once it is approved, the quotes are moved or flagged, and the new text's sentences are proposed as "
+            "candidates by a background job.",
+        ]
 
 
 def _stored_embeddings(digests: list[str]) -> dict:
@@ -430,10 +453,10 @@ def import_article(
             _validate_source(source)
             source.save()
             summary = ImportSummary(source=source, created_source=True)
-            summary.skipped, summary.furniture = skipped, readable.dropped
         else:
             summary = ImportSummary(source=source, kept=_kept_details(source, title, kind))
-            summary.skipped, summary.furniture = skipped, readable.dropped
+            if revisions.is_public(source):
+                return _propose_new_version(source, fields, digest=digest, fmt=fmt, user=user, summary=summary)
             old_text = source.text
             _updated(source, **fields)
             _validate_source(source)
@@ -442,55 +465,156 @@ def import_article(
             # The earlier version's undecided candidates point into a text that is gone: this version's take
             # their place (their clauses are proposed again below, at their new offsets, when still there).
             summary.replaced, _ = source.candidates.pending().delete()
+        summary.skipped, summary.furniture = skipped, readable.dropped
         snapshot, _ = SourceSnapshot.objects.get_or_create(
             source=source,
             sha256=digest,
             defaults={"text": text, "original_name": name, "original_format": fmt, "imported_by": user},
         )
-        index = claim_index(exclude_source=source, embed=embed)
-        if embed is not None:
-            embed.forget()  # the index holds the knowledge base's vectors now; the article's are read as needed
-        summary.semantic_off = semantic_off or ("" if index.semantic else "the knowledge base has no claims yet")
-        index_texts = {claim.id: claim.text for claim in index.claims}
-        found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
-        summary.sentences = len(relevant) + sum(skipped.values())  # every sentence is one or the other
-        decided = _decided_places(source, text)
-        covered = _covered_spans(source)
-        rows = []
-        for data in found:
-            if (data.clause.start, data.clause.text[:1000]) in decided:  # accepted or rejected in an earlier version
-                summary.already_decided += 1
-                continue
-            if _inside(covered, data.clause.start, data.clause.end):
-                continue
-            top = data.suggestions[0][1] if data.suggestions else 0.0
-            summary.matched += top >= MATCH_SCORE
-            summary.new += top < MATCH_SCORE
-            rows.append(
-                Candidate(
-                    source=source,
-                    snapshot=snapshot,
-                    quote=data.clause.text[:1000],
-                    offset=data.clause.start,
-                    sentence=data.sentence.text,
-                    sentence_offset=data.sentence.start,
-                    category=data.category,
-                    other_categories=data.other_categories,
-                    stance=data.stance,
-                    conditions=data.conditions,
-                    cited_study_id=data.cited_study_ids[0] if data.cited_study_ids else None,
-                    citation_text=data.citation_text[:300],
-                    suggestions=[
-                        {"claim": cid, "score": score, "text": index_texts.get(cid, ""), "stance": stance}
-                        for cid, score, stance in data.suggestions
-                    ],
-                )
-            )
-        Candidate.objects.bulk_create(rows)
-        summary.candidates = len(rows)
-        summary.embedded = embed.computed if embed is not None else 0  # all of them before the transaction
+        _propose(source, snapshot, relevant, embed, semantic_off, summary, progress)
     bump_content_version()
     return summary
+
+
+# The source fields a new version of an article changes (``_updated``).
+VERSION_FIELDS = ("text", "archive_name", "accessed_on", "author", "publisher", "url")
+
+
+def _propose_new_version(source: Source, fields: dict, *, digest: str, fmt: str, user, summary: ImportSummary):
+    """A public source's new text is a change to published content: it is kept as a snapshot and proposed as a
+    pending revision of the source, and nothing readers see changes. Approval (``new_version_approved``) moves or
+    flags the quotes and queues the proposal of the new text's candidates. The summary says which quotes the new
+    text still holds."""
+    text = fields["text"]
+    SourceSnapshot.objects.get_or_create(
+        source=source,
+        sha256=digest,
+        defaults={"text": text, "original_name": fields["name"], "original_format": fmt, "imported_by": user},
+    )
+    waiting = next((r for r in revisions.pending_for(source) if r.proposed.get("text") == text), None)
+    if waiting is not None:
+        summary.revision, summary.already_waiting = waiting, True
+        return summary
+    stored = Source.objects.get(pk=source.pk)
+    new = _updated(Source.objects.get(pk=source.pk), **fields)
+    for assertion, found in _relocated(list(source.assertions.all()), stored.text, text):
+        if found is None:
+            summary.flagged.append(assertion.pk)
+        else:
+            summary.relocated += 1
+    reason = (
+        f"New version of the article imported from {fields['name'] or 'a pasted text'} ({len(text):,} characters; "
+        f"snapshot {digest[:12]}). Existing quotes found again in it: {summary.relocated}; no longer found: "
+        f"{len(summary.flagged)}."
+    )
+    proposed = {name: revisions.stored_value(new, name) for name in VERSION_FIELDS}
+    summary.revision = revisions.propose(stored, proposed, user, reason)
+    return summary
+
+
+def new_version_approved(revision: Revision, instance, **kwargs) -> None:
+    """A reviewer approved a public source's new text (``revisions.signals.revision_applied``, inside the approval's
+    transaction): move the quotes still there, flag the others, drop the earlier version's undecided candidates, and
+    queue a job that proposes the new text's candidates."""
+    if not isinstance(instance, Source) or "text" not in revision.proposed:
+        return
+    from importer import tasks
+    from importer.models import Job
+
+    _recheck_assertions(instance, revision.base.get("text", ""), ImportSummary(source=instance))
+    instance.candidates.pending().delete()
+    job = Job.objects.create(
+        kind=Job.Kind.PROPOSE, title=instance.title, source=instance, created_by=revision.author,
+        params={"revision": revision.pk},
+    )  # fmt: skip
+    transaction.on_commit(lambda: tasks.queue(job), robust=True)
+    return (
+        f"The new text's quotes were re-checked, and its sentences are being proposed as candidates (job #{job.pk}, "
+        "under Article import → Jobs)."
+    )
+
+
+def propose_candidates(
+    source: Source,
+    *,
+    user=None,
+    progress: Callable[[int, int], None] | None = None,
+    embedding_budget: int | None = None,
+    embedding_progress: Callable[[int, int], None] | None = None,
+) -> ImportSummary:
+    """Propose candidates for a source's current text (a public source's new version, once approved), as an import
+    does; its undecided candidates are replaced."""
+    text = source.text
+    skipped = Counter()
+    relevant = relevant_clauses(text, skipped)
+    article_texts = [clause.text for _, parts in relevant for clause in parts]
+    claims = _index_claims(exclude_source=source)
+    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts, claims)
+    with transaction.atomic():
+        source = Source.objects.select_for_update().filter(pk=source.pk).first()
+        if source is None:
+            raise InputError("The source was deleted.")
+        if source.text != text:
+            raise InputError("The source's text changed while its candidates were being proposed; retry.")
+        summary = ImportSummary(source=source, approved_version=True)
+        summary.skipped = skipped
+        summary.replaced, _ = source.candidates.pending().delete()
+        snapshot, _ = SourceSnapshot.objects.get_or_create(
+            source=source,
+            sha256=text_sha256(text),
+            defaults={"text": text, "original_name": source.archive_name, "imported_by": user},
+        )
+        _propose(source, snapshot, relevant, embed, semantic_off, summary, progress)
+    bump_content_version()
+    return summary
+
+
+def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSummary, progress) -> None:
+    """Rank the article's relevant clauses against the knowledge base and store them as candidates (inside the
+    caller's transaction), leaving out clauses decided in an earlier version and clauses already quoted."""
+    text = source.text
+    index = claim_index(exclude_source=source, embed=embed)
+    if embed is not None:
+        embed.forget()  # the index holds the knowledge base's vectors now; the article's are read as needed
+    summary.semantic_off = semantic_off or ("" if index.semantic else "the knowledge base has no claims yet")
+    index_texts = {claim.id: claim.text for claim in index.claims}
+    found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
+    summary.sentences = len(relevant) + sum(summary.skipped.values())  # every sentence is one or the other
+    decided = _decided_places(source, text)
+    covered = _covered_spans(source)
+    rows = []
+    for data in found:
+        if (data.clause.start, data.clause.text[:1000]) in decided:  # accepted or rejected in an earlier version
+            summary.already_decided += 1
+            continue
+        if _inside(covered, data.clause.start, data.clause.end):
+            continue
+        top = data.suggestions[0][1] if data.suggestions else 0.0
+        summary.matched += top >= MATCH_SCORE
+        summary.new += top < MATCH_SCORE
+        rows.append(
+            Candidate(
+                source=source,
+                snapshot=snapshot,
+                quote=data.clause.text[:1000],
+                offset=data.clause.start,
+                sentence=data.sentence.text,
+                sentence_offset=data.sentence.start,
+                category=data.category,
+                other_categories=data.other_categories,
+                stance=data.stance,
+                conditions=data.conditions,
+                cited_study_id=data.cited_study_ids[0] if data.cited_study_ids else None,
+                citation_text=data.citation_text[:300],
+                suggestions=[
+                    {"claim": cid, "score": score, "text": index_texts.get(cid, ""), "stance": stance}
+                    for cid, score, stance in data.suggestions
+                ],
+            )
+        )
+    Candidate.objects.bulk_create(rows)
+    summary.candidates = len(rows)
+    summary.embedded = embed.computed if embed is not None else 0  # all of them before the transaction
 
 
 def refresh_suggestions(candidates: list[Candidate]) -> int:
@@ -562,13 +686,21 @@ def _decided_places(source: Source, text: str) -> set[tuple[int, str]]:
     return places
 
 
+def _relocated(assertions: list[Assertion], old_text: str, new_text: str):
+    """Each assertion with where its quote is in ``new_text`` ((offset, quote), at the same occurrence of its words
+    when these appear more than once), or None when it is not there."""
+    mapping = OffsetMap(old_text, new_text)
+    return [
+        (assertion, relocate_quote(old_text, new_text, assertion.quote, assertion.offset, mapping))
+        for assertion in assertions
+    ]
+
+
 def _recheck_assertions(source: Source, old_text: str, summary: ImportSummary) -> None:
     """After a text change: move quotes that are still there (to the same occurrence of their words, when these
     appear more than once), flag the ones that are gone."""
     assertions = list(source.assertions.all())
-    mapping = OffsetMap(old_text, source.text)
-    for assertion in assertions:
-        found = relocate_quote(old_text, source.text, assertion.quote, assertion.offset, mapping)
+    for assertion, found in _relocated(assertions, old_text, source.text):
         if found is None:
             assertion.source_changed = True
             summary.flagged.append(assertion.pk)

@@ -137,6 +137,20 @@ def _run_import(job: Job, progress: JobProgress) -> tuple[list[str], int | None]
     return summary.lines(), summary.source.pk
 
 
+def _run_propose(job: Job, progress: JobProgress) -> tuple[list[str], int | None]:
+    from importer import services
+
+    if job.source is None:
+        raise InputError("The source was deleted.")
+    progress.phase("reading the new text")
+    summary = services.propose_candidates(
+        job.source, user=job.created_by, embedding_budget=services.WEB_EMBEDDING_BUDGET,
+        progress=progress.callback("sentences about ketamine", in_transaction=True),
+        embedding_progress=progress.callback("embedding new texts"),
+    )  # fmt: skip
+    return summary.lines(), summary.source.pk
+
+
 def _run_embed(job: Job, progress: JobProgress) -> tuple[list[str], None]:
     from importer import services
     from importer.embedding import unavailable_reason
@@ -161,7 +175,12 @@ def _run_reindex(job: Job, progress: JobProgress) -> tuple[list[str], None]:
     return [f"Rebuilt the search index: {count} entries."], None
 
 
-RUNNERS = {Job.Kind.IMPORT: _run_import, Job.Kind.EMBED: _run_embed, Job.Kind.REINDEX: _run_reindex}
+RUNNERS = {
+    Job.Kind.IMPORT: _run_import,
+    Job.Kind.PROPOSE: _run_propose,
+    Job.Kind.EMBED: _run_embed,
+    Job.Kind.REINDEX: _run_reindex,
+}
 
 
 @task()
@@ -174,7 +193,7 @@ def run_job(job_id: int) -> str:
     )
     if not claimed:  # run already (a second worker, or a retry queued twice), or deleted
         return "not queued"
-    job = Job.objects.select_related("created_by").get(pk=job_id)
+    job = Job.objects.select_related("created_by", "source").get(pk=job_id)
     progress = JobProgress(job)
     try:
         lines, source_id = RUNNERS[job.kind](job, progress)

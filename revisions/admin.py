@@ -279,12 +279,14 @@ class RevisionAdmin(admin.ModelAdmin):
             decision, note = form.cleaned_data["decision"], form.cleaned_data["note"]
             try:
                 if decision == "approve":
-                    services.approve(
+                    approved = services.approve(
                         revision, request.user, override=form.cleaned_data["override_self_approval"], note=note
                     )
                     self.message_user(
                         request, f"Revision #{revision.pk} approved: readers see it now.", messages.SUCCESS
                     )
+                    for text in getattr(approved, "follow_ups", []) if approved is not None else []:
+                        self.message_user(request, text, messages.INFO)
                 elif decision == "reject":
                     services.reject(revision, request.user, note)
                     self.message_user(request, f"Revision #{revision.pk} rejected.", messages.SUCCESS)

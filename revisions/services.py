@@ -34,6 +34,7 @@ from claims.models import Assertion, Claim, ClaimChange, Condition, EffectEstima
 from claims.services import refresh_grading
 from kb.cache import bump_content_version
 from revisions.models import Revision
+from revisions.signals import revision_applied
 from sources.models import Source, Study
 
 # The models whose published rows are moderated, and which field names a revision may never carry (kept by the
@@ -306,7 +307,7 @@ def approve(revision: Revision, user, *, override: bool = False, note: str = "")
         if revision.action == Revision.Action.DELETE:
             claim = claim_of(obj)
             field, words = _child_words(revision, obj) if claim is not None else ("", "")
-            obj._change_reason = why
+            obj._change_reason, obj._history_user = why, user
             obj.delete()
             if claim is not None:
                 _log(Claim.objects.get(pk=claim.pk), field, words, "", why, user)
@@ -335,7 +336,8 @@ def _apply(revision: Revision, obj: models.Model, user, why: str) -> models.Mode
     if isinstance(obj, Claim):
         obj.version = (obj.version or 0) + 1
         obj.last_edited_by = revision.author  # its author may not also publish it later
-    obj._change_reason = why
+    # Who approved it, for simple-history also when no request is running (a command, a test, a job).
+    obj._change_reason, obj._history_user = why, user
     obj.save()
     for name, value in many.items():
         if _is_tags(obj._meta.get_field(name)):
@@ -355,6 +357,9 @@ def _apply(revision: Revision, obj: models.Model, user, why: str) -> models.Mode
         _log(Claim.objects.get(pk=claim.pk), field, "", words, why, user)
     if claim is not None and isinstance(obj, Claim | Evidence):
         refresh_grading(Claim.objects.get(pk=claim.pk), user)
+    responses = revision_applied.send(sender=type(obj), revision=revision, instance=obj, user=user)
+    # What the receivers did beside it, in words, for the reviewer (a job they queued, say).
+    obj.follow_ups = [str(response) for _, response in responses if response]
     return obj
 
 
