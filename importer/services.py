@@ -434,14 +434,12 @@ def import_article(
         _validate_source(_new_source(title=title, slug=slug, kind=kind, **fields))
     else:
         _validate_source(_updated(known, **fields))
-    skipped = Counter()
-    relevant = relevant_clauses(text, skipped)
-    article_texts = [clause.text for _, parts in relevant for clause in parts]
-    # The knowledge base's texts as they are now: their embeddings are computed and stored before the import's
-    # transaction, which reads the claims again and finds them stored. (Term counts of texts never seen are
-    # computed and stored in the transaction: much cheaper, and kept when it commits.)
-    claims = _index_claims(exclude_source=known)
-    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts, claims)
+    public = known is not None and revisions.is_public(known)
+    if public:
+        # Its new text waits for a reviewer; the clauses are read once it is approved (``propose_candidates``).
+        skipped, relevant, embed, semantic_off = Counter(), [], None, ""
+    else:
+        skipped, relevant, embed, semantic_off = _read(text, known, embedding_budget, embedding_progress)
 
     with transaction.atomic():
         source = _find_existing(url, slug)
@@ -455,7 +453,7 @@ def import_article(
             summary = ImportSummary(source=source, created_source=True)
         else:
             summary = ImportSummary(source=source, kept=_kept_details(source, title, kind))
-            if revisions.is_public(source):
+            if public or revisions.is_public(source):
                 return _propose_new_version(source, fields, digest=digest, fmt=fmt, user=user, summary=summary)
             old_text = source.text
             _updated(source, **fields)
@@ -545,11 +543,7 @@ def propose_candidates(
     """Propose candidates for a source's current text (a public source's new version, once approved), as an import
     does; its undecided candidates are replaced."""
     text = source.text
-    skipped = Counter()
-    relevant = relevant_clauses(text, skipped)
-    article_texts = [clause.text for _, parts in relevant for clause in parts]
-    claims = _index_claims(exclude_source=source)
-    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts, claims)
+    skipped, relevant, embed, semantic_off = _read(text, source, embedding_budget, embedding_progress)
     with transaction.atomic():
         source = Source.objects.select_for_update().filter(pk=source.pk).first()
         if source is None:
@@ -567,6 +561,19 @@ def propose_candidates(
         _propose(source, snapshot, relevant, embed, semantic_off, summary, progress)
     bump_content_version()
     return summary
+
+
+def _read(text: str, known: Source | None, embedding_budget, embedding_progress):
+    """The article's relevant clauses (and the sentences skipped, by reason), and the embedder to rank them with.
+    The knowledge base's texts as they are now: their embeddings are computed and stored before the import's
+    transaction, which reads the claims again and finds them stored. (Term counts of texts never seen are computed
+    and stored in the transaction: much cheaper, and kept when it commits.)"""
+    skipped = Counter()
+    relevant = relevant_clauses(text, skipped)
+    article_texts = [clause.text for _, parts in relevant for clause in parts]
+    claims = _index_claims(exclude_source=known)
+    embed, semantic_off = _embedder_within(embedding_budget, embedding_progress, article_texts, claims)
+    return skipped, relevant, embed, semantic_off
 
 
 def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSummary, progress) -> None:
