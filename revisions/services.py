@@ -22,6 +22,7 @@ import decimal
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -427,9 +428,9 @@ class DiffRow:
     conflict: bool = False
     current: str = ""
 
-    @property
+    @cached_property
     def inline_diff(self) -> SafeString | None:
-        """For long text, the changed lines side by side (difflib escapes the text)."""
+        """For long text, the changed lines side by side (difflib escapes the text); worked out once per row."""
         if max(len(self.before), len(self.after)) < 160:
             return None
         table = difflib.HtmlDiff(wrapcolumn=60).make_table(
