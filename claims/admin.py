@@ -681,5 +681,5 @@ admin.site.unregister(Tag)
 
 
 @admin.register(Tag)
-class TagAdmin(SimpleHistoryAdmin, taggit_admin.TagAdmin):
+class TagAdmin(ModeratedAdmin, SimpleHistoryAdmin, taggit_admin.TagAdmin):  # a public tag's rename is a revision
     pass

@@ -5,7 +5,8 @@ The rules (docs/editors.md, "Changing published content"):
 - A change to published content is saved as a pending ``Revision`` with a required reason; readers keep seeing the
   published version. Published content is: a published claim (its wording, verdict, certainty, judgments, rationale,
   conditions, tags, conflicts); a statement (assertion), evidence row or effect estimate of a published claim, added,
-  changed or removed; the public fields of a public condition, source or study (``is_public``).
+  changed or removed; the public fields of a public condition, source or study, and the name of a tag a published
+  claim carries (``is_public``).
 - A reviewer other than the revision's author approves it; a superuser may approve their own with the override and a
   written reason (recorded). Anyone allowed to review may reject it, with a note; its author may withdraw it.
 - Approving applies the proposed values in one transaction, through ``save()`` (so django-simple-history records
@@ -30,8 +31,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from taggit.models import Tag
 
-from claims.models import Assertion, Claim, ClaimChange, Condition, EffectEstimate, Evidence, Status
+from claims.models import Assertion, Claim, ClaimChange, Condition, EffectEstimate, Evidence, Status, TaggedClaim
 from claims.services import refresh_grading
 from kb.cache import bump_content_version
 from revisions.models import Revision
@@ -40,7 +42,7 @@ from sources.models import Source, Study
 
 # The models whose published rows are moderated, and which field names a revision may never carry (kept by the
 # workflow or derived).
-MODERATED_MODELS = (Claim, Assertion, Evidence, EffectEstimate, Condition, Source, Study)
+MODERATED_MODELS = (Claim, Assertion, Evidence, EffectEstimate, Condition, Source, Study, Tag)
 CHILDREN_OF_CLAIMS = (Assertion, Evidence, EffectEstimate)
 NEVER_PROPOSED = {
     "id", "status", "published_at", "reviewed_at", "reviewed_role", "version", "last_edited_by", "created_at",
@@ -93,6 +95,8 @@ def is_public(obj: models.Model) -> bool:
         return Source.objects.public().filter(pk=obj.pk).exists()
     if isinstance(obj, Study):
         return Study.objects.public().filter(pk=obj.pk).exists()
+    if isinstance(obj, Tag):  # its name and page show on the published claims that carry it
+        return TaggedClaim.objects.filter(tag_id=obj.pk, content_object__status=Status.PUBLISHED).exists()
     if isinstance(obj, Condition):
         from claims.public import PublicConditions
 

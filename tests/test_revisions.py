@@ -98,6 +98,38 @@ def test_tags_and_conditions_of_a_published_claim_are_part_of_the_revision(clien
     assert list(published.conditions.all()) == [ptsd]
 
 
+def test_renaming_a_tag_a_published_claim_carries_is_a_revision_and_an_unused_one_is_renamed_at_once(
+    client, users, published
+):
+    from taggit.models import Tag
+
+    published.tags.add("rapid")
+    ClaimFactory(text="A draft", slug="a-draft", status="draft").tags.add("draft only")
+    public, private = Tag.objects.get(name="rapid"), Tag.objects.get(name="draft only")
+    client.force_login(users["editor"])
+    url = reverse("admin:taggit_tag_change", args=[public.pk])
+    response = client.post(url, {"name": "rapid onset", "slug": "rapid-onset", "change_reason": ""})
+    assert response.status_code == 200 and "a revision needs a reason" in response.content.decode()
+    response = client.post(url, {"name": "rapid onset", "slug": "rapid-onset", "change_reason": "Clearer."})
+    revision = Revision.objects.get()
+    assert response.status_code == 302 and revision.proposed == {"name": "rapid onset", "slug": "rapid-onset"}
+    public.refresh_from_db()
+    assert public.name == "rapid" and b"rapid onset" not in client.get(published.get_absolute_url()).content
+    # A public tag cannot be deleted directly: it would come off published claims without review.
+    assert client.post(reverse("admin:taggit_tag_delete", args=[public.pk]), {"post": "yes"}).status_code == 403
+    client.force_login(users["reviewer"])
+    _decide(client, revision, "approve")
+    public.refresh_from_db()
+    assert public.name == "rapid onset" and b"rapid onset" in client.get(published.get_absolute_url()).content
+    assert public.history.latest().history_user == users["reviewer"]
+    # A tag only drafts carry is not public: renamed at once.
+    client.force_login(users["editor"])
+    url = reverse("admin:taggit_tag_change", args=[private.pk])
+    assert client.post(url, {"name": "draft tag", "slug": "draft-tag"}).status_code == 302
+    private.refresh_from_db()
+    assert private.name == "draft tag" and Revision.objects.count() == 1
+
+
 # --- deciding ----------------------------------------------------------------------------------------------------
 
 
