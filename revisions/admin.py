@@ -272,7 +272,7 @@ class RevisionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         revision = get_object_or_404(
-            self.get_queryset(request).select_related("author", "decided_by", "content_type"), pk=object_id
+            self.get_queryset(request).select_related("author", "decided_by", "content_type", "claim"), pk=object_id
         )
         form = DecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
