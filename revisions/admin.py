@@ -96,7 +96,11 @@ class ModeratedAdmin:
         if instance.pk is None:
             return {name: value for name, value in values.items() if value not in (None, "", [])}
         stored = self.model.objects.get(pk=instance.pk)
-        return {name: value for name, value in values.items() if value != services.stored_value(stored, name)}
+        return {
+            name: value
+            for name, value in values.items()
+            if not services.same(value, services.stored_value(stored, name))
+        }
 
     def propose_revision(self, request, obj, form, change: bool) -> bool:
         """Propose the form's change as a revision when ``obj`` is published content; True when done (nothing of

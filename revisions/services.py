@@ -149,6 +149,14 @@ def cleaned_value(obj: models.Model, name: str, value):
     return _json(value)
 
 
+def same(proposed, stored) -> bool:
+    """Whether a proposed JSON value is the stored one. Line endings do not count: a browser posts a textarea's lines
+    with CRLF, so an untouched multi-line rationale would otherwise be proposed as a change (and logged publicly)."""
+    if isinstance(proposed, str) and isinstance(stored, str):
+        return proposed.replace("\r\n", "\n") == stored.replace("\r\n", "\n")
+    return proposed == stored
+
+
 def proposable_fields(model: type[models.Model], names: Iterable[str]) -> list[str]:
     concrete = {f.name for f in model._meta.get_fields() if getattr(f, "concrete", False) or f.many_to_many}
     return [name for name in names if name in concrete and name not in NEVER_PROPOSED]
@@ -182,7 +190,7 @@ def propose(
     if action == Revision.Action.CHANGE:
         stored = model.objects.get(pk=obj.pk)
         base = {name: stored_value(stored, name) for name in proposed}
-        proposed = {name: value for name, value in proposed.items() if value != base[name]}
+        proposed = {name: value for name, value in proposed.items() if not same(value, base[name])}
         base = {name: base[name] for name in proposed}
         if not proposed:
             raise RevisionError("Nothing was changed, so there is nothing to review.")

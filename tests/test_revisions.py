@@ -65,6 +65,16 @@ def test_an_editors_change_to_a_published_claim_waits_as_a_revision(client, user
     assert revision.reason == "Sharper."
 
 
+def test_a_browsers_crlf_line_endings_in_an_untouched_text_are_not_proposed_as_a_change(client, users, published):
+    Claim.objects.filter(pk=published.pk).update(rationale="First line.\nSecond line.")
+    published.refresh_from_db()
+    client.force_login(users["editor"])
+    # A browser posts a textarea's lines with CRLF; only the wording was changed.
+    _edit_claim(client, published, text="Ketamine cures suicidal ideation", rationale="First line.\r\nSecond line.",
+                change_reason="Sharper.")  # fmt: skip
+    assert Revision.objects.get().proposed == {"text": "Ketamine cures suicidal ideation"}
+
+
 def test_a_change_to_published_content_without_a_reason_is_refused_and_nothing_is_saved(client, users, published):
     client.force_login(users["reviewer"])
     response = _edit_claim(client, published, text="Ketamine cures suicidal ideation", change_reason="")
