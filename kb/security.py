@@ -4,10 +4,18 @@ Content-Security-Policy of each page (django-csp). See docs/operations.md, "Secu
 
 from __future__ import annotations
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username, get_cool_off
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseBase
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import render
+
+# What kb.security.LoginThrottle counts, in this order: one username from one address, then one address.
+LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -26,6 +34,61 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR")
+
+
+class LoginThrottle(AxesDatabaseHandler):
+    """django-axes' database handler with two limits instead of one: ``AXES_FAILURE_LIMIT`` failures for one
+    username from one address lock that pair out; ``KB_ADDRESS_FAILURE_LIMIT`` failures from one address, whatever
+    the usernames, lock the address out. django-axes compares the largest count of all its lockout parameters with a
+    single limit, so with ``ip_address`` alone at 5, a shared office address would be locked after 5 mistakes of
+    different people; its maintainers advise a custom handler for separate limits (jazzband/django-axes#661).
+
+    Only the counting is changed (``get_failures``, read by django-axes before every login and after every failure),
+    and what a successful login forgets: only that username's failures from that address, not the address's whole
+    count (django-axes would forget every row matching any lockout parameter, so one colleague's, or an attacker's
+    own account's, successful login would unlock every other username at that address)."""
+
+    def __init__(self) -> None:
+        if settings.AXES_LOCKOUT_PARAMETERS != LOCKOUT_PARAMETERS:
+            raise ImproperlyConfigured(f"LoginThrottle needs AXES_LOCKOUT_PARAMETERS = {LOCKOUT_PARAMETERS}")
+        super().__init__()
+
+    def failure_counts(self, request: HttpRequest, credentials: dict | None = None) -> tuple[int, int]:
+        """The failures (within the cool-off) of this username from this address, and of this address (2 queries)."""
+        pair, address = (
+            attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
+            for attempts in self.get_user_attempts(request, credentials)
+        )
+        return pair, address
+
+    def get_failures(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        """The failures django-axes compares with ``AXES_FAILURE_LIMIT``: the pair's count, raised to that limit once
+        the address has reached its own."""
+        pair, address = self.failure_counts(request, credentials)
+        if address >= settings.KB_ADDRESS_FAILURE_LIMIT:
+            return max(pair, settings.AXES_FAILURE_LIMIT)
+        return pair
+
+    def reset_user_attempts(self, request: HttpRequest, credentials: dict | None = None) -> int:
+        return self.reset_attempts(
+            ip_address=request.axes_ip_address, username=get_client_username(request, credentials)
+        )
+
+
+def lockout_response(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict | None = None
+) -> HttpResponse:
+    """The "Sign-in locked" page (``AXES_LOCKOUT_CALLABLE``, HTTP 429): which lock holds, the address's (every
+    username) or the username's from this address, with its limit and how long it lasts."""
+    _, address = LoginThrottle().failure_counts(request, credentials)
+    whole_address = address >= settings.KB_ADDRESS_FAILURE_LIMIT
+    context = {
+        "whole_address": whole_address,
+        "failure_limit": settings.KB_ADDRESS_FAILURE_LIMIT if whole_address else settings.AXES_FAILURE_LIMIT,
+        "username": get_client_username(request, credentials) or "",
+        "cooloff_timedelta": get_cool_off(request),
+    }
+    return render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 class ContentSecurityPolicyMiddleware(CSPMiddleware):

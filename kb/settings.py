@@ -149,10 +149,14 @@ TASKS = {
     }
 }
 
-# Login throttling (django-axes; docs/operations.md, "Security"). After AXES_FAILURE_LIMIT failed logins for one
-# username from one address, that pair is locked out for AXES_COOLOFF_MINUTES (0: until an administrator unlocks
-# it), even with the right password. The address is the connection's, or with KB_TRUSTED_PROXIES set the one the
-# nearest trusted proxy saw (kb.security.client_ip): never a header a client could write itself.
+# Login throttling (django-axes; docs/operations.md, "Security"). Two limits, both counted per client address:
+# after AXES_FAILURE_LIMIT failed logins for one username from one address, that pair is locked out; after
+# KB_ADDRESS_FAILURE_LIMIT failed logins from one address whatever the usernames (a spray of names), the address is
+# locked out for every username. Each lasts AXES_COOLOFF_MINUTES (0: until an administrator unlocks it), even with
+# the right password. django-axes has one limit for all its lockout parameters, so kb.security.LoginThrottle (the
+# custom handler its maintainers advise for this, jazzband/django-axes#661) holds the second. The address is the
+# connection's, or with KB_TRUSTED_PROXIES set the one the nearest trusted proxy saw (kb.security.client_ip): never
+# a header a client could write itself.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out login before the password is checked
     "django.contrib.auth.backends.ModelBackend",
@@ -160,13 +164,22 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 if AXES_FAILURE_LIMIT < 1:
     raise ConfigurationError(f"AXES_FAILURE_LIMIT must be at least 1; got {AXES_FAILURE_LIMIT}")
+KB_ADDRESS_FAILURE_LIMIT = env_int("KB_ADDRESS_FAILURE_LIMIT", 30)
+if KB_ADDRESS_FAILURE_LIMIT < AXES_FAILURE_LIMIT:
+    raise ConfigurationError(
+        f"KB_ADDRESS_FAILURE_LIMIT (failures from one address, any username) must be at least AXES_FAILURE_LIMIT "
+        f"({AXES_FAILURE_LIMIT}); got {KB_ADDRESS_FAILURE_LIMIT}"
+    )
 _axes_cooloff = env_int("AXES_COOLOFF_MINUTES", 30)
 if _axes_cooloff < 0:
     raise ConfigurationError(f"AXES_COOLOFF_MINUTES must be 0 or more; got {_axes_cooloff}")
 AXES_COOLOFF_TIME = timedelta(minutes=_axes_cooloff) if _axes_cooloff else None
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures of that username and address
+# In this order: kb.security.LoginThrottle reads the counts of the pair, then of the address.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "kb.security.LoginThrottle"
+AXES_RESET_ON_SUCCESS = True  # a successful login forgets the earlier failures of that username from that address
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "kb.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "kb.security.client_ip"
 KB_TRUSTED_PROXIES = env_int("KB_TRUSTED_PROXIES", 0)
 if KB_TRUSTED_PROXIES < 0:

@@ -96,7 +96,11 @@ class ModeratedAdmin:
         if instance.pk is None:
             return {name: value for name, value in values.items() if value not in (None, "", [])}
         stored = self.model.objects.get(pk=instance.pk)
-        return {name: value for name, value in values.items() if value != services.stored_value(stored, name)}
+        return {
+            name: value
+            for name, value in values.items()
+            if not services.same(value, services.stored_value(stored, name))
+        }
 
     def propose_revision(self, request, obj, form, change: bool) -> bool:
         """Propose the form's change as a revision when ``obj`` is published content; True when done (nothing of
@@ -272,7 +276,7 @@ class RevisionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         revision = get_object_or_404(
-            self.get_queryset(request).select_related("author", "decided_by", "content_type"), pk=object_id
+            self.get_queryset(request).select_related("author", "decided_by", "content_type", "claim"), pk=object_id
         )
         form = DecisionForm(request.POST or None)
         if request.method == "POST" and form.is_valid():

@@ -155,6 +155,14 @@ def cleaned_value(obj: models.Model, name: str, value):
     return _json(value)
 
 
+def same(proposed, stored) -> bool:
+    """Whether a proposed JSON value is the stored one. Line endings do not count: a browser posts a textarea's lines
+    with CRLF, so an untouched multi-line rationale would otherwise be proposed as a change (and logged publicly)."""
+    if isinstance(proposed, str) and isinstance(stored, str):
+        return proposed.replace("\r\n", "\n") == stored.replace("\r\n", "\n")
+    return proposed == stored
+
+
 def proposable_fields(model: type[models.Model], names: Iterable[str]) -> list[str]:
     concrete = {f.name for f in model._meta.get_fields() if getattr(f, "concrete", False) or f.many_to_many}
     return [name for name in names if name in concrete and name not in NEVER_PROPOSED]
@@ -188,7 +196,7 @@ def propose(
     if action == Revision.Action.CHANGE:
         stored = model.objects.get(pk=obj.pk)
         base = {name: stored_value(stored, name) for name in proposed}
-        proposed = {name: value for name, value in proposed.items() if value != base[name]}
+        proposed = {name: value for name, value in proposed.items() if not same(value, base[name])}
         base = {name: base[name] for name in proposed}
         if not proposed:
             raise RevisionError("Nothing was changed, so there is nothing to review.")
@@ -405,22 +413,42 @@ def _label(model: type[models.Model], name: str) -> str:
         return name
 
 
-def display(model: type[models.Model], name: str, value) -> str:
-    """A JSON value of field ``name`` in words: choices by label, relations by name, dates as written."""
+def display(model: type[models.Model], name: str, value, names: dict | None = None) -> str:
+    """A JSON value of field ``name`` in words: choices by label, relations by name, dates as written.
+    ``names`` is what ``related_names`` read; without it a relation's names cost a query."""
     if value in (None, "", []):
         return "—"
     field = model._meta.get_field(name)
     if _is_tags(field):
         return ", ".join(value)
     if field.is_relation:
-        related = field.related_model.objects.filter(pk__in=value if field.many_to_many else [value])
-        names = sorted(str(row) for row in related)
-        return ", ".join(names) or f"(deleted: {value})"
+        pks = value if field.many_to_many else [value]
+        if names is None:
+            names = related_names(model, {name: pks})
+        found = sorted(names[field.related_model, pk] for pk in pks if (field.related_model, pk) in names)
+        return ", ".join(found) or f"(deleted: {value})"
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
+
+
+def related_names(model: type[models.Model], pks_by_field: dict[str, Iterable]) -> dict[tuple, str]:
+    """The names of the rows that relation fields of ``model`` point to, by (related model, primary key): one query
+    per related model, however many fields and values point to it (a claim's conditions and a condition's parent
+    share one). Tags are stored by name and need none."""
+    wanted: dict[type[models.Model], set] = {}
+    for name, pks in pks_by_field.items():
+        field = model._meta.get_field(name)
+        if field.is_relation and not _is_tags(field):
+            wanted.setdefault(field.related_model, set()).update(pk for pk in pks if pk is not None)
+    return {
+        (related, pk): str(row)
+        for related, pks in wanted.items()
+        if pks
+        for pk, row in related.objects.in_bulk(pks).items()
+    }
 
 
 @dataclass
@@ -445,24 +473,65 @@ class DiffRow:
 
 def diff(revision: Revision) -> list[DiffRow]:
     """The revision's fields: published value (when proposed), proposed value, and for a pending revision whether
-    the published value has changed since (a conflict), with the current one."""
+    the published value has changed since (a conflict), with the current one.
+
+    Queries: the stored row, one per many-to-many field it changes (the current value, pending revisions only) and
+    one per related model named (``related_names``)."""
     model = revision.content_type.model_class()
+    names = list(revision.proposed) if revision.action != Revision.Action.DELETE else list(revision.base)
+    names = [name for name in names if _is_field(model, name)]  # a field removed since is left out
+    check = revision.is_pending and revision.action != Revision.Action.ADD
     stored = None
     if revision.object_id is not None:
-        stored = model.objects.filter(pk=revision.object_id).first()
-    names = list(revision.proposed) if revision.action != Revision.Action.DELETE else list(revision.base)
-    rows = []
+        many = [name for name in names if check and model._meta.get_field(name).many_to_many]
+        stored = model.objects.filter(pk=revision.object_id).prefetch_related(*many).first()
+    values = {}
     for name in names:
-        try:
-            model._meta.get_field(name)
-        except Exception:  # noqa: BLE001 - a field removed since: shown raw
-            continue
         before = revision.base.get(name) if revision.action != Revision.Action.ADD else None
         after = revision.proposed.get(name) if revision.action != Revision.Action.DELETE else None
-        row = DiffRow(name, _label(model, name), display(model, name, before), display(model, name, after))
-        if revision.is_pending and revision.action != Revision.Action.ADD:
-            current = stored_value(stored, name) if stored is not None else None
-            if current != before:
-                row.conflict, row.current = True, display(model, name, current)
+        current = before
+        if check:
+            current = _prefetched_value(stored, name) if stored is not None else None
+        values[name] = (before, after, current)
+    lookup = related_names(model, {name: _pks(model, name, trio) for name, trio in values.items()})
+    rows = []
+    for name, (before, after, current) in values.items():
+        row = DiffRow(
+            name, _label(model, name), display(model, name, before, lookup), display(model, name, after, lookup)
+        )
+        if check and current != before:
+            row.conflict, row.current = True, display(model, name, current, lookup)
         rows.append(row)
     return rows
+
+
+def _is_field(model: type[models.Model], name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except Exception:  # noqa: BLE001 - FieldDoesNotExist
+        return False
+    return True
+
+
+def _pks(model: type[models.Model], name: str, values: Iterable) -> list:
+    """The primary keys a relation field's JSON values name (empty for any other field)."""
+    field = model._meta.get_field(name)
+    if not field.is_relation or _is_tags(field):
+        return []
+    pks = []
+    for value in values:
+        if isinstance(value, list):
+            pks.extend(value)
+        elif value is not None:
+            pks.append(value)
+    return pks
+
+
+def _prefetched_value(obj: models.Model, name: str):
+    """``stored_value`` reading a prefetched many-to-many field from its cache instead of a new query."""
+    field = obj._meta.get_field(name)
+    if field.many_to_many and not _is_tags(field):
+        return sorted(row.pk for row in getattr(obj, name).all())
+    if _is_tags(field):
+        return sorted(tag.name for tag in obj.tags.all())
+    return stored_value(obj, name)

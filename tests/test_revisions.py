@@ -65,6 +65,16 @@ def test_an_editors_change_to_a_published_claim_waits_as_a_revision(client, user
     assert revision.reason == "Sharper."
 
 
+def test_a_browsers_crlf_line_endings_in_an_untouched_text_are_not_proposed_as_a_change(client, users, published):
+    Claim.objects.filter(pk=published.pk).update(rationale="First line.\nSecond line.")
+    published.refresh_from_db()
+    client.force_login(users["editor"])
+    # A browser posts a textarea's lines with CRLF; only the wording was changed.
+    _edit_claim(client, published, text="Ketamine cures suicidal ideation", rationale="First line.\r\nSecond line.",
+                change_reason="Sharper.")  # fmt: skip
+    assert Revision.objects.get().proposed == {"text": "Ketamine cures suicidal ideation"}
+
+
 def test_a_change_to_published_content_without_a_reason_is_refused_and_nothing_is_saved(client, users, published):
     client.force_login(users["reviewer"])
     response = _edit_claim(client, published, text="Ketamine cures suicidal ideation", change_reason="")
@@ -424,3 +434,59 @@ def test_the_importer_proposes_statements_of_published_claims_as_revisions(users
     assert not Source.objects.public().filter(pk=source.pk).exists()
     services.approve(made[0], users["reviewer"])
     assert Assertion.objects.filter(claim=published, source=source, offset=56).exists()
+
+
+# --- the review page's queries -----------------------------------------------------------------------------------
+
+
+def _review_queries(client, revision) -> list[str]:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("admin:revisions_revision_change", args=[revision.pk]))
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_the_review_page_reads_related_names_once_per_related_model_not_per_field(client, users):
+    from claims.models import Condition
+
+    parent, *related = (ConditionFactory(name=f"Condition {n}", slug=f"c{n}") for n in range(4))
+    one = services.propose(Condition(name="New"), {"name": "New", "parent": parent.pk}, users["editor"], "One.",
+                           action="add")  # fmt: skip
+    two = services.propose(
+        Condition(name="Newer"),
+        {"name": "Newer", "parent": parent.pk, "related": [c.pk for c in related]},
+        users["editor"],
+        "Two.",
+        action="add",
+    )
+    client.force_login(users["reviewer"])
+    assert len(_review_queries(client, two)) == len(_review_queries(client, one))
+    page = client.get(reverse("admin:revisions_revision_change", args=[two.pk])).content.decode()
+    assert "Condition 0" in page and "Condition 1, Condition 2, Condition 3" in page
+
+
+def test_the_review_page_of_a_claim_revision_touching_several_relation_fields_has_a_pinned_query_count(
+    client, users, published, django_assert_num_queries
+):
+    ptsd, depression = ConditionFactory(name="PTSD", slug="ptsd"), ConditionFactory(name="Depression", slug="dep")
+    rival = ClaimFactory(text="Ketamine worsens suicidal ideation", slug="worse")
+    published.conditions.add(depression)
+    revision = services.propose(
+        published,
+        {"conditions": [ptsd.pk, depression.pk], "conflicting_claims": [rival.pk], "tags": ["suicide"]},
+        users["editor"],
+        "Linking.",
+    )
+    client.force_login(users["reviewer"])
+    with django_assert_num_queries(12):
+        # session, user, the user's and the groups' permissions; the revision with its author, claim and content
+        # type; whether the claim still exists (the link to it); the claim as stored, its conditions, conflicting
+        # claims and tags (the current values: one per many-to-many field); the names of the conditions and of the
+        # claims (one per related model, for the published, proposed and current values together).
+        response = client.get(reverse("admin:revisions_revision_change", args=[revision.pk]))
+    html = response.content.decode()
+    assert "PTSD, Depression" in html or "Depression, PTSD" in html
+    assert "Ketamine worsens suicidal ideation" in html and "suicide" in html
