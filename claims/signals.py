@@ -168,14 +168,25 @@ def study_deleted(sender, instance: Study, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.STUDY, instance.pk)
 
 
+@receiver(pre_save, sender=Tag)
+def tag_saving(sender, instance: Tag, raw: bool = False, **kwargs) -> None:
+    # The name it has in the database now: only a rename re-indexes its claims (one query).
+    stored = None
+    if instance.pk is not None and not raw:
+        stored = Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    instance._stored_name = stored
+
+
 @receiver(post_save, sender=Tag)
 def tag_saved(sender, instance: Tag, created: bool, raw: bool = False, **kwargs) -> None:
-    # A renamed tag: its claims' pages show the new name, and their search entries hold it.
-    if raw or created:
+    # A renamed tag: its claims' pages show the new name at once (pages read it from the database; cached copies
+    # are made stale here), and their search entries hold it once the job queued here has run.
+    stored = instance.__dict__.pop("_stored_name", None)
+    if raw or created or stored == instance.name:
         return
     bump_content_version()
-    for claim in Claim.objects.filter(tags=instance):
-        search.index_claim(claim)
+    claim_ids = Claim.objects.filter(tags=instance).values_list("pk", flat=True)
+    instance._reindex_job = _queue_reindex(claim_ids, f"Search entries of the claims tagged “{instance.name}”")
 
 
 @receiver(pre_delete, sender=Tag)
@@ -188,8 +199,18 @@ def tag_deleting(sender, instance: Tag, **kwargs) -> None:
 @receiver(post_delete, sender=Tag)
 def tag_deleted(sender, instance: Tag, **kwargs) -> None:
     bump_content_version()
-    for claim in Claim.objects.filter(pk__in=instance.__dict__.pop("_claim_ids", [])):
-        search.index_claim(claim)
+    claim_ids = instance.__dict__.pop("_claim_ids", [])
+    instance._reindex_job = _queue_reindex(
+        claim_ids, f"Search entries of the claims that were tagged “{instance.name}”"
+    )
+
+
+def _queue_reindex(claim_ids, title: str):
+    """A job (importer/tasks.py) re-indexes the claims: in the request it would take one write per claim, and a
+    tag may be on thousands. Returns it, for the admin's message (None when the tag was on no claim)."""
+    from importer.tasks import queue_claims_reindex
+
+    return queue_claims_reindex(claim_ids, title=title)
 
 
 def _content_changed(sender, **kwargs) -> None:

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import SearchEntry
 from importer import services, tasks
@@ -102,7 +103,7 @@ def test_with_the_database_backend_the_request_only_queues_and_a_worker_does_the
 
 def test_a_running_job_shows_its_phase_and_how_far_it_got(client, users, db):
     job = Job.objects.create(kind=Job.Kind.IMPORT, title="Long article", created_by=users["editor"])
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     client.force_login(users["editor"])
     url = reverse("admin:importer_job_change", args=[job.pk])
     # Inside the import's transaction progress goes to the cache; between phases, to the row.
