@@ -32,7 +32,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django_tasks import task
@@ -168,7 +168,9 @@ class Heartbeat:
         self.job_id, self.attempt = job.pk, attempt
         self.interval = settings.KB_JOB_LOST_AFTER / 6
         self.stopped = threading.Event()
-        self.main = connection  # the job's own connection: is it inside a transaction?
+        # The job's own connection (not the ``connection`` proxy, which is each thread's own): is it inside a
+        # transaction?
+        self.main = connections[DEFAULT_DB_ALIAS]
         self.thread = threading.Thread(target=self._run, name=f"job-{job.pk}-heartbeat", daemon=True)
 
     def __enter__(self) -> Heartbeat:
