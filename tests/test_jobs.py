@@ -1,6 +1,7 @@
 """Background jobs (importer/tasks.py): the admin's import queues a job; its page shows progress, the summary or the
-error in words; a failed job leaves nothing half-written and can be retried; who may see and retry jobs. Most
-tests run tasks immediately (tests/conftest.py); one runs the real database backend with a worker."""
+error in words; a failed job leaves nothing half-written and can be retried; a job whose worker was killed is
+shown lost and can be retried; who may see and retry jobs. Most tests run tasks immediately (tests/conftest.py); two
+run the real database backend with a worker, one of them in a process of its own, killed mid-import."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import subprocess
 import sys
 import time
 import urllib.parse
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
@@ -316,6 +320,84 @@ def test_a_worker_killed_mid_import_leaves_its_job_lost_with_nothing_written_and
     # The task queue's record of the killed attempt is closed as failed, not left running forever.
     assert DBTaskResult.objects.get(id=first_attempt).status == "FAILED"
     assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
+
+
+def _running(job: Job, *, beat_seconds_ago: float) -> None:
+    then = timezone.now() - timedelta(seconds=beat_seconds_ago)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, started_at=then - timedelta(seconds=5), heartbeat_at=then, attempts=1
+    )
+
+
+def test_a_running_job_whose_worker_went_silent_is_lost_and_its_owner_may_retry_it(client, users, claims, settings):
+    settings.KB_JOB_LOST_AFTER = 120
+    job = Job.objects.create(kind=Job.Kind.IMPORT, title="Ketamine news", created_by=users["editor"],
+                             params={"name": "a.txt", "kind": "news"}, upload=ARTICLE.encode())  # fmt: skip
+    _running(job, beat_seconds_ago=121)
+    url = reverse("admin:importer_job_change", args=[job.pk])
+    colleague = get_user_model().objects.create_user("cleo", password="pw-cleo-123!", is_staff=True)
+    colleague.groups.add(*users["editor"].groups.all())
+    client.force_login(colleague)
+    html = client.get(url).content.decode()
+    assert "<strong>Lost</strong>" in html and "says nothing for 2 minutes" in html
+    assert 'value="Retry"' not in html and "someone allowed to change jobs, can" in html
+    assert client.post(url, {"decision": "retry"}).status_code == 403
+    client.force_login(users["editor"])
+    html = client.post(url, {"decision": "retry"}, follow=True).content.decode()
+    assert "Queued again." in html and "Created source “Ketamine news”" in html
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.attempts == 2 and Source.objects.count() == 1
+
+
+def test_a_running_job_with_a_recent_heartbeat_is_not_lost_and_cannot_be_retried(client, users, db, settings):
+    settings.KB_JOB_LOST_AFTER = 120
+    job = Job.objects.create(kind=Job.Kind.REINDEX, title="Rebuild", created_by=users["editor"])
+    _running(job, beat_seconds_ago=100)
+    url = reverse("admin:importer_job_change", args=[job.pk])
+    client.force_login(users["editor"])
+    html = client.get(url).content.decode()
+    assert "<strong>Running</strong>" in html and 'value="Retry"' not in html and 'http-equiv="refresh"' in html
+    html = client.post(url, {"decision": "retry"}, follow=True).content.decode()
+    assert "neither failed nor lost: it was not queued again" in html
+    assert Job.objects.get().status == Job.Status.RUNNING
+    # A heartbeat the worker could only write to the cache (SQLite, inside an import's transaction) counts too.
+    _running(job, beat_seconds_ago=500)
+    cache.set(tasks.HEARTBEAT_KEY.format(job.pk), timezone.now().timestamp())
+    assert "<strong>Running</strong>" in client.get(url).content.decode()
+    cache.delete(tasks.HEARTBEAT_KEY.format(job.pk))
+    assert "<strong>Lost</strong>" in client.get(url).content.decode()
+
+
+def test_a_worker_thought_lost_that_comes_back_cannot_overwrite_the_retry(users, db, monkeypatch):
+    job = Job.objects.create(kind=Job.Kind.REINDEX, title="Rebuild", created_by=users["editor"])
+
+    def retried_meanwhile(job, progress):
+        # While this attempt ran, it was declared lost, retried, and the retry's attempt took the job.
+        Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, summary=["the retry's"])
+        return ["the first attempt's"], None
+
+    monkeypatch.setitem(tasks.RUNNERS, Job.Kind.REINDEX, retried_meanwhile)
+    tasks.run_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.summary == ["the retry's"] and job.finished_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_beats_its_heartbeat_into_its_row(settings, monkeypatch):
+    settings.KB_JOB_LOST_AFTER = 1  # a beat every sixth of a second
+    job = Job.objects.create(kind=Job.Kind.REINDEX, title="Rebuild")
+    seen = []
+
+    def slow(job, progress):
+        time.sleep(0.6)
+        seen.append(Job.objects.values_list("started_at", "heartbeat_at").get(pk=job.pk))
+        return ["done"], None
+
+    monkeypatch.setitem(tasks.RUNNERS, Job.Kind.REINDEX, slow)
+    tasks.run_job.call(job.pk)
+    ((started, beat),) = seen
+    assert beat - started >= timedelta(seconds=0.3)
+    assert Job.objects.get().status == Job.Status.SUCCEEDED
 
 
 @pytest.mark.parametrize(
