@@ -723,7 +723,9 @@ class TagAdmin(SimpleHistoryAdmin, taggit_admin.TagAdmin):
         """taggit's merge moves its generic ``TaggedItem`` rows only; claims are tagged through ``TaggedClaim``.
         Gives the selected tags' claims the kept tag (created if new), then deletes the other tags (each deletion
         queues the re-index of its claims)."""
-        if not (self.has_change_permission(request) and self.has_delete_permission(request)):
+        # Whoever may rename tags may merge them: the merged tags' claims keep a tag, and the history keeps the
+        # links (deleting a tag outright needs the delete permission).
+        if not self.has_change_permission(request):
             raise PermissionDenied("You may not merge tags.")
         selected = [int(pk) for pk in request.session.get("selected_tag_ids", "").split(",") if pk.isdigit()]
         form = MergeTagsForm(request.POST or None)

@@ -135,6 +135,94 @@ def test_merging_two_tags_updates_the_cached_pages_and_the_search_entries(client
     assert [hit.title for hit in search("iv", kind="claim")[0]] == ["Ketamine reduces PTSD symptoms"]
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_tag_renamed_in_the_admin_shows_on_cached_pages_at_once_and_in_search_once_its_job_has_run(
+    client, site_content, settings
+):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+    from taggit.models import Tag
+
+    from claims.search import search
+    from importer.models import Job
+    from tests.test_jobs import DATABASE_BACKEND, _run_worker
+    from tests.test_workflow import _admin_form_data
+
+    settings.TASKS = DATABASE_BACKEND  # a worker of its own, as deployed: the request only queues the re-index
+    claim_url = site_content["helps"].get_absolute_url()
+    assert b">infusion<" in client.get(claim_url).content  # now a cached page
+    # A superuser: a transactional test may follow one that emptied the groups.
+    editor = get_user_model().objects.create_superuser("ada", password="pw-ada-123!")
+    client.force_login(editor)
+    url = reverse("admin:taggit_tag_change", args=[Tag.objects.get(name="infusion").pk])
+    data = {**_admin_form_data(client.get(url)), "name": "intravenous infusion"}
+    response = client.post(url, data, follow=True)
+    job = Job.objects.get()
+    assert job.status == Job.Status.QUEUED and job.created_by == editor
+    html = response.content.decode()
+    assert "their search entries are being updated by a background job" in html
+    assert reverse("admin:importer_job_change", args=[job.pk]) in html
+    client.logout()
+    assert b">intravenous infusion<" in client.get(claim_url).content  # the cached copy was made stale
+    assert search("intravenous", kind="claim")[1] == 0  # not yet: the job has not run
+
+    _run_worker()
+
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.summary == ["Updated the search entries of 1 published claim."]
+    assert [hit.title for hit in search("intravenous", kind="claim")[0]] == ["Ketamine reduces PTSD symptoms"]
+
+
+def test_saving_a_tag_without_renaming_it_queues_nothing(client, users, site_content):
+    from django.urls import reverse
+    from taggit.models import Tag
+
+    from importer.models import Job
+
+    tag = Tag.objects.get(name="infusion")
+    client.force_login(users["editor"])
+    response = client.post(reverse("admin:taggit_tag_change", args=[tag.pk]), {"name": "infusion", "slug": "iv"})
+    assert response.status_code == 302 and not Job.objects.exists()
+
+
+def test_merging_tags_in_the_admin_moves_their_claims_to_the_kept_tag_and_re_indexes_them(client, users, site_content):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+    from django.urls import reverse
+    from taggit.models import Tag
+
+    from claims.search import search
+    from importer.models import Job
+
+    helps = site_content["helps"]
+    infusion, ptsd = Tag.objects.get(name="infusion"), Tag.objects.get(name="ptsd")
+    client.force_login(users["editor"])
+    changelist = reverse("admin:taggit_tag_changelist")
+    response = client.post(changelist, {"action": "render_tag_form", ACTION_CHECKBOX_NAME: [infusion.pk, ptsd.pk]})
+    assert response.status_code == 302 and response["Location"].endswith("merge-tags/")
+    response = client.post(reverse("admin:taggit_tag_merge_tags"), {"new_tag_name": "parenteral"}, follow=True)
+    html = response.content.decode()
+    assert "Merged 2 tags into “parenteral”." in html and "being updated by a background job" in html
+    assert sorted(helps.tags.names()) == ["parenteral"]
+    assert not Tag.objects.filter(pk__in=[infusion.pk, ptsd.pk]).exists()
+    assert sorted(helps.tagged_items.get().history.values_list("history_type", flat=True)) == ["+"]
+    # Tests run jobs at once: each merged tag's claims were re-indexed.
+    assert Job.objects.filter(status=Job.Status.SUCCEEDED).count() == 2
+    assert [hit.title for hit in search("parenteral", kind="claim")[0]] == ["Ketamine reduces PTSD symptoms"]
+    assert search("infusion", kind="claim")[1] == 0
+    assert b">parenteral<" in client.get(helps.get_absolute_url()).content
+
+
+def test_only_those_who_may_change_tags_may_merge_them(client, site_content):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    outsider = get_user_model().objects.create_user("otto", password="pw-otto-123!", is_staff=True)
+    client.force_login(outsider)
+    response = client.post(reverse("admin:taggit_tag_merge_tags"), {"new_tag_name": "trauma"})
+    assert response.status_code == 403
+    assert sorted(site_content["helps"].tags.names()) == ["infusion", "ptsd"]
+
+
 # --- served before sessions, CSRF and auth ------------------------------------------------------------------
 
 
