@@ -254,7 +254,7 @@ class JobAdmin(admin.ModelAdmin):
     one. Whoever may import sees every job; a job is retried by whoever queued it, or by a user given "Can change
     job"."""
 
-    list_display = ["title", "kind", "status", "created_by", "created_at", "finished_at"]
+    list_display = ["title", "kind", "state", "created_by", "created_at", "finished_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["created_by"]
     search_fields = ["title"]
@@ -276,6 +276,14 @@ class JobAdmin(admin.ModelAdmin):
         if obj is None:
             return True
         return obj.created_by_id == request.user.pk or request.user.has_perm("importer.change_job")
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, job: Job) -> str:
+        """ "Lost" for a running job whose worker went silent (one cache read per running job: as many as there
+        are workers at most)."""
+        if job.status == Job.Status.RUNNING and tasks.is_lost(job, tasks.cached_heartbeat(job)):
+            return "Lost"
+        return job.get_status_display()
 
     def get_urls(self):
         return [

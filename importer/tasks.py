@@ -9,7 +9,7 @@ transaction: a failed import leaves nothing half-written), ``services.warm_embed
 A worker killed outright (SIGKILL, out of memory, its machine lost) runs no ``except`` or ``finally``: its job
 would stay "running" forever. So while a job runs, a thread of its worker writes a heartbeat every sixth of
 ``KB_JOB_LOST_AFTER`` seconds (``Heartbeat``), and a running job with no heartbeat for that long is lost: its page
-says so and offers Retry (``lost``, ``retry``). The database rolled back what the dead worker's transaction had
+says so and offers Retry (``is_lost``, ``retry``). The database rolled back what the dead worker's transaction had
 written when its connection dropped, so nothing of an import is half-written. django-tasks-db has no such check yet
 (its issue #5, "Unclean exits of the worker leave tasks in limbo"); its own record of the attempt is marked failed
 on retry.
@@ -121,7 +121,7 @@ def is_lost(job: Job, cached: float | None = None, now: datetime | None = None) 
     return beat is None or (now or timezone.now()) - beat > lost_after()
 
 
-def _cached_heartbeat(job: Job) -> float | None:
+def cached_heartbeat(job: Job) -> float | None:
     try:
         return cache.get(HEARTBEAT_KEY.format(job.pk))
     except CACHE_ERRORS:
@@ -136,7 +136,7 @@ def retry(job: Job) -> bool:
     lost = Q(status=Job.Status.RUNNING) & (
         Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
     )
-    if job.status == Job.Status.RUNNING and not is_lost(job, _cached_heartbeat(job)):
+    if job.status == Job.Status.RUNNING and not is_lost(job, cached_heartbeat(job)):
         return False
     reset = Job.objects.filter(Q(pk=job.pk) & (Q(status=Job.Status.FAILED) | lost)).update(
         status=Job.Status.QUEUED, error="", summary=[], phase="", done=0, total=0, started_at=None,

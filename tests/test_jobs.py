@@ -341,6 +341,7 @@ def test_a_running_job_whose_worker_went_silent_is_lost_and_its_owner_may_retry_
     html = client.get(url).content.decode()
     assert "<strong>Lost</strong>" in html and "says nothing for 2 minutes" in html
     assert 'value="Retry"' not in html and "someone allowed to change jobs, can" in html
+    assert '<td class="field-state">Lost</td>' in client.get(reverse("admin:importer_job_changelist")).content.decode()
     assert client.post(url, {"decision": "retry"}).status_code == 403
     client.force_login(users["editor"])
     html = client.post(url, {"decision": "retry"}, follow=True).content.decode()
