@@ -182,9 +182,11 @@ def tag_saved(sender, instance: Tag, created: bool, raw: bool = False, **kwargs)
     # A renamed tag: its claims' pages show the new name at once (pages read it from the database; cached copies
     # are made stale here), and their search entries hold it once the job queued here has run.
     stored = instance.__dict__.pop("_stored_name", None)
-    if raw or created or stored == instance.name:
+    if raw or created:
         return
-    bump_content_version()
+    bump_content_version()  # its slug is in links too
+    if stored == instance.name:  # search entries hold the name only
+        return
     claim_ids = Claim.objects.filter(tags=instance).values_list("pk", flat=True)
     instance._reindex_job = _queue_reindex(claim_ids, f"Search entries of the claims tagged “{instance.name}”")
 
