@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -11,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 from taggit import admin as taggit_admin
+from taggit.forms import MergeTagsForm
 from taggit.models import Tag
 
 from claims import services
@@ -33,7 +35,9 @@ from claims.models import (
     Status,
     TaggedClaim,
 )
+from importer.models import Job
 from kb.markdown import render_markdown
+from revisions import services as revisions
 from revisions.admin import ModeratedAdmin
 from revisions.models import Revision
 
@@ -682,4 +686,78 @@ admin.site.unregister(Tag)
 
 @admin.register(Tag)
 class TagAdmin(ModeratedAdmin, SimpleHistoryAdmin, taggit_admin.TagAdmin):  # a public tag's rename is a revision
-    pass
+    """A rename or a merge changes the claims' pages at once; their search entries are updated by a job
+    (claims/signals.py), which the editor is shown."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        self._report_reindex(request, [obj])
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        self._report_reindex(request, [obj])
+
+    def delete_queryset(self, request, queryset) -> None:
+        tags = list(queryset)
+        for tag in tags:  # one at a time, so each keeps the job its deletion queued (signals run per row anyway)
+            tag.delete()
+        self._report_reindex(request, tags)
+
+    def _report_reindex(self, request, tags) -> None:
+        for tag in tags:
+            job = tag.__dict__.pop("_reindex_job", None)
+            if job is None:
+                continue
+            Job.objects.filter(pk=job.pk, created_by=None).update(created_by=request.user)  # who may retry it
+            self.message_user(
+                request,
+                format_html(
+                    "The claims’ pages show the change now; their search entries are being updated by a background "
+                    'job: <a href="{}">{}</a>.',
+                    reverse("admin:importer_job_change", args=[job.pk]),
+                    job.title,
+                ),
+                messages.INFO,
+            )
+
+    def merge_tags_view(self, request):
+        """taggit's merge moves its generic ``TaggedItem`` rows only; claims are tagged through ``TaggedClaim``.
+        Gives the selected tags' claims the kept tag (created if new), then deletes the other tags (each deletion
+        queues the re-index of its claims)."""
+        # Whoever may rename tags may merge them: the merged tags' claims keep a tag, and the history keeps the
+        # links (deleting a tag outright needs the delete permission).
+        if not self.has_change_permission(request):
+            raise PermissionDenied("You may not merge tags.")
+        selected = [int(pk) for pk in request.session.get("selected_tag_ids", "").split(",") if pk.isdigit()]
+        form = MergeTagsForm(request.POST or None)
+        public = [tag.name for tag in Tag.objects.filter(pk__in=selected) if revisions.is_public(tag)]
+        if public:
+            # A merge changes the tags of published claims, which waits for a second person like any change to them.
+            self.message_user(
+                request,
+                f"Not merged: published claims carry {', '.join(f'“{name}”' for name in sorted(public))}, and a merge "
+                "would change their tags without review. Rename the tag instead (a revision), or change the tags on "
+                "each published claim (each a revision); a tag no published claim carries can be merged here.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
+        if request.method == "POST" and form.is_valid():
+            name = form.cleaned_data["new_tag_name"].strip()
+            with transaction.atomic():
+                kept = Tag.objects.filter(name__iexact=name).first() or Tag.objects.create(name=name)
+                others = list(Tag.objects.filter(pk__in=selected).exclude(pk=kept.pk))
+                claim_ids = set(TaggedClaim.objects.filter(tag__in=others).values_list("content_object_id", flat=True))
+                claim_ids -= set(kept.claims_taggedclaim_items.values_list("content_object_id", flat=True))
+                for claim_id in sorted(claim_ids):  # one by one: each link is recorded in the history
+                    TaggedClaim.objects.create(tag=kept, content_object_id=claim_id)
+                for tag in others:
+                    tag.delete()
+            request.session.pop("selected_tag_ids", None)
+            self.message_user(
+                request, f"Merged {len(others)} tag{'s' if len(others) != 1 else ''} into “{kept.name}”.",
+                messages.SUCCESS,
+            )  # fmt: skip
+            self._report_reindex(request, others)
+            return HttpResponseRedirect(reverse("admin:taggit_tag_changelist"))
+        context = {**self.admin_site.each_context(request), "form": form, "selected_tag_ids": selected}
+        return TemplateResponse(request, "admin/taggit/merge_tags_form.html", context)

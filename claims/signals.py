@@ -22,6 +22,7 @@ from claims.models import (
     TaggedClaim,
 )
 from kb.cache import bump_content_version
+from revisions.signals import revision_applied
 from sources.models import Source, Study
 
 CONTENT_MODELS = (Claim, Assertion, Evidence, Source, Study, Condition, TaggedClaim, ClaimChange, EffectEstimate)
@@ -168,14 +169,27 @@ def study_deleted(sender, instance: Study, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.STUDY, instance.pk)
 
 
+@receiver(pre_save, sender=Tag)
+def tag_saving(sender, instance: Tag, raw: bool = False, **kwargs) -> None:
+    # The name it has in the database now: only a rename re-indexes its claims (one query).
+    stored = None
+    if instance.pk is not None and not raw:
+        stored = Tag.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+    instance._stored_name = stored
+
+
 @receiver(post_save, sender=Tag)
 def tag_saved(sender, instance: Tag, created: bool, raw: bool = False, **kwargs) -> None:
-    # A renamed tag: its claims' pages show the new name, and their search entries hold it.
+    # A renamed tag: its claims' pages show the new name at once (pages read it from the database; cached copies
+    # are made stale here), and their search entries hold it once the job queued here has run.
+    stored = instance.__dict__.pop("_stored_name", None)
     if raw or created:
         return
-    bump_content_version()
-    for claim in Claim.objects.filter(tags=instance):
-        search.index_claim(claim)
+    bump_content_version()  # its slug is in links too
+    if stored == instance.name:  # search entries hold the name only
+        return
+    claim_ids = Claim.objects.filter(tags=instance).values_list("pk", flat=True)
+    instance._reindex_job = _queue_reindex(claim_ids, f"Search entries of the claims tagged “{instance.name}”")
 
 
 @receiver(pre_delete, sender=Tag)
@@ -188,8 +202,18 @@ def tag_deleting(sender, instance: Tag, **kwargs) -> None:
 @receiver(post_delete, sender=Tag)
 def tag_deleted(sender, instance: Tag, **kwargs) -> None:
     bump_content_version()
-    for claim in Claim.objects.filter(pk__in=instance.__dict__.pop("_claim_ids", [])):
-        search.index_claim(claim)
+    claim_ids = instance.__dict__.pop("_claim_ids", [])
+    instance._reindex_job = _queue_reindex(
+        claim_ids, f"Search entries of the claims that were tagged “{instance.name}”"
+    )
+
+
+def _queue_reindex(claim_ids, title: str):
+    """A job (importer/tasks.py) re-indexes the claims: in the request it would take one write per claim, and a
+    tag may be on thousands. Returns it, for the admin's message (None when the tag was on no claim)."""
+    from importer.tasks import queue_claims_reindex
+
+    return queue_claims_reindex(claim_ids, title=title)
 
 
 def _content_changed(sender, **kwargs) -> None:
@@ -203,3 +227,15 @@ for _model in CONTENT_MODELS:
     post_delete.connect(_content_changed, sender=_model, dispatch_uid=f"bump-{_model.__name__}-delete")
 for _through in (Claim.conditions.through, Claim.conflicting_claims.through):
     m2m_changed.connect(_content_changed, sender=_through, dispatch_uid=f"bump-{_through.__name__}")
+
+
+@receiver(revision_applied, sender=Tag)
+def tag_revision_applied(sender, instance: Tag, user, **kwargs) -> str:
+    # An approved rename of a public tag: the approver is told of the re-index job (and may retry it).
+    from importer.models import Job
+
+    job = instance.__dict__.pop("_reindex_job", None)
+    if job is None:
+        return ""
+    Job.objects.filter(pk=job.pk, created_by=None).update(created_by=user)
+    return f"The claims’ search entries are being updated by a background job (job #{job.pk}: {job.title})."

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from claims.models import Claim
 from importer import services, tasks
@@ -78,8 +79,14 @@ class CandidateAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refresh suggestions: re-rank against today’s claims", permissions=["change"])
     def refresh_suggestions(self, request, queryset):
-        count = services.refresh_suggestions(list(queryset.select_related("source")))
-        self.message_user(request, f"Re-ranked the suggestions of {count} candidate{'s' if count != 1 else ''}.")
+        """A job: re-ranking builds the ranking index of every claim (seconds at 10,000 claims, more with
+        embeddings to compute), too slow for a request. The job's page links back to this list."""
+        ids = list(queryset.values_list("pk", flat=True))
+        count = len(ids)
+        back = request.get_full_path()
+        job = tasks.queue_refresh(ids, title=f"{count} candidate{'s' if count != 1 else ''}", back=back,
+                                  user=request.user)  # fmt: skip
+        return HttpResponseRedirect(reverse("admin:importer_job_change", args=[job.pk]))
 
     def get_urls(self):
         return [
@@ -171,10 +178,11 @@ class CandidateAdmin(admin.ModelAdmin):
                                 + ": readers see it once another reviewer approves it"
                             )
                         return self._decided(request, candidate, f"Attached to {names}.")
-                elif decision == "refresh":
-                    services.refresh_suggestions([candidate])
-                    self.message_user(request, "Suggestions re-ranked against today’s claims.", messages.SUCCESS)
-                    return HttpResponseRedirect(request.path)
+                elif decision == "refresh":  # a job, like the list's action; its page links back here
+                    job = tasks.queue_refresh(
+                        [candidate.pk], title=f"“{candidate}”", back=request.path, user=request.user
+                    )
+                    return HttpResponseRedirect(reverse("admin:importer_job_change", args=[job.pk]))
                 elif decision == "new":
                     if not request.user.has_perm("claims.add_claim"):
                         raise PermissionDenied("You may not create claims.")
@@ -246,7 +254,7 @@ class JobAdmin(admin.ModelAdmin):
     one. Whoever may import sees every job; a job is retried by whoever queued it, or by a user given "Can change
     job"."""
 
-    list_display = ["title", "kind", "status", "created_by", "created_at", "finished_at"]
+    list_display = ["title", "kind", "state", "created_by", "created_at", "finished_at"]
     list_filter = ["status", "kind"]
     list_select_related = ["created_by"]
     search_fields = ["title"]
@@ -268,6 +276,14 @@ class JobAdmin(admin.ModelAdmin):
         if obj is None:
             return True
         return obj.created_by_id == request.user.pk or request.user.has_perm("importer.change_job")
+
+    @admin.display(description="Status", ordering="status")
+    def state(self, job: Job) -> str:
+        """ "Lost" for a running job whose worker went silent (one cache read per running job: as many as there
+        are workers at most)."""
+        if job.status == Job.Status.RUNNING and tasks.is_lost(job, tasks.cached_heartbeat(job)):
+            return "Lost"
+        return job.get_status_display()
 
     def get_urls(self):
         return [
@@ -303,9 +319,12 @@ class JobAdmin(admin.ModelAdmin):
             if tasks.retry(job):
                 self.message_user(request, "Queued again.", messages.SUCCESS)
             else:
-                self.message_user(request, "This job is not failed: it was not queued again.", messages.WARNING)
+                self.message_user(
+                    request, "This job is neither failed nor lost: it was not queued again.", messages.WARNING
+                )
             return HttpResponseRedirect(request.path)
-        phase, done, total = tasks.live_progress(job)
+        phase, done, total, lost = tasks.live_progress(job)
+        back = str(job.params.get("back", ""))
         context = {
             **self.admin_site.each_context(request),
             "title": str(job),
@@ -316,12 +335,18 @@ class JobAdmin(admin.ModelAdmin):
             "done": done,
             "total": total,
             "percent": done * 100 // total if total else None,
-            "can_retry": may_retry and job.status == Job.Status.FAILED,
+            "lost": lost,
+            "lost_after": tasks.lost_after_words(),
+            "last_heartbeat": tasks.last_heartbeat(job) if lost else None,
+            "may_retry": may_retry,
+            "can_retry": may_retry and (job.status == Job.Status.FAILED or lost),
             "review_url": (
                 f"{reverse('admin:importer_candidate_changelist')}?source__id__exact={job.source_id}"
                 "&status__exact=pending"
                 if job.source_id
                 else ""
             ),
+            # A refresh of suggestions links back to the page it was asked from (a path of this admin).
+            "back_url": back if job.kind == Job.Kind.REFRESH and url_has_allowed_host_and_scheme(back, None) else "",
         }
         return TemplateResponse(request, self.change_form_template, context)

@@ -131,15 +131,18 @@ class JobQuerySet(models.QuerySet):
 
 
 class Job(models.Model):
-    """A background job run by a task worker (importer/tasks.py): an import, an embedding warm-up or a rebuild of
-    the search index. Holds what the job needs to run again (an import's file), its progress between phases, and
-    its summary or its error in words. The task queue (django-tasks) only runs it; this row is what editors see."""
+    """A background job run by a task worker (importer/tasks.py): an import, an embedding warm-up, a rebuild of
+    the search index (or of some claims' entries, after a tag's rename), or a refresh of candidates' suggestions.
+    Holds what the job needs to run again (an import's file), its progress between phases, its worker's heartbeat,
+    and its summary or its error in words. The task queue (django-tasks) only runs it; this row is what editors
+    see."""
 
     class Kind(models.TextChoices):
         IMPORT = "import", "Import an article"
         EMBED = "embed", "Embed new texts"
         REINDEX = "reindex", "Rebuild the search index"
         PROPOSE = "propose", "Propose candidates for an approved new version"
+        REFRESH = "refresh", "Refresh suggestions"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -158,6 +161,9 @@ class Job(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When its worker last said it was still running it (importer/tasks.py)."
+    )
     attempts = models.PositiveSmallIntegerField(default=0)
     task_id = models.CharField(max_length=64, blank=True, help_text="The task queue's id of the latest attempt.")
     phase = models.CharField(max_length=100, blank=True)
@@ -176,7 +182,7 @@ class Job(models.Model):
                 condition=Q(status__in=["queued", "running", "succeeded", "failed"]), name="job_status_valid"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["import", "propose", "embed", "reindex"]), name="job_kind_valid"
+                condition=Q(kind__in=["import", "propose", "embed", "reindex", "refresh"]), name="job_kind_valid"
             ),
         ]
         indexes = [

@@ -148,6 +148,12 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker killed outright (SIGKILL, out of memory, its machine lost) cannot say so: while a job runs, its worker
+# writes a heartbeat every sixth of this many seconds, and a running job with no heartbeat for this long is shown
+# as lost, with Retry (importer/tasks.py; docs/operations.md, "Lost jobs").
+KB_JOB_LOST_AFTER = env_int("KB_JOB_LOST_AFTER", 120)
+if KB_JOB_LOST_AFTER < 1:
+    raise ConfigurationError(f"KB_JOB_LOST_AFTER must be at least 1 (seconds); got {KB_JOB_LOST_AFTER}")
 
 # Login throttling (django-axes; docs/operations.md, "Security"). Two limits, both counted per client address:
 # after AXES_FAILURE_LIMIT failed logins for one username from one address, that pair is locked out; after

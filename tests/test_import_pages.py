@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim
-from importer import services
+from importer import services, tasks
 from importer.extract import SKIPPED_REASONS, relevant_clauses, split_sentences, stance_cue
-from importer.models import Candidate
+from importer.models import Candidate, Job
 from importer.text import InputError, readable_document, readable_text
 from revisions.models import Revision
 from tests.factories import ClaimFactory
@@ -353,10 +353,48 @@ def test_refresh_suggestions_offers_a_claim_added_after_the_import(client, users
     client.force_login(users["admin"])
     url = reverse("admin:importer_candidate_change", args=[candidate.pk])
     assert "Refresh suggestions" in client.get(url).content.decode()
-    client.post(url, {"decision": "refresh"})
+    # A job (tests run it at once): its page says what it did and leads back to the candidate.
+    response = client.post(url, {"decision": "refresh"}, follow=True)
+    job = Job.objects.get()
+    assert response.redirect_chain == [(reverse("admin:importer_job_change", args=[job.pk]), 302)]
+    html = response.content.decode()
+    assert "Re-ranked the suggestions of 1 candidate against today’s claims." in html
+    assert f'href="{url}">Back to the candidate</a>' in html
     candidate.refresh_from_db()
     assert candidate.suggestions[0]["claim"] == newer.pk and candidate.category == "side_effect"
     assert "checked" in client.get(url).content.decode()  # now a good match: pre-ticked
+
+
+@pytest.mark.django_db(transaction=True)
+def test_refreshing_suggestions_only_queues_a_job_that_a_worker_runs(client, settings):
+    from django.contrib.auth import get_user_model
+
+    from tests.test_jobs import DATABASE_BACKEND, _run_worker
+
+    settings.TASKS = DATABASE_BACKEND
+    services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
+    candidate = Candidate.objects.get()
+    newer = ClaimFactory(text="Ketamine can cause nausea and dizziness", slug="nausea", category="side_effect")
+    client.force_login(get_user_model().objects.create_superuser("ada", password="pw-ada-123!"))
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    html = client.post(url, {"decision": "refresh"}, follow=True).content.decode()
+    assert "<strong>Queued</strong>" in html
+    candidate.refresh_from_db()
+    assert candidate.suggestions == []  # the request did not rank anything
+    _run_worker()
+    candidate.refresh_from_db()
+    assert candidate.suggestions[0]["claim"] == newer.pk
+
+
+def test_refreshing_candidates_deleted_since_fails_the_job_in_words(client, users, db):
+    services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
+    candidate = Candidate.objects.get()
+    job = Job.objects.create(kind=Job.Kind.REFRESH, title="gone", params={"candidates": [candidate.pk + 1]},
+                             created_by=users["editor"])  # fmt: skip
+    tasks.queue(job)
+    client.force_login(users["editor"])
+    html = client.get(reverse("admin:importer_job_change", args=[job.pk])).content.decode()
+    assert "<strong>Failed</strong>" in html and "Nothing was re-ranked: the candidates were deleted since" in html
 
 
 def test_the_refresh_action_re_ranks_the_chosen_candidates(client, users, db):
@@ -364,10 +402,13 @@ def test_the_refresh_action_re_ranks_the_chosen_candidates(client, users, db):
     newer = ClaimFactory(text="Ketamine can cause nausea and dizziness", slug="nausea", category="side_effect")
     client.force_login(users["admin"])
     candidate = Candidate.objects.get()
-    client.post(
-        reverse("admin:importer_candidate_changelist"),
-        {"action": "refresh_suggestions", "_selected_action": [candidate.pk]},
+    changelist = reverse("admin:importer_candidate_changelist") + f"?source__id__exact={candidate.source_id}"
+    response = client.post(
+        changelist, {"action": "refresh_suggestions", "_selected_action": [candidate.pk]}, follow=True
     )
+    html = response.content.decode()
+    assert "Re-ranked the suggestions of 1 candidate" in html
+    assert "Back to the candidate</a>" in html and f"?source__id__exact={candidate.source_id}" in html
     candidate.refresh_from_db()
     assert candidate.suggestions[0]["claim"] == newer.pk
 

@@ -1,14 +1,28 @@
 """Background jobs (importer/tasks.py): the admin's import queues a job; its page shows progress, the summary or the
-error in words; a failed job leaves nothing half-written and can be retried; who may see and retry jobs. Most
-tests run tasks immediately (tests/conftest.py); one runs the real database backend with a worker."""
+error in words; a failed job leaves nothing half-written and can be retried; a job whose worker was killed is
+shown lost and can be retried; who may see and retry jobs. Most tests run tasks immediately (tests/conftest.py); two
+run the real database backend with a worker, one of them in a process of its own, killed mid-import."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.parse
+from datetime import timedelta
+from pathlib import Path
+
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import SearchEntry
 from importer import services, tasks
@@ -102,7 +116,7 @@ def test_with_the_database_backend_the_request_only_queues_and_a_worker_does_the
 
 def test_a_running_job_shows_its_phase_and_how_far_it_got(client, users, db):
     job = Job.objects.create(kind=Job.Kind.IMPORT, title="Long article", created_by=users["editor"])
-    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING)
+    Job.objects.filter(pk=job.pk).update(status=Job.Status.RUNNING, started_at=timezone.now())
     client.force_login(users["editor"])
     url = reverse("admin:importer_job_change", args=[job.pk])
     # Inside the import's transaction progress goes to the cache; between phases, to the row.
@@ -183,6 +197,208 @@ def test_a_worker_stopped_midway_fails_the_job_saying_so_and_leaves_nothing_half
     assert 'value="Retry"' in html
     assert Job.objects.get().status == Job.Status.FAILED
     assert not Source.objects.exists() and not SourceSnapshot.objects.exists()
+
+
+# --- a worker killed outright ---------------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _worker_environment(tmp_path: Path) -> dict[str, str]:
+    """The worker's environment: this test's database (on SQLite a file copy of the in-memory test database, see
+    ``_Shared``), a short lost-after, and on SQLite a file cache shared with this process."""
+    db = connection.settings_dict
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_", "REDIS_URL"))}
+    env.update(
+        KB_ENV_FILE="", DEBUG="0", SECRET_KEY="killed-worker-test-only-" + "k" * 40, ALLOWED_HOSTS="127.0.0.1",
+        KB_TASKS="database", KB_EMBEDDINGS="off", KB_JOB_LOST_AFTER=str(LOST_AFTER), LOG_LEVEL="WARNING",
+        KB_TEST_MARKER=str(tmp_path / "mid-job"),
+    )  # fmt: skip
+    if connection.vendor == "sqlite":
+        env.update(DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}", KB_CACHE_DIR=str(tmp_path / "cache"))
+    else:
+        auth = urllib.parse.quote(db["USER"] or "") + (
+            f":{urllib.parse.quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+        )
+        env["DATABASE_URL"] = f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    return env
+
+
+def _status(html: str) -> str:
+    start = html.find('class="job-status"')
+    return html[start : start + 400]
+
+
+class _Shared:
+    """The database the worker process and this one share. PostgreSQL: the test database itself. SQLite: the test
+    database lives in this process's memory, so the worker gets a file copy (``to_worker``), and this process reads
+    the worker's writes back from it (``from_worker``) before each look at the page."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.file = tmp_path / "db.sqlite3"
+        self.sqlite = connection.vendor == "sqlite"
+
+    def to_worker(self) -> None:
+        if self.sqlite:
+            connection.ensure_connection()
+            with sqlite3.connect(self.file) as copy:
+                connection.connection.backup(copy)
+
+    def from_worker(self) -> None:
+        if self.sqlite:
+            connection.ensure_connection()
+            copy = sqlite3.connect(self.file)  # a killed worker's hot journal is rolled back on this first read
+            try:
+                copy.backup(connection.connection)
+            finally:
+                copy.close()
+
+
+LOST_AFTER = 3  # seconds without a heartbeat: the worker beats every half second
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_import_leaves_its_job_lost_with_nothing_written_and_a_retry_completes_it(
+    client, settings, tmp_path
+):
+    settings.TASKS = DATABASE_BACKEND
+    settings.KB_JOB_LOST_AFTER = LOST_AFTER
+    if connection.vendor == "sqlite":  # the worker's heartbeat reaches the page through the cache shared by files
+        files = {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(tmp_path / "cache")}
+        settings.CACHES = {"default": files}
+    ClaimFactory(text="Ketamine's antidepressant effect begins within hours", slug="onset", category="onset")
+    client.force_login(get_user_model().objects.create_superuser("ada", password="pw-ada-123!"))
+    url = _import(client)["Location"]
+    shared = _Shared(tmp_path)
+    shared.to_worker()
+    env = _worker_environment(tmp_path)
+    marker = Path(env["KB_TEST_MARKER"])
+    command = [sys.executable, "tests/slow_worker.py", "--no-reload", "--interval", "0.1", "--no-startup-delay"]
+    worker = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():  # the worker took the job and stopped inside the import's transaction
+            assert worker.poll() is None, worker.stderr.read().decode()
+            assert time.monotonic() < deadline, "the worker never reached the import's slow step"
+            time.sleep(0.1)
+        # Alive past the lost-after: its heartbeat keeps the job running (on SQLite through the cache, as the
+        # import's transaction holds the write lock).
+        time.sleep(LOST_AFTER + 1)
+        shared.from_worker()
+        html = client.get(url).content.decode()
+        assert "<strong>Running</strong>" in html and 'value="Retry"' not in html, _status(html)
+        assert not Source.objects.exists()  # the import's writes are not visible before it commits
+    finally:
+        worker.kill()  # SIGKILL: no except, no finally, nothing said
+        worker.wait(timeout=30)
+    assert worker.returncode == -signal.SIGKILL
+
+    deadline = time.monotonic() + LOST_AFTER + 15
+    while True:
+        shared.from_worker()
+        html = client.get(url).content.decode()
+        if "<strong>Lost</strong>" in html or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert "<strong>Lost</strong>: its worker stopped without finishing it" in html
+    assert "Nothing was imported: the import runs in one transaction" in html
+    assert 'value="Retry"' in html and 'http-equiv="refresh"' not in html
+    job = Job.objects.get()
+    assert job.status == Job.Status.RUNNING and job.attempts == 1
+    assert not Source.objects.exists() and not SourceSnapshot.objects.exists() and not Candidate.objects.exists()
+    first_attempt = job.task_id
+
+    html = client.post(url, {"decision": "retry"}, follow=True).content.decode()
+    assert "Queued again." in html and "<strong>Queued</strong>" in html
+    _run_worker()
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.attempts == 2, job.error
+    assert "Created source “Ketamine news”" in client.get(url).content.decode()
+    assert Source.objects.count() == 1 and SourceSnapshot.objects.count() == 1 and Candidate.objects.exists()
+    from django_tasks_db.models import DBTaskResult
+
+    # The task queue's record of the killed attempt is closed as failed, not left running forever.
+    assert DBTaskResult.objects.get(id=first_attempt).status == "FAILED"
+    assert DBTaskResult.objects.get(id=job.task_id).status == "SUCCESSFUL"
+
+
+def _running(job: Job, *, beat_seconds_ago: float) -> None:
+    then = timezone.now() - timedelta(seconds=beat_seconds_ago)
+    Job.objects.filter(pk=job.pk).update(
+        status=Job.Status.RUNNING, started_at=then - timedelta(seconds=5), heartbeat_at=then, attempts=1
+    )
+
+
+def test_a_running_job_whose_worker_went_silent_is_lost_and_its_owner_may_retry_it(client, users, claims, settings):
+    settings.KB_JOB_LOST_AFTER = 120
+    job = Job.objects.create(kind=Job.Kind.IMPORT, title="Ketamine news", created_by=users["editor"],
+                             params={"name": "a.txt", "kind": "news"}, upload=ARTICLE.encode())  # fmt: skip
+    _running(job, beat_seconds_ago=121)
+    url = reverse("admin:importer_job_change", args=[job.pk])
+    colleague = get_user_model().objects.create_user("cleo", password="pw-cleo-123!", is_staff=True)
+    colleague.groups.add(*users["editor"].groups.all())
+    client.force_login(colleague)
+    html = client.get(url).content.decode()
+    assert "<strong>Lost</strong>" in html and "says nothing for 2 minutes" in html
+    assert 'value="Retry"' not in html and "someone allowed to change jobs, can" in html
+    assert '<td class="field-state">Lost</td>' in client.get(reverse("admin:importer_job_changelist")).content.decode()
+    assert client.post(url, {"decision": "retry"}).status_code == 403
+    client.force_login(users["editor"])
+    html = client.post(url, {"decision": "retry"}, follow=True).content.decode()
+    assert "Queued again." in html and "Created source “Ketamine news”" in html
+    job.refresh_from_db()
+    assert job.status == Job.Status.SUCCEEDED and job.attempts == 2 and Source.objects.count() == 1
+
+
+def test_a_running_job_with_a_recent_heartbeat_is_not_lost_and_cannot_be_retried(client, users, db, settings):
+    settings.KB_JOB_LOST_AFTER = 120
+    job = Job.objects.create(kind=Job.Kind.REINDEX, title="Rebuild", created_by=users["editor"])
+    _running(job, beat_seconds_ago=100)
+    url = reverse("admin:importer_job_change", args=[job.pk])
+    client.force_login(users["editor"])
+    html = client.get(url).content.decode()
+    assert "<strong>Running</strong>" in html and 'value="Retry"' not in html and 'http-equiv="refresh"' in html
+    html = client.post(url, {"decision": "retry"}, follow=True).content.decode()
+    assert "neither failed nor lost: it was not queued again" in html
+    assert Job.objects.get().status == Job.Status.RUNNING
+    # A heartbeat the worker could only write to the cache (SQLite, inside an import's transaction) counts too.
+    _running(job, beat_seconds_ago=500)
+    cache.set(tasks.HEARTBEAT_KEY.format(job.pk), timezone.now().timestamp())
+    assert "<strong>Running</strong>" in client.get(url).content.decode()
+    cache.delete(tasks.HEARTBEAT_KEY.format(job.pk))
+    assert "<strong>Lost</strong>" in client.get(url).content.decode()
+
+
+def test_a_worker_thought_lost_that_comes_back_cannot_overwrite_the_retry(users, db, monkeypatch):
+    job = Job.objects.create(kind=Job.Kind.REINDEX, title="Rebuild", created_by=users["editor"])
+
+    def retried_meanwhile(job, progress):
+        # While this attempt ran, it was declared lost, retried, and the retry's attempt took the job.
+        Job.objects.filter(pk=job.pk).update(attempts=F("attempts") + 1, summary=["the retry's"])
+        return ["the first attempt's"], None
+
+    monkeypatch.setitem(tasks.RUNNERS, Job.Kind.REINDEX, retried_meanwhile)
+    tasks.run_job.call(job.pk)
+    job.refresh_from_db()
+    assert job.status == Job.Status.RUNNING and job.summary == ["the retry's"] and job.finished_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_job_beats_its_heartbeat_into_its_row(settings, monkeypatch):
+    settings.KB_JOB_LOST_AFTER = 1  # a beat every sixth of a second
+    job = Job.objects.create(kind=Job.Kind.REINDEX, title="Rebuild")
+    seen = []
+
+    def slow(job, progress):
+        time.sleep(0.6)
+        seen.append(Job.objects.values_list("started_at", "heartbeat_at").get(pk=job.pk))
+        return ["done"], None
+
+    monkeypatch.setitem(tasks.RUNNERS, Job.Kind.REINDEX, slow)
+    tasks.run_job.call(job.pk)
+    ((started, beat),) = seen
+    assert beat - started >= timedelta(seconds=0.3)
+    assert Job.objects.get().status == Job.Status.SUCCEEDED
 
 
 @pytest.mark.parametrize(
