@@ -41,6 +41,8 @@ from claims.models import (
     Condition,
     EffectEstimate,
     Evidence,
+    PageEntry,
+    PageFigure,
     TaggedClaim,
     recount_stance_counts,
 )
@@ -584,6 +586,9 @@ def _delete_synthetic() -> int:
         (Evidence, "claim_id", Claim),
         (TaggedClaim, "content_object_id", Claim),
         (ClaimChange, "claim_id", Claim),
+        (PageEntry, "claim_id", Claim),
+        (PageEntry, "condition_id", Condition),
+        (PageFigure, "condition_id", Condition),
         (Claim.conditions.through, "claim_id", Claim),
         (Claim.conditions.through, "condition_id", Condition),
         (Claim.conflicting_claims.through, "from_claim_id", Claim),

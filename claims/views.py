@@ -137,25 +137,29 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     parent, children, ids = tree.parent_of(condition), tree.children_of(condition), tree.within(condition)
     related = [c for c in condition.related.order_by("name").only("name", "slug") if tree.get(c.slug)]
     published = Claim.objects.published()
-    outline = Outline.of(published.condition_page_rows(ids, "pk", "category", "verdict", "grade", "n_sources", "text"))
     form = ConditionFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     page = sections = None
     if filters:
+        rows = published.condition_page_rows(ids, "pk", "category", "verdict", "grade", "n_sources", "text")
+        outline = Outline.of(rows)
+        grades = outline.grades
         matching = outline.matching(filters)
         total = len(matching)
         page = paginate(request, matching, CLAIMS_PER_PAGE)
         shown = _claims_in_order(list(page.object_list))
     else:
-        chosen = outline.first_of_each_section(SECTION_LIMIT)
-        shown = _claims_in_order([pk for key in SECTION_ORDER for pk in chosen.get(key, [])])
-        by_pk = {claim.pk: claim for claim in shown}
+        # The stored figures and the first claims of each section (claims.figures), not every claim of the page.
+        grades, section_totals = figures.page_figures(condition)
+        firsts = published.for_listing().filter(figures.first_of_each_section(condition, SECTION_ORDER, SECTION_LIMIT))
+        chosen = Outline.of_claims(firsts).first_of_each_section(SECTION_LIMIT)
+        shown = [claim for key in SECTION_ORDER for claim in chosen.get(key, [])]
         sections = [
             {"key": key, "title": SECTION_TITLES[key], "intro": INTROS.get(key, ""),
-             "claims": [by_pk[pk] for pk in chosen.get(key, [])], "total": outline.section_totals.get(key, 0)}
+             "claims": chosen.get(key, []), "total": section_totals.get(key, 0)}
             for key in SECTION_ORDER
         ]  # fmt: skip
-        total = sum(outline.grades.values())
+        total = sum(grades.values())
     # The page was last reviewed when its bottom line was; without one, when the newest claim it shows was. (The
     # newest of all its claims would cost a datetime per claim: 12 ms of the page at 10,000 claims.)
     reviewed_dates = [d for d in (condition.reviewed_at, *(c.reviewed_at for c in shown)) if d]
@@ -180,7 +184,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "total": total,
             "findings": findings,
             "last_reviewed": last_reviewed,
-            "distribution": grade_distribution(outline.grades),
+            "distribution": grade_distribution(grades),
             "disputed": disputed,
             "conflicts": conflicts,
             "querystring": query_without_page(request),
