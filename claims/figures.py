@@ -31,11 +31,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import reduce
-from operator import or_
 
 from django.db import transaction
-from django.db.models import CharField, Count, OuterRef, Q, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 
 from claims.answers import GRADE_RANK, VERDICT_RANK, section_of
@@ -43,6 +42,7 @@ from claims.models import (
     DISPUTED,
     Claim,
     Condition,
+    ConflictEntry,
     PageEntry,
     PageFigure,
     PublishedCount,
@@ -188,6 +188,7 @@ def _rewrite_pages(claims: set[int] | None, moved: set[int], pages: set[int], lo
     touched: set[int | None] | None = set(pages)
     if claims is None:
         PageEntry.objects.all().delete()
+        ConflictEntry.objects.all().delete()
         touched, ids = None, list(Claim.objects.published().order_by("pk").values_list("pk", flat=True))
     else:
         ids = sorted(claims)
@@ -222,7 +223,36 @@ def _rewrite_pages(claims: set[int] | None, moved: set[int], pages: set[int], lo
                 for key in keys
             ]  # fmt: skip
         PageEntry.objects.bulk_create(entries, batch_size=CHUNK)
+        _rewrite_conflicts(chunk, every=touched is None)
     _recount_pages(touched, lock)
+
+
+def _rewrite_conflicts(claim_ids: list[int], every: bool) -> None:
+    """Rewrite the stored conflicting pairs of these published claims (``every``: all pairs were deleted first, and
+    each is written once, from its lower id)."""
+    through = Claim.conflicting_claims.through.objects
+    if not every:
+        ConflictEntry.objects.filter(Q(from_claim_id__in=claim_ids) | Q(to_claim_id__in=claim_ids)).delete()
+    rows = through.filter(
+        from_claim_id__in=claim_ids,
+        from_claim__status=Status.PUBLISHED,
+        to_claim__status=Status.PUBLISHED,
+    )
+    if every:  # a symmetrical link is stored both ways: the pair once
+        rows = rows.filter(from_claim_id__lt=F("to_claim_id"))
+    pairs = {}
+    for a, b, a_text, b_text in rows.values_list("from_claim_id", "to_claim_id", "from_claim__text", "to_claim__text"):
+        low, high = (a, b) if a < b else (b, a)
+        texts = (a_text, b_text) if a < b else (b_text, a_text)
+        pairs[(low, high)] = texts
+    ConflictEntry.objects.bulk_create(
+        [
+            ConflictEntry(from_claim_id=a, to_claim_id=b, from_text=sort_text(ta), to_text=sort_text(tb))
+            for (a, b), (ta, tb) in pairs.items()
+        ],
+        batch_size=CHUNK,
+        ignore_conflicts=True,  # the same pair rewritten at once by another transaction
+    )
 
 
 def _recount_pages(keys: set[int | None] | None, lock: bool) -> None:
@@ -335,6 +365,11 @@ def stance_counts_changed(claim_ids: Iterable[int]) -> None:
     _recount(_Recount(disputed=True, claims=set(claim_ids)))
 
 
+def conflicts_changed(claim_ids: Iterable[int]) -> None:
+    """These claims were marked as conflicting with each other, or no longer: rewrite their stored pairs."""
+    _recount(_Recount(claims=set(claim_ids)))
+
+
 def conditions_moved(condition_ids: Iterable[int]) -> None:
     """These conditions now lie within another condition (or none): the pages that list their claims changed."""
     _recount(_Recount(moved=set(condition_ids)))
@@ -360,15 +395,18 @@ def page_figures(condition: Condition) -> tuple[dict[str, int], dict[str, int]]:
 
 def first_of_each_section(condition: Condition, sections: Iterable[str], limit: int) -> Q:
     """A filter for the claims among the first ``limit`` of each section of the condition's page, of its own and
-    of the general ones (one ordered, bounded read of the index ``page_entry_order`` each; at most twice ``limit``
-    per section: the caller sorts them and keeps the first ``limit``)."""
-    entries = PageEntry.objects.order_by("rank", "sort_text", "claim_id").values("claim_id")
-    firsts = [
-        Q(pk__in=entries.filter(condition=key, section=section)[:limit])
-        for section in sections
-        for key in (condition, None)
-    ]
-    return reduce(or_, firsts)
+    of the general ones: one ordered, bounded read of the index ``page_entry_order`` each, joined by UNION ALL
+    into one subquery (an OR of IN subqueries made PostgreSQL scan every claim). At most twice ``limit`` claims per
+    section: the caller sorts them and keeps the first ``limit``."""
+    entries = PageEntry.objects.order_by("rank", "sort_text", "claim_id").values_list("claim_id")
+    parts, params = [], []
+    for section in sections:
+        for key in (condition, None):
+            sql, part_params = entries.filter(condition=key, section=section)[:limit].query.sql_with_params()
+            # Each in a derived table: SQLite refuses LIMIT on the members of a compound SELECT.
+            parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")  # noqa: S608 - the ORM's SQL
+            params += part_params
+    return Q(pk__in=RawSQL(" UNION ALL ".join(parts), params))
 
 
 # --- reading ------------------------------------------------------------------------------------------------

@@ -811,6 +811,32 @@ class PageEntry(models.Model):
         return f"{self.condition_id or 'general'}: {self.section} claim {self.claim_id}"
 
 
+class ConflictEntry(models.Model):
+    """A pair of published claims marked as conflicting, once (the lower id first), with both texts as the pages
+    order the pairs (issue 16): the disagreements and condition pages read the first pairs from an index instead
+    of joining and sorting every pair. Derived data, rewritten by ``claims.figures`` with the claims' page entries
+    (and after every change of a claim's conflicts); not exported."""
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    # Each claim's text as UTF-8 bytes, cut to fit an index entry (claims.figures.sort_text).
+    from_text = models.BinaryField(max_length=400)
+    to_text = models.BinaryField(max_length=400)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_claim", "to_claim"], name="conflict_entry_unique"),
+            models.CheckConstraint(condition=Q(from_claim__lt=models.F("to_claim")), name="conflict_entry_ordered"),
+        ]
+        indexes = [
+            # The first pairs by text (claims.views._conflict_pairs), read in order.
+            models.Index(fields=["from_text", "to_text", "from_claim", "to_claim"], name="conflict_entry_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.from_claim_id} conflicts with claim {self.to_claim_id}"
+
+
 class PageFigure(models.Model):
     """How many published claims a condition page lists per question and grade (its grade chart and each
     question's count), counted from ``PageEntry`` by ``claims.figures`` whenever those entries change; no

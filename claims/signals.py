@@ -93,6 +93,16 @@ def claim_conditions_changed(sender, instance, action: str, reverse: bool, pk_se
         figures.links_changed(conditions, claims)
 
 
+@receiver(m2m_changed, sender=Claim.conflicting_claims.through)
+def claim_conflicts_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
+    # The stored conflicting pairs the pages read (claims.figures). A clear gives no ids: read before it.
+    if action == "pre_clear":
+        instance._cleared_conflicts = set(instance.conflicting_claims.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        others = instance.__dict__.pop("_cleared_conflicts", set()) if action == "post_clear" else set(pk_set or ())
+        figures.conflicts_changed({instance.pk} | others)
+
+
 @receiver(post_save, sender=TaggedClaim)
 @receiver(post_delete, sender=TaggedClaim)
 def claim_tagged(sender, instance: TaggedClaim, raw: bool = False, **kwargs) -> None:

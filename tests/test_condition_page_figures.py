@@ -153,3 +153,50 @@ def test_the_entries_a_transaction_touched_are_rewritten_once_more_after_it_comm
         PageFigure.objects.all().delete()
     _assert_current("after the commit")
     assert figures.page_figures(condition)[0] == {"moderate": 1}
+
+
+def _fresh_pairs() -> list[tuple[int, int]]:
+    """Every pair of published conflicting claims, once, by text: what the pages sorted before pairs were stored."""
+    pairs = [(a, b) for a in Claim.objects.published() for b in a.conflicting_claims.published() if a.pk < b.pk]
+    return [(a.pk, b.pk) for a, b in sorted(pairs, key=lambda p: (p[0].text.encode(), p[1].text.encode(), p[0].pk))]
+
+
+def _stored_pairs(**kwargs) -> list[tuple[int, int]]:
+    from claims.views import _conflict_pairs
+
+    return [(a.pk, b.pk) for a, b in _conflict_pairs(**kwargs)]
+
+
+def test_the_conflicting_pairs_stay_right_through_every_kind_of_write(users):
+    condition = ConditionFactory()
+    a, b, c = (ClaimFactory(text=text) for text in ("beta", "Alpha", "gamma"))
+    a.conflicting_claims.add(b, c)
+    assert _stored_pairs() == _fresh_pairs() == [(a.pk, b.pk), (a.pk, c.pk)]
+    b.text = "zeta"  # the pair is ordered by the lower id's text first: (a, b) and (a, c) both start with "beta"
+    b.save()
+    a.text = "Aardvark"
+    a.save()
+    assert _stored_pairs() == _fresh_pairs()
+    c.conflicting_claims.add(b)
+    assert _stored_pairs() == _fresh_pairs() and len(_fresh_pairs()) == 3
+    services.return_to_draft(b, users["reviewer"], "Needs another look.")
+    assert _stored_pairs() == _fresh_pairs() == [(a.pk, c.pk)]
+    b.conditions.add(condition)
+    c.conditions.add(condition)
+    b.status, b.last_edited_by = "in_review", users["editor"]
+    b.save()
+    services.publish(b, users["reviewer"])
+    assert _stored_pairs() == _fresh_pairs() and len(_fresh_pairs()) == 3
+    assert (
+        _stored_pairs(conditions={condition.pk}, limit=2) == [p for p in _fresh_pairs() if c.pk in p or b.pk in p][:2]
+    )
+    a.conflicting_claims.remove(c)
+    assert _stored_pairs() == _fresh_pairs()
+    b.conflicting_claims.clear()
+    assert _stored_pairs() == _fresh_pairs() == []
+    a.conflicting_claims.add(c)
+    c.delete()
+    assert _stored_pairs() == _fresh_pairs() == []
+    a.conflicting_claims.add(b)
+    call_command("refresh_figures", stdout=StringIO())
+    assert _stored_pairs() == _fresh_pairs() == [(a.pk, b.pk)]

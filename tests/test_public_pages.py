@@ -286,8 +286,9 @@ def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supportin
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
     # all conditions (which are public, the hierarchy: claims.public.PublicConditions; it also gives the condition
-    # and its parent, once a query of their own), related conditions, a light row per claim on the page, the claims
-    # shown, their key studies, Summary of Findings (light rows, then the chosen estimates), disputed, conflicts
+    # and its parent, once a query of their own), related conditions, the page's stored figures (claims.figures),
+    # the claims shown (the first of each question, read from the page's stored entries), their key studies,
+    # Summary of Findings (light rows, then the chosen estimates), disputed, conflicts
     ptsd = site_content["ptsd"]
     EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], condition=ptsd)
     with django_assert_num_queries(9):
@@ -453,14 +454,15 @@ def test_draft_and_in_review_claims_are_404(client, site_content):
 
 def test_claim_page_query_count_is_fixed(client, site_content, django_assert_num_queries):
     # claim, effect estimates + studies + conditions, assertions + sources + studies, evidence + studies, tags,
-    # conditions, conflicting, related, verdict and grade history
-    with django_assert_num_queries(9):
+    # conditions, conflicting, related (those sharing two links, then, fewer than six, the rest), verdict and
+    # grade history
+    with django_assert_num_queries(10):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
     for n in range(15):
         source = SourceFactory()
         AssertionFactory(claim=site_content["helps"], source=source, quote="Ketamine works by blocking NMDA")
         EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], timepoint=f"day {n}")
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         client.get("/claims/ketamine-reduces-ptsd-symptoms/")
 
 
