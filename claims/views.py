@@ -246,14 +246,13 @@ def claim_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], limit: int = 6) -> list[Claim]:
-    """Published claims sharing the most conditions and tags with ``claim`` (one query, two for a claim whose
-    related claims share only one of them; none without either).
+    """Published claims sharing the most conditions and tags with ``claim`` (one query; none without either).
 
     Counted over the two link tables alone (UNION ALL, then GROUP BY), so the work grows with the links of this
-    claim's conditions and tags, and no join of the claims table multiplies rows. Only claims sharing at least two
-    links are read from the claims table first: at 100,000 claims a popular condition and tag are shared by tens
-    of thousands of claims, which the ranking by text would all read, while those sharing two are a few hundred;
-    only when fewer than ``limit`` share two are the rest read.
+    claim's conditions and tags, and no join of the claims table multiplies rows. When at least ``limit`` claims
+    share two links, only those are read from the claims table and ranked by text: at 100,000 claims a popular
+    condition and tag are shared by tens of thousands of claims, which the ranking would all read, while those
+    sharing two are a few hundred. Otherwise every claim sharing one is ranked.
     """
     parts, params = [], []
     for table, column, key, objects in (
@@ -266,20 +265,22 @@ def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], 
             params += [o.pk for o in objects]
     if not parts:
         return []
+    claims = Claim._meta.db_table
     sql = f"""
-        SELECT c.*, shared.overlap FROM (
+        WITH shared AS (
             SELECT links.id, COUNT(*) AS overlap FROM ({" UNION ALL ".join(parts)}) links GROUP BY links.id
-            HAVING COUNT(*) >= %s
-        ) shared JOIN {Claim._meta.db_table} c ON c.id = shared.id
-        WHERE c.status = %s AND c.id <> %s
+        )
+        SELECT c.*, shared.overlap FROM shared JOIN {claims} c ON c.id = shared.id
+        WHERE c.status = %s AND c.id <> %s AND shared.overlap >= (
+            SELECT CASE WHEN COUNT(*) >= %s THEN 2 ELSE 1 END FROM (
+                SELECT 1 FROM shared strong JOIN {claims} s ON s.id = strong.id
+                WHERE strong.overlap >= 2 AND s.status = %s AND s.id <> %s LIMIT %s
+            ) enough
+        )
         ORDER BY shared.overlap DESC, c.text, c.id
         LIMIT %s"""  # noqa: S608 - table names from the models; every value is a parameter
-    least = 2 if len(conditions) + len(tags) > 1 else 1
-    while True:
-        related = list(Claim.objects.raw(sql, [*params, least, Claim.Status.PUBLISHED, claim.pk, limit]))
-        if len(related) == limit or least == 1:
-            return related
-        least = 1
+    published = Claim.Status.PUBLISHED
+    return list(Claim.objects.raw(sql, [*params, published, claim.pk, limit, published, claim.pk, limit, limit]))
 
 
 def _grade_history(claim: Claim) -> list:
