@@ -282,7 +282,7 @@ def _recount_pages(keys: set[int | None] | None, lock: bool) -> None:
             PageFigure(condition_id=c, section=s, grade=g, n=n)
             for (c, s, g), n in counts.items()
             if (c, s, g) not in stored
-        ],  # noqa: E501
+        ],
         ignore_conflicts=True,  # two first counts of one figure at once: the next write recounts it
     )
 
