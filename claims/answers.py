@@ -384,9 +384,17 @@ class Outline:
         rows.sort(key=lambda row: row[5])
         return cls(rows=rows, grades=dict(grades), section_totals=dict(totals))
 
-    def first_of_each_section(self, limit: int) -> dict[str, list[int]]:
-        """The ids of the first ``limit`` claims of every section, in reading order."""
-        chosen: dict[str, list[int]] = defaultdict(list)
+    @classmethod
+    def of_claims(cls, claims: Iterable) -> Outline:
+        """The outline of these claims, whose rows carry the claims themselves instead of their ids."""
+        by_pk = {claim.pk: claim for claim in claims}
+        outline = cls.of((c.pk, c.category, c.verdict, c.grade, c.n_sources, c.text) for c in by_pk.values())
+        outline.rows = [(by_pk[row[0]], *row[1:]) for row in outline.rows]
+        return outline
+
+    def first_of_each_section(self, limit: int) -> dict[str, list]:
+        """The ids (or claims: ``of_claims``) of the first ``limit`` claims of every section, in reading order."""
+        chosen: dict[str, list] = defaultdict(list)
         for pk, _, _, _, section, _ in self.rows:
             if len(chosen[section]) < limit:
                 chosen[section].append(pk)

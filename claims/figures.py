@@ -1,6 +1,14 @@
 """The stored counts of published claims that the home page, the conditions list, the tag list and the
 disagreements page show (``PublishedCount``), so that these pages read a few rows instead of counting every
-claim: at 100,000 claims the counts took most of their time, and grew with the knowledge base.
+claim: at 100,000 claims the counts took most of their time, and grew with the knowledge base. Likewise a
+condition page's entries (``PageEntry``: each published claim on each page that lists it, in the page's order)
+and figures (``PageFigure``: its claims per question and grade), so that the page reads its figures and the first
+claims of each question instead of sorting every claim of the condition.
+
+A claim's entries are rewritten (deleted and written again) whenever it is saved or deleted, its conditions
+change, its stance counts are recounted (a source stating it moves it out of "what the articles leave out") or a
+condition it is about moves within another; then the figures of every page its old and new entries are on are
+recounted from the entries.
 
 The counts are recounted, never incremented, for the keys a write touches: every grade and the disputed count
 (two aggregates over indexes), and the conditions and tags of the claims written (one aggregate each, over
@@ -13,21 +21,34 @@ workflow's ``update()`` writes call ``claims_changed()`` themselves; bulk writes
 Concurrent writers: a recount inside a transaction counts what that transaction sees, at once (its own pages and
 tests read it), and the same keys are recounted again once it commits, in a short transaction of their own that
 locks the rows first (``SELECT … FOR UPDATE`` on PostgreSQL, always in the same order: disputed, grades,
-conditions, tags). A recount that ran before another transaction committed is thus followed by one that sees
-it, and no lock is held across an editor's transaction (where it could deadlock with another's). SQLite
-serialises writers.
+conditions, tags, the claims whose entries are rewritten, the page figures). A recount that ran before another
+transaction committed is thus followed by one that sees it, and no lock is held across an editor's transaction
+(where it could deadlock with another's). SQLite serialises writers.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import CharField, Count, OuterRef, Subquery
+from django.db.models import CharField, Count, F, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 
-from claims.models import DISPUTED, Claim, PublishedCount, Status, TaggedClaim
+from claims.answers import GRADE_RANK, VERDICT_RANK, section_of
+from claims.models import (
+    DISPUTED,
+    Claim,
+    Condition,
+    ConflictEntry,
+    PageEntry,
+    PageFigure,
+    PublishedCount,
+    Status,
+    TaggedClaim,
+)
 
 Kind = PublishedCount.Kind
 
@@ -63,17 +84,24 @@ def _lock(kind: str, keys: Iterable[str] | None = None) -> None:
 @dataclass
 class _Recount:
     """What to recount: the grades (and with them the disputed count), the disputed count, and these conditions
-    and tags (None: all of them)."""
+    and tags (None: all of them); whose condition-page entries to rewrite: these claims (None: all), the claims
+    about conditions within these moved ones; and the figures of these pages (the claims' old and new pages are
+    recounted anyway)."""
 
     grades: bool = False
     disputed: bool = False
     conditions: set[int] | None = field(default_factory=set)
     tags: set[int] | None = field(default_factory=set)
+    claims: set[int] | None = field(default_factory=set)
+    moved: set[int] = field(default_factory=set)
+    pages: set[int | None] = field(default_factory=set)
 
     def add(self, other: _Recount) -> None:
         self.grades |= other.grades
         self.disputed |= other.disputed
-        for name in ("conditions", "tags"):
+        self.moved |= other.moved
+        self.pages |= other.pages
+        for name in ("conditions", "tags", "claims"):
             mine, theirs = getattr(self, name), getattr(other, name)
             setattr(self, name, None if mine is None or theirs is None else mine | theirs)
 
@@ -103,6 +131,160 @@ class _Recount:
                     _lock(kind, keys)
                 counts = rows.values_list(column).annotate(n=Count(counted)).order_by()
                 _store(kind, {str(pk): n for pk, n in counts}, keys)
+            if self.claims is None or self.claims or self.moved or self.pages:
+                _rewrite_pages(self.claims, self.moved, self.pages, lock)
+
+
+# --- condition pages (PageEntry, PageFigure) -------------------------------------------------------------------
+
+CHUNK = 2000  # claims per query: SQLite limits the parameters of one statement
+
+
+def page_rank(verdict: str, grade: str) -> int:
+    """A claim's place within its section of a condition page before its text (``claims.answers.Outline``)."""
+    return VERDICT_RANK.get(verdict, 9) * 10 + GRADE_RANK.get(grade, 9)
+
+
+def sort_text(text: str) -> bytes:
+    """A claim's text as condition pages order it: its UTF-8 bytes (the order of Python's strings), cut to what an
+    index entry holds."""
+    return text.encode()[: PageEntry.SORT_TEXT_BYTES]
+
+
+def _within(condition_ids: Iterable[int], parents: dict[int, int | None]) -> set[int]:
+    """These conditions and every condition they lie within: the pages that show a claim about them."""
+    found = set()
+    for pk in condition_ids:
+        while pk is not None and pk not in found:
+            found.add(pk)
+            pk = parents.get(pk)
+    return found
+
+
+def _subtrees(condition_ids: Iterable[int], parents: dict[int, int | None]) -> set[int]:
+    """These conditions and every condition within them."""
+    children = defaultdict(list)
+    for pk, parent in parents.items():
+        children[parent].append(pk)
+    found, stack = set(), list(condition_ids)
+    while stack:
+        pk = stack.pop()
+        if pk not in found:
+            found.add(pk)
+            stack.extend(children[pk])
+    return found
+
+
+def _rewrite_pages(claims: set[int] | None, moved: set[int], pages: set[int], lock: bool) -> None:
+    """Rewrite the page entries of ``claims`` (None: all) and of the claims about a condition within ``moved``, then
+    recount the figures of every page their old or new entries are on, and of ``pages`` (condition ids, None for
+    the general claims: the pages of deleted claims, whose entries went with them) (a few queries per 2,000
+    claims)."""
+    parents = dict(Condition.objects.values_list("pk", "parent_id"))
+    links = Claim.conditions.through.objects
+    if moved and claims is not None:
+        subtree = _subtrees(moved, parents)
+        claims = claims | set(links.filter(condition_id__in=subtree).values_list("claim_id", flat=True))
+    touched: set[int | None] | None = set(pages)
+    if claims is None:
+        PageEntry.objects.all().delete()
+        ConflictEntry.objects.all().delete()
+        touched, ids = None, list(Claim.objects.published().order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(claims)
+        if lock and ids and transaction.get_connection().features.has_select_for_update:
+            # Two rewrites of one claim at once: the second waits, then reads what the first committed.
+            list(Claim.objects.filter(pk__in=ids).select_for_update(no_key=True).order_by("pk").values_list("pk"))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        if touched is not None:
+            old = PageEntry.objects.filter(claim_id__in=chunk)
+            touched |= set(old.values_list("condition_id", flat=True).distinct())
+            old.delete()
+        linked = defaultdict(set)
+        for claim_id, condition_id in links.filter(claim_id__in=chunk).values_list("claim_id", "condition_id"):
+            linked[claim_id].add(condition_id)
+        entries = []
+        rows = (
+            Claim.objects.published()
+            .filter(pk__in=chunk)
+            .values_list("pk", "category", "verdict", "grade", "n_sources", "text", "applies_generally")
+        )
+        for pk, category, verdict, grade, n_sources, text, general in rows:
+            keys = {None} if general else _within(linked[pk], parents)
+            if touched is not None:
+                touched |= keys
+            section = section_of(category, verdict, bool(n_sources))
+            entries += [
+                PageEntry(
+                    condition_id=key, claim_id=pk, section=section, grade=grade, rank=page_rank(verdict, grade),
+                    sort_text=sort_text(text),
+                )
+                for key in keys
+            ]  # fmt: skip
+        PageEntry.objects.bulk_create(entries, batch_size=CHUNK)
+        _rewrite_conflicts(chunk, every=touched is None)
+    _recount_pages(touched, lock)
+
+
+def _rewrite_conflicts(claim_ids: list[int], every: bool) -> None:
+    """Rewrite the stored conflicting pairs of these published claims (``every``: all pairs were deleted first, and
+    each is written once, from its lower id)."""
+    through = Claim.conflicting_claims.through.objects
+    if not every:
+        ConflictEntry.objects.filter(Q(from_claim_id__in=claim_ids) | Q(to_claim_id__in=claim_ids)).delete()
+    rows = through.filter(
+        from_claim_id__in=claim_ids,
+        from_claim__status=Status.PUBLISHED,
+        to_claim__status=Status.PUBLISHED,
+    )
+    if every:  # a symmetrical link is stored both ways: the pair once
+        rows = rows.filter(from_claim_id__lt=F("to_claim_id"))
+    pairs = {}
+    for a, b, a_text, b_text in rows.values_list("from_claim_id", "to_claim_id", "from_claim__text", "to_claim__text"):
+        low, high = (a, b) if a < b else (b, a)
+        texts = (a_text, b_text) if a < b else (b_text, a_text)
+        pairs[(low, high)] = texts
+    ConflictEntry.objects.bulk_create(
+        [
+            ConflictEntry(from_claim_id=a, to_claim_id=b, from_text=sort_text(ta), to_text=sort_text(tb))
+            for (a, b), (ta, tb) in pairs.items()
+        ],
+        batch_size=CHUNK,
+        ignore_conflicts=True,  # the same pair rewritten at once by another transaction
+    )
+
+
+def _recount_pages(keys: set[int | None] | None, lock: bool) -> None:
+    """Recount the figures of these condition pages (None: the general claims' figures; all when ``keys`` is None)
+    from their entries (one aggregate, then the changed rows)."""
+    if keys is not None and not keys:
+        return
+    where = Q()
+    if keys is not None:
+        ids = sorted(k for k in keys if k is not None)
+        where = Q(condition_id__in=ids) | (Q(condition__isnull=True) if None in keys else Q(pk__in=[]))
+    stored_rows = PageFigure.objects.filter(where)
+    if lock and transaction.get_connection().features.has_select_for_update:
+        stored_rows = stored_rows.select_for_update().order_by("pk")
+    stored = {(row.condition_id, row.section, row.grade): row for row in stored_rows}
+    counts = PageEntry.objects.filter(where).values_list("condition_id", "section", "grade").annotate(n=Count("id"))
+    counts = {(condition, section, grade): n for condition, section, grade, n in counts.order_by()}
+    changed = [row for key, row in stored.items() if key in counts and row.n != counts[key]]
+    for row in changed:
+        row.n = counts[(row.condition_id, row.section, row.grade)]
+    PageFigure.objects.bulk_update(changed, ["n"])
+    gone = [row.pk for key, row in stored.items() if key not in counts]
+    if gone:
+        PageFigure.objects.filter(pk__in=gone).delete()
+    PageFigure.objects.bulk_create(
+        [
+            PageFigure(condition_id=c, section=s, grade=g, n=n)
+            for (c, s, g), n in counts.items()
+            if (c, s, g) not in stored
+        ],
+        ignore_conflicts=True,  # two first counts of one figure at once: the next write recounts it
+    )
 
 
 def _recount(recount: _Recount) -> None:
@@ -154,16 +336,77 @@ def links_of(claim_ids: Iterable[int]) -> tuple[set[int], set[int]]:
     return set(conditions), set(tags)
 
 
-def claims_changed(claim_ids: Iterable[int], links: tuple[set[int], set[int]] | None = None) -> None:
+def page_keys_of(claim_ids: Iterable[int]) -> set[int | None]:
+    """The condition pages that list these claims (None: the general claims' figures), read before a delete
+    removes their entries (one query)."""
+    return set(PageEntry.objects.filter(claim_id__in=list(claim_ids)).values_list("condition_id", flat=True))
+
+
+def claims_changed(
+    claim_ids: Iterable[int], links: tuple[set[int], set[int]] | None = None, pages: Iterable[int | None] = ()
+) -> None:
     """Recount what these claims count towards: every grade and the disputed count, and their conditions and tags
-    (``links``: as read before the claims were deleted; else read now)."""
+    (``links``: as read before the claims were deleted; else read now); rewrite their condition-page entries and
+    recount the figures of the pages they were and are on (``pages``: as read before they were deleted)."""
+    claim_ids = set(claim_ids)
     conditions, tags = links if links is not None else links_of(claim_ids)
-    _recount(_Recount(grades=True, conditions=set(conditions), tags=set(tags)))
+    _recount(_Recount(grades=True, conditions=set(conditions), tags=set(tags), claims=claim_ids, pages=set(pages)))
+
+
+def links_changed(condition_ids: Iterable[int], claim_ids: Iterable[int]) -> None:
+    """Claims were linked to conditions or unlinked: recount the conditions' published claims, and rewrite the
+    claims' condition-page entries."""
+    _recount(_Recount(conditions=set(condition_ids), claims=set(claim_ids)))
+
+
+def stance_counts_changed(claim_ids: Iterable[int]) -> None:
+    """The claims' stance counts were recounted: whether they are disputed, and whether a source states them (the
+    "left out" section of condition pages)."""
+    _recount(_Recount(disputed=True, claims=set(claim_ids)))
+
+
+def conflicts_changed(claim_ids: Iterable[int]) -> None:
+    """These claims were marked as conflicting with each other, or no longer: rewrite their stored pairs."""
+    _recount(_Recount(claims=set(claim_ids)))
+
+
+def conditions_moved(condition_ids: Iterable[int]) -> None:
+    """These conditions now lie within another condition (or none): the pages that list their claims changed."""
+    _recount(_Recount(moved=set(condition_ids)))
 
 
 def refresh_all() -> None:
-    """Recount every stored count (after bulk writes, and ``manage.py refresh_figures``)."""
-    _recount(_Recount(grades=True, conditions=None, tags=None))
+    """Recount every stored count and rewrite every condition-page entry (after bulk writes, and ``manage.py
+    refresh_figures``)."""
+    _recount(_Recount(grades=True, conditions=None, tags=None, claims=None))
+
+
+def page_figures(condition: Condition) -> tuple[dict[str, int], dict[str, int]]:
+    """The number of published claims a condition's page lists per grade and per section, its own and those about
+    ketamine in general (one query over a few rows)."""
+    grades: dict[str, int] = defaultdict(int)
+    sections: dict[str, int] = defaultdict(int)
+    rows = PageFigure.objects.filter(Q(condition=condition) | Q(condition__isnull=True))
+    for section, grade, n in rows.values_list("section", "grade", "n"):
+        grades[grade] += n
+        sections[section] += n
+    return dict(grades), dict(sections)
+
+
+def first_of_each_section(condition: Condition, sections: Iterable[str], limit: int) -> Q:
+    """A filter for the claims among the first ``limit`` of each section of the condition's page, of its own and
+    of the general ones: one ordered, bounded read of the index ``page_entry_order`` each, joined by UNION ALL
+    into one subquery (an OR of IN subqueries made PostgreSQL scan every claim). At most twice ``limit`` claims per
+    section: the caller sorts them and keeps the first ``limit``."""
+    entries = PageEntry.objects.order_by("rank", "sort_text", "claim_id").values_list("claim_id")
+    parts, params = [], []
+    for section in sections:
+        for key in (condition, None):
+            sql, part_params = entries.filter(condition=key, section=section)[:limit].query.sql_with_params()
+            # Each in a derived table: SQLite refuses LIMIT on the members of a compound SELECT.
+            parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")  # noqa: S608 - the ORM's SQL
+            params += part_params
+    return Q(pk__in=RawSQL(" UNION ALL ".join(parts), params))
 
 
 # --- reading ------------------------------------------------------------------------------------------------

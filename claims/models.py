@@ -232,7 +232,8 @@ class ClaimQuerySet(models.QuerySet):
         Every write of an assertion ends here (claims/signals.py, ``AssertionQuerySet``), so the counts are
         recounted, never incremented: whatever happened before, they are right afterwards. On PostgreSQL the
         claims are locked first (two queries): a concurrent transaction recounting the same claim then waits,
-        and counts with a snapshot that includes this one's assertions. SQLite serialises writers (one query).
+        and counts with a snapshot that includes this one's assertions. SQLite serialises writers (two queries).
+        Then the stored figures that depend on them (``claims.figures``: a few queries).
         """
         assertions = Assertion.objects.filter(claim=OuterRef("pk"))
         counts = {
@@ -244,11 +245,15 @@ class ClaimQuerySet(models.QuerySet):
         with transaction.atomic(using=self.db):
             if connections[self.db].features.has_select_for_update:
                 # FOR NO KEY UPDATE: does not wait for transactions that merely insert assertions of the claim.
-                list(self.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+                ids = list(self.select_for_update(no_key=True).order_by("pk").values_list("pk", flat=True))
+            else:
+                ids = list(self.values_list("pk", flat=True))
             updated = self.update(**counts)
             from claims import figures  # the stored counts read claims: imported here, not at module load
 
-            figures.refresh_disputed()  # a claim's stance counts decide whether it is disputed
+            # A claim's stance counts decide whether it is disputed, and whether a condition page lists it among
+            # what the articles leave out.
+            figures.stance_counts_changed(ids)
             return updated
 
     def for_listing(self) -> ClaimQuerySet:
@@ -764,6 +769,98 @@ class PublishedCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.key}: {self.n}"
+
+
+class PageEntry(models.Model):
+    """A published claim as condition pages list it (issue 16), so that a page reads the first claims of each
+    question from an index instead of sorting every claim of the condition: one row per condition whose page shows
+    the claim (the conditions it is about and every condition they lie within), or a single row with no condition
+    for a claim about ketamine in general (every page shows those, so a page reads its own rows and the general
+    ones, which never overlap). Derived data, rewritten by ``claims.figures`` after every write that could change
+    it, never edited and not exported; ``manage.py refresh_figures`` rewrites it all."""
+
+    # Indexed by page_entry_order, which starts with it.
+    condition = models.ForeignKey(
+        Condition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")  # indexed: rewriting its entries
+    # The question (or "wrong", "left out") the claim is listed under: claims.answers.section_of().
+    section = models.CharField(max_length=10)
+    grade = models.CharField(max_length=12, choices=Grade.choices)
+    # The order within a section, as claims.answers.Outline sorts: the verdict's rank, then the grade's (verdict
+    # rank × 10 + grade rank), then the text, compared as UTF-8 bytes (Python's order, whatever the database's
+    # collation; cut to SORT_TEXT_BYTES so that any claim fits an index entry), then the id.
+    rank = models.PositiveSmallIntegerField()
+    sort_text = models.BinaryField(max_length=400)
+
+    SORT_TEXT_BYTES = 400
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["condition", "claim"], name="page_entry_condition_claim_unique"),
+            models.UniqueConstraint(
+                fields=["claim"], condition=Q(condition__isnull=True), name="page_entry_general_claim_unique"
+            ),
+        ]
+        indexes = [
+            # A condition page's first claims of each question (claims.views.condition_detail): read in order.
+            models.Index(fields=["condition", "section", "rank", "sort_text", "claim"], name="page_entry_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition_id or 'general'}: {self.section} claim {self.claim_id}"
+
+
+class ConflictEntry(models.Model):
+    """A pair of published claims marked as conflicting, once (the lower id first), with both texts as the pages
+    order the pairs (issue 16): the disagreements and condition pages read the first pairs from an index instead
+    of joining and sorting every pair. Derived data, rewritten by ``claims.figures`` with the claims' page entries
+    (and after every change of a claim's conflicts); not exported."""
+
+    from_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    to_claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="+")
+    # Each claim's text as UTF-8 bytes, cut to fit an index entry (claims.figures.sort_text).
+    from_text = models.BinaryField(max_length=400)
+    to_text = models.BinaryField(max_length=400)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["from_claim", "to_claim"], name="conflict_entry_unique"),
+            models.CheckConstraint(condition=Q(from_claim__lt=models.F("to_claim")), name="conflict_entry_ordered"),
+        ]
+        indexes = [
+            # The first pairs by text (claims.views._conflict_pairs), read in order.
+            models.Index(fields=["from_text", "to_text", "from_claim", "to_claim"], name="conflict_entry_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"claim {self.from_claim_id} conflicts with claim {self.to_claim_id}"
+
+
+class PageFigure(models.Model):
+    """How many published claims a condition page lists per question and grade (its grade chart and each
+    question's count), counted from ``PageEntry`` by ``claims.figures`` whenever those entries change; no
+    condition: the claims about ketamine in general, which every page adds to its own."""
+
+    # Indexed by page_figure_unique, which starts with it.
+    condition = models.ForeignKey(
+        Condition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    section = models.CharField(max_length=10)
+    grade = models.CharField(max_length=12, choices=Grade.choices)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Also the index of the page's read: the figures of one condition.
+            models.UniqueConstraint(fields=["condition", "section", "grade"], name="page_figure_unique"),
+            models.UniqueConstraint(
+                fields=["section", "grade"], condition=Q(condition__isnull=True), name="page_figure_general_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition_id or 'general'}: {self.section} {self.grade}: {self.n}"
 
 
 class ClaimChange(models.Model):

@@ -54,13 +54,16 @@ def claim_saved(sender, instance: Claim, raw: bool = False, **kwargs) -> None:
 @receiver(pre_delete, sender=Claim)
 def claim_deleting(sender, instance: Claim, **kwargs) -> None:
     # Its condition and tag links go with it, without m2m signals: remember them, to recount once it is gone.
+    # So do its condition-page entries: remember the pages they were on.
     instance._links = figures.links_of([instance.pk])
+    instance._pages = figures.page_keys_of([instance.pk])
 
 
 @receiver(post_delete, sender=Claim)
 def claim_deleted(sender, instance: Claim, **kwargs) -> None:
     search.unindex(SearchEntry.Kind.CLAIM, instance.pk)
-    figures.claims_changed([instance.pk], instance.__dict__.pop("_links", (set(), set())))
+    links, pages = instance.__dict__.pop("_links", (set(), set())), instance.__dict__.pop("_pages", set())
+    figures.claims_changed([instance.pk], links, pages)
     # Its assertions are deleted with it (cascade, each through assertion_changed), which re-indexes their sources.
 
 
@@ -73,19 +76,32 @@ def claim_relations_changed(sender, instance, action: str, reverse: bool, **kwar
 
 @receiver(m2m_changed, sender=Claim.conditions.through)
 def claim_conditions_changed(sender, instance, action: str, reverse: bool, pk_set=None, **kwargs) -> None:
-    # The published claims counted per condition (claims.figures): the conditions linked or unlinked. A clear
-    # gives no ids: the links it removes are read before it.
+    # The published claims counted per condition and the condition pages' entries (claims.figures): the conditions
+    # and the claims linked or unlinked. A clear gives no ids: the links it removes are read before it.
     if action == "pre_clear":
         if reverse:
-            instance._cleared_conditions = {instance.pk}
+            claims = set(instance.claims.values_list("pk", flat=True))
+            instance._cleared_links = ({instance.pk}, claims)
         else:
-            instance._cleared_conditions = set(instance.conditions.values_list("pk", flat=True))
+            instance._cleared_links = (set(instance.conditions.values_list("pk", flat=True)), {instance.pk})
     elif action in ("post_add", "post_remove", "post_clear"):
         if action == "post_clear":
-            conditions = instance.__dict__.pop("_cleared_conditions", set())
+            conditions, claims = instance.__dict__.pop("_cleared_links", (set(), set()))
+        elif reverse:
+            conditions, claims = {instance.pk}, set(pk_set or ())
         else:
-            conditions = {instance.pk} if reverse else set(pk_set or ())
-        figures.refresh_conditions(conditions)
+            conditions, claims = set(pk_set or ()), {instance.pk}
+        figures.links_changed(conditions, claims)
+
+
+@receiver(m2m_changed, sender=Claim.conflicting_claims.through)
+def claim_conflicts_changed(sender, instance, action: str, pk_set=None, **kwargs) -> None:
+    # The stored conflicting pairs the pages read (claims.figures). A clear gives no ids: read before it.
+    if action == "pre_clear":
+        instance._cleared_conflicts = set(instance.conflicting_claims.values_list("pk", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        others = instance.__dict__.pop("_cleared_conflicts", set()) if action == "post_clear" else set(pk_set or ())
+        figures.conflicts_changed({instance.pk} | others)
 
 
 @receiver(post_save, sender=TaggedClaim)
@@ -97,9 +113,32 @@ def claim_tagged(sender, instance: TaggedClaim, raw: bool = False, **kwargs) -> 
         figures.refresh_tags([instance.tag_id])
 
 
+@receiver(pre_save, sender=Condition)
+def condition_saving(sender, instance: Condition, raw: bool = False, **kwargs) -> None:
+    # The condition it lies within now (one query): moved elsewhere, the pages that list its claims change.
+    stored = None
+    if instance.pk is not None and not raw:
+        stored = Condition.objects.filter(pk=instance.pk).values_list("parent_id", flat=True).first()
+    instance._stored_parent_id = stored
+
+
+@receiver(post_save, sender=Condition)
+def condition_saved(sender, instance: Condition, created: bool, raw: bool = False, **kwargs) -> None:
+    stored = instance.__dict__.pop("_stored_parent_id", None)
+    if not raw and not created and stored != instance.parent_id:
+        figures.conditions_moved([instance.pk])
+
+
+@receiver(pre_delete, sender=Condition)
+def condition_deleting(sender, instance: Condition, **kwargs) -> None:
+    # Its links go with it, without m2m signals: remember its claims, whose entries on the pages of the conditions
+    # it lay within go too.
+    instance._claim_ids = set(instance.claims.values_list("pk", flat=True))
+
+
 @receiver(post_delete, sender=Condition)
 def condition_deleted(sender, instance: Condition, **kwargs) -> None:
-    figures.refresh_conditions([instance.pk])
+    figures.links_changed([instance.pk], instance.__dict__.pop("_claim_ids", set()))
 
 
 @receiver(pre_save, sender=Assertion)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from taggit.models import Tag
@@ -31,6 +31,7 @@ from claims.models import (
     Claim,
     ClaimChange,
     Condition,
+    ConflictEntry,
     EffectEstimate,
     PublishedCount,
     TaggedClaim,
@@ -50,17 +51,15 @@ SEARCH_PER_PAGE = 20
 
 
 def _conflict_pairs(conditions: set[int] | None = None, limit: int | None = None) -> list[tuple[Claim, Claim]]:
-    """Pairs of published claims marked as conflicting, each pair once (one query).
+    """Pairs of published claims marked as conflicting, each pair once, by the first claim's text, then the
+    second's (one query).
 
-    With condition ids: pairs with at least one claim about one of them, found by probing the condition links of each
-    conflict row (few) rather than by collecting every claim about the condition (many).
+    Read in order from the stored pairs (``ConflictEntry``, claims.figures), so the first few cost the same however
+    many pairs there are. With condition ids: pairs with at least one claim about one of them, found by probing the
+    condition links of each pair in that order (few) rather than by collecting every claim about the condition
+    (many).
     """
-    through = Claim.conflicting_claims.through
-    rows = through.objects.filter(
-        from_claim__status=Claim.Status.PUBLISHED,
-        to_claim__status=Claim.Status.PUBLISHED,
-        from_claim_id__lt=F("to_claim_id"),
-    ).select_related("from_claim", "to_claim")
+    rows = ConflictEntry.objects.select_related("from_claim", "to_claim")
     # Only what the pages show of each claim: its text, link, grade and verdict.
     shown = ("text", "slug", "grade", "verdict", "statement_type")
     rows = rows.only(*(f"{side}__{field}" for side in ("from_claim", "to_claim") for field in shown))
@@ -69,7 +68,7 @@ def _conflict_pairs(conditions: set[int] | None = None, limit: int | None = None
         rows = rows.filter(
             Exists(links.filter(claim=OuterRef("from_claim_id"))) | Exists(links.filter(claim=OuterRef("to_claim_id")))
         )
-    rows = rows.order_by("from_claim__text", "to_claim__text")
+    rows = rows.order_by("from_text", "to_text", "from_claim_id", "to_claim_id")
     if limit:
         rows = rows[:limit]
     return [(row.from_claim, row.to_claim) for row in rows]
@@ -127,9 +126,10 @@ def _claims_in_order(pks: list[int]) -> list[Claim]:
 
 @cache_public_page
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # Queries: all conditions (which are public, the hierarchy: claims.public), related conditions, one light row
-    # per claim on the page (counts, order: claims.answers.Outline), the claims shown, their key studies, the
-    # Summary of Findings estimates (light rows, then the chosen ones), disputed claims, conflicting pairs.
+    # Queries: all conditions (which are public, the hierarchy: claims.public), related conditions, the page's
+    # stored figures and the first claims of each question (claims.figures; filtered: one light row per claim on
+    # the page, then the claims shown: claims.answers.Outline), their key studies, the Summary of Findings
+    # estimates (light rows, then the chosen ones), disputed claims, conflicting pairs.
     tree = PublicConditions()
     condition = tree.get(slug)
     if condition is None:  # no such condition, or only draft claims use it: private, as in the API
@@ -137,25 +137,29 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     parent, children, ids = tree.parent_of(condition), tree.children_of(condition), tree.within(condition)
     related = [c for c in condition.related.order_by("name").only("name", "slug") if tree.get(c.slug)]
     published = Claim.objects.published()
-    outline = Outline.of(published.condition_page_rows(ids, "pk", "category", "verdict", "grade", "n_sources", "text"))
     form = ConditionFilterForm(request.GET or None)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     page = sections = None
     if filters:
+        rows = published.condition_page_rows(ids, "pk", "category", "verdict", "grade", "n_sources", "text")
+        outline = Outline.of(rows)
+        grades = outline.grades
         matching = outline.matching(filters)
         total = len(matching)
         page = paginate(request, matching, CLAIMS_PER_PAGE)
         shown = _claims_in_order(list(page.object_list))
     else:
-        chosen = outline.first_of_each_section(SECTION_LIMIT)
-        shown = _claims_in_order([pk for key in SECTION_ORDER for pk in chosen.get(key, [])])
-        by_pk = {claim.pk: claim for claim in shown}
+        # The stored figures and the first claims of each section (claims.figures), not every claim of the page.
+        grades, section_totals = figures.page_figures(condition)
+        firsts = published.for_listing().filter(figures.first_of_each_section(condition, SECTION_ORDER, SECTION_LIMIT))
+        chosen = Outline.of_claims(firsts).first_of_each_section(SECTION_LIMIT)
+        shown = [claim for key in SECTION_ORDER for claim in chosen.get(key, [])]
         sections = [
             {"key": key, "title": SECTION_TITLES[key], "intro": INTROS.get(key, ""),
-             "claims": [by_pk[pk] for pk in chosen.get(key, [])], "total": outline.section_totals.get(key, 0)}
+             "claims": chosen.get(key, []), "total": section_totals.get(key, 0)}
             for key in SECTION_ORDER
         ]  # fmt: skip
-        total = sum(outline.grades.values())
+        total = sum(grades.values())
     # The page was last reviewed when its bottom line was; without one, when the newest claim it shows was. (The
     # newest of all its claims would cost a datetime per claim: 12 ms of the page at 10,000 claims.)
     reviewed_dates = [d for d in (condition.reviewed_at, *(c.reviewed_at for c in shown)) if d]
@@ -180,7 +184,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "total": total,
             "findings": findings,
             "last_reviewed": last_reviewed,
-            "distribution": grade_distribution(outline.grades),
+            "distribution": grade_distribution(grades),
             "disputed": disputed,
             "conflicts": conflicts,
             "querystring": query_without_page(request),
@@ -245,7 +249,10 @@ def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], 
     """Published claims sharing the most conditions and tags with ``claim`` (one query; none without either).
 
     Counted over the two link tables alone (UNION ALL, then GROUP BY), so the work grows with the links of this
-    claim's conditions and tags, and no join of the claims table multiplies rows.
+    claim's conditions and tags, and no join of the claims table multiplies rows. When at least ``limit`` claims
+    share two links, only those are read from the claims table and ranked by text: at 100,000 claims a popular
+    condition and tag are shared by tens of thousands of claims, which the ranking would all read, while those
+    sharing two are a few hundred. Otherwise every claim sharing one is ranked.
     """
     parts, params = [], []
     for table, column, key, objects in (
@@ -258,14 +265,22 @@ def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], 
             params += [o.pk for o in objects]
     if not parts:
         return []
+    claims = Claim._meta.db_table
     sql = f"""
-        SELECT c.*, shared.overlap FROM (
+        WITH shared AS (
             SELECT links.id, COUNT(*) AS overlap FROM ({" UNION ALL ".join(parts)}) links GROUP BY links.id
-        ) shared JOIN {Claim._meta.db_table} c ON c.id = shared.id
-        WHERE c.status = %s AND c.id <> %s
+        )
+        SELECT c.*, shared.overlap FROM shared JOIN {claims} c ON c.id = shared.id
+        WHERE c.status = %s AND c.id <> %s AND shared.overlap >= (
+            SELECT CASE WHEN COUNT(*) >= %s THEN 2 ELSE 1 END FROM (
+                SELECT 1 FROM shared strong JOIN {claims} s ON s.id = strong.id
+                WHERE strong.overlap >= 2 AND s.status = %s AND s.id <> %s LIMIT %s
+            ) enough
+        )
         ORDER BY shared.overlap DESC, c.text, c.id
         LIMIT %s"""  # noqa: S608 - table names from the models; every value is a parameter
-    return list(Claim.objects.raw(sql, [*params, Claim.Status.PUBLISHED, claim.pk, limit]))
+    published = Claim.Status.PUBLISHED
+    return list(Claim.objects.raw(sql, [*params, published, claim.pk, limit, published, claim.pk, limit, limit]))
 
 
 def _grade_history(claim: Claim) -> list:
@@ -305,6 +320,22 @@ def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _quotes(assertions) -> list[Assertion]:
+    """The assertions as the disagreements page quotes them: the quote, its stance and its source's title, and
+    ``source_url``, worked out once per source (a page quotes a few sources hundreds of times at 100,000 claims,
+    and each ``reverse()`` cost about as much as the rest of the quote's rendering)."""
+    rows = list(
+        assertions.select_related("source").only("claim_id", "source_id", "quote", "stance", "source__title",
+                                                 "source__slug")
+    )  # fmt: skip
+    urls: dict[int, str] = {}
+    for assertion in rows:
+        if assertion.source_id not in urls:
+            urls[assertion.source_id] = assertion.source.get_absolute_url()
+        assertion.source_url = urls[assertion.source_id]
+    return rows
+
+
 @cache_public_page
 def disagreements(request: HttpRequest) -> HttpResponse:
     # Queries: the stored number of disputed claims (claims.figures), page of disputed claims, their assertions +
@@ -313,12 +344,7 @@ def disagreements(request: HttpRequest) -> HttpResponse:
     page = paginate(request, Claim.objects.published().disputed(), DISPUTES_PER_PAGE, count=count)
     claims = list(page.object_list)
     quotes = defaultdict(list)
-    for assertion in (
-        Assertion.objects.filter(claim__in=claims)
-        .select_related("source")
-        .defer("source__text")
-        .order_by("stance", "source__title", "offset")
-    ):
+    for assertion in _quotes(Assertion.objects.filter(claim__in=claims).order_by("stance", "source__title", "offset")):
         quotes[assertion.claim_id].append(assertion)
     for claim in claims:
         claim.supporting = [a for a in quotes[claim.pk] if a.stance == "supports"]
@@ -331,12 +357,8 @@ def disagreements(request: HttpRequest) -> HttpResponse:
     conflict_quotes = defaultdict(list)
     if conflicts:
         ids = {c.pk for pair in conflicts for c in pair}
-        for assertion in (
-            Assertion.objects.filter(claim__in=ids, stance="supports")
-            .select_related("source")
-            .defer("source__text")
-            .order_by("source__title", "offset")
-        ):
+        supporting = Assertion.objects.filter(claim__in=ids, stance="supports").order_by("source__title", "offset")
+        for assertion in _quotes(supporting):
             conflict_quotes[assertion.claim_id].append(assertion)
     pairs = [(a, conflict_quotes[a.pk], b, conflict_quotes[b.pk]) for a, b in conflicts]
     return render(

@@ -286,8 +286,9 @@ def test_a_claim_rows_key_study_of_equal_design_is_the_newest_then_the_supportin
 
 def test_condition_page_query_count_does_not_grow_with_claims(client, site_content, django_assert_num_queries):
     # all conditions (which are public, the hierarchy: claims.public.PublicConditions; it also gives the condition
-    # and its parent, once a query of their own), related conditions, a light row per claim on the page, the claims
-    # shown, their key studies, Summary of Findings (light rows, then the chosen estimates), disputed, conflicts
+    # and its parent, once a query of their own), related conditions, the page's stored figures (claims.figures),
+    # the claims shown (the first of each question, read from the page's stored entries), their key studies,
+    # Summary of Findings (light rows, then the chosen estimates), disputed, conflicts
     ptsd = site_content["ptsd"]
     EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], condition=ptsd)
     with django_assert_num_queries(9):

@@ -10,8 +10,9 @@ from kb.cache import bump_content_version
 class Command(BaseCommand):
     help = (
         "Recount the stored counts of published claims that the home page, the conditions list, the tag list and "
-        "the disagreements page show (claims.figures). Every write keeps them current; this is for after writes "
-        "that bypass the ORM (raw SQL, a restored database dump)."
+        "the disagreements page show, and rewrite the condition pages' entries and figures (claims.figures). "
+        "Every write keeps them current; this is for after writes that bypass the ORM (raw SQL, a restored "
+        "database dump)."
     )
 
     def handle(self, *args, **options) -> None:
