@@ -520,7 +520,7 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
             ]
             if candidate.status == Candidate.Status.PENDING:
                 candidate.category, candidate.other_categories = categories[0], categories[1:3]
-                candidate.stance = candidate.suggestions[0]["stance"] if ranked else stance_cue(candidate.quote)
+                candidate.stance = stance_cue(candidate.quote)  # toward a claim in its own words (extract())
             updated.append(candidate)
     Candidate.objects.bulk_update(updated, ["suggestions", "category", "other_categories", "stance"], batch_size=200)
     return len(updated)
