@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from claims.models import Assertion, Claim, Condition, Grade, Status
 from claims.quotes import OffsetMap, locate_quote, locate_quote_from, relocate_quote
 from claims.search import index_claim
-from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
+from importer.embedding import CachedEmbedder, LazyEncoder, ModelUnavailable, present
 from importer.extract import (
     MATCH_SCORE,
     SKIPPED_REASONS,
@@ -121,11 +121,12 @@ def _store_embeddings(vectors: dict) -> None:
 
 
 def embedder() -> CachedEmbedder | None:
-    """Sentence embeddings backed by the ``TextEmbedding`` table, or None when semantic matching is off."""
-    encoder = get_encoder()
-    if encoder is None:
+    """Sentence embeddings backed by the ``TextEmbedding`` table, or None when semantic matching is off. The model
+    itself is loaded only when a text has no stored vector (``LazyEncoder``): in a new process that saves about a
+    second of an import whose texts were all embedded before."""
+    if present():
         return None
-    return CachedEmbedder(encoder, load=_stored_embeddings, save=_store_embeddings)
+    return CachedEmbedder(LazyEncoder(), load=_stored_embeddings, save=_store_embeddings)
 
 
 def _index_claims(exclude_source: Source | None = None) -> list[ClaimRecord]:
@@ -275,14 +276,17 @@ def _embedder_within(
     the import's transaction: it only reads stored vectors."""
     embed = embedder()
     if embed is None:
-        return None, unavailable_reason()
+        return None, present()
     missing = list(dict.fromkeys(unembedded_texts(embed, claims) + embed.missing(article_texts)))
     if budget is not None and len(missing) > budget:
         return None, (
             f"{len(missing)} texts (the knowledge base's and this article's) have no embedding yet, more than an "
             f"import from the admin computes ({budget}); run `python manage.py embed_texts` once"
         )
-    warm_embeddings(embed, missing, progress)
+    try:
+        warm_embeddings(embed, missing, progress)
+    except ModelUnavailable as error:  # its files were there but are not the pinned ones
+        return None, str(error)
     return embed, ""
 
 
