@@ -109,6 +109,11 @@ def _stored_embeddings(digests: list[str]) -> dict:
     import numpy as np
 
     found = {}
+    if len(digests) > READ_ALL_TERMS:  # a new process building a large index: one query (0.07 s against 0.16–0.22 s
+        # for 23,000 vectors in IN lists of 500, the 10,000-claim synthetic knowledge base)
+        wanted = set(digests)
+        rows = TextEmbedding.objects.values_list("digest", "vector").iterator(chunk_size=10000)
+        return {d: np.frombuffer(bytes(v), dtype="<f4") for d, v in rows if d in wanted}
     for start in range(0, len(digests), 500):  # bounded IN lists
         rows = TextEmbedding.objects.filter(digest__in=digests[start : start + 500]).values_list("digest", "vector")
         found.update({d: np.frombuffer(bytes(v), dtype="<f4") for d, v in rows})

@@ -174,6 +174,19 @@ def test_model_files_found_unpinned_when_first_needed_make_the_import_rank_by_wo
     assert any("semantic matching is off" in line and "not the pinned" in line for line in summary.lines())
 
 
+@pytest.mark.django_db
+def test_many_stored_vectors_are_read_in_one_query_with_the_same_result(monkeypatch, django_assert_num_queries):
+    vectors = {CachedEmbedder.digest(f"text {n}"): np.full(384, n, dtype=np.float32) for n in range(4)}
+    services._store_embeddings(vectors)
+    wanted = [*list(vectors)[:3], "no-such-digest"]
+    by_lists = services._stored_embeddings(wanted)
+    monkeypatch.setattr(services, "READ_ALL_TERMS", 2)  # more digests than this: the whole table, one query
+    with django_assert_num_queries(1):
+        whole = services._stored_embeddings(wanted)
+    assert set(whole) == set(by_lists) == set(wanted[:3])
+    assert all(np.array_equal(whole[d], by_lists[d]) for d in whole)
+
+
 # --- large knowledge bases: the admin's budget and embed_texts ------------------------------------------------
 
 
