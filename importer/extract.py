@@ -586,9 +586,17 @@ def is_fragment(text: str) -> bool:
 _DISCOURSE_OPENER = re.compile(r"(?:however|moreover|additionally|furthermore|overall|therefore|still|also),?\s+", re.I)
 
 
+# A frame of time: research going on while the clause it introduces holds (found on the seed's wasted candidates).
+_RESEARCH_GOES_ON = re.compile(
+    r"as (?:\w+ ){0,2}?(?:research|science|studies) (?:continues|progresses|advances|evolves)\b", re.I
+)
+
+
 def is_frame(piece: str) -> bool:
     text = _DISCOURSE_OPENER.sub("", piece.strip(), count=1)
     if re.match(r"if (?:you|your|yours)\b|as with\b|to (?!date\b)[a-z]+\b", text, re.I):
+        return True
+    if _RESEARCH_GOES_ON.match(text):  # "As research continues to explore the full potential of ketamine therapy, …"
         return True
     if re.match(r"(?:by|through|from)\b", text, re.I) or _VERB.search(text):
         return False

@@ -147,6 +147,7 @@ def test_frames_of_comparison_and_purpose_stay_with_their_clause():
     text = (
         "As with any medical treatment, ketamine therapy should be given under medical supervision.\n"
         "To see if ketamine is right for you, it’s important to discuss it with your doctor.\n"
+        "As research continues to explore its full potential, ketamine offers hope for resistant depression.\n"
     )
     quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
     assert quotes == text.splitlines()
