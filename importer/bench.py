@@ -20,9 +20,14 @@ For each article, with its answer key (quote, offset, claim or none, category, s
   guesses (``other_categories``, offered first to an editor who drafts a new claim) is the answer's category;
 - category ceiling: the best category accuracy any extractor could reach with these candidates, one category per
   candidate (a clause the answer key attaches to claims of two categories can be right for one of them only);
-- top-3: for found answers whose claim exists in the knowledge base, the claim is among the candidate's first
-  three suggestions;
-- top-1: the claim is the first suggestion;
+- top-1 and top-3 (the targets), per candidate "where one exists": of the candidates whose key attaches them to at
+  least one claim the knowledge base holds, the share whose first suggestion (top-1), or one of whose first three
+  (top-3), is one of those claims. This is how an editor meets it (one sentence, one list of suggestions) and how
+  issue 15's table counted it ("right claim first": per sentence);
+- pair-wise top-1 and top-3 (printed beside them, the figures before issue 15's counting was settled): per found
+  answer whose claim exists in the knowledge base, the claim is the first suggestion / among the first three. A
+  candidate the key attaches to two claims can be first for one of them only, so pair-wise top-1 cannot exceed
+  ``top1_ceiling`` (about 0.69);
 - stance accuracy: the stance shown next to the answer's claim (the candidate's own when that claim is not suggested)
   equals the answer's stance;
 - furniture offered: candidates whose sentence is one of the page furniture's sentences that the answer key lists
@@ -61,7 +66,7 @@ TARGETS = {"recall": 0.95, "precision": 0.85, "top1": 0.75, "top3": 0.9, "stance
 HELDOUT_DIR = Path(__file__).resolve().parent / "benchdata" / "heldout"
 COUNTS = ("assertions", "found", "candidates", "useful_candidates", "category_right", "category_top3",
           "category_ceiling", "claims_in_kb", "top1_hits", "top3_hits", "stance_right",
-          "furniture_offered", "clauses_in_kb", "clause_top1_hits")  # fmt: skip
+          "furniture_offered", "clauses_in_kb", "clause_top1_hits", "clause_top3_hits")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,7 @@ class ArticleScore:
     furniture_offered: int = 0
     clauses_in_kb: int = 0  # candidates the key attaches to at least one claim of the knowledge base
     clause_top1_hits: int = 0  # … whose first suggestion is one of those claims
+    clause_top3_hits: int = 0  # … one of whose first three suggestions is one of those claims
     misses: list = field(default_factory=list)
 
 
@@ -139,14 +145,14 @@ def score_article(
             score.claims_in_kb += 1
             score.top3_hits += answer.claim in [cid for cid, _, _ in hit.suggestions[:3]]
             score.top1_hits += bool(hit.suggestions) and hit.suggestions[0][0] == answer.claim
-            first = hit.suggestions[0][0] if hit.suggestions else None
-            claims_per_hit.setdefault(id(hit), (first, set()))[1].add(answer.claim)
+            claims_per_hit.setdefault(id(hit), ([cid for cid, _, _ in hit.suggestions[:3]], set()))[1].add(answer.claim)
         # The stance an editor sees next to the answer's claim when it is suggested, else the candidate's own.
         stances = {cid: stance for cid, _, stance in hit.suggestions}
         score.stance_right += stances.get(answer.claim, hit.stance) == answer.stance
     score.useful_candidates = len(categories_per_hit)
     score.clauses_in_kb = len(claims_per_hit)
-    score.clause_top1_hits = sum(first in claims for first, claims in claims_per_hit.values())
+    score.clause_top1_hits = sum(bool(top3) and top3[0] in claims for top3, claims in claims_per_hit.values())
+    score.clause_top3_hits = sum(bool(claims.intersection(top3)) for top3, claims in claims_per_hit.values())
     score.category_ceiling = sum(max(counts.values()) for counts in categories_per_hit.values())
     return score
 
@@ -253,12 +259,15 @@ def _summary(scores: list[ArticleScore]) -> dict:
         "category_accuracy": _ratio(total["category_right"], total["found"]),
         "category_top3": _ratio(total["category_top3"], total["found"]),
         "category_ceiling": _ratio(total["category_ceiling"], total["found"]),
-        "top1": _ratio(total["top1_hits"], total["claims_in_kb"]),
-        "top3": _ratio(total["top3_hits"], total["claims_in_kb"]),
+        # Per candidate where one exists (the targets): see the module's docstring.
+        "top1": _ratio(total["clause_top1_hits"], total["clauses_in_kb"]),
+        "top3": _ratio(total["clause_top3_hits"], total["clauses_in_kb"]),
+        # Per (candidate, answer) pair, as counted before: kept for continuity with earlier figures.
+        "pair_top1": _ratio(total["top1_hits"], total["claims_in_kb"]),
+        "pair_top3": _ratio(total["top3_hits"], total["claims_in_kb"]),
         # One first suggestion per candidate: a candidate the key attaches to several claims can be right first for
-        # one of them only, so top-1 cannot exceed this.
+        # one of them only, so pair-wise top-1 cannot exceed this.
         "top1_ceiling": _ratio(total["clauses_in_kb"], total["claims_in_kb"]),
-        "clause_top1": _ratio(total["clause_top1_hits"], total["clauses_in_kb"]),
         "stance_accuracy": _ratio(total["stance_right"], total["found"]),
     }
     return {"articles": [asdict(s) for s in scores], "totals": total, "overall": overall}
@@ -313,7 +322,7 @@ def _table(title: str, result: dict) -> list[str]:
     lines = [
         title,
         f"{'article':42} {'recall':>7} {'precision':>9} {'category':>8} {'cat≤3':>6} {'ceiling':>7} {'top-1':>6} "
-        f"{'top-3':>6} {'stance':>6} {'furniture':>9}",
+        f"{'top-3':>6} {'pair-1':>6} {'pair-3':>6} {'stance':>6} {'furniture':>9}",
     ]
     rows = [(a["source"], a) for a in result["articles"]] + [("ALL (pooled)", result["totals"])]
     for name, a in rows:
@@ -321,9 +330,10 @@ def _table(title: str, result: dict) -> list[str]:
         lines.append(
             f"{name[:42]:42} {_ratio(found, a['assertions']):7.2f} "
             f"{_ratio(a['useful_candidates'], a['candidates']):9.2f} {_ratio(a['category_right'], found):8.2f} "
-            f"{_ratio(a['category_top3'], found):6.2f} "
-            f"{_ratio(a['category_ceiling'], found):7.2f} {_ratio(a['top1_hits'], a['claims_in_kb']):6.2f} "
-            f"{_ratio(a['top3_hits'], a['claims_in_kb']):6.2f} "
+            f"{_ratio(a['category_top3'], found):6.2f} {_ratio(a['category_ceiling'], found):7.2f} "
+            f"{_ratio(a['clause_top1_hits'], a['clauses_in_kb']):6.2f} "
+            f"{_ratio(a['clause_top3_hits'], a['clauses_in_kb']):6.2f} "
+            f"{_ratio(a['top1_hits'], a['claims_in_kb']):6.2f} {_ratio(a['top3_hits'], a['claims_in_kb']):6.2f} "
             f"{_ratio(a['stance_right'], found):6.2f} {a['furniture_offered']:9d}"
         )
     return lines
@@ -334,10 +344,11 @@ def _verdicts(overall: dict) -> list[str]:
         f"{metric:18} {overall[metric]:.3f}  target ≥ {target:.2f}  {'PASS' if overall[metric] >= target else 'FAIL'}"
         for metric, target in TARGETS.items()
     ] + [
-        f"{'top1_ceiling':18} {overall['top1_ceiling']:.3f}  (the most top-1 can reach: one first suggestion per "
-        "candidate)",
-        f"{'clause_top1':18} {overall['clause_top1']:.3f}  (candidates whose first suggestion is one of their key's "
-        "claims)",
+        "top-1 and top-3 count candidates (their first suggestion, or one of their first three, is one of the claims "
+        "their key names); pair-wise, as counted before:",
+        f"{'pair_top1':18} {overall['pair_top1']:.3f}  (per answer; at most {overall['top1_ceiling']:.3f}: one first "
+        "suggestion per candidate)",
+        f"{'pair_top3':18} {overall['pair_top3']:.3f}",
     ]
 
 

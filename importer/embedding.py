@@ -209,6 +209,36 @@ def unavailable_reason() -> str:
     return "" if isinstance(loaded, Encoder) else loaded
 
 
+def present() -> str:
+    """Why semantic matching is off, without loading the model ("" when it is on and its files are there): the cheap
+    check an import makes before it knows whether it has anything to embed. Checking the files' SHA-256 and loading
+    them (about 1 s in a new process) is left to ``LazyEncoder``'s first use."""
+    if not enabled():
+        return "KB_EMBEDDINGS=off"
+    if _load.cache_info().currsize:  # loaded (or refused) already in this process
+        return unavailable_reason()
+    try:
+        directory = model_dir()
+    except ModelUnavailable as error:
+        return str(error)
+    for name in PINNED:
+        if not (directory / name).is_file():
+            return f"{directory / name} is missing"
+    return ""
+
+
+class LazyEncoder:
+    """The shared encoder, loaded (and its files checked against the pinned SHA-256) the first time something is to
+    be embedded: an import whose texts all have stored vectors never loads it. Raises ``ModelUnavailable`` then if
+    the model cannot be used."""
+
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        encoder = get_encoder()
+        if encoder is None:
+            raise ModelUnavailable(unavailable_reason())
+        return encoder.encode(texts, batch_size=batch_size)
+
+
 Embed = Callable[[Sequence[str]], np.ndarray]
 
 
@@ -217,7 +247,7 @@ class CachedEmbedder:
     that keeps vectors between imports. ``load(digests)`` returns the stored vectors it has; ``save({digest:
     vector})`` keeps new ones."""
 
-    def __init__(self, encoder: Encoder, load=None, save=None):
+    def __init__(self, encoder: Encoder | LazyEncoder, load=None, save=None):
         self.encoder = encoder
         self.memory: dict[str, np.ndarray] = {}
         self._keys: dict[str, str] = {}  # text → digest, so that a large knowledge base's texts are hashed once

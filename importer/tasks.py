@@ -290,14 +290,17 @@ def _run_propose(job: Job, progress: JobProgress) -> tuple[list[str], int | None
 
 def _run_embed(job: Job, progress: JobProgress) -> tuple[list[str], None]:
     from importer import services
-    from importer.embedding import unavailable_reason
+    from importer.embedding import ModelUnavailable, unavailable_reason
 
     embed = services.embedder()
     if embed is None:
         raise InputError(f"Nothing was embedded: semantic matching is off ({unavailable_reason()}).")
     progress.phase("finding texts without an embedding")
     missing = services.unembedded_texts(embed)
-    count = services.warm_embeddings(embed, missing, progress.callback("embedding texts"))
+    try:
+        count = services.warm_embeddings(embed, missing, progress.callback("embedding texts"))
+    except ModelUnavailable as error:  # the model is loaded only now: its files may not be the pinned ones
+        raise InputError(f"Nothing was embedded: semantic matching is off ({error}).") from None
     if not count:
         return ["Every claim text and quote already has an embedding."], None
     return [f"Embedded {count} text{'s' if count != 1 else ''}."], None

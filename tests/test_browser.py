@@ -198,7 +198,8 @@ def test_editor_imports_an_article_and_attaches_a_clause_to_two_claims(browser, 
         for revision in Revision.objects.filter(state="pending"):
             if revision.proposed.get("quote") == candidate.quote:
                 made[revision.proposed["claim"]] = revision.proposed["stance"]
-        assert made[first] == candidate.stance and made[second] == "qualifies"
+        # The first keeps the stance pre-selected for it: the clause's stance toward that claim.
+        assert made[first] == candidate.suggestions[0]["stance"] and made[second] == "qualifies"
         assert Candidate.objects.get(pk=candidate.pk).status == "accepted"
         page.goto(live_server.url + f"/admin/importer/candidate/{candidate.pk}/change/")
         assert page.locator("ul.became li").count() + page.locator("ul.waiting li").count() == 2

@@ -151,6 +151,42 @@ def test_an_import_without_the_model_ranks_by_wording_and_says_why(fresh_model_s
     assert Claim.objects.count() == 1
 
 
+@pytest.mark.django_db
+def test_an_import_whose_texts_are_all_stored_never_loads_the_model(encoder, fresh_model_state):
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea", category="side_effect")
+    services.import_article(ARTICLE, title="Breathing", name="a.txt", url="https://example.org/a")
+    embedding._load.cache_clear()  # a new process: the vectors are stored, the model is not loaded
+    summary = services.import_article(ARTICLE, title="Breathing", name="b.txt", url="https://example.org/b")
+    assert summary.embedded == 0 and any("by wording and by meaning" in line for line in summary.lines())
+    assert embedding._load.cache_info().currsize == 0
+
+
+@pytest.mark.django_db
+def test_model_files_found_unpinned_when_first_needed_make_the_import_rank_by_wording(tmp_path, fresh_model_state):
+    target = _copy_model(tmp_path)
+    (target / "model.safetensors").unlink()
+    shutil.copyfile(embedding.model_dir() / "tokenizer.json", target / "model.safetensors")  # the wrong file
+    fresh_model_state.setenv("KB_EMBEDDING_MODEL_DIR", str(target))
+    assert embedding.present() == ""  # the files are there; their SHA-256 is checked when the model is loaded
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea", category="side_effect")
+    summary = services.import_article(ARTICLE, title="Breathing", name="a.txt")
+    assert summary.candidates and not TextEmbedding.objects.exists()
+    assert any("semantic matching is off" in line and "not the pinned" in line for line in summary.lines())
+
+
+@pytest.mark.django_db
+def test_many_stored_vectors_are_read_in_one_query_with_the_same_result(monkeypatch, django_assert_num_queries):
+    vectors = {CachedEmbedder.digest(f"text {n}"): np.full(384, n, dtype=np.float32) for n in range(4)}
+    services._store_embeddings(vectors)
+    wanted = [*list(vectors)[:3], "no-such-digest"]
+    by_lists = services._stored_embeddings(wanted)
+    monkeypatch.setattr(services, "READ_ALL_TERMS", 2)  # more digests than this: the whole table, one query
+    with django_assert_num_queries(1):
+        whole = services._stored_embeddings(wanted)
+    assert set(whole) == set(by_lists) == set(wanted[:3])
+    assert all(np.array_equal(whole[d], by_lists[d]) for d in whole)
+
+
 # --- large knowledge bases: the admin's budget and embed_texts ------------------------------------------------
 
 

@@ -147,6 +147,7 @@ def test_frames_of_comparison_and_purpose_stay_with_their_clause():
     text = (
         "As with any medical treatment, ketamine therapy should be given under medical supervision.\n"
         "To see if ketamine is right for you, it’s important to discuss it with your doctor.\n"
+        "As research continues to explore its full potential, ketamine offers hope for resistant depression.\n"
     )
     quotes = [c.text for _, parts in relevant_clauses(text) for c in parts]
     assert quotes == text.splitlines()
@@ -279,10 +280,61 @@ OFF_LABEL = "Ketamine's use for mental health is off-label (racemic ketamine has
             "Heart problems can make ketamine unsuitable",
             "supports",
         ),
+        # issue 15, round 3: an onset "within hours" is qualified by "hours or days", contradicted by "immediate"
+        ("It can lift mood within hours or days", "Ketamine's effect begins within hours of a treatment", "qualifies"),
+        ("It provides immediate relief", "Ketamine's effect begins within hours of a treatment", "contradicts"),
+        ("It can lift mood within hours or days", "Ketamine improves mood within hours to days", "supports"),
+        # a duration of about a week against one of several weeks, either way round
+        ("Its effects often fade within a week", "The effect lasts from days to several weeks", "contradicts"),
+        (
+            "The effect lasts from days to several weeks",
+            "The effect lasts several days up to about one week",
+            "contradicts",
+        ),
+        ("Its effects last several days to a week", "The effect lasts several days up to about one week", "supports"),
+        # where it is given: at home against "only in a clinical setting", and the reverse
+        ("It can be self-administered at home", "It should be given only in a clinical setting", "contradicts"),
+        ("It is never given at home", "It should be given only in a clinical setting", "supports"),
+        ("Patients are watched for two hours afterwards", "It can be self-administered at home", "contradicts"),
+        # the same quantity in opposite directions
+        ("Ketamine inhibits the activity of glutamate", "Ketamine raises glutamate levels", "contradicts"),
+        ("By increasing levels of glutamate, it repairs connections", "Ketamine inhibits glutamate", "contradicts"),
+        ("Ketamine blocks glutamate at NMDA receptors", "Ketamine inhibits glutamate", "supports"),
+        # exceptions contradict a claim for everyone
+        ("Some people don’t respond to ketamine at all", "It brings relief for all patients", "contradicts"),
+        # a negation inside "that hasn't …" is a relative clause's
+        (
+            "For depression that hasn’t budged, its benefits outweigh its risks",
+            "Its benefits outweigh its risks",
+            "supports",
+        ),
+        # a modal of possibility shared with the claim's "can" / "commonly"
+        (
+            "People with heart problems may not be suitable candidates",
+            "Heart problems can make ketamine unsuitable",
+            "supports",
+        ),
+        ("You might feel floaty or detached", "Ketamine commonly causes dissociative effects", "supports"),
+        ("Ketamine may help with PTSD", "Ketamine can reduce PTSD symptoms", "supports"),
+        ("Ketamine may help and more research is needed", "Ketamine can reduce PTSD symptoms", "qualifies"),
     ],
 )
 def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
     assert stance_cue(clause, claim) == stance
+
+
+def test_a_candidate_s_own_stance_is_toward_a_claim_in_its_own_words(db):
+    ClaimFactory(text="Insurance covers ketamine infusions", slug="covered", category="administration")
+    text = "Most insurance plans do not cover ketamine infusions.\nKetamine may lift mood within hours.\n"
+    services.import_article(text.encode(), name="a.txt", title="Insurance")
+    negated, hedged = Candidate.objects.order_by("offset")
+    # Toward the suggested claim the negation contradicts; for a claim found by search or drafted from the clause
+    # (whose wording is not known), a negation alone decides nothing and a hedge qualifies.
+    assert negated.suggestions[0]["stance"] == "contradicts" and negated.stance == "supports"
+    assert hedged.stance == "qualifies"
+    services.refresh_suggestions(list(Candidate.objects.all()))
+    negated.refresh_from_db()
+    assert negated.stance == "supports"
 
 
 def test_each_suggestion_carries_its_own_stance_shown_on_the_review_screen(client, users, db):

@@ -202,3 +202,40 @@ def test_an_import_stores_the_term_counts_of_the_knowledge_base_and_counts_every
     summary = services.import_article(text, title="Basics")
     assert TextTerms.objects.filter(digest=extract.term_digest("Ketamine works within hours")).exists()
     assert summary.sentences == len(extract.split_sentences(text))
+
+
+# --- how the bench counts the right claim first --------------------------------------------------------------------
+
+
+def test_the_bench_counts_the_right_claim_first_per_candidate_and_pair_wise_beside_it(monkeypatch):
+    from importer import bench
+    from importer.extract import CandidateData, Sentence
+
+    text = "Ketamine works within hours and its effects last a week. Ketamine is given as a nasal spray."
+    first, second = text.index("Ketamine works"), text.index("Ketamine is given")
+    candidates = [
+        # The key attaches the first sentence to two claims; its first suggestion is one of them.
+        CandidateData(Sentence(first, second - 1, text[first : second - 1]), Sentence(first, second - 1, ""),
+                      "onset", "supports", suggestions=[(2, 0.9, "supports"), (4, 0.5, "supports"),
+                                                        (5, 0.4, "supports"), (1, 0.3, "supports")]),
+        # Its claim is only fourth: neither first nor among the first three.
+        CandidateData(Sentence(second, len(text), text[second:]), Sentence(second, len(text), ""),
+                      "administration", "supports", suggestions=[(4, 0.5, "supports"), (5, 0.4, "supports"),
+                                                                 (2, 0.3, "supports"), (3, 0.2, "supports")]),
+    ]  # fmt: skip
+    monkeypatch.setattr(bench, "extract", lambda *args: candidates)
+    answers = [
+        bench.Answer(first, "Ketamine works within hours", 2, "onset", "supports"),
+        bench.Answer(text.index("its effects"), "its effects last a week", 1, "duration", "qualifies"),
+        bench.Answer(second, "Ketamine is given as a nasal spray", 3, "administration", "supports"),
+        bench.Answer(second, "Ketamine is given as a nasal spray", 99, "administration", "supports"),  # not in the base
+    ]
+    index = ClaimIndex([ClaimRecord(i, f"claim {i}", "onset") for i in (1, 2, 3, 4, 5)])
+    score = bench.score_article("a", text, answers, index, [], [])
+    overall = bench._summary([score])["overall"]
+    # Per candidate with a known claim in its key: the first is right first, the second is not in the top 3.
+    assert (overall["top1"], overall["top3"]) == (0.5, 0.5)
+    # Per (candidate, answer) pair: 1 of 3 first (the duration claim cannot also be first), 1 of 3 in the top 3.
+    assert (overall["pair_top1"], overall["pair_top3"]) == (1 / 3, 1 / 3)
+    assert overall["top1_ceiling"] == 2 / 3
+    assert "pair_top1" in "\n".join(bench._verdicts(overall))

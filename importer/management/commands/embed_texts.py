@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from importer.embedding import unavailable_reason
+from importer.embedding import ModelUnavailable, unavailable_reason
 from importer.services import embedder, prune_embeddings, prune_terms, unembedded_texts, warm_embeddings
 from kb.progress import Progress
 
@@ -42,6 +42,9 @@ class Command(BaseCommand):
             self.stdout.write("Every claim text and quote already has an embedding.")
             return
         started = time.monotonic()
-        warm_embeddings(embed, missing, Progress(self.stderr._out).callback("embedding texts"))
+        try:
+            warm_embeddings(embed, missing, Progress(self.stderr._out).callback("embedding texts"))
+        except ModelUnavailable as error:  # loaded only now: its files may not be the pinned ones
+            raise CommandError(f"Semantic matching is off: {error}.") from None
         seconds = time.monotonic() - started
         self.stdout.write(f"Embedded {len(missing)} text{'s' if len(missing) != 1 else ''} in {seconds:.0f} s.")
