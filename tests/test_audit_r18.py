@@ -53,14 +53,13 @@ def _form_data(form) -> dict:
     return data
 
 
-# --- 1. The history's version page still saves (SIMPLE_HISTORY_REVERT_DISABLED only hides the button) -------------
+# --- 1. The history's version page still saved (SIMPLE_HISTORY_REVERT_DISABLED only hides the button): fixed -------
 
 
-@pytest.mark.xfail(strict=True, reason="gap: the history version page's POST saves a published claim's tags at once")
 def test_posting_a_published_claims_history_version_page_changes_none_of_its_tags(client, users, published):
-    """simple-history's version page (History → a version) answers a POST by saving the form: ``save_model`` proposes
-    a revision, but it then calls ``form.save_m2m()`` itself, so a published claim's tags, conditions and conflicting
-    claims change at once, without review."""
+    """simple-history's version page (History → a version) answered a POST by saving the form: ``save_model`` proposed
+    a revision, but it then called ``form.save_m2m()`` itself, so a published claim's tags, conditions and conflicting
+    claims changed at once, without review. A POST is now refused (403)."""
     published.tags.add("suicide")
     version = published.history.latest()
     url = reverse("admin:claims_claim_simple_history", args=[published.pk, version.history_id])
@@ -68,7 +67,7 @@ def test_posting_a_published_claims_history_version_page_changes_none_of_its_tag
     page = client.get(url)
     assert page.status_code == 200
     data = {**_form_data(page.context["adminform"].form), "tags": "miracle cure", "change_reason": "Retag."}
-    client.post(url, data)
+    assert client.post(url, data).status_code == 403  # fixed: the version page is read-only, as the docs say
     published.refresh_from_db()
     assert sorted(published.tags.names()) == ["suicide"]  # readers keep the published tags until approval
     client.logout()
