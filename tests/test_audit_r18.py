@@ -197,20 +197,21 @@ def test_changing_a_public_conditions_slug_with_its_description_waits_for_review
     assert b"MIRACLE" not in client.get(reverse("claims:condition_detail", args=["depression-all"])).content
 
 
-# --- 6. "Save" on a published claim with nothing changed writes to it directly --------------------------------------
+# --- 6. "Save" on a published claim with nothing changed wrote to it directly: fixed ------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="gap: an untouched CRLF rationale is saved directly and logged publicly")
 def test_saving_a_published_claim_unchanged_from_a_browser_writes_nothing_readers_see(client, users, published):
     """A browser posts a text box's lines with CRLF. ``same()`` rightly says the rationale did not change, so no
-    revision is proposed; but ``save_model`` then falls through to ``save_edit``, which saves the CRLF text into the
-    published claim and writes a ``ClaimChange`` for the rationale: the public change log and the Atom feed announce a
-    change, with no reason, that no reviewer saw."""
+    revision is proposed; but ``save_model`` then fell through to ``save_edit``, which saved the CRLF text into the
+    published claim and wrote a ``ClaimChange`` for the rationale: the public change log and the Atom feed announced
+    a change, with no reason, that no reviewer saw. Fixed: a published claim with no real change is not written."""
     Claim.objects.filter(pk=published.pk).update(rationale="First line.\nSecond line.")
     client.force_login(users["editor"])
     url = reverse("admin:claims_claim_change", args=[published.pk])
     data = {**_admin_form_data(client.get(url)), "rationale": "First line.\r\nSecond line."}
     assert client.post(url, data).status_code == 302
     assert not published.changes.filter(field="rationale").exists()
+    assert Claim.objects.get(pk=published.pk).rationale == "First line.\nSecond line."
+    assert not Revision.objects.exists()
     client.logout()
     assert "rationale" not in client.get(reverse("claims:feed")).content.decode().lower()
