@@ -423,6 +423,10 @@ class ClaimAdmin(ModeratedAdmin, SimpleHistoryAdmin):
     def save_model(self, request, obj: Claim, form, change: bool) -> None:
         if self.propose_revision(request, obj, form, change):
             return  # a published claim: the change waits for review as a revision
+        if change and self.moderated(obj, form.cleaned_data):
+            # A published claim saved with nothing really changed (a browser's CRLF line endings, say): writing it
+            # would store text no reviewer saw and log a public "rationale revised" entry.
+            return
         before = (
             services.Snapshot(**Claim.objects.filter(pk=obj.pk).values("grade", "status", "rationale", "verdict").get())
             if change

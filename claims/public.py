@@ -61,6 +61,10 @@ class PublicConditions:
     def get(self, slug: str) -> Condition | None:
         return self._by_slug.get(slug)
 
+    def includes(self, pk: int) -> bool:
+        """Whether the condition with primary key ``pk`` is public."""
+        return pk in self._by_pk
+
     def parent_of(self, condition: Condition) -> Condition | None:
         return self._by_pk.get(condition.parent_id)
 

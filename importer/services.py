@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from simple_history.utils import bulk_update_with_history
 
 from claims.models import Assertion, Claim, Condition, Grade, Status
 from claims.quotes import OffsetMap, locate_quote, locate_quote_from, relocate_quote
@@ -468,7 +469,9 @@ def import_article(
             _updated(source, **fields)
             _validate_source(source)
             source.save()
-            _recheck_assertions(source, old_text, summary)
+            _recheck_assertions(
+                source, old_text, summary, user=user, reason="Quote re-checked against a new version of the source."
+            )
             # The earlier version's undecided candidates point into a text that is gone: this version's take
             # their place (their clauses are proposed again below, at their new offsets, when still there).
             summary.replaced, _ = source.candidates.pending().delete()
@@ -528,7 +531,10 @@ def new_version_approved(revision: Revision, instance, **kwargs) -> None:
     from importer import tasks
     from importer.models import Job
 
-    _recheck_assertions(instance, revision.base.get("text", ""), ImportSummary(source=instance))
+    _recheck_assertions(
+        instance, revision.base.get("text", ""), ImportSummary(source=instance), user=kwargs.get("user"),
+        reason=f"Quote re-checked against the source's new text (revision #{revision.pk}): {revision.reason}",
+    )  # fmt: skip
     instance.candidates.pending().delete()
     job = Job.objects.create(
         kind=Job.Kind.PROPOSE, title=instance.title, source=instance, created_by=revision.author,
@@ -712,11 +718,14 @@ def _relocated(assertions: list[Assertion], old_text: str, new_text: str):
     ]
 
 
-def _recheck_assertions(source: Source, old_text: str, summary: ImportSummary) -> None:
+def _recheck_assertions(source: Source, old_text: str, summary: ImportSummary, *, user=None, reason: str = "") -> None:
     """After a text change: move quotes that are still there (to the same occurrence of their words, when these
-    appear more than once), flag the ones that are gone."""
+    appear more than once), flag the ones that are gone. Each statement that changed gets a version in its history
+    (who: ``user``, why: ``reason``), as a save would give it."""
     assertions = list(source.assertions.all())
+    changed = []
     for assertion, found in _relocated(assertions, old_text, source.text):
+        before = (assertion.offset, assertion.quote, assertion.source_changed)
         if found is None:
             assertion.source_changed = True
             summary.flagged.append(assertion.pk)
@@ -724,7 +733,12 @@ def _recheck_assertions(source: Source, old_text: str, summary: ImportSummary) -
             assertion.offset, assertion.quote = found
             assertion.source_changed = False
             summary.relocated += 1
-    Assertion.objects.bulk_update(assertions, ["offset", "quote", "source_changed"], batch_size=500)
+        if (assertion.offset, assertion.quote, assertion.source_changed) != before:
+            changed.append(assertion)
+    bulk_update_with_history(
+        changed, Assertion, ["offset", "quote", "source_changed"], batch_size=500,
+        default_user=user if getattr(user, "pk", None) else None, default_change_reason=reason,
+    )  # fmt: skip
 
 
 # --- decisions ----------------------------------------------------------------------------------------------

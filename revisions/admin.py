@@ -192,6 +192,13 @@ class ModeratedAdmin:
         actions.pop("delete_selected", None)  # it would remove public rows without review
         return actions
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # SIMPLE_HISTORY_REVERT_DISABLED only hides the button: simple-history still saves a posted version page,
+        # and calls form.save_m2m() itself, which would put a published claim's tags and conditions live at once.
+        if request.method == "POST":
+            raise PermissionDenied("Reverting from the history is off: change the row on its own page instead.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def change_view(self, request, object_id, form_url="", extra_context=None):
         obj = self.get_object(request, object_id)
         if obj is not None and request.method == "GET" and services.is_public(obj):

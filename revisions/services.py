@@ -100,7 +100,9 @@ def is_public(obj: models.Model) -> bool:
     if isinstance(obj, Condition):
         from claims.public import PublicConditions
 
-        return PublicConditions().get(obj.slug) is not None
+        # By primary key: in the admin the form has already set ``obj.slug`` to the new one, which no public
+        # condition has yet (its change would then be taken for a private condition's and saved at once).
+        return PublicConditions().includes(obj.pk)
     return False
 
 
