@@ -776,7 +776,14 @@ def _write(the_plan: Plan, progress: Progress) -> dict[str, int]:
                 )
             if p.history_from:
                 changes.append(
-                    ClaimChange(claim_id=pk, field="grade", before=p.history_from, after=p.grade, reason="Re-graded.")
+                    ClaimChange(
+                        claim_id=pk,
+                        field="grade",
+                        before=p.history_from,
+                        after=p.grade,
+                        reason="Re-graded.",
+                        public=True,
+                    )  # fmt: skip
                 )
         for model, rows in (
             (ConditionLink, links),

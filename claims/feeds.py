@@ -27,7 +27,8 @@ FEED_ENTRIES = 50
 SAME_SAVE = timedelta(seconds=2)  # changes of one claim this close together were saved by one edit
 
 _PUBLISHED = Q(field=ClaimChange.Field.STATUS, after=Status.PUBLISHED)
-_REGRADED = Q(field__in=ClaimChange.PUBLIC_FIELDS)  # regradings and every other approved revision
+# Regradings and every other approved revision; not a draft's edits, which nobody reviewed for readers.
+_REGRADED = Q(field__in=ClaimChange.PUBLIC_FIELDS, public=True)
 
 
 @dataclass

@@ -892,6 +892,11 @@ class ClaimChange(models.Model):
     self_approval_override = models.BooleanField(
         default=False, help_text="A superuser published a claim they had last edited themselves."
     )
+    public = models.BooleanField(
+        default=False,
+        help_text="Shown in the claim's public change log and the feeds: a change approved by a second person while "
+        "the claim was published, or its publication. A draft's edits (and their reasons) are internal.",
+    )
 
     class Meta:
         ordering = ["-changed_at", "-pk"]

@@ -73,6 +73,8 @@ def record_changes(before: Snapshot, claim: Claim, user, reason: str = "", *, ov
                     reason=reason,
                     changed_by=user if getattr(user, "pk", None) else None,
                     self_approval_override=override and name == "status",
+                    # Public: the publication itself, and what changes on a claim readers see (not a draft's edits).
+                    public=(name == "status" and new == Status.PUBLISHED) or before.status == Status.PUBLISHED,
                 )
             )
     ClaimChange.objects.bulk_create(rows)

@@ -286,7 +286,9 @@ def _related_claims(claim: Claim, conditions: list[Condition], tags: list[Tag], 
 def _grade_history(claim: Claim) -> list:
     """The public change log: grade and verdict changes and approved revisions (wording, summary, rationale,
     judgments, statements, evidence), newest first; who made them stays internal (one query)."""
-    return list(claim.changes.filter(field__in=ClaimChange.PUBLIC_FIELDS).order_by("-changed_at", "-pk")[:50])
+    # Only changes made while readers saw the claim: a draft's edits (and their reasons) are internal.
+    changes = claim.changes.filter(field__in=ClaimChange.PUBLIC_FIELDS, public=True)
+    return list(changes.order_by("-changed_at", "-pk")[:50])
 
 
 def _judgment_rows(claim: Claim) -> list[tuple[str, str, str]]:

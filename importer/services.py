@@ -840,6 +840,9 @@ def attach_many(
                     )
                     continue
                 assertion.save()
+                # An edit of the draft: whoever attached it may not also publish it (no self-approval).
+                if getattr(user, "pk", None):
+                    Claim.objects.filter(pk=claim.pk).update(last_edited_by=user)
             except ValidationError as exc:
                 raise DecisionError(" ".join(exc.messages)) from None
             except IntegrityError:

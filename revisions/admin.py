@@ -126,7 +126,29 @@ class ModeratedAdmin:
 
     def save_model(self, request, obj, form, change):
         if not self.propose_revision(request, obj, form, change):
+            claims_before = self._claims_of(obj)
             super().save_model(request, obj, form, change)
+            self._edited_claims(request, claims_before | self._claims_of(obj))
+
+    def delete_model(self, request, obj):
+        claims = self._claims_of(obj)
+        super().delete_model(request, obj)
+        self._edited_claims(request, claims)
+
+    def _claims_of(self, obj) -> set[int]:
+        """The claim a statement, evidence row or estimate belongs to, as stored and as the form sets it."""
+        if self.model not in services.CHILDREN_OF_CLAIMS:
+            return set()
+        ids = {obj.claim_id} if obj.claim_id else set()
+        if obj.pk:
+            ids |= set(self.model.objects.filter(pk=obj.pk).values_list("claim_id", flat=True))
+        return ids
+
+    def _edited_claims(self, request, claim_ids: set[int]) -> None:
+        # A change saved directly to a draft's (or a claim in review's) statements, evidence or estimates is an edit
+        # of that claim: its editor may not also publish it (no self-approval), as for the claim's own form.
+        if claim_ids:
+            Claim.objects.filter(pk__in=claim_ids).update(last_edited_by=request.user)
 
     def _proposed(self, request) -> bool:
         return hasattr(request, "_kb_revision") or hasattr(request, "_kb_revision_note")

@@ -283,8 +283,9 @@ def _log(claim: Claim | None, field: str, before: str, after: str, reason: str, 
     if claim is None or claim.status != Status.PUBLISHED:
         return
     ClaimChange.objects.create(
-        claim=claim, field=field, before=before[:2000], after=after[:2000], reason=reason, changed_by=user
-    )
+        claim=claim, field=field, before=before[:2000], after=after[:2000], reason=reason, changed_by=user,
+        public=True,
+    )  # fmt: skip
 
 
 def _child_words(revision: Revision, obj: models.Model) -> tuple[str, str]:

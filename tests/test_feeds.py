@@ -35,7 +35,9 @@ def _entries(response) -> list[dict]:
 
 
 def _change(claim, field, before, after, *, ago=0, reason=""):
-    change = ClaimChange.objects.create(claim=claim, field=field, before=before, after=after, reason=reason)
+    change = ClaimChange.objects.create(
+        claim=claim, field=field, before=before, after=after, reason=reason, public=True
+    )
     ClaimChange.objects.filter(pk=change.pk).update(changed_at=timezone.now() - timedelta(days=ago))
     return change
 

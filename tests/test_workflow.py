@@ -322,13 +322,20 @@ def test_the_second_of_two_concurrent_saves_fails_and_loses_nothing(client, user
 
 
 def test_public_claim_page_shows_grade_history_without_names(client, users, graded_draft):
+    # A draft's regrading (and its reason) is internal: nobody reviewed it for readers.
     before = services.Snapshot.of(graded_draft)
-    graded_draft.grade, graded_draft.status = "low", "published"
+    graded_draft.grade = "moderate"
+    services.save_edit(graded_draft, users["editor"], before=before, reason="Internal: ask Bob")
+    Claim.objects.filter(pk=graded_draft.pk).update(status="published", grade="very_low")
+    graded_draft.refresh_from_db()
+    # A change while it is published is public.
+    before = services.Snapshot.of(graded_draft)
+    graded_draft.grade = "low"
     services.save_edit(graded_draft, users["editor"], before=before, reason="New trial")
     html = client.get(graded_draft.get_absolute_url()).content.decode()
     history = html.split('id="history-title"')[1].split("</section>")[0]
     assert "Very low → Low" in history and "New trial" in history
-    assert "edna" not in history
+    assert "edna" not in history and "Internal" not in history and "Moderate" not in history
 
 
 def test_admin_claim_page_lists_the_history_with_names(client, users, graded_draft):
