@@ -879,6 +879,7 @@ class ClaimChange(models.Model):
         JUDGMENTS = "judgments", "GRADE judgments"
         STATEMENT = "statement", "Sources' statements"
         EVIDENCE = "evidence", "Evidence"
+        SCOPE = "scope", "Conditions, tags and links"
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="changes")
     field = models.CharField(max_length=12, choices=Field.choices)
@@ -913,6 +914,7 @@ class ClaimChange(models.Model):
                         "judgments",
                         "statement",
                         "evidence",
+                        "scope",
                     ]
                 ),
                 name="claim_change_field_valid",
@@ -935,7 +937,7 @@ class ClaimChange(models.Model):
         return f"{labels.get(self.before, self.before or '—')} → {labels.get(self.after, self.after)}"
 
     # Fields the public change log shows (a status change shows as the publication only, in the feeds).
-    PUBLIC_FIELDS = ("grade", "verdict", "text", "summary", "rationale", "judgments", "statement", "evidence")
+    PUBLIC_FIELDS = ("grade", "verdict", "text", "summary", "rationale", "judgments", "statement", "evidence", "scope")
 
     @property
     def public_words(self) -> str:

@@ -344,6 +344,7 @@ def _apply(revision: Revision, obj: models.Model, user, why: str) -> models.Mode
     before = {name: getattr(obj, name) for name in LOGGED_CLAIM_FIELDS} if isinstance(obj, Claim) else {}
     judgments_before = [getattr(obj, name) for name in JUDGMENT_FIELDS] if isinstance(obj, Claim) else []
     many = _assign(obj, revision.proposed)
+    conflicts_before = set(obj.conflicting_claims.values_list("pk", flat=True)) if isinstance(obj, Claim) else set()
     try:
         obj.full_clean(exclude=list(many))
     except ValidationError as exc:
@@ -368,6 +369,16 @@ def _apply(revision: Revision, obj: models.Model, user, why: str) -> models.Mode
                 _log(obj, field, str(old), str(new), why, user)
         if [getattr(obj, name) for name in JUDGMENT_FIELDS] != judgments_before and "grade" not in revision.proposed:
             _log(obj, ClaimChange.Field.JUDGMENTS, "", "GRADE judgments revised", why, user)
+        # Its conditions, tags, conflicting claims, category…: where it shows and what it is linked to.
+        scope = [_label(Claim, name).lower() for name in revision.proposed if name not in (*LOGGED_CLAIM_FIELDS,
+                 *JUDGMENT_FIELDS)]  # fmt: skip
+        if scope:
+            _log(obj, ClaimChange.Field.SCOPE, "", f"{', '.join(scope)} changed", why, user)
+        # A conflict is symmetrical: the other claims' pages show it too, so their history records it as well.
+        if "conflicting_claims" in many:
+            for other in Claim.objects.filter(pk__in=conflicts_before ^ set(many["conflicting_claims"])):
+                other._change_reason, other._history_user = f"Conflict with “{obj}” changed: {why}", user
+                other.save(update_fields=["updated_at"])
     elif claim is not None:
         field, words = _child_words(revision, obj)
         _log(Claim.objects.get(pk=claim.pk), field, "", words, why, user)

@@ -218,7 +218,6 @@ def test_saving_a_published_claim_unchanged_from_a_browser_writes_nothing_reader
 # --- 7. Approved changes that the public change log or the other claim's history leave out ------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="cosmetic: an approved change of conditions or conflicts is not in the log")
 def test_an_approved_change_of_a_published_claims_conditions_shows_in_its_public_change_log(client, users, published):
     """The public change log names approved changes of wording, summary, verdict, certainty, rationale, judgments,
     statements and evidence (``LOGGED_CLAIM_FIELDS``), but not of the claim's conditions, conflicting claims, tags,
@@ -234,7 +233,6 @@ def test_an_approved_change_of_a_published_claims_conditions_shows_in_its_public
     assert published.changes.filter(reason="Scope.").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="history missing: the other claim of an approved conflict gets no version")
 def test_an_approved_conflict_is_in_the_history_of_both_claims(users, published):
     """``conflicting_claims`` is symmetrical: approving "P conflicts with Q" on P also links Q, whose public page now
     shows the conflict; P's history records it (``m2m_fields``), Q's has no version with it."""
