@@ -60,7 +60,8 @@ def test_the_claim_page_says_a_good_practice_statement_is_not_rated_for_certaint
 
 
 def test_lists_show_a_good_practice_statement_as_such(client, monitoring):
-    Claim.objects.filter(pk=monitoring.pk).update(status="published", applies_generally=True)
+    monitoring.status, monitoring.applies_generally = "published", True
+    monitoring.save()  # through save(): the condition pages' stored entries are rewritten (claims/figures.py)
     # A general claim is on every (public) condition page; a condition is public once a published claim is about it.
     ClaimFactory(slug="ptsd-helps").conditions.add(ConditionFactory(slug="ptsd", name="PTSD"))
     html = client.get("/conditions/ptsd/").content.decode()
