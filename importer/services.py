@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -506,7 +507,7 @@ def _propose_new_version(source: Source, fields: dict, *, digest: str, fmt: str,
         summary.revision, summary.already_waiting = waiting, True
         return summary
     stored = Source.objects.get(pk=source.pk)
-    new = _updated(Source.objects.get(pk=source.pk), **fields)
+    new = _updated(copy.copy(stored), **fields)  # the proposed values, beside the stored ones
     for assertion, found in _relocated(list(source.assertions.all()), stored.text, text):
         if found is None:
             summary.flagged.append(assertion.pk)

@@ -344,7 +344,9 @@ def _apply(revision: Revision, obj: models.Model, user, why: str) -> models.Mode
     before = {name: getattr(obj, name) for name in LOGGED_CLAIM_FIELDS} if isinstance(obj, Claim) else {}
     judgments_before = [getattr(obj, name) for name in JUDGMENT_FIELDS] if isinstance(obj, Claim) else []
     many = _assign(obj, revision.proposed)
-    conflicts_before = set(obj.conflicting_claims.values_list("pk", flat=True)) if isinstance(obj, Claim) else set()
+    conflicts_before = (
+        set(obj.conflicting_claims.values_list("pk", flat=True)) if "conflicting_claims" in revision.proposed else set()
+    )  # read only when the revision changes them
     try:
         obj.full_clean(exclude=list(many))
     except ValidationError as exc:

@@ -135,3 +135,16 @@ def _immediate_tasks(settings):
     """Background jobs run at once, inside the request that queues them (tests/test_jobs.py also runs the real
     database backend with a worker)."""
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+
+
+@pytest.fixture
+def published(db):
+    """A published, graded claim with one study in its evidence (the revisions' tests and their audit)."""
+    from tests.factories import ClaimFactory, EvidenceFactory, StudyFactory
+
+    claim = ClaimFactory(
+        text="Ketamine reduces suicidal ideation", slug="si", grade="low", verdict="supported",
+        grade_override_reason="One small trial.",
+    )  # fmt: skip
+    EvidenceFactory(claim=claim, study=StudyFactory(label="Wilkinson et al. 2018", slug="wilkinson"))
+    return claim

@@ -16,23 +16,12 @@ from tests.factories import (
     AssertionFactory,
     ClaimFactory,
     ConditionFactory,
-    EvidenceFactory,
     SourceFactory,
     StudyFactory,
 )
 from tests.test_workflow import _admin_form_data
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def published(db):
-    claim = ClaimFactory(
-        text="Ketamine reduces suicidal ideation", slug="si", grade="low", verdict="supported",
-        grade_override_reason="One small trial.",
-    )  # fmt: skip
-    EvidenceFactory(claim=claim, study=StudyFactory(label="Wilkinson et al. 2018", slug="wilkinson"))
-    return claim
 
 
 def _form_data(form) -> dict:
