@@ -13,14 +13,19 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers: a request holds one (pages are CPU-bound, cached pages take a millisecond), so two per core plus
 # one covers the moments a worker waits on the database or Redis.
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-# A worker silent this long is killed and restarted: above the slowest legitimate request (a large import in the
-# admin, until imports run as background jobs), below a proxy's usual 60 s so its error page is not what shows.
+# A worker silent this long is killed and restarted: above the slowest legitimate request (imports run as background
+# jobs, so none should come near it), below a proxy's usual 60 s so its error page is not what shows.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 55))
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then, so that a slow leak never grows without bound.
 max_requests = 2000
 max_requests_jitter = 200
+
+# gunicorn 25+ opens a control socket for `gunicornc`, by default at one path per user (~/.gunicorn/gunicorn.ctl):
+# two app servers on one machine (docs/operations.md) would share it, the second taking it over and the first to stop
+# deleting the other's. Servers are controlled by signals here (SIGTERM, SIGHUP), so none is opened.
+control_socket_disable = True
 
 accesslog = "-"
 errorlog = "-"

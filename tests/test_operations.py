@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -182,6 +183,32 @@ def test_check_deploy_is_clean_with_the_deploy_recipe():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def _recipe_exports() -> list[dict[str, str]]:
+    """The variables each server recipe of docs/operations.md exports (its `export` lines that set the key)."""
+    text = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8").replace("\\\n", " ")
+    exports = []
+    for line in text.splitlines():
+        if line.startswith("export ") and "SECRET_KEY=" in line:
+            exports.append(dict(re.findall(r"([A-Z_]+)=(\S+)", line)))
+    return exports
+
+
+def test_the_recipes_turn_debug_off_whatever_the_env_file_make_run_wrote_says(tmp_path):
+    # The operator's trial: `make run` (the README's first command) writes a .env with DEBUG=1 into the project
+    # folder, which every process started there reads; a recipe that does not set DEBUG served "production" with it.
+    exports = _recipe_exports()
+    assert len(exports) >= 2  # "Deploying" and "Two app servers"
+    assert all(export.get("DEBUG") == "0" for export in exports), exports
+    deploy = {k: v for k, v in exports[0].items() if "…" not in v}  # placeholders: the key and the database
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\nSECRET_KEY=written-by-make-run\n")
+    result = _run_in_subprocess(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        {**deploy, "SECRET_KEY": DEPLOY_ENV["SECRET_KEY"], "KB_ENV_FILE": str(env_file)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_the_deploy_recipe_turns_hsts_on_for_a_year():
     code = "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
     result = _run_in_subprocess([sys.executable, "-c", code], DEPLOY_ENV)
@@ -197,6 +224,19 @@ def test_gunicorn_conf_sets_a_timeout_workers_from_the_cpus_and_an_access_log():
     result = _run_in_subprocess([sys.executable, "-c", code], {"WEB_CONCURRENCY": "3"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["55", "3", "-"]
+
+
+def test_two_app_servers_on_one_machine_share_no_gunicorn_control_socket():
+    # gunicorn 25+ opens a control socket at one path per user by default: the second server on a machine took the
+    # first one's over, and stopping either deleted the socket of the one still running (operator's trial).
+    code = (
+        "from gunicorn.config import Config; c = Config(); "
+        "[c.set(k, v) for k, v in __import__('runpy').run_path('gunicorn.conf.py').items() if k in c.settings]; "
+        "print(c.control_socket_disable)"
+    )
+    result = _run_in_subprocess([sys.executable, "-c", code], {"GUNICORN_BIND": "127.0.0.1:8001"})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True"]
 
 
 # --- search: any accepted source is indexable --------------------------------------------------------------
