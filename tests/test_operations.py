@@ -209,6 +209,19 @@ def test_the_recipes_turn_debug_off_whatever_the_env_file_make_run_wrote_says(tm
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_the_readmes_command_to_serve_on_every_interface_allows_the_address_readers_type():
+    # The operator's trial: `make run HOST=0.0.0.0 PORT=8254` as the README said answered 400 Bad Request
+    # ("Invalid HTTP_HOST header") to every request made to the machine's address: only loopback names are allowed.
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    line = re.search(r"`(make run [^`]*HOST=0\.0\.0\.0[^`]*)`", readme).group(1)
+    command = dict(re.findall(r"([A-Z_]+)=(\S+)", line))
+    assert "ALLOWED_HOSTS" in command, line
+    code = "from django.conf import settings; print(settings.ALLOWED_HOSTS)"
+    result = _run_in_subprocess([sys.executable, "-c", code], {"DEBUG": "1", "ALLOWED_HOSTS": command["ALLOWED_HOSTS"]})
+    assert result.returncode == 0, result.stderr
+    assert command["ALLOWED_HOSTS"].split(",")[0] in result.stdout
+
+
 def test_the_deploy_recipe_turns_hsts_on_for_a_year():
     code = "from django.conf import settings as s; print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS)"
     result = _run_in_subprocess([sys.executable, "-c", code], DEPLOY_ENV)
