@@ -77,6 +77,9 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+CONNECT_TIMEOUT_SECONDS = 5  # PostgreSQL: how long a connection may take to open (parse_database_url)
+
+
 def parse_database_url(url: str, base_dir: Path) -> dict:
     """Turn ``postgres://user:pass@host:port/name`` or ``sqlite:///path`` into a DATABASES entry."""
     parts = urlsplit(url)
@@ -100,6 +103,10 @@ def parse_database_url(url: str, base_dir: Path) -> dict:
         except ValueError:
             raise ConfigurationError(f"DATABASE_URL: bad port in {url!r}") from None
         options = dict(parse_qsl(parts.query))
+        # libpq waits for a connection without limit by default (the kernel gives up on an unreachable host after
+        # about two minutes): every request, /healthz included, would hang until gunicorn kills its worker instead of
+        # failing (503 for /healthz) while the proxy still waits. ?connect_timeout=N in the URL overrides it.
+        options.setdefault("connect_timeout", str(CONNECT_TIMEOUT_SECONDS))
         config = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,

@@ -144,6 +144,29 @@ def test_healthz_answers_503_when_the_database_is_down(client, monkeypatch):
     assert response.json()["status"] == "error" and response.json()["database"]["state"] == "unreachable"
 
 
+def test_healthz_answers_503_when_postgresql_accepts_connections_but_never_answers(tmp_path):
+    # The operator's trial: with no connect timeout, libpq waits without limit for a server that does not answer
+    # (a host gone, a firewall dropping packets): /healthz then hung until gunicorn killed its worker (55 s), never
+    # answering 503. A listening socket that never accepts is such a server.
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        code = (
+            "import django; django.setup(); from django.test import Client; "
+            "r = Client(HTTP_HOST='localhost').get('/healthz'); print(r.status_code, r.json()['database']['state'])"
+        )
+        env = {"DEBUG": "1", "DATABASE_URL": f"postgres://kb@127.0.0.1:{port}/kb", "LOG_LEVEL": "CRITICAL"}
+        try:
+            result = _run_in_subprocess([sys.executable, "-c", code], env, timeout=60)
+        except subprocess.TimeoutExpired:
+            pytest.fail("/healthz was still waiting for the database after 60 s")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["503", "unreachable"]
+
+
 # --- logging and the deploy settings ------------------------------------------------------------------------
 
 LOG_A_WARNING = [

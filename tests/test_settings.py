@@ -56,6 +56,8 @@ def test_postgres_url_is_parsed_into_connection_settings():
     assert config["ENGINE"] == "django.db.backends.postgresql"
     assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("knowledge", "kb", "s@cret")
     assert (config["HOST"], config["PORT"]) == ("db.example", "6543")
+    assert config["OPTIONS"] == {"connect_timeout": "5"}  # libpq's default is to wait without limit
+    assert parse_database_url("postgres://kb@db/kb?connect_timeout=2", ROOT)["OPTIONS"] == {"connect_timeout": "2"}
 
 
 def test_sqlite_url_paths_are_relative_to_the_project_or_absolute():
