@@ -70,7 +70,7 @@ def test_junk_values_of_a_parameter_a_page_reads_add_no_cache_entries(client, si
     strict=True,
     reason="an edit saved while Redis was unreachable is remembered only in the memory of the process that saved it "
     "(kb.cache.health.pending_bump): when that process ends before Redis is back (a gunicorn worker recycled after "
-    "max_requests, which uncached pages reach in about a minute; a restarted task worker), the pages cached before "
+    "max_requests, 2,000 ± 200 requests; a task worker restarted), the pages cached before "
     "the outage are served again, and revalidated with 304s, until KB_PAGE_CACHE_SECONDS",
 )
 def test_an_edit_saved_while_redis_was_down_by_a_process_that_has_since_ended_is_not_hidden_by_old_pages(
