@@ -40,7 +40,7 @@ from claims.models import (
 from claims.presentation import StanceTally, grade_distribution, grade_levels
 from claims.public import PublicConditions, public_ids, with_publicity
 from claims.search import MAX_MATCHES, normalise_query, page_count, search_page
-from kb.cache import cache_public_page
+from kb.cache import cache_public_page, check_form, check_page_number, skip_storing
 from kb.pagination import paginate, query_without_page
 
 CLAIMS_PER_PAGE = 50
@@ -138,6 +138,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     related = [c for c in condition.related.order_by("name").only("name", "slug") if tree.get(c.slug)]
     published = Claim.objects.published()
     form = ConditionFilterForm(request.GET or None)
+    check_form(request, form)
     filters = {k: v for k, v in form.cleaned_data.items() if v} if form.is_valid() else {}
     page = sections = None
     if filters:
@@ -149,6 +150,8 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         page = paginate(request, matching, CLAIMS_PER_PAGE)
         shown = _claims_in_order(list(page.object_list))
     else:
+        if "page" in request.GET:
+            skip_storing(request)  # only a filtered list has pages
         # The stored figures and the first claims of each section (claims.figures), not every claim of the page.
         grades, section_totals = figures.page_figures(condition)
         firsts = published.for_listing().filter(figures.first_of_each_section(condition, SECTION_ORDER, SECTION_LIMIT))
@@ -388,6 +391,7 @@ def matrix(request: HttpRequest) -> HttpResponse:
     # Queries: condition choices (the public conditions), page count, page of claims, assertions of those claims
     # + sources.
     form = MatrixFilterForm(request.GET or None, conditions=PublicConditions().conditions)
+    check_form(request, form)
     claims = Claim.objects.published()
     if form.is_valid():
         if form.cleaned_data["condition"]:
@@ -457,6 +461,7 @@ def tag_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @cache_public_page
 def search_view(request: HttpRequest) -> HttpResponse:
     form = SearchForm(request.GET or None)
+    check_form(request, form)
     query, kind, hits, total, page = "", "", [], 0, None
     if form.is_valid():
         query = normalise_query(form.cleaned_data["q"])
@@ -468,6 +473,9 @@ def search_view(request: HttpRequest) -> HttpResponse:
             number = 1
         # search_page() keeps the number within the pages there are: a page past the last gives the last.
         hits, total, number = search_page(query, kind=kind, per_page=SEARCH_PER_PAGE, number=number)
+        check_page_number(request, number)
+        if not total:
+            skip_storing(request)  # any string is a query: pages of no results are not kept
         # Beyond MAX_MATCHES the count stops (and PostgreSQL ranks only those): a broader query needs refining.
         pages = page_count(total, SEARCH_PER_PAGE)
         page = {

@@ -4,9 +4,11 @@ Views marked with ``@cache_public_page`` are cached whole by ``PageCacheMiddlewa
 session, CSRF and auth middleware: a reader without a session cookie is answered from the cache (or with a 304)
 without touching them. Every public page is cached under a key holding the current content version, the scheme,
 the host, the path and only the query parameters the page reads (``PAGE_QUERY_PARAMS``; the view never sees the
-others, so ``?junk=N`` neither changes the page nor adds a cache entry). Any save or delete of content (claims,
-assertions, evidence, sources, studies, conditions, tags, history) bumps the version, so the next request renders
-afresh; old entries simply expire. Signed-in users (editors) always bypass the cache.
+others, so ``?junk=N`` neither changes the page nor adds a cache entry). A page whose parameters it could not use
+as given (an invalid filter value, ``page=01``, a page past the last) is rendered but not stored
+(``skip_storing``), so junk values of the parameters a page does read cost no cache memory either. Any save or
+delete of content (claims, assertions, evidence, sources, studies, conditions, tags, history) bumps the version, so
+the next request renders afresh; old entries simply expire. Signed-in users (editors) always bypass the cache.
 
 HTTP caching follows the same version: a cached page's ``ETag`` is derived from the version and the key, so a
 revalidation (``If-None-Match``) is answered with a 304 after one cache read, without reading the page. Anonymous
@@ -228,6 +230,30 @@ def _keeps_local_copies() -> bool:
     return settings.KB_VERSION_CHECK_MS > 0
 
 
+def skip_storing(request: HttpRequest) -> None:
+    """Serve this page but do not store it: the request's query holds a value the page could not use as given (an
+    invalid filter value, a page number spelled otherwise — ``page=01`` — or past the last page). Such spellings
+    are unbounded, and each would otherwise be one more cached copy of a page (issue 16's operator trial: 150
+    requests of ``?grade=junkN`` took Redis from 1.3 MB to 15.3 MB). Readers following the pages' own links never
+    send them, so their pages are still cached."""
+    request._kb_skip_storing = True
+
+
+def check_form(request: HttpRequest, form) -> None:
+    """``skip_storing`` when a bound filter form is invalid (its errors name the value given)."""
+    if form.is_bound and not form.is_valid():
+        skip_storing(request)
+
+
+def check_page_number(request: HttpRequest, number: int, param: str = "page") -> None:
+    """``skip_storing`` unless ``?param=`` is absent (page 1) or is the page's number as the pages' links write it."""
+    raw = request.GET.get(param)
+    if raw is None and number == 1:
+        return
+    if raw != str(number) or len(request.GET.getlist(param)) > 1:
+        skip_storing(request)
+
+
 def cache_public_page(view):
     """Mark a public view for ``PageCacheMiddleware``: anonymous GET/HEAD requests are served from the cache, and
     its query parameters are filtered to those in ``PAGE_QUERY_PARAMS``."""
@@ -362,7 +388,10 @@ class PageCacheMiddleware:
             return response
         if state in (None, _PENDING) or response.status_code != 200 or response.streaming or response.cookies:
             return response  # not a page for everyone (an error, a redirect, one that sets a cookie)
-        if isinstance(state, tuple):
+        if isinstance(state, tuple) and getattr(request, "_kb_skip_storing", False):
+            response["ETag"] = state[1]  # the same request gives the same page under this version: a 304 is right
+            response["X-Page-Cache"] = "not stored"
+        elif isinstance(state, tuple):
             key, etag = state
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()

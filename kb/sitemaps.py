@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps.views import sitemap
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from taggit.models import Tag
 
 from claims.models import Claim
 from claims.public import PublicConditions
+from kb.cache import check_page_number
 from sources.models import Source, Study
 
 
@@ -79,3 +82,13 @@ SITEMAPS = {
     "studies": StudySitemap,
     "tags": TagSitemap,
 }
+
+
+def sitemap_page(request: HttpRequest, sitemaps: dict) -> HttpResponse:
+    """Django's sitemap view; a page number spelled otherwise than its links (``?p=01``) is served but not stored
+    in the page cache (Django answers 404 for one that is not a number or past the last page)."""
+    response = sitemap(request, sitemaps)
+    p = request.GET.get("p")
+    if p is not None and p.isdigit():
+        check_page_number(request, int(p), "p")
+    return response

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, render
 from claims.forms import CompareForm
 from claims.models import Assertion, Claim, Evidence
 from claims.presentation import StanceTally, grade_distribution, highlight_segments
-from kb.cache import cache_public_page
+from kb.cache import cache_public_page, check_form, skip_storing
 from kb.pagination import paginate, query_without_page
 from kb.queries import correlated_count
 from sources.citations import citation_response
@@ -215,6 +215,9 @@ def compare(request: HttpRequest) -> HttpResponse:
     chosen = {name: request.GET.get(name) for name in ("a", "b") if name in request.GET}
     form = CompareForm(request.GET) if len(chosen) == 2 else CompareForm(initial=chosen)
     unknown = [slug for slug in chosen.values() if slug and len(chosen) == 1 and slug not in form.slugs]
+    check_form(request, form)
+    if unknown:
+        skip_storing(request)
     context: dict = {"form": form, "unknown": unknown}
     if form.is_valid():
         a, b = form.cleaned_data["a"], form.cleaned_data["b"]

@@ -72,6 +72,47 @@ def test_parameters_a_page_reads_still_give_their_own_page_in_any_order(client, 
     assert client.get("/matrix/?category=&verdict=contradicted")["X-Page-Cache"] == "miss"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/conditions/ptsd/?category=&grade=&question=&verdict=",  # the filter form sent with "Any …" everywhere
+        "/conditions/ptsd/?category=&grade=low&question=&verdict=",
+        "/matrix/?page=1",
+        "/search/?q=ketamine",
+        "/search/?kind=claim&q=ketamine&page=1",
+        "/sitemap.xml?p=1",
+    ],
+)
+def test_values_a_page_can_use_as_given_are_stored(client, site_content, url):
+    assert client.get(url)["X-Page-Cache"] == "miss"
+    assert client.get(url)["X-Page-Cache"] == "hit"
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("/conditions/ptsd/?grade=junk", b"Select a valid choice"),  # the form says what is wrong
+        ("/conditions/ptsd/?page=2", b"Ketamine reduces PTSD symptoms"),  # the unfiltered page has no pages
+        ("/matrix/?page=01", b"Ketamine reduces PTSD symptoms"),
+        ("/matrix/?page=999", b"Ketamine reduces PTSD symptoms"),  # the last page
+        ("/matrix/?page=1&page=1", b"Ketamine reduces PTSD symptoms"),
+        ("/search/?q=zzqxv", b"zzqxv"),  # any string is a query: pages of no results are not kept
+        ("/search/?q=ketamine&page=07", b"Ketamine"),
+        ("/compare/?a=nope&b=nope", b"Compare"),
+        ("/sitemap.xml?p=01", b"<urlset"),
+    ],
+)
+def test_values_a_page_cannot_use_as_given_are_served_but_not_stored(client, site_content, url, shown):
+    """Junk values of the parameters a page reads are unbounded: each would be one more cached page."""
+    for _ in range(2):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert response["X-Page-Cache"] == "not stored"
+        assert shown in response.content
+    revalidated = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert revalidated.status_code == 304  # the same request under the same version is the same page
+
+
 def test_one_readers_junk_parameters_are_not_shown_to_the_next(client, site_content):
     first = client.get("/matrix/?verdict=supported&evil=visit-evil.example").content.decode()
     assert "evil" not in first and "verdict=supported" in first  # the printed page's URL, the page links
