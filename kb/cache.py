@@ -30,7 +30,12 @@ serve the previous page for up to ``KB_VERSION_CHECK_MS`` after the edit. Browse
 
 The cache fails open: when Redis cannot be reached, pages are rendered uncached and edits are saved, the failure
 is logged at most once a minute per process, and the cache is not tried again for ``RETRY_SECONDS``. An edit made
-while the cache was down bumps the version as soon as this process reaches the cache again.
+while the cache was down bumps the version as soon as this process reaches the cache again, and is also counted in
+the database (``kb.models.CacheOutageEdits``): the process that saved it may end before the cache is back (a
+gunicorn worker recycled, a task worker restarted), and a Redis that kept its data would then serve the pages of
+before the edit. So every process using a shared cache compares that count, at most every
+``OUTAGE_CHECK_SECONDS``, with the count the cache was last made stale for (``OUTAGE_KEY``), and bumps the version
+when it has grown.
 """
 
 from __future__ import annotations
@@ -43,10 +48,13 @@ import time
 from collections import OrderedDict
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import transaction
+from django.core.cache import cache, caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import DatabaseError, transaction
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import Resolver404, resolve
+from django.utils import timezone
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.text import compress_string
 from redis.exceptions import RedisError
@@ -57,6 +65,8 @@ VERSION_KEY = "kb:content-version"
 # What a cache that is down raises: redis-py's errors (refused, timed out, reset) and socket errors.
 CACHE_ERRORS = (RedisError, OSError)
 RETRY_SECONDS = 5.0  # after a failure, this process leaves the cache alone this long (no connect per request)
+OUTAGE_KEY = "kb:outage-edits"  # the count of edits saved during outages that the version has been bumped for
+OUTAGE_CHECK_SECONDS = 5.0  # how often a process reads that count from the database (one query; shared caches only)
 LOG_EVERY_SECONDS = 60.0
 
 # The query parameters each cached page reads, by URL name: its filter form's fields and its page numbers.
@@ -140,12 +150,14 @@ LOCAL_PAGES = 64  # a page and its gzipped copy: ~100 kB for the largest, so a f
 _local_pages = _LocalPages()
 # The version this process last read or wrote, and when (time.monotonic()): see KB_VERSION_CHECK_MS above.
 _known_version: tuple[int, float] | None = None
+_outage_checked_at = float("-inf")
 
 
 def reset() -> None:
     """Forget this process's version and page copies (tests clear the shared cache between tests)."""
-    global _known_version
+    global _known_version, _outage_checked_at
     _known_version = None
+    _outage_checked_at = float("-inf")
     with _local_pages.lock:
         _local_pages.entries.clear()
 
@@ -179,12 +191,47 @@ def _read_version() -> int:
     if health.pending_bump:
         _bump()
         health.pending_bump = False
+    _apply_outage_edits()
     version = cache.get(VERSION_KEY)
     if version is None:
         # A fresh start (or an evicted key) must not reuse pages cached under an old counter.
         cache.add(VERSION_KEY, time.time_ns(), timeout=None)
         version = cache.get(VERSION_KEY)
     return version
+
+
+def _apply_outage_edits() -> None:
+    """Bump the version if edits were saved during an outage since the last bump for them, by any process (one
+    database read at most every ``OUTAGE_CHECK_SECONDS``; none with a cache local to this process, which is never
+    down). Raises ``CACHE_ERRORS``; a database that cannot be read is left for the next check."""
+    global _outage_checked_at
+    now = time.monotonic()
+    if now - _outage_checked_at < OUTAGE_CHECK_SECONDS or isinstance(caches["default"], LocMemCache):
+        return
+    _outage_checked_at = now
+    from kb.models import CacheOutageEdits
+
+    try:
+        count = CacheOutageEdits.objects.filter(pk=1).values_list("count", flat=True).first() or 0
+    except DatabaseError:
+        return
+    if count > (cache.get(OUTAGE_KEY) or 0):
+        _bump()
+        cache.set(OUTAGE_KEY, count, timeout=None)
+
+
+def _record_outage_edit() -> None:
+    """Count in the database an edit saved while the cache is down, in the edit's transaction when there is one
+    (a savepoint: a failure here never fails the edit; it is logged)."""
+    from kb.models import CacheOutageEdits
+
+    try:
+        with transaction.atomic():
+            at = timezone.now()
+            if not CacheOutageEdits.objects.filter(pk=1).update(count=F("count") + 1, last_at=at):
+                CacheOutageEdits.objects.get_or_create(pk=1, defaults={"count": 1, "last_at": at})
+    except DatabaseError as exc:
+        logger.warning("Could not record an edit saved while the page cache was down: %s", exc)
 
 
 def _bump() -> None:
@@ -216,12 +263,14 @@ def _bump_now() -> None:
     _known_version = None
     if not health.available():
         health.pending_bump = True
+        _record_outage_edit()
         return
     try:
         _bump()
     except CACHE_ERRORS as exc:
         health.pending_bump = True
         health.failed(exc)
+        _record_outage_edit()
 
 
 def _keeps_local_copies() -> bool:

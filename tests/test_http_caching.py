@@ -556,3 +556,41 @@ def test_with_a_real_redis_pages_are_cached_and_edits_invalidate_them(client, si
             assert client.get("/conditions/ptsd/")["X-Page-Cache"] == "miss"
         finally:
             cache.delete(page_cache.VERSION_KEY)
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis server on 127.0.0.1:6379 (start one to run this test)")
+def test_an_edit_saved_while_redis_was_down_reaches_readers_after_the_process_that_saved_it_has_ended(
+    client, site_content
+):
+    """The audit of issue 16 (operator trial): the saving process remembered the edit in its memory only, so when it
+    ended before Redis was back (a worker recycled), a Redis that kept its data served the pages of before."""
+    real_redis = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/15",
+            "KEY_PREFIX": f"kb-test-{uuid.uuid4().hex}",  # reads and writes no one else's keys
+            "TIMEOUT": 60,
+        }
+    }
+    claim = site_content["helps"]
+    url = claim.get_absolute_url()
+    with override_settings(CACHES=real_redis):
+        from django.core.cache import cache
+
+        try:
+            page_cache.reset()
+            assert client.get(url)["X-Page-Cache"] == "miss"  # cached before the outage, in a Redis that keeps it
+            with redis_down:
+                claim.text = "Ketamine reduces PTSD symptoms for an afternoon"
+                claim.save()
+            # The process that saved it ends; another one, which saw no outage, serves the next reader.
+            page_cache.health.__init__()
+            page_cache.reset()
+            response = client.get(url)
+            assert b"Ketamine reduces PTSD symptoms for an afternoon" in response.content
+            assert response["X-Page-Cache"] == "miss"
+            # Made stale once for that edit, not by every process that starts afterwards.
+            page_cache.reset()
+            assert client.get(url)["X-Page-Cache"] == "hit"
+        finally:
+            cache.delete_many([page_cache.VERSION_KEY, page_cache.OUTAGE_KEY])
