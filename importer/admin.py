@@ -193,10 +193,12 @@ class CandidateAdmin(admin.ModelAdmin):
                             candidate, request.user, text=d["text"], category=d["category"],
                             condition_slugs=[c.slug for c in d["conditions"]], quote=d["quote"],
                         )  # fmt: skip
+                        text = assertion.claim.text
                         link = format_html(
-                            'Created a new draft claim from it: <a href="{}">{}</a>.',
+                            'Created a new draft claim from it: <a href="{}">{}</a>{}',
                             reverse("admin:claims_claim_change", args=[assertion.claim_id]),
-                            assertion.claim.text,
+                            text,
+                            "" if text.rstrip().endswith((".", "!", "?")) else ".",  # not "…it works..": one stop
                         )
                         return self._decided(request, candidate, link)
                 elif decision == "reject":

@@ -57,6 +57,26 @@ def test_the_candidate_list_fits_1280px_without_sideways_scrolling(browser, live
         assert ("source" in headers) is not filtered  # the column would repeat one title on every row
         assert page.locator("#result_list tbody tr").count() == min(Candidate.objects.count(), 100)
         assert _sideways(page, "#changelist .results") <= 0, "the candidate table scrolls sideways"
+        # Short words (a stance, a status, a category) are not broken mid-word to make it fit ("Suppor|ts").
+        broken = page.evaluate(
+            """[...document.querySelectorAll(CELLS)].flatMap(td => {
+                const words = [];
+                const walker = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+                for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                    for (const m of node.textContent.matchAll(/\\S+/g)) {
+                        const range = document.createRange();
+                        range.setStart(node, m.index);
+                        range.setEnd(node, m.index + m[0].length);
+                        if (range.getClientRects().length > 1) words.push(m[0]);
+                    }
+                }
+                return words;
+            })""".replace(
+                "CELLS",
+                repr("#result_list td.field-stance, #result_list td.field-status, #result_list td.field-category"),
+            )
+        )
+        assert broken == [], f"words broken across lines: {sorted(set(broken))}"
         _check_page(page, "admin-candidates-" + ("one-source" if filtered else "all"), "desktop")
 
 

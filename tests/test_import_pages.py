@@ -465,19 +465,24 @@ def test_the_refresh_action_re_ranks_the_chosen_candidates(client, users, db):
     assert candidate.suggestions[0]["claim"] == newer.pk
 
 
-def test_after_drafting_a_claim_the_message_links_to_it(client, users, db):
+@pytest.mark.parametrize("text", ["Ketamine causes nausea", "Ketamine causes nausea."])
+def test_after_drafting_a_claim_the_message_links_to_it_and_ends_with_one_full_stop(client, users, db, text):
     services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
     candidate = Candidate.objects.get()
     client.force_login(users["admin"])
     response = client.post(
         reverse("admin:importer_candidate_change", args=[candidate.pk]),
-        {"decision": "new", "text": "Ketamine causes nausea", "category": "side_effect", "quote": candidate.quote},
+        {"decision": "new", "text": text, "category": "side_effect", "quote": candidate.quote},
         follow=True,
     )
-    claim = Claim.objects.get(text="Ketamine causes nausea")
-    assert f'<a href="{reverse("admin:claims_claim_change", args=[claim.pk])}">Ketamine causes nausea</a>' in (
-        response.content.decode()
-    )
+    claim = Claim.objects.get(text=text)
+    link = f'<a href="{reverse("admin:claims_claim_change", args=[claim.pk])}">{text}</a>'
+    html = response.content.decode()
+    assert link in html
+    if text.endswith("."):
+        assert link + "." not in html  # not "…causes nausea.</a>."
+    else:
+        assert link + "." in html
 
 
 def test_the_candidate_list_filtered_by_source_drops_the_source_column(client, users, side_effects):
