@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -376,6 +376,27 @@ class ClaimAdmin(ModeratedAdmin, SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("conditions")
+
+    def get_search_results(self, request, queryset, search_term):
+        """The search box of the list and the admin's autocomplete (the importer's "…or another claim"). Matches as
+        Django's search does (every word in the text, slug or rationale); the autocomplete then puts first the claims
+        whose text holds the words as typed, then those whose text holds every word, then the rest (matched through
+        the slug or the rationale), each group by text. In the editor's trial of issue 15 (r15), two words found the
+        wanted claim every time, but 4th of 15 when the results came alphabetically."""
+        queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        words = search_term.split()
+        if words and request.resolver_match and request.resolver_match.url_name == "autocomplete":
+            in_text = Q()
+            for word in words:
+                in_text &= Q(text__icontains=word)
+            queryset = queryset.annotate(
+                _relevance=Case(
+                    When(text__icontains=" ".join(words), then=Value(0)),
+                    When(in_text, then=Value(1)),
+                    default=Value(2),
+                )
+            ).order_by("_relevance", "text", "pk")
+        return queryset, may_have_duplicates
 
     # --- list columns -------------------------------------------------------------------------------------
 

@@ -397,6 +397,23 @@ def test_another_claim_is_found_by_its_words_and_attached(client, users, db):
     assert "Waiting for review" in page and f"revision #{revision.pk}</a>: {target.text}" in page
 
 
+def test_another_claim_search_puts_the_claims_whose_text_holds_the_words_first(client, users, db):
+    wording = ClaimFactory(text="Ketamine may raise blood pressure during an infusion", slug="zz-raise")
+    every_word = ClaimFactory(text="Blood tests and a pressure check come before ketamine", slug="zz-check")
+    by_rationale = ClaimFactory(text="A baseline ECG is advised", slug="aa-ecg", rationale="Blood pressure matters.")
+    by_slug = ClaimFactory(text="Ketamine is monitored", slug="blood-pressure-monitoring")
+    ClaimFactory(text="Ketamine works within hours", slug="onset")
+    client.force_login(users["admin"])
+    search = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "blood pressure", "app_label": "claims", "model_name": "assertion", "field_name": "claim"},
+    ).json()
+    # The words as typed, then every word in the text, then the claims matched through slug or rationale (by text).
+    assert [r["id"] for r in search["results"]] == [str(c.pk) for c in (wording, every_word, by_rationale, by_slug)]
+    listed = client.get(reverse("admin:claims_claim_changelist"), {"q": "blood pressure"})
+    assert listed.context["cl"].result_count == 4  # the list's own search matches the same claims
+
+
 def test_refresh_suggestions_offers_a_claim_added_after_the_import(client, users, db):
     services.import_article(b"Ketamine can cause nausea and dizziness.\n", name="a.txt", title="Nausea")
     candidate = Candidate.objects.get()
