@@ -535,13 +535,40 @@ BOILERPLATE = re.compile(
 )
 
 
+# A call to action is in the imperative: after an optional opening condition or purpose ("If you or someone close to
+# you is in a mental crisis, …", "To delve deeper into these scientific processes, …"), the sentence starts with a verb
+# that sends the reader somewhere (seek help, contact, visit, book, read, consider …). An imperative asserts nothing.
+# Verbs that take a statement as their object ("Remember that ketamine therapy doesn't work as a first option", "Note
+# that …") or that exhort ("Let us embrace this breakthrough") are not here: what they carry is a claim.
+_IMPERATIVE = re.compile(
+    r"(?:(?:if|to|when|whether|before|for)\b[^,;]*,\s+)?(?:please\s+|now\s+|so\s+)?"
+    r"(?:seek|call|contact|consider|learn|discover|visit|schedule|book|read|click|sign up|subscribe|reach out|"
+    r"find out|explore|join|get in touch|request|talk|speak|ask|consult)\b",
+    re.I,
+)
+
+
+def is_call_to_action(text: str) -> bool:
+    return bool(_IMPERATIVE.match(_DISCOURSE_OPENER.sub("", text.strip(), count=1)))
+
+
 def is_boilerplate(text: str) -> bool:
-    return bool(BOILERPLATE.search(text))
+    return bool(BOILERPLATE.search(text)) or is_call_to_action(text)
+
+
+# A question put as a statement: a question's noun or verb followed by what is asked ("A common inquiry is whether
+# ketamine is appropriate for everyone with depression", "Many patients wonder how long the effects last").
+INDIRECT_QUESTION = re.compile(
+    r"\b(?:(?:questions?|inquir(?:y|ies)|quer(?:y|ies))\s+(?:\w+\s+){0,3}?(?:is|are|was|were|concerns?)|"
+    r"(?:wonder|ask)(?:s|ed|ing)?(?:\s+(?:\w+\s+)?(?:about))?)\s+(?:whether|if|how|why|what|when|which)\b",
+    re.I,
+)
 
 
 def is_question(sentence: Sentence) -> bool:
-    """A question asserts nothing ("How quickly does ketamine work?" heads an FAQ answer)."""
-    return sentence.text.rstrip('"”’)').endswith("?")
+    """A question asserts nothing ("How quickly does ketamine work?" heads an FAQ answer), nor does one put as a
+    statement ("A common inquiry is whether ketamine is appropriate for everyone with depression")."""
+    return sentence.text.rstrip('"”’)').endswith("?") or bool(INDIRECT_QUESTION.search(sentence.text))
 
 
 def is_lead_in(sentence: Sentence) -> bool:

@@ -191,6 +191,30 @@ def test_titles_tables_of_contents_and_the_page_talking_about_itself_are_not_can
     assert "sentences about the page itself" in SKIPPED_REASONS["boilerplate"]
 
 
+def test_calls_to_action_and_questions_put_as_statements_are_not_candidates():
+    text = (
+        "Ketamine can lift depression within hours.\n"
+        "If you or someone close to you is in a mental crisis, seek help immediately.\n"
+        "To delve deeper into these scientific processes, consider the findings shared about ketamine.\n"
+        "However, contact your clinic before any ketamine session.\n"
+        "A common inquiry is whether ketamine is appropriate for everyone with depression.\n"
+        "Many patients wonder how long the effects of ketamine last.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped)]
+    assert found == ["Ketamine can lift depression within hours."]
+    assert skipped["boilerplate"] == 3 and skipped["heading"] == 2
+    # What an imperative or a question word carries as a statement is read: a "that" clause, an exhortation, an
+    # answer that says what is asked.
+    text = (
+        "Remember that ketamine therapy doesn't work as a first option for treating mental illness.\n"
+        "Let us embrace this breakthrough in ketamine treatment.\n"
+        "Ketamine is considered when other treatments have failed.\n"
+        "Patients often ask for ketamine after years of depression.\n"
+    )
+    assert len(relevant_clauses(text)) == 4
+
+
 # --- the held-out clinic page (importer/benchdata/heldout/06_…html) ------------------------------------------------
 
 
