@@ -1235,8 +1235,12 @@ def likely_categories(
 # --- putting it together --------------------------------------------------------------------------------
 
 
+# Not before ", which …": a non-restrictive relative clause describes what it follows ("dopamine and serotonin, which
+# are involved in mood and behaviour"; "traditional antidepressants, which can take weeks"), and split off it was a
+# candidate of its own that stated nothing about ketamine in 6 of the seed's 11 (seed leave-one-out: precision 0.883 ->
+# 0.907, category among three 0.956 -> 0.959, top-1 0.699 -> 0.708, top-3 0.907 -> 0.906, stance unchanged).
 CLAUSE_BREAK = re.compile(
-    r",\s+(?=(?:which|although|though|while|but|whereas|as well as|making|leading|offering|providing|"
+    r",\s+(?=(?:although|though|while|but|whereas|as well as|making|leading|offering|providing|"
     r"and (?:has|have|is|are|may|can|it|its|ketamine|this|these)|ketamine|esketamine|it|this|these|"
     r"traditional|conventional|such changes|with|particularly|especially)\b)"
     r"|;\s+"

@@ -154,6 +154,10 @@ def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
             'While some call it "a miracle, plain and simple," the evidence is thinner than that.',
             ['While some call it "a miracle, plain and simple," the evidence is thinner than that.'],
         ),
+        (  # a relative clause describes what it follows: it stays with it
+            "Ketamine acts on dopamine and serotonin, which are involved in mood and behaviour.",
+            ["Ketamine acts on dopamine and serotonin, which are involved in mood and behaviour."],
+        ),
         (  # the same words twice: each clause keeps its own offsets
             "Because ketamine acts within hours, ketamine acts within hours, it says.",
             ["Because ketamine acts within hours", "ketamine acts within hours, it says."],
