@@ -341,6 +341,16 @@ OFF_LABEL = "Ketamine's use for mental health is off-label (racemic ketamine has
         ("You might feel floaty or detached", "Ketamine commonly causes dissociative effects", "supports"),
         ("Ketamine may help with PTSD", "Ketamine can reduce PTSD symptoms", "supports"),
         ("Ketamine may help and more research is needed", "Ketamine can reduce PTSD symptoms", "qualifies"),
+        # negative words that negate nothing: additive "not just", litotes, set phrases
+        ("Ketamine is not just fast but also lasting", "Ketamine acts rapidly", "supports"),
+        ("Nausea after a session is not uncommon", "Ketamine commonly causes nausea", "supports"),
+        ("There is no doubt that ketamine acts quickly", "Ketamine acts rapidly", "supports"),
+        ("Ketamine is not fast", "Ketamine acts rapidly", "contradicts"),
+        # "A but B": each side speaks for itself, read on the side that shares the claim's words
+        ("It may cause nausea but is generally safe", "Ketamine is generally safe and well tolerated", "supports"),
+        ("It is generally safe but may cause nausea", "Ketamine causes nausea", "qualifies"),
+        ("It is popular but is not effective for anxiety", "Ketamine is effective for anxiety", "contradicts"),
+        ("It does not cure depression but it helps many patients", "Ketamine helps patients", "supports"),
     ],
 )
 def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
