@@ -655,7 +655,7 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
         index = claim_index(exclude_source=group[0].source, embed=embed if semantic else None)
         for candidate in group:
             ranked = index.rank(candidate.quote, context=candidate.sentence)
-            categories = likely_categories(candidate.quote, ranked)
+            categories = likely_categories(candidate.quote, ranked, index)
             candidate.suggestions = [
                 {
                     "claim": claim.id,

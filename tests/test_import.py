@@ -20,6 +20,7 @@ from importer.extract import (
     StudyRecord,
     cited_studies,
     clauses,
+    learned_categories,
     likely_categories,
     split_sentences,
     stance_cue,
@@ -153,6 +154,10 @@ def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
             'While some call it "a miracle, plain and simple," the evidence is thinner than that.',
             ['While some call it "a miracle, plain and simple," the evidence is thinner than that.'],
         ),
+        (  # a relative clause describes what it follows: it stays with it
+            "Ketamine acts on dopamine and serotonin, which are involved in mood and behaviour.",
+            ["Ketamine acts on dopamine and serotonin, which are involved in mood and behaviour."],
+        ),
         (  # the same words twice: each clause keeps its own offsets
             "Because ketamine acts within hours, ketamine acts within hours, it says.",
             ["Because ketamine acts within hours", "ketamine acts within hours, it says."],
@@ -178,6 +183,24 @@ def test_likely_categories_put_the_best_suggestions_first_then_the_cues_then_the
     # A weak best match: the keyword cues lead, the suggestions follow.
     assert likely_categories("Mild nausea and headaches are common", [(onset, 0.05)]) == ["side_effect", "onset"]
     assert likely_categories("Nothing to go on here", []) == ["efficacy"]
+
+
+def test_likely_categories_learn_each_category_s_words_from_the_knowledge_base():
+    onset = ClaimRecord(1, "Ketamine works within hours.", "onset", ("relief came within hours",))
+    lasting = ClaimRecord(2, "Its effects are long-lasting.", "duration", ("the benefit lasted for months",))
+    nasal = ClaimRecord(3, "It can be given as a nasal spray.", "administration", ("a spray into each nostril",))
+    vision = ClaimRecord(4, "Ketamine can cause blurred vision.", "side_effect", ("foggy, blurred eyesight",))
+    index = ClaimIndex([onset, lasting, nasal, vision], reranker=None)
+    text = "Within hours some saw foggy, blurred shapes"
+    ranked = [(onset, 0.5), (lasting, 0.3)]
+    # By the suggestions and cues alone, two guesses; the side effect is not among them.
+    assert likely_categories(text, ranked) == ["onset", "duration"]
+    # The side-effect claims' words ("blurred", "foggy") bring it among the three an editor is offered, before the
+    # category the clause shares no word with; the suggestions' guesses keep their places.
+    assert learned_categories(index, text)[:2] == ["onset", "side_effect"]
+    assert likely_categories(text, ranked, index) == ["onset", "duration", "side_effect", "administration"]
+    # An index without claims learns nothing.
+    assert likely_categories(text, ranked, ClaimIndex([], reranker=None)) == likely_categories(text, ranked)
 
 
 def test_terms_of_many_texts_at_once_are_those_of_each_text_alone():

@@ -191,6 +191,30 @@ def test_titles_tables_of_contents_and_the_page_talking_about_itself_are_not_can
     assert "sentences about the page itself" in SKIPPED_REASONS["boilerplate"]
 
 
+def test_calls_to_action_and_questions_put_as_statements_are_not_candidates():
+    text = (
+        "Ketamine can lift depression within hours.\n"
+        "If you or someone close to you is in a mental crisis, seek help immediately.\n"
+        "To delve deeper into these scientific processes, consider the findings shared about ketamine.\n"
+        "However, contact your clinic before any ketamine session.\n"
+        "A common inquiry is whether ketamine is appropriate for everyone with depression.\n"
+        "Many patients wonder how long the effects of ketamine last.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped)]
+    assert found == ["Ketamine can lift depression within hours."]
+    assert skipped["boilerplate"] == 3 and skipped["heading"] == 2
+    # What an imperative or a question word carries as a statement is read: a "that" clause, an exhortation, an
+    # answer that says what is asked.
+    text = (
+        "Remember that ketamine therapy doesn't work as a first option for treating mental illness.\n"
+        "Let us embrace this breakthrough in ketamine treatment.\n"
+        "Ketamine is considered when other treatments have failed.\n"
+        "Patients often ask for ketamine after years of depression.\n"
+    )
+    assert len(relevant_clauses(text)) == 4
+
+
 # --- the held-out clinic page (importer/benchdata/heldout/06_…html) ------------------------------------------------
 
 
@@ -317,6 +341,16 @@ OFF_LABEL = "Ketamine's use for mental health is off-label (racemic ketamine has
         ("You might feel floaty or detached", "Ketamine commonly causes dissociative effects", "supports"),
         ("Ketamine may help with PTSD", "Ketamine can reduce PTSD symptoms", "supports"),
         ("Ketamine may help and more research is needed", "Ketamine can reduce PTSD symptoms", "qualifies"),
+        # negative words that negate nothing: additive "not just", litotes, set phrases
+        ("Ketamine is not just fast but also lasting", "Ketamine acts rapidly", "supports"),
+        ("Nausea after a session is not uncommon", "Ketamine commonly causes nausea", "supports"),
+        ("There is no doubt that ketamine acts quickly", "Ketamine acts rapidly", "supports"),
+        ("Ketamine is not fast", "Ketamine acts rapidly", "contradicts"),
+        # "A but B": each side speaks for itself, read on the side that shares the claim's words
+        ("It may cause nausea but is generally safe", "Ketamine is generally safe and well tolerated", "supports"),
+        ("It is generally safe but may cause nausea", "Ketamine causes nausea", "qualifies"),
+        ("It is popular but is not effective for anxiety", "Ketamine is effective for anxiety", "contradicts"),
+        ("It does not cure depression but it helps many patients", "Ketamine helps patients", "supports"),
     ],
 )
 def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
