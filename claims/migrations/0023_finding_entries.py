@@ -78,4 +78,12 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill_findings, migrations.RunPython.noop),
+        migrations.AddIndex(
+            model_name="pageentry",
+            index=models.Index(
+                condition=models.Q(("condition__isnull", True)),
+                fields=["section", "rank", "sort_text", "claim"],
+                name="page_entry_general_order",
+            ),
+        ),
     ]
