@@ -10,8 +10,9 @@ change, its stance counts are recounted (a source stating it moves it out of "wh
 condition it is about moves within another; then the figures of every page its old and new entries are on are
 recounted from the entries. A page's Summary of Findings rows (``FindingEntry``: the estimate shown per outcome
 and time point) are rewritten, on every page at once, for the outcomes and time points of the estimates a write
-touches: an estimate saved or deleted, a claim saved or deleted or published (its estimates become public or
-not), a study's design or year changed; all of them when a condition moves.
+touches, on the pages that show those estimates: an estimate saved or deleted, a claim saved or deleted or
+published (its estimates become public or not), a study's design or year changed; all of them when a condition
+moves.
 
 The counts are recounted, never incremented, for the keys a write touches: every grade and the disputed count
 (two aggregates over indexes), and the conditions and tags of the claims written (one aggregate each, over
@@ -93,8 +94,9 @@ class _Recount:
     """What to recount: the grades (and with them the disputed count), the disputed count, and these conditions
     and tags (None: all of them); whose condition-page entries to rewrite: these claims (None: all), the claims
     about conditions within these moved ones; the figures of these pages (the claims' old and new pages are
-    recounted anyway); and the Summary of Findings rows, on every page, of these outcomes and time points (None:
-    all) and of those of these claims' estimates."""
+    recounted anyway); and the Summary of Findings rows of these outcomes and time points (None: all) on the pages
+    of these conditions (the pages that show their estimates: the conditions and those they lie within; None:
+    every page), and those of these claims' estimates."""
 
     grades: bool = False
     disputed: bool = False
@@ -104,6 +106,7 @@ class _Recount:
     moved: set[int] = field(default_factory=set)
     pages: set[int | None] = field(default_factory=set)
     findings: set[tuple[str, str]] | None = field(default_factory=set)
+    finding_conditions: set[int] | None = field(default_factory=set)
     finding_claims: set[int] = field(default_factory=set)
 
     def add(self, other: _Recount) -> None:
@@ -112,7 +115,7 @@ class _Recount:
         self.moved |= other.moved
         self.pages |= other.pages
         self.finding_claims |= other.finding_claims
-        for name in ("conditions", "tags", "claims", "findings"):
+        for name in ("conditions", "tags", "claims", "findings", "finding_conditions"):
             mine, theirs = getattr(self, name), getattr(other, name)
             setattr(self, name, None if mine is None or theirs is None else mine | theirs)
 
@@ -144,14 +147,18 @@ class _Recount:
                 _store(kind, {str(pk): n for pk, n in counts}, keys)
             if self.claims is None or self.claims or self.moved or self.pages:
                 _rewrite_pages(self.claims, self.moved, self.pages, lock)
-            findings = self.findings
-            if findings is not None and self.finding_claims:
-                # The outcomes of these claims' estimates as they are now (estimates that moved or went were
-                # recounted by their own writes).
-                estimates = EffectEstimate.objects.filter(claim_id__in=sorted(self.finding_claims))
-                findings = findings | set(estimates.order_by().values_list("outcome", "timepoint").distinct())
-            if findings is None or findings:
-                _rewrite_findings(findings, lock)
+            findings, where = self.findings, self.finding_conditions
+            if self.finding_claims and not (findings is None and where is None):
+                # The outcomes and conditions of these claims' estimates as they are now (estimates that moved or
+                # went were rewritten by their own writes).
+                estimates = EffectEstimate.objects.filter(
+                    claim_id__in=sorted(self.finding_claims), condition__isnull=False
+                )
+                rows = set(estimates.order_by().values_list("outcome", "timepoint", "condition_id").distinct())
+                findings = None if findings is None else findings | {(o, t) for o, t, _ in rows}
+                where = None if where is None else where | {c for _, _, c in rows}
+            if (findings is None or findings) and (where is None or where):
+                _rewrite_findings(findings, where, lock)
 
 
 # --- condition pages (PageEntry, PageFigure) -------------------------------------------------------------------
@@ -309,13 +316,18 @@ def _recount_pages(keys: set[int | None] | None, lock: bool) -> None:
 # --- Summary of Findings (FindingEntry) ---------------------------------------------------------------------
 
 
-def _rewrite_findings(keys: set[tuple[str, str]] | None, lock: bool) -> None:
-    """Rewrite the Summary of Findings rows of these outcomes and time points (None: all) on every condition page,
-    from the public estimates that have them (one light row per such estimate; each counts on its condition's page
-    and the pages of every condition that lies within), then the rows that changed."""
+def _rewrite_findings(keys: set[tuple[str, str]] | None, conditions: set[int] | None, lock: bool) -> None:
+    """Rewrite the Summary of Findings rows of these outcomes and time points (None: all) on the pages of these
+    conditions and of those they lie within (None: every page), from the public estimates that have them on those
+    pages (one light row per such estimate; each counts on its condition's page and the page of every condition it
+    lies within), then the rows that changed."""
     parents = dict(Condition.objects.values_list("pk", "parent_id"))
     rows = EffectEstimate.objects.public().filter(condition__isnull=False)
     stored_rows = FindingEntry.objects.all()
+    pages = None if conditions is None else _within(conditions, parents)
+    if pages is not None:
+        rows = rows.filter(condition_id__in=sorted(_subtrees(pages, parents)))
+        stored_rows = stored_rows.filter(condition_id__in=sorted(pages))
     if keys is not None:
         wanted = Q(pk__in=[])
         for outcome, timepoint in sorted(keys):
@@ -332,7 +344,8 @@ def _rewrite_findings(keys: set[tuple[str, str]] | None, lock: bool) -> None:
             pages_of[condition_id] = _within([condition_id], parents)
         rank = finding_rank(design, participants, year, pk)
         for page in pages_of[condition_id]:
-            groups[(page, outcome, timepoint)].append((rank, pk))
+            if pages is None or page in pages:
+                groups[(page, outcome, timepoint)].append((rank, pk))
     chosen = {key: (min(members)[1], len(members)) for key, members in groups.items()}
     changed = []
     for key, row in stored.items():
@@ -460,19 +473,22 @@ def conflicts_changed(claim_ids: Iterable[int]) -> None:
 def conditions_moved(condition_ids: Iterable[int]) -> None:
     """These conditions now lie within another condition (or none): the pages that list their claims changed, and
     the Summary of Findings of every page (rare: each outcome's rows are rewritten from all public estimates)."""
-    _recount(_Recount(moved=set(condition_ids), findings=None))
+    _recount(_Recount(moved=set(condition_ids), findings=None, finding_conditions=None))
 
 
-def findings_changed(keys: Iterable[tuple[str, str]] | None) -> None:
-    """Estimates of these outcomes and time points (None: any) were written, or what ranks them changed (their
-    study's design or year): rewrite those Summary of Findings rows on every condition page."""
-    _recount(_Recount(findings=None if keys is None else set(keys)))
+def findings_changed(estimates: Iterable[tuple[str, str, int | None]]) -> None:
+    """Estimates with these outcomes, time points and conditions (before and after the write) were written, or what
+    ranks them changed (their study's design or year): rewrite those Summary of Findings rows on the pages that
+    show them. An estimate without a condition is on no page."""
+    estimates = [(o, t, c) for o, t, c in estimates if c is not None]
+    if estimates:
+        _recount(_Recount(findings={(o, t) for o, t, _ in estimates}, finding_conditions={c for _, _, c in estimates}))
 
 
 def refresh_all() -> None:
     """Recount every stored count and rewrite every condition-page entry (after bulk writes, and ``manage.py
     refresh_figures``)."""
-    _recount(_Recount(grades=True, conditions=None, tags=None, claims=None, findings=None))
+    _recount(_Recount(grades=True, conditions=None, tags=None, claims=None, findings=None, finding_conditions=None))
 
 
 def page_figures(condition: Condition) -> tuple[dict[str, int], dict[str, int]]:

@@ -144,11 +144,12 @@ def condition_deleted(sender, instance: Condition, **kwargs) -> None:
 
 @receiver(pre_save, sender=EffectEstimate)
 def estimate_saving(sender, instance: EffectEstimate, raw: bool = False, **kwargs) -> None:
-    # The outcome and time point it has in the database now: a save that changes them rewrites the Summary of
-    # Findings rows of both (one query).
+    # The outcome, time point and condition it has in the database now: a save that changes them rewrites the
+    # Summary of Findings rows of both (one query).
     stored = None
     if instance.pk is not None and not raw:
-        stored = EffectEstimate.objects.filter(pk=instance.pk).values_list("outcome", "timepoint").first()
+        stored = EffectEstimate.objects.filter(pk=instance.pk).values_list("outcome", "timepoint", "condition_id")
+        stored = stored.first()
     instance._stored_finding_key = stored
 
 
@@ -158,7 +159,7 @@ def estimate_changed(sender, instance: EffectEstimate, raw: bool = False, **kwar
     # The condition pages' Summary of Findings (claims.figures), also when the claim's deletion takes it along.
     stored = instance.__dict__.pop("_stored_finding_key", None)
     if not raw:
-        figures.findings_changed({(instance.outcome, instance.timepoint), stored} - {None})
+        figures.findings_changed({(instance.outcome, instance.timepoint, instance.condition_id), stored} - {None})
 
 
 @receiver(pre_save, sender=Study)
@@ -233,7 +234,7 @@ def study_saved(sender, instance: Study, raw: bool = False, **kwargs) -> None:
         search.index_study(instance)
         if stored is not None and stored != (instance.design, instance.year):
             estimates = EffectEstimate.objects.filter(study=instance).order_by()
-            figures.findings_changed(set(estimates.values_list("outcome", "timepoint").distinct()))
+            figures.findings_changed(set(estimates.values_list("outcome", "timepoint", "condition_id").distinct()))
 
 
 @receiver(post_delete, sender=Study)

@@ -101,6 +101,12 @@ def test_the_summary_of_findings_stays_right_through_every_kind_of_write(users):
     ptsd.parent = None
     ptsd.save()
     _assert_current("moved out again")
+    trial.condition = None
+    trial.save()
+    _assert_current("a population of mixed conditions: on no page")
+    trial.condition = trd
+    trial.save()
+    _assert_current("measured in a condition again")
     trial.delete()
     _assert_current("an estimate deleted")
     pooled.claim.delete()
