@@ -42,6 +42,7 @@ from claims.models import (
     ConflictEntry,
     EffectEstimate,
     Evidence,
+    FindingEntry,
     PageEntry,
     PageFigure,
     TaggedClaim,
@@ -607,6 +608,9 @@ def _delete_synthetic() -> int:
         .values_list("claim_id", flat=True)
     )
     with connection.cursor() as cursor:
+        # Every Summary of Findings row (derived: refresh_all() rewrites them once the new set is in): some show
+        # an estimate deleted below.
+        cursor.execute(f"DELETE FROM {FindingEntry._meta.db_table}")  # noqa: S608 - a table name only
         for model, column, parent in statements:
             table = model._meta.db_table
             cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({synthetic[parent]})", [PREFIX + "%"])  # noqa: S608

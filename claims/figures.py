@@ -8,7 +8,11 @@ claims of each question instead of sorting every claim of the condition.
 A claim's entries are rewritten (deleted and written again) whenever it is saved or deleted, its conditions
 change, its stance counts are recounted (a source stating it moves it out of "what the articles leave out") or a
 condition it is about moves within another; then the figures of every page its old and new entries are on are
-recounted from the entries.
+recounted from the entries. A page's Summary of Findings rows (``FindingEntry``: the estimate shown per outcome
+and time point) are rewritten, on every page at once, for the outcomes and time points of the estimates a write
+touches, on the pages that show those estimates: an estimate saved or deleted, a claim saved or deleted or
+published (its estimates become public or not), a study's design or year changed; all of them when a condition
+moves.
 
 The counts are recounted, never incremented, for the keys a write touches: every grade and the disputed count
 (two aggregates over indexes), and the conditions and tags of the claims written (one aggregate each, over
@@ -21,9 +25,9 @@ workflow's ``update()`` writes call ``claims_changed()`` themselves; bulk writes
 Concurrent writers: a recount inside a transaction counts what that transaction sees, at once (its own pages and
 tests read it), and the same keys are recounted again once it commits, in a short transaction of their own that
 locks the rows first (``SELECT … FOR UPDATE`` on PostgreSQL, always in the same order: disputed, grades,
-conditions, tags, the claims whose entries are rewritten, the page figures). A recount that ran before another
-transaction committed is thus followed by one that sees it, and no lock is held across an editor's transaction
-(where it could deadlock with another's). SQLite serialises writers.
+conditions, tags, the claims whose entries are rewritten, the page figures, the Summary of Findings rows). A
+recount that ran before another transaction committed is thus followed by one that sees it, and no lock is held
+across an editor's transaction (where it could deadlock with another's). SQLite serialises writers.
 """
 
 from __future__ import annotations
@@ -40,14 +44,18 @@ from django.db.models.functions import Cast, Coalesce
 from claims.answers import GRADE_RANK, VERDICT_RANK, section_of
 from claims.models import (
     DISPUTED,
+    FINDING_FIELDS,
     Claim,
     Condition,
     ConflictEntry,
+    EffectEstimate,
+    FindingEntry,
     PageEntry,
     PageFigure,
     PublishedCount,
     Status,
     TaggedClaim,
+    finding_rank,
 )
 
 Kind = PublishedCount.Kind
@@ -85,8 +93,10 @@ def _lock(kind: str, keys: Iterable[str] | None = None) -> None:
 class _Recount:
     """What to recount: the grades (and with them the disputed count), the disputed count, and these conditions
     and tags (None: all of them); whose condition-page entries to rewrite: these claims (None: all), the claims
-    about conditions within these moved ones; and the figures of these pages (the claims' old and new pages are
-    recounted anyway)."""
+    about conditions within these moved ones; the figures of these pages (the claims' old and new pages are
+    recounted anyway); and the Summary of Findings rows of these outcomes and time points (None: all) on the pages
+    of these conditions (the pages that show their estimates: the conditions and those they lie within; None:
+    every page), and those of these claims' estimates."""
 
     grades: bool = False
     disputed: bool = False
@@ -95,13 +105,17 @@ class _Recount:
     claims: set[int] | None = field(default_factory=set)
     moved: set[int] = field(default_factory=set)
     pages: set[int | None] = field(default_factory=set)
+    findings: set[tuple[str, str]] | None = field(default_factory=set)
+    finding_conditions: set[int] | None = field(default_factory=set)
+    finding_claims: set[int] = field(default_factory=set)
 
     def add(self, other: _Recount) -> None:
         self.grades |= other.grades
         self.disputed |= other.disputed
         self.moved |= other.moved
         self.pages |= other.pages
-        for name in ("conditions", "tags", "claims"):
+        self.finding_claims |= other.finding_claims
+        for name in ("conditions", "tags", "claims", "findings", "finding_conditions"):
             mine, theirs = getattr(self, name), getattr(other, name)
             setattr(self, name, None if mine is None or theirs is None else mine | theirs)
 
@@ -133,6 +147,18 @@ class _Recount:
                 _store(kind, {str(pk): n for pk, n in counts}, keys)
             if self.claims is None or self.claims or self.moved or self.pages:
                 _rewrite_pages(self.claims, self.moved, self.pages, lock)
+            findings, where = self.findings, self.finding_conditions
+            if self.finding_claims and not (findings is None and where is None):
+                # The outcomes and conditions of these claims' estimates as they are now (estimates that moved or
+                # went were rewritten by their own writes).
+                estimates = EffectEstimate.objects.filter(
+                    claim_id__in=sorted(self.finding_claims), condition__isnull=False
+                )
+                rows = set(estimates.order_by().values_list("outcome", "timepoint", "condition_id").distinct())
+                findings = None if findings is None else findings | {(o, t) for o, t, _ in rows}
+                where = None if where is None else where | {c for _, _, c in rows}
+            if (findings is None or findings) and (where is None or where):
+                _rewrite_findings(findings, where, lock)
 
 
 # --- condition pages (PageEntry, PageFigure) -------------------------------------------------------------------
@@ -287,6 +313,75 @@ def _recount_pages(keys: set[int | None] | None, lock: bool) -> None:
     )
 
 
+# --- Summary of Findings (FindingEntry) ---------------------------------------------------------------------
+
+
+def _rewrite_findings(keys: set[tuple[str, str]] | None, conditions: set[int] | None, lock: bool) -> None:
+    """Rewrite the Summary of Findings rows of these outcomes and time points (None: all) on the pages of these
+    conditions and of those they lie within (None: every page), from the public estimates that have them on those
+    pages (one light row per such estimate; each counts on its condition's page and the page of every condition it
+    lies within), then the rows that changed."""
+    parents = dict(Condition.objects.values_list("pk", "parent_id"))
+    rows = EffectEstimate.objects.public().filter(condition__isnull=False)
+    stored_rows = FindingEntry.objects.all()
+    pages = None if conditions is None else _within(conditions, parents)
+    if pages is not None:
+        rows = rows.filter(condition_id__in=sorted(_subtrees(pages, parents)))
+        stored_rows = stored_rows.filter(condition_id__in=sorted(pages))
+    if keys is not None:
+        wanted = Q(pk__in=[])
+        for outcome, timepoint in sorted(keys):
+            wanted |= Q(outcome=outcome, timepoint=timepoint)
+        rows, stored_rows = rows.filter(wanted), stored_rows.filter(wanted)
+    if lock and transaction.get_connection().features.has_select_for_update:
+        stored_rows = stored_rows.select_for_update().order_by("pk")
+    stored = {(row.condition_id, row.outcome, row.timepoint): row for row in stored_rows}
+    groups: dict[tuple[int, str, str], list] = defaultdict(list)
+    pages_of: dict[int, set[int]] = {}
+    fields = ("pk", "condition_id", "outcome", "timepoint", "study__design", "participants", "study__year")
+    for pk, condition_id, outcome, timepoint, design, participants, year in rows.order_by().values_list(*fields):
+        if condition_id not in pages_of:
+            pages_of[condition_id] = _within([condition_id], parents)
+        rank = finding_rank(design, participants, year, pk)
+        for page in pages_of[condition_id]:
+            if pages is None or page in pages:
+                groups[(page, outcome, timepoint)].append((rank, pk))
+    chosen = {key: (min(members)[1], len(members)) for key, members in groups.items()}
+    changed = []
+    for key, row in stored.items():
+        if key in chosen and (row.estimate_id, row.n) != chosen[key]:
+            row.estimate_id, row.n = chosen[key]
+            changed.append(row)
+    FindingEntry.objects.bulk_update(changed, ["estimate", "n"])
+    gone = [row.pk for key, row in stored.items() if key not in chosen]
+    if gone:
+        FindingEntry.objects.filter(pk__in=gone).delete()
+    FindingEntry.objects.bulk_create(
+        [
+            FindingEntry(condition_id=c, outcome=o, timepoint=t, estimate_id=pk, n=n)
+            for (c, o, t), (pk, n) in chosen.items()
+            if (c, o, t) not in stored
+        ],
+        batch_size=CHUNK,
+        # Two first rows of one page, outcome and time point at once: the later one's.
+        update_conflicts=True, unique_fields=["condition", "outcome", "timepoint"], update_fields=["estimate", "n"],
+    )  # fmt: skip
+
+
+def page_findings(condition: Condition) -> list[EffectEstimate]:
+    """The estimates of the condition page's Summary of Findings, as ``EffectEstimateQuerySet.findings()`` picks
+    them from the condition's estimates and those of the conditions within it, each with ``in_group`` (one query
+    over the page's stored rows, by outcome and time point as that method's rows come)."""
+    entries = FindingEntry.objects.filter(condition=condition).order_by("outcome", "timepoint")
+    entries = entries.select_related("estimate__study", "estimate__claim")
+    entries = entries.only("n", "estimate", *(f"estimate__{name}" for name in FINDING_FIELDS))
+    found = []
+    for entry in entries:
+        entry.estimate.in_group = entry.n
+        found.append(entry.estimate)
+    return found
+
+
 def _recount(recount: _Recount) -> None:
     """Recount now; inside a transaction, again once it commits (see the module docstring)."""
     connection = transaction.get_connection()
@@ -350,7 +445,12 @@ def claims_changed(
     recount the figures of the pages they were and are on (``pages``: as read before they were deleted)."""
     claim_ids = set(claim_ids)
     conditions, tags = links if links is not None else links_of(claim_ids)
-    _recount(_Recount(grades=True, conditions=set(conditions), tags=set(tags), claims=claim_ids, pages=set(pages)))
+    _recount(
+        _Recount(
+            grades=True, conditions=set(conditions), tags=set(tags), claims=claim_ids, pages=set(pages),
+            finding_claims=claim_ids,  # whether their estimates are public
+        )
+    )  # fmt: skip
 
 
 def links_changed(condition_ids: Iterable[int], claim_ids: Iterable[int]) -> None:
@@ -371,14 +471,24 @@ def conflicts_changed(claim_ids: Iterable[int]) -> None:
 
 
 def conditions_moved(condition_ids: Iterable[int]) -> None:
-    """These conditions now lie within another condition (or none): the pages that list their claims changed."""
-    _recount(_Recount(moved=set(condition_ids)))
+    """These conditions now lie within another condition (or none): the pages that list their claims changed, and
+    the Summary of Findings of every page (rare: each outcome's rows are rewritten from all public estimates)."""
+    _recount(_Recount(moved=set(condition_ids), findings=None, finding_conditions=None))
+
+
+def findings_changed(estimates: Iterable[tuple[str, str, int | None]]) -> None:
+    """Estimates with these outcomes, time points and conditions (before and after the write) were written, or what
+    ranks them changed (their study's design or year): rewrite those Summary of Findings rows on the pages that
+    show them. An estimate without a condition is on no page."""
+    estimates = [(o, t, c) for o, t, c in estimates if c is not None]
+    if estimates:
+        _recount(_Recount(findings={(o, t) for o, t, _ in estimates}, finding_conditions={c for _, _, c in estimates}))
 
 
 def refresh_all() -> None:
     """Recount every stored count and rewrite every condition-page entry (after bulk writes, and ``manage.py
     refresh_figures``)."""
-    _recount(_Recount(grades=True, conditions=None, tags=None, claims=None))
+    _recount(_Recount(grades=True, conditions=None, tags=None, claims=None, findings=None, finding_conditions=None))
 
 
 def page_figures(condition: Condition) -> tuple[dict[str, int], dict[str, int]]:
@@ -397,15 +507,22 @@ def first_of_each_section(condition: Condition, sections: Iterable[str], limit: 
     """A filter for the claims among the first ``limit`` of each section of the condition's page, of its own and
     of the general ones: one ordered, bounded read of the index ``page_entry_order`` each, joined by UNION ALL
     into one subquery (an OR of IN subqueries made PostgreSQL scan every claim). At most twice ``limit`` claims per
-    section: the caller sorts them and keeps the first ``limit``."""
-    entries = PageEntry.objects.order_by("rank", "sort_text", "claim_id").values_list("claim_id")
+    section: the caller sorts them and keeps the first ``limit``.
+
+    The SQL is written here rather than compiled from 18 querysets: compiling them took about 4 ms of the page (a
+    third of its Python time at 10,000 claims), for the same statement each time."""
+    table = PageEntry._meta.db_table
+    order = 'ORDER BY "rank" ASC, "sort_text" ASC, "claim_id" ASC LIMIT %s'
     parts, params = [], []
     for section in sections:
-        for key in (condition, None):
-            sql, part_params = entries.filter(condition=key, section=section)[:limit].query.sql_with_params()
+        for key in (condition.pk, None):
+            where = '"condition_id" = %s' if key is not None else '"condition_id" IS NULL'
             # Each in a derived table: SQLite refuses LIMIT on the members of a compound SELECT.
-            parts.append(f"SELECT * FROM ({sql}) AS part{len(parts)}")  # noqa: S608 - the ORM's SQL
-            params += part_params
+            parts.append(
+                f'SELECT "claim_id" FROM (SELECT "claim_id" FROM "{table}" WHERE {where} AND "section" = %s {order}) '  # noqa: S608
+                f"AS part{len(parts)}"
+            )
+            params += [*([key] if key is not None else []), section, limit]
     return Q(pk__in=RawSQL(" UNION ALL ".join(parts), params))
 
 

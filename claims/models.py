@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -540,9 +541,16 @@ class StudyLink:
         return reverse("sources:study_detail", args=[self.slug])
 
     def get_design_display(self) -> str:
-        from sources.models import StudyDesign
+        return _design_labels().get(self.design, self.design)
 
-        return StudyDesign(self.design).label if self.design in StudyDesign.values else self.design
+
+@functools.cache
+def _design_labels() -> dict[str, str]:
+    """Each study design's label, by value: ``StudyDesign(value).label`` and ``StudyDesign.values`` build lists and
+    enum lookups on each call, about 12 µs a row of a claim list (225 rows on a condition page)."""
+    from sources.models import StudyDesign
+
+    return {value: str(label) for value, label in StudyDesign.choices}
 
 
 DIRECTION_RANK = {value: rank for rank, value in enumerate(Direction.values)}  # supports, contradicts, inconclusive
@@ -558,9 +566,13 @@ def key_studies(claims: Iterable[Claim]) -> None:
     page of 50 claims has about 70 evidence rows)."""
     claims = list(claims)
     best: dict[int, tuple] = {}
-    # No ORDER BY: Evidence's default ordering would join the claims table to sort by it, for nothing.
+    ids = [c.pk for c in claims]
+    # No ORDER BY: Evidence's default ordering would join the claims table to sort by it, for nothing. The studies
+    # are also filtered to those of these claims' evidence (the same rows): without it PostgreSQL estimated a
+    # page's ~450 evidence rows too high and hashed all 20,000 studies to join them (29 ms at 100,000 claims,
+    # against 4 ms probing each study by its key).
     rows = (
-        Evidence.objects.filter(claim__in=[c.pk for c in claims])
+        Evidence.objects.filter(claim__in=ids, study__in=Evidence.objects.filter(claim__in=ids).values("study_id"))
         .order_by()
         .values_list("claim_id", "direction", "study__label", "study__slug", "study__design", "study__year")
     )
@@ -805,6 +817,13 @@ class PageEntry(models.Model):
         indexes = [
             # A condition page's first claims of each question (claims.views.condition_detail): read in order.
             models.Index(fields=["condition", "section", "rank", "sort_text", "claim"], name="page_entry_order"),
+            # The same for the general claims: PostgreSQL reads "condition IS NULL" from the index above but cannot
+            # take its order from it, and sorted every general claim of the section (5,651 at 100,000 claims).
+            models.Index(
+                fields=["section", "rank", "sort_text", "claim"],
+                condition=Q(condition__isnull=True),
+                name="page_entry_general_order",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -984,37 +1003,31 @@ class EffectEstimateQuerySet(models.QuerySet):
 
     def findings(self) -> list[EffectEstimate]:
         """The Summary of Findings rows of these estimates: for each outcome and time point the estimate from the
-        strongest design, then the most participants, then the newest study, with ``in_group``, how many estimates
-        share its outcome and time point. Two queries: a light row per estimate, then only the chosen ones with
-        what the table shows (a CASE over designs and a window in SQL cost more to compile than to run here)."""
+        strongest design, then the most participants, then the newest study (``finding_rank``), with ``in_group``,
+        how many estimates share its outcome and time point. Two queries: a light row per estimate, then only the
+        chosen ones with what the table shows (a CASE over designs and a window in SQL cost more to compile than
+        to run here). Condition pages read the rows stored by ``claims.figures`` instead (``FindingEntry``)."""
         groups: dict[tuple[str, str], list] = {}
         rows = self.order_by().values_list("pk", "outcome", "timepoint", "study__design", "participants", "study__year")
         for pk, outcome, timepoint, design, participants, year in rows:
-            rank = (grading.DESIGN_RANK.get(design, 99), -(participants or 0), -(year or 0), pk)
-            groups.setdefault((outcome, timepoint), []).append((rank, pk))
+            groups.setdefault((outcome, timepoint), []).append((finding_rank(design, participants, year, pk), pk))
         best = {min(members)[1]: len(members) for members in groups.values()}
         # With no estimate the second query still runs (for an id no row has), so a page's query count does not
         # depend on its data: pages are pinned to a fixed count.
-        chosen = list(
-            EffectEstimate.objects.filter(pk__in=list(best) or [-1])
-            .select_related("study", "claim")
-            .only(
-                *(f.name for f in EffectEstimate._meta.concrete_fields if f.name not in {"population", "intervention"}),
-                "study__label",
-                "study__slug",
-                "study__design",
-                "study__year",
-                "claim__text",
-                "claim__slug",
-                "claim__grade",
-                "claim__verdict",
-                "claim__summary",
-                "claim__status",
-            )  # fmt: skip
-        )
+        chosen = list(EffectEstimate.objects.filter(pk__in=list(best) or [-1]).for_findings())
         for estimate in chosen:
             estimate.in_group = best[estimate.pk]
         return chosen
+
+    def for_findings(self) -> EffectEstimateQuerySet:
+        """What a Summary of Findings row shows of an estimate, its study and its claim (``select_related``)."""
+        return self.select_related("study", "claim").only(*FINDING_FIELDS)
+
+
+def finding_rank(design: str, participants: int | None, year: int | None, pk: int) -> tuple:
+    """Which estimate of an outcome and time point a Summary of Findings shows: the lowest rank (the strongest
+    design, then the most participants, then the newest study, then the first entered)."""
+    return (grading.DESIGN_RANK.get(design, 99), -(participants or 0), -(year or 0), pk)
 
 
 class EffectEstimate(models.Model):
@@ -1126,3 +1139,36 @@ class EffectEstimate(models.Model):
             errors["claim"] = "The study is not in this claim's evidence base: add it there first."
         if errors:
             raise ValidationError(errors)
+
+
+# What a Summary of Findings row reads of an estimate, its study and its claim (EffectEstimateQuerySet.for_findings).
+FINDING_FIELDS = (
+    *(f.name for f in EffectEstimate._meta.concrete_fields if f.name not in {"population", "intervention"}),
+    "study__label", "study__slug", "study__design", "study__year",
+    "claim__text", "claim__slug", "claim__grade", "claim__verdict", "claim__summary", "claim__status",
+)  # fmt: skip
+
+
+class FindingEntry(models.Model):
+    """A row of a condition page's Summary of Findings (issue 16): for one page (the public estimates measured in
+    its condition or in one within it), one outcome and time point, the estimate shown (``finding_rank``) and how
+    many public estimates share them. The page reads its few rows instead of one row per estimate of the
+    condition (4,912 for the largest at 100,000 claims). Derived data, rewritten by ``claims.figures`` for the
+    outcomes and time points a write touches, never edited and not exported; ``manage.py refresh_figures``
+    rewrites it all."""
+
+    # Indexed by finding_entry_unique, which starts with it.
+    condition = models.ForeignKey(Condition, on_delete=models.CASCADE, related_name="+", db_index=False)
+    outcome = models.CharField(max_length=120)
+    timepoint = models.CharField(max_length=80, blank=True)
+    estimate = models.ForeignKey(EffectEstimate, on_delete=models.CASCADE, related_name="+")
+    n = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # Also the index of a page's read (its rows, by outcome and time point) and of a rewrite's.
+            models.UniqueConstraint(fields=["condition", "outcome", "timepoint"], name="finding_entry_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.condition_id}: {self.outcome} {self.timepoint}: estimate {self.estimate_id} of {self.n}"

@@ -139,6 +139,36 @@ def condition_deleting(sender, instance: Condition, **kwargs) -> None:
 @receiver(post_delete, sender=Condition)
 def condition_deleted(sender, instance: Condition, **kwargs) -> None:
     figures.links_changed([instance.pk], instance.__dict__.pop("_claim_ids", set()))
+    # No Summary of Findings changes: a condition with estimates, or with conditions within it, cannot be deleted.
+
+
+@receiver(pre_save, sender=EffectEstimate)
+def estimate_saving(sender, instance: EffectEstimate, raw: bool = False, **kwargs) -> None:
+    # The outcome, time point and condition it has in the database now: a save that changes them rewrites the
+    # Summary of Findings rows of both (one query).
+    stored = None
+    if instance.pk is not None and not raw:
+        stored = EffectEstimate.objects.filter(pk=instance.pk).values_list("outcome", "timepoint", "condition_id")
+        stored = stored.first()
+    instance._stored_finding_key = stored
+
+
+@receiver(post_save, sender=EffectEstimate)
+@receiver(post_delete, sender=EffectEstimate)
+def estimate_changed(sender, instance: EffectEstimate, raw: bool = False, **kwargs) -> None:
+    # The condition pages' Summary of Findings (claims.figures), also when the claim's deletion takes it along.
+    stored = instance.__dict__.pop("_stored_finding_key", None)
+    if not raw:
+        figures.findings_changed({(instance.outcome, instance.timepoint, instance.condition_id), stored} - {None})
+
+
+@receiver(pre_save, sender=Study)
+def study_saving(sender, instance: Study, raw: bool = False, **kwargs) -> None:
+    # Its design and year as stored now: they decide which estimate a Summary of Findings shows (one query).
+    stored = None
+    if instance.pk is not None and not raw:
+        stored = Study.objects.filter(pk=instance.pk).values_list("design", "year").first()
+    instance._stored_rank_fields = stored
 
 
 @receiver(pre_save, sender=Assertion)
@@ -199,8 +229,12 @@ def source_deleted(sender, instance: Source, **kwargs) -> None:
 
 @receiver(post_save, sender=Study)
 def study_saved(sender, instance: Study, raw: bool = False, **kwargs) -> None:
+    stored = instance.__dict__.pop("_stored_rank_fields", None)
     if not raw:
         search.index_study(instance)
+        if stored is not None and stored != (instance.design, instance.year):
+            estimates = EffectEstimate.objects.filter(study=instance).order_by()
+            figures.findings_changed(set(estimates.values_list("outcome", "timepoint", "condition_id").distinct()))
 
 
 @receiver(post_delete, sender=Study)

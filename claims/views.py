@@ -6,7 +6,7 @@ from collections import defaultdict
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from taggit.models import Tag
@@ -32,7 +32,6 @@ from claims.models import (
     ClaimChange,
     Condition,
     ConflictEntry,
-    EffectEstimate,
     PublishedCount,
     TaggedClaim,
     key_studies,
@@ -64,10 +63,14 @@ def _conflict_pairs(conditions: set[int] | None = None, limit: int | None = None
     shown = ("text", "slug", "grade", "verdict", "statement_type")
     rows = rows.only(*(f"{side}__{field}" for side in ("from_claim", "to_claim") for field in shown))
     if conditions is not None:
-        links = Claim.conditions.through.objects.filter(condition_id__in=list(conditions))
-        rows = rows.filter(
-            Exists(links.filter(claim=OuterRef("from_claim_id"))) | Exists(links.filter(claim=OuterRef("to_claim_id")))
-        )
+        # A scalar subquery per side, not EXISTS: PostgreSQL hashed every link of the condition for an EXISTS
+        # (18,847 at 100,000 claims: 51 ms) to test the first 25 pairs; a scalar subquery is probed pair by pair
+        # (0.1-0.3 ms; at worst, for a condition with no pair, one index probe per side of every pair).
+        links = Claim.conditions.through.objects.filter(condition_id__in=list(conditions)).values("claim_id")
+        rows = rows.alias(
+            from_linked=Subquery(links.filter(claim=OuterRef("from_claim_id"))[:1]),
+            to_linked=Subquery(links.filter(claim=OuterRef("to_claim_id"))[:1]),
+        ).filter(Q(from_linked__isnull=False) | Q(to_linked__isnull=False))
     rows = rows.order_by("from_text", "to_text", "from_claim_id", "to_claim_id")
     if limit:
         rows = rows[:limit]
@@ -128,8 +131,8 @@ def _claims_in_order(pks: list[int]) -> list[Claim]:
 def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # Queries: all conditions (which are public, the hierarchy: claims.public), related conditions, the page's
     # stored figures and the first claims of each question (claims.figures; filtered: one light row per claim on
-    # the page, then the claims shown: claims.answers.Outline), their key studies, the Summary of Findings
-    # estimates (light rows, then the chosen ones), disputed claims, conflicting pairs.
+    # the page, then the claims shown: claims.answers.Outline), their key studies, the Summary of Findings (its
+    # stored rows with their estimates: claims.figures), disputed claims, conflicting pairs.
     tree = PublicConditions()
     condition = tree.get(slug)
     if condition is None:  # no such condition, or only draft claims use it: private, as in the API
@@ -168,7 +171,7 @@ def condition_detail(request: HttpRequest, slug: str) -> HttpResponse:
     reviewed_dates = [d for d in (condition.reviewed_at, *(c.reviewed_at for c in shown)) if d]
     last_reviewed = condition.reviewed_at or (max(reviewed_dates) if reviewed_dates else None)
     key_studies(shown)
-    findings = summary_of_findings(EffectEstimate.objects.public().filter(condition_id__in=ids).findings())
+    findings = summary_of_findings(figures.page_findings(condition))
     disputed = Claim.objects.published().linked_to(ids).most_disputed(10)
     disputed = list(disputed.only("text", "slug", "n_supports", "n_contradicts", "n_qualifies"))
     conflicts = _conflict_pairs(conditions=ids, limit=10)

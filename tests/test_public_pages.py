@@ -288,10 +288,10 @@ def test_condition_page_query_count_does_not_grow_with_claims(client, site_conte
     # all conditions (which are public, the hierarchy: claims.public.PublicConditions; it also gives the condition
     # and its parent, once a query of their own), related conditions, the page's stored figures (claims.figures),
     # the claims shown (the first of each question, read from the page's stored entries), their key studies,
-    # Summary of Findings (light rows, then the chosen estimates), disputed, conflicts
+    # Summary of Findings (its stored rows with their estimates, studies and claims), disputed, conflicts
     ptsd = site_content["ptsd"]
     EffectEstimateFactory(claim=site_content["helps"], study=site_content["rct"], condition=ptsd)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get("/conditions/ptsd/")
     child = ConditionFactory(name="Combat PTSD", slug="combat-ptsd", parent=ptsd)
     for n in range(20):
@@ -303,9 +303,9 @@ def test_condition_page_query_count_does_not_grow_with_claims(client, site_conte
         EffectEstimateFactory(claim=claim, study=study, condition=ptsd, outcome=f"Outcome {n}")
     ClaimFactory(slug="general-risk", category="side_effect", applies_generally=True)
     ptsd.related.add(ConditionFactory(), ConditionFactory())
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get("/conditions/ptsd/")
-    with django_assert_num_queries(9):  # filtered: the page of matching claims instead of each question's first
+    with django_assert_num_queries(8):  # filtered: the page of matching claims instead of each question's first
         client.get("/conditions/ptsd/?verdict=not_assessed&grade=low")
 
 
