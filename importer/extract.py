@@ -1204,6 +1204,9 @@ def _leading_break(text: str) -> tuple[int, int] | None:
     return None
 
 
+_CONCESSIVE_TAIL = re.compile(r"(?:even )?(?:though|although)\b(?![,:])", re.I)
+
+
 def clauses(sentence: Sentence) -> list[Sentence]:
     """Split a sentence into clauses at commas and conjunctions that usually start a new proposition.
 
@@ -1230,8 +1233,13 @@ def clauses(sentence: Sentence) -> list[Sentence]:
         if len(piece.split()) >= MIN_CLAUSE_WORDS and not is_fragment(piece) and not framing:
             spans.append((cursor, start))
             cursor = end
-    if spans and len(text[cursor:].split()) < MIN_CLAUSE_WORDS:
-        spans[-1] = (spans[-1][0], len(text))  # a short tail stays with the piece before it
+    tail = text[cursor:]
+    concession = _CONCESSIVE_TAIL.match(tail) and not KETAMINE.search(tail) and not _about_domain(tail)
+    if spans and (len(tail.split()) < MIN_CLAUSE_WORDS or concession):
+        # A short tail stays with the piece before it, and so does a trailing concession that says nothing of the
+        # domain (", though the evidence there is much thinner"): it limits its main clause, it is no claim of its
+        # own (found on 07's blind run). One that does ("although the effects fade within a week") stays a clause.
+        spans[-1] = (spans[-1][0], len(text))
     else:
         spans.append((cursor, len(text)))
     result = []
