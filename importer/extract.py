@@ -79,6 +79,7 @@ def split_sentences(text: str) -> list[Sentence]:
     sentences: list[Sentence] = []
     position = 0
     lead, header, in_table = "", "", False
+    outer, in_list = "", False  # the lead-in of the list being read (an item ending in ":" adds its own)
     lines = text.split("\n")
     items = [bool(LIST_ITEM_LINE.match(line)) for line in lines]
     filled = [i for i, line in enumerate(lines) if line.strip()]
@@ -98,12 +99,25 @@ def split_sentences(text: str) -> list[Sentence]:
                 sentences.append(Sentence(start, start + len(chunk), chunk))
             lead = line[item.end() :].strip()
             continue
+        if item and line.rstrip().endswith(":") and neighbours[number][1] is not None and items[neighbours[number][1]]:
+            # An item that introduces items ("- Short-term, during or soon after a session:" over its nested list) is
+            # a lead-in, as a line before a list is: not a candidate, and the context of its items with the list's own.
+            if not in_list:
+                outer = lead
+            chunk = line[item.end() :].strip()
+            start = line_start + line.index(chunk, item.end())
+            sentences.append(Sentence(start, start + len(chunk), chunk))
+            lead, in_list, in_table = f"{outer} {chunk}".strip(), True, False
+            continue
         if item:
-            in_table = False
+            if not in_list:
+                outer = lead
+            in_list, in_table = True, False
             for start, chunk in _segment(line[item.end() :]):
                 start += line_start + item.end()
                 sentences.append(Sentence(start, start + len(chunk), chunk, "item", lead))
             continue
+        in_list = False
         if TABLE_ROW_LINE.search(line):
             if TABLE_RULE_LINE.match(line):
                 continue
@@ -1310,6 +1324,9 @@ def _leading_break(text: str) -> tuple[int, int] | None:
     return None
 
 
+_CONCESSIVE_TAIL = re.compile(r"(?:even )?(?:though|although)\b(?![,:])", re.I)
+
+
 def clauses(sentence: Sentence) -> list[Sentence]:
     """Split a sentence into clauses at commas and conjunctions that usually start a new proposition.
 
@@ -1336,8 +1353,13 @@ def clauses(sentence: Sentence) -> list[Sentence]:
         if len(piece.split()) >= MIN_CLAUSE_WORDS and not is_fragment(piece) and not framing:
             spans.append((cursor, start))
             cursor = end
-    if spans and len(text[cursor:].split()) < MIN_CLAUSE_WORDS:
-        spans[-1] = (spans[-1][0], len(text))  # a short tail stays with the piece before it
+    tail = text[cursor:]
+    concession = _CONCESSIVE_TAIL.match(tail) and not KETAMINE.search(tail) and not _about_domain(tail)
+    if spans and (len(tail.split()) < MIN_CLAUSE_WORDS or concession):
+        # A short tail stays with the piece before it, and so does a trailing concession that says nothing of the
+        # domain (", though the evidence there is much thinner"): it limits its main clause, it is no claim of its
+        # own (found on 07's blind run). One that does ("although the effects fade within a week") stays a clause.
+        spans[-1] = (spans[-1][0], len(text))
     else:
         spans.append((cursor, len(text)))
     result = []
@@ -1375,6 +1397,19 @@ SKIPPED_REASONS = {
 }
 
 
+def _answer_line(text: str, end: int) -> tuple[int, int]:
+    """The span of the paragraph that answers a question ending at ``end``: the next line, when the question ends
+    its own line (an FAQ's question, as ``<details><summary>`` or a heading gives it); else an empty span."""
+    line_end = text.find("\n", end)
+    if line_end < 0 or text[end:line_end].strip():
+        return (0, 0)
+    start = line_end + 1
+    while start < len(text) and text[start] == "\n":
+        start += 1
+    stop = text.find("\n", start)
+    return (start, len(text) if stop < 0 else stop)
+
+
 def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Sentence, list[Sentence]]]:
     """The sentences of ``text`` that say something about ketamine, each with its clauses (no database); what was
     skipped, and why, is counted in ``skipped`` (keys of ``SKIPPED_REASONS``).
@@ -1382,11 +1417,14 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
     Besides ``is_relevant``: a heading or question that names ketamine names it for the article, so that what follows
     it is about ketamine when it talks about the domain ("Many patients feel better within a day of their first
     infusion" under "How fast does ketamine work?" on an FAQ page that names ketamine nowhere else; making every
-    sentence under such a heading relevant, whatever it says, cost 0.04 of held-out precision); a list item or table
+    sentence under such a heading relevant, whatever it says, cost 0.04 of held-out precision), and the paragraph
+    right after a question of its own line that names ketamine answers it, so it is about ketamine whatever its words
+    ("Plan on having someone drive you …" under "Can I drive home after a ketamine session?"); a list item or table
     row is about ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"); a
     lead-in itself is not a candidate."""
     skipped = Counter() if skipped is None else skipped
     relevant, ketamine_named = [], False
+    answer = (0, 0)  # the paragraph that answers the last question naming ketamine (an FAQ's answer)
     for sentence in split_sentences(text):
         if sentence.kind == "header":
             skipped["heading"] += 1
@@ -1412,6 +1450,8 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
         if is_question(sentence) or is_heading(sentence):
             skipped["heading"] += 1
             ketamine_named = ketamine_named or bool(KETAMINE.search(sentence.text))
+            if is_question(sentence) and KETAMINE.search(sentence.text):
+                answer = _answer_line(text, sentence.end)
             continue
         if is_lead_in(sentence):
             skipped["lead-in"] += 1
@@ -1423,7 +1463,7 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
         if is_boilerplate(sentence.text):
             skipped["boilerplate"] += 1
             continue
-        if is_relevant(sentence, ketamine_named):
+        if is_relevant(sentence, ketamine_named) or answer[0] <= sentence.start < answer[1]:
             ketamine_named = True
             relevant.append((sentence, clauses(sentence)))
         else:

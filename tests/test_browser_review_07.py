@@ -1,8 +1,8 @@
 """An editor's trial of the importer on the held-out page 07 (a telehealth company's Next.js guide, written and
 labelled blind in r15; importer/benchdata/heldout/README.md) in Debian's Chromium at 1280 px: what worked in the
 trial is tested, and each gap it found is a strict xfail naming it, so that the fix turns it into a failure to
-remove the mark. Ranked by wording, as tests/test_browser_review.py does. Skipped, as tests/test_browser.py is,
-without Chromium or axe-core."""
+remove the mark (h15f fixed two: the furniture offered and the nested list's parent lines). Ranked by wording, as
+tests/test_browser_review.py does. Skipped, as tests/test_browser.py is, without Chromium or axe-core."""
 
 from __future__ import annotations
 
@@ -86,12 +86,6 @@ def test_a_side_effect_list_item_comes_ticked_with_its_claim_and_attaches_with_i
     assert revision.proposed["stance"] == "supports" and revision.proposed["source"] == imported.source.pk
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="r15 trial: the numbered 'Sources reviewed by our medical team' list (8 sentences), the in-content ad and "
-    "the author bio are offered as statements",
-)
 def test_no_sentence_of_the_page_furniture_is_offered_on_the_candidate_list(browser, live_server, imported):  # noqa: F811
     key = next(a for a in json.loads((HELDOUT / "answers.json").read_text())["articles"] if a["file"] == PAGE_07.name)
     furniture = [" ".join(f.split()) for f in key["furniture"]]
@@ -104,12 +98,6 @@ def test_no_sentence_of_the_page_furniture_is_offered_on_the_candidate_list(brow
     assert not offered, offered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="r15 trial: a nested list's parent line ending in ':' ('Short-term, during or soon after a session:') is "
-    "offered as a statement, though lead-ins ending in ':' are not candidates",
-)
 def test_a_nested_lists_parent_line_ending_in_a_colon_is_not_offered(browser, live_server, imported):  # noqa: F811
     with _page(browser, VIEWPORTS["desktop"]) as page:
         _log_in(page, live_server)

@@ -158,6 +158,14 @@ def test_clauses_split_at_conjunctions_that_start_a_new_proposition():
             "Ketamine acts on dopamine and serotonin, which are involved in mood and behaviour.",
             ["Ketamine acts on dopamine and serotonin, which are involved in mood and behaviour."],
         ),
+        (  # a trailing concession that says nothing of the domain stays with its main clause
+            "Small studies suggest it may help with PTSD, though the evidence there is much thinner.",
+            ["Small studies suggest it may help with PTSD, though the evidence there is much thinner."],
+        ),
+        (  # one that does is a clause of its own
+            "Ketamine lifts mood within hours, although the effects fade within a week.",
+            ["Ketamine lifts mood within hours", "although the effects fade within a week."],
+        ),
         (  # the same words twice: each clause keeps its own offsets
             "Because ketamine acts within hours, ketamine acts within hours, it says.",
             ["Because ketamine acts within hours", "ketamine acts within hours, it says."],

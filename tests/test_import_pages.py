@@ -63,6 +63,137 @@ def test_a_page_with_only_navigation_is_refused_with_that_reason():
         readable_text((menu + "</div><nav>Home About Contact us today please</nav></body></html>").encode(), "x.html")
 
 
+ARTICLE = """<!doctype html><html><head><title>Ketamine guide</title></head><body>
+<main>{before}<article class="post {cls}">
+<h1>Ketamine for depression</h1>
+<p>Ketamine can ease symptoms of depression within hours, rather than the weeks most antidepressants need.</p>
+{middle}
+<p>It is mainly offered to people whose depression has not improved with two standard medications.</p>
+{end}
+</article>{after}</main></body></html>"""
+
+
+def _read(middle: str = "", end: str = "", before: str = "", after: str = "", cls: str = "") -> list[str]:
+    page = ARTICLE.format(middle=middle, end=end, before=before, after=after, cls=cls)
+    lines = readable_text(page.encode(), name="page.html").splitlines()
+    kept = "Ketamine can ease symptoms of depression within hours, rather than the weeks most antidepressants need."
+    assert kept in lines  # the article is kept
+    return lines
+
+
+@pytest.mark.parametrize(
+    "sources",
+    [
+        '<section class="Sources_sources__Yk1tB"><h2>Sources reviewed by our medical team</h2><ol><li>A national '
+        "association. Consensus statement on ketamine treatment for mood disorders.</li></ol></section>",
+        "<h2>References</h2><ol><li>A national association. Consensus statement on ketamine treatment for mood "
+        "disorders.</li></ol>",
+        '<ol class="references"><li>A national association. Consensus statement on ketamine treatment for mood '
+        "disorders.</li></ol>",
+        '<div role="doc-bibliography"><p>A national association. Consensus statement on ketamine treatment for mood '
+        "disorders.</p></div>",
+    ],
+)
+def test_a_list_of_references_or_sources_in_the_article_is_dropped(sources):
+    lines = _read(end=sources + "<h2>Bottom line</h2><p>Ketamine works quickly for many people with depression.</p>")
+    assert not any("Consensus statement" in line or line.startswith(("Sources", "References")) for line in lines)
+    assert "Ketamine works quickly for many people with depression." in lines  # the next section is not
+
+
+@pytest.mark.parametrize(
+    "furniture",
+    [
+        '<div class="AdSlot_slot__Vc8pZ"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+        '<div data-ad-unit="learn_1"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+        '<ins class="adsbygoogle"><p>Feeling stuck? Take our free mood check about ketamine today.</p></ins>',
+        '<div aria-label="Advertisement"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+        '<div class="sponsored-content"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+        '<div class="AuthorBio_bio__Pq0sA"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+        '<div itemprop="author"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+        '<p><a rel="author" href="/a">Dana</a> writes: Feeling stuck? Take our free mood check about ketamine today.'
+        "</p>",
+        '<div role="dialog" aria-modal="true"><p>Feeling stuck? Take our free mood check about ketamine today.</p>'
+        "</div>",
+        "<dialog open><p>Feeling stuck? Take our free mood check about ketamine today.</p></dialog>",
+        '<div role="complementary"><p>Feeling stuck? Take our free mood check about ketamine today.</p></div>',
+    ],
+)
+def test_ads_author_bios_dialogs_and_sidebars_inside_the_article_are_dropped(furniture):
+    lines = _read(middle=furniture)
+    assert not any("mood check" in line for line in lines)
+    assert "It is mainly offered to people whose depression has not improved with two standard medications." in lines
+
+
+def test_a_class_that_only_contains_the_letters_ad_is_no_ad_and_an_article_is_never_dropped():
+    lines = _read(
+        middle='<div class="css-1ad2f gradient-head"><p>Ketamine blocks the NMDA receptor in the brain.</p></div>',
+        cls="author-dana bio",  # an <article> whose classes name its author is still the article
+    )
+    assert "Ketamine blocks the NMDA receptor in the brain." in lines
+
+
+def test_a_pull_quote_and_a_figure_caption_inside_the_article_are_kept_in_place():
+    lines = _read(
+        middle='<figure class="PullQuote_quote__w2Ev8"><blockquote><p>“Ketamine isn’t a cure, but feeling better '
+        "within a day can be the opening people need.”</p></blockquote><figcaption>— A psychiatrist and medical "
+        "reviewer</figcaption></figure>"
+    )
+    quote = "“Ketamine isn’t a cure, but feeling better within a day can be the opening people need.”"
+    assert lines[2:5] == [quote, "— A psychiatrist and medical reviewer", lines[4]]
+    assert lines[4].startswith("It is mainly offered")
+
+
+def test_a_nested_lists_parent_ending_in_a_colon_is_a_lead_in_and_context_of_its_items():
+    text = (
+        "Like any medication, ketamine has side effects. Here’s what to watch for:\n"
+        "- Short-term, during or soon after a session:\n- Nausea\n- Headache\n"
+        "- Long-term, mostly with frequent use:\n- Bladder damage\n- Addiction\n"
+    )
+    skipped = Counter()
+    found = {s.text: s for s, _ in relevant_clauses(text, skipped)}
+    assert list(found) == ["Like any medication, ketamine has side effects.", "Nausea", "Headache", "Bladder damage",
+                           "Addiction"]  # fmt: skip
+    assert found["Nausea"].lead == (
+        "Like any medication, ketamine has side effects. Here’s what to watch for: Short-term, during or soon after a "
+        "session:"
+    )
+    assert found["Addiction"].lead.endswith("watch for: Long-term, mostly with frequent use:")
+    assert skipped["lead-in"] == 3
+    # an item ending in ":" with no items after it is an item
+    assert [s.text for s, _ in relevant_clauses("Ketamine side effects include:\n- Nausea\n- Dizziness:\n")] == [
+        "Nausea",
+        "Dizziness:",
+    ]
+
+
+FAQ = """<!doctype html><html><body><main><article><h1>Ketamine infusions: questions</h1>
+<p>Ketamine is given as an infusion at our clinic, and many patients feel better within hours.</p>
+<h2>Frequently asked questions</h2>{faq}</article></main></body></html>"""
+
+
+@pytest.mark.parametrize(
+    "faq",
+    [
+        "<details><summary>Can I drive home after a ketamine session?</summary><div><p>No. Plan on having someone "
+        "drive you, and don’t drive until the next day.</p></div></details>"
+        "<details><summary>Where do I park?</summary><p>Plan on using the garage next door on the left.</p></details>",
+        '<div itemscope itemtype="https://schema.org/FAQPage"><div itemscope itemprop="mainEntity" '
+        'itemtype="https://schema.org/Question"><span itemprop="name">Can I drive home after a ketamine session?</span>'
+        '<div itemscope itemprop="acceptedAnswer" itemtype="https://schema.org/Answer"><span itemprop="text">No. Plan '
+        "on having someone drive you, and don’t drive until the next day.</span></div></div>"
+        '<div itemscope itemprop="mainEntity" itemtype="https://schema.org/Question"><span itemprop="name">Where do I '
+        'park?</span><div itemscope itemprop="acceptedAnswer" itemtype="https://schema.org/Answer"><span '
+        'itemprop="text">Plan on using the garage next door on the left.</span></div></div></div>',
+    ],
+)
+def test_an_faq_answer_is_read_under_its_question_that_names_ketamine(faq):
+    text = readable_text(FAQ.format(faq=faq).encode(), name="faq.html")
+    assert "Can I drive home after a ketamine session?\nNo. Plan on having someone drive you" in text
+    found = [s.text for s, _ in relevant_clauses(text)]
+    assert "Plan on having someone drive you, and don’t drive until the next day." in found
+    assert "Plan on using the garage next door on the left." not in found  # its question does not name ketamine
+
+
 def test_a_short_html_fragment_is_still_read():
     assert readable_text(b"<p>Ketamine works within hours for <a href='/x'>many</a> patients.</p>", "x.html") == (
         "Ketamine works within hours for many patients.\n"
