@@ -535,16 +535,21 @@ def test_api_etags_fail_open_too():
         assert page_cache.content_version() != page_cache.content_version()
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason="no Redis server on 127.0.0.1:6379 (start one to run this test)")
-def test_with_a_real_redis_pages_are_cached_and_edits_invalidate_them(client, site_content):
-    real_redis = {
+def _real_redis() -> dict:
+    """CACHES for the local Redis server, under a key prefix of this test's own (it touches no one else's keys)."""
+    return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/15",
-            "KEY_PREFIX": f"kb-test-{uuid.uuid4().hex}",  # reads and writes no one else's keys
+            "KEY_PREFIX": f"kb-test-{uuid.uuid4().hex}",
             "TIMEOUT": 60,
         }
     }
+
+
+@pytest.mark.skipif(not _redis_reachable(), reason="no Redis server on 127.0.0.1:6379 (start one to run this test)")
+def test_with_a_real_redis_pages_are_cached_and_edits_invalidate_them(client, site_content):
+    real_redis = _real_redis()
     with override_settings(CACHES=real_redis):
         from django.core.cache import cache
 
@@ -564,14 +569,7 @@ def test_an_edit_saved_while_redis_was_down_reaches_readers_after_the_process_th
 ):
     """The audit of issue 16 (operator trial): the saving process remembered the edit in its memory only, so when it
     ended before Redis was back (a worker recycled), a Redis that kept its data served the pages of before."""
-    real_redis = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": "redis://127.0.0.1:6379/15",
-            "KEY_PREFIX": f"kb-test-{uuid.uuid4().hex}",  # reads and writes no one else's keys
-            "TIMEOUT": 60,
-        }
-    }
+    real_redis = _real_redis()
     claim = site_content["helps"]
     url = claim.get_absolute_url()
     with override_settings(CACHES=real_redis):
