@@ -29,7 +29,8 @@ For each article, with its answer key (quote, offset, claim or none, category, s
   candidate the key attaches to two claims can be first for one of them only, so pair-wise top-1 cannot exceed
   ``top1_ceiling`` (about 0.69);
 - stance accuracy: the stance shown next to the answer's claim (the candidate's own when that claim is not suggested)
-  equals the answer's stance;
+  equals the answer's stance (each miss is listed in the JSON, ``stance_misses``: quote, clause, claim, the key's
+  stance, the one shown, and whether the claim was suggested);
 - furniture offered: candidates whose sentence is one of the page furniture's sentences that the answer key lists
   (``furniture``: cookie banners, menus, teasers, comments of an HTML page); they count against precision too.
 
@@ -97,6 +98,8 @@ class ArticleScore:
     clause_top1_hits: int = 0  # … whose first suggestion is one of those claims
     clause_top3_hits: int = 0  # … one of whose first three suggestions is one of those claims
     misses: list = field(default_factory=list)
+    # Each answer whose stance was shown wrong: for error analysis (in the JSON of ``bench_import --json``).
+    stance_misses: list = field(default_factory=list)
 
 
 def _ratio(a: int, b: int) -> float:
@@ -148,7 +151,13 @@ def score_article(
             claims_per_hit.setdefault(id(hit), ([cid for cid, _, _ in hit.suggestions[:3]], set()))[1].add(answer.claim)
         # The stance an editor sees next to the answer's claim when it is suggested, else the candidate's own.
         stances = {cid: stance for cid, _, stance in hit.suggestions}
-        score.stance_right += stances.get(answer.claim, hit.stance) == answer.stance
+        shown = stances.get(answer.claim, hit.stance)
+        score.stance_right += shown == answer.stance
+        if shown != answer.stance:
+            score.stance_misses.append(
+                {"quote": answer.quote, "clause": hit.clause.text, "claim": answer.claim, "key": answer.stance,
+                 "shown": shown, "suggested": answer.claim in stances}
+            )  # fmt: skip
     score.useful_candidates = len(categories_per_hit)
     score.clauses_in_kb = len(claims_per_hit)
     score.clause_top1_hits = sum(bool(top3) and top3[0] in claims for top3, claims in claims_per_hit.values())

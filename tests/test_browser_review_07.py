@@ -1,7 +1,8 @@
 """An editor's trial of the importer on the held-out page 07 (a telehealth company's Next.js guide, written and
 labelled blind in r15; importer/benchdata/heldout/README.md) in Debian's Chromium at 1280 px: what worked in the
 trial is tested, and each gap it found is a strict xfail naming it, so that the fix turns it into a failure to
-remove the mark (h15f fixed two: the furniture offered and the nested list's parent lines). Ranked by wording, as
+remove the mark (h15f fixed two: the furniture offered and the nested list's parent lines; h15i the negated side
+effect's stance). Ranked by wording, as
 tests/test_browser_review.py does. Skipped, as tests/test_browser.py is, without Chromium or axe-core."""
 
 from __future__ import annotations
@@ -125,12 +126,6 @@ def test_a_contraindication_list_item_is_offered_the_contraindication_first(brow
     assert [t for t, ticked, _ in suggested if ticked] in ([], [unsuitable.text])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="r15 trial: 'Unlike many antidepressants, it doesn’t tend to cause weight gain or sexual side effects' is "
-    "shown as contradicting 'a lower risk than conventional antidepressants of sexual dysfunction, weight gain'",
-)
 def test_a_negated_side_effect_supports_the_lower_risk_claim_on_the_review_page(browser, live_server, imported):  # noqa: F811
     from claims.models import Claim
 

@@ -488,6 +488,160 @@ def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
     assert stance_cue(clause, claim) == stance
 
 
+LOWER_RISK = (
+    "Ketamine carries a lower risk than conventional antidepressants of sexual dysfunction, weight gain and sedation."
+)
+
+
+@pytest.mark.parametrize(
+    ("clause", "claim", "stance"),
+    [
+        # a harm the clause denies supports a claim that it is lower, fewer or less likely; typographic or not
+        (
+            "Unlike many antidepressants, it doesn’t tend to cause weight gain or sexual side effects",
+            LOWER_RISK,
+            "supports",
+        ),
+        ("Unlike many antidepressants, it doesn't tend to cause weight gain", LOWER_RISK, "supports"),
+        ("Ketamine does not cause sedation", LOWER_RISK, "supports"),
+        ("Patients rarely complain, and it causes no nausea", "Ketamine causes fewer cases of nausea", "supports"),
+        # … but only that harm: denying something else still contradicts, and so does a denied benefit
+        ("Ketamine does not work for anxiety", LOWER_RISK, "contradicts"),
+        ("Unlike many antidepressants, it isn’t fast", LOWER_RISK, "contradicts"),
+        # a claim that itself negates the harm shares the negation; a double negation affirms
+        ("It doesn’t cause weight gain", "Ketamine does not cause weight gain", "supports"),
+        ("Weight gain is not uncommon on ketamine", LOWER_RISK, "supports"),
+        ("It causes weight gain in some patients", "Ketamine does not cause weight gain", "contradicts"),
+        # "seem" and "appear" hedge a verb, not a perception or a place; "suggest" hedges a finding, not advice
+        ("A single dose seemed to lift mood", "A single dose of ketamine lifts mood", "qualifies"),
+        ("Colours and sounds can seem strange", "Ketamine commonly causes perceptual effects", "supports"),
+        ("It even appears on the list of essential medicines", "Ketamine is an essential medicine", "supports"),
+        ("Ketamine usually isn’t the first thing a doctor will suggest", SECOND_LINE, "supports"),
+        ("Findings suggest that ketamine eases suicidal thoughts", "Ketamine eases suicidal thoughts", "qualifies"),
+        # a belief ascribed to researchers or a theory hedges; the writer's own "we believe" states
+        ("Scientists think this sets off a chain reaction", "Ketamine sets off a cascade in neurons", "qualifies"),
+        ("One leading theory holds that it raises BDNF", "Ketamine raises BDNF", "qualifies"),
+        (
+            "We believe ketamine should only be given in a clinic",
+            "Ketamine should only be given in a clinic",
+            "supports",
+        ),
+        # thin evidence and open questions hedge
+        ("Evidence for OCD is thinner still", "Ketamine reduces symptoms of OCD", "qualifies"),
+        ("Whether that means fewer suicides is still an open question", "Ketamine prevents suicide", "qualifies"),
+        # not knowing is "not yet known": it hedges a claim, and a claim of the unknown shares it
+        (
+            "Scientists still don’t fully understand all the steps",
+            "How ketamine works is not yet fully understood",
+            "supports",
+        ),
+        ("Nor do we know much about years of use", "Its long-term efficacy has not been established", "supports"),
+        ("We don’t yet have good data on years of treatment", "Its long-term safety is not yet known", "supports"),
+        ("What researchers don’t know yet is how long it works", "Ketamine’s effects are long-lasting", "qualifies"),
+        # "not a miracle" hedges in every form: contracted, typographic, with "the"
+        ("It isn’t a miracle drug", "Ketamine is a transformative breakthrough", "qualifies"),
+        ("It is not the miracle some advertising suggests", "Ketamine is a transformative breakthrough", "qualifies"),
+        ("It isn’t a miracle drug", "Ketamine brings relief for all patients", "contradicts"),
+        # coordinated parts speak for themselves: a negation in one does not negate the other
+        (
+            "It works quickly, but it isn’t a miracle drug, and the benefits usually need upkeep",
+            "Ketamine is given as a series of sessions, with maintenance needed to sustain the benefit",
+            "supports",
+        ),
+        (
+            "It is prized in surgery because it works fast and, unlike many sedatives, tends not to suppress breathing",
+            "Ketamine became popular in surgery because of its rapid onset",
+            "supports",
+        ),
+        # … but a list's last item is no part of its own, and a negated part that shares the claim's words counts
+        (
+            "It shows promise for PTSD, anxiety, and some chronic pain conditions",
+            "Ketamine reduces chronic pain",
+            "qualifies",
+        ),
+        ("Ketamine is not effective for pain, and it causes nausea", "Ketamine is effective for pain", "contradicts"),
+        # a negation whose subject is what ketamine is compared with
+        (
+            "A single infusion lowered depression scores within 24 hours, something standard antidepressants can’t do",
+            "Ketamine relieves depression sooner than conventional antidepressants",
+            "supports",
+        ),
+        ("Ketamine can’t do that", "Ketamine relieves depression within hours", "contradicts"),
+        # disapproval of home use qualifies the claim of it and agrees with "only in a clinic"
+        (
+            "Some at-home programs exist, but they’re more controversial",
+            "It can be self-administered at home",
+            "qualifies",
+        ),
+        (
+            "Telehealth companies mail it to patients’ homes, a practice several clinicians called worrying",
+            "It should be given only in a clinical setting",
+            "supports",
+        ),
+        ("We never send ketamine home with patients", "It should be given only in a clinical setting", "supports"),
+        # "commonly" is qualified by "a few" or "sometimes"; "not uncommon" is no exception
+        ("A few people get a headache afterwards", "Ketamine commonly causes headaches", "qualifies"),
+        ("Headaches afterwards are not uncommon", "Ketamine commonly causes headaches", "supports"),
+        # named risks qualify a claim of lower risk than antidepressants, unless they are the antidepressants'
+        (
+            "In rare cases it can cause serious side effects",
+            "It has a low risk of side effects compared with SSRIs",
+            "qualifies",
+        ),
+        (
+            "Side effects of traditional antidepressants include weight gain",
+            "It has a low risk of side effects compared with conventional antidepressants",
+            "supports",
+        ),
+        # an onset from hours to a couple of days contradicts "immediate"
+        (
+            "Mood lifts from a few hours to a couple of days after",
+            "Ketamine relieves symptoms immediately",
+            "contradicts",
+        ),
+    ],
+)
+def test_stance_rules_of_h15i(clause, claim, stance):
+    assert stance_cue(clause, claim) == stance
+
+
+def test_the_bench_lists_each_stance_shown_wrong_for_error_analysis(monkeypatch):
+    from importer import bench
+    from importer.extract import CandidateData, ClaimIndex, ClaimRecord, Sentence
+
+    text = "Ketamine works within hours and its effects last a week."
+    whole = Sentence(0, len(text), text)
+    candidate = CandidateData(whole, whole, "onset", "supports", suggestions=[(1, 0.9, "supports")])
+    monkeypatch.setattr(bench, "extract", lambda *args: [candidate])
+    answers = [
+        bench.Answer(0, "Ketamine works within hours", 1, "onset", "supports"),
+        bench.Answer(text.index("its effects"), "its effects last a week", 2, "duration", "qualifies"),
+    ]
+    index = ClaimIndex([ClaimRecord(i, f"claim {i}", "onset") for i in (1, 2)])
+    score = bench.score_article("a", text, answers, index, [], [])
+    assert score.stance_right == 1
+    # Claim 2 is not suggested: the candidate's own stance was shown, and the miss says so.
+    assert score.stance_misses == [
+        {"quote": "its effects last a week", "clause": text, "claim": 2, "key": "qualifies", "shown": "supports",
+         "suggested": False}
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("clause", "stance"),
+    [
+        # toward a claim in its own words: a caution to the reader is no hedge, not knowing is what it says
+        ("Ketamine may not be right for you if you are pregnant", "supports"),
+        ("People with heart conditions may not be suitable candidates", "supports"),
+        ("We don’t yet know much about the long-term effects", "supports"),
+        ("Ketamine may help with PTSD", "qualifies"),
+        ("Some researchers believe it rewires the brain", "qualifies"),
+    ],
+)
+def test_a_candidate_s_own_stance_without_a_claim(clause, stance):
+    assert stance_cue(clause) == stance
+
+
 def test_a_candidate_s_own_stance_is_toward_a_claim_in_its_own_words(db):
     ClaimFactory(text="Insurance covers ketamine infusions", slug="covered", category="administration")
     text = "Most insurance plans do not cover ketamine infusions.\nKetamine may lift mood within hours.\n"
