@@ -997,11 +997,13 @@ _COORDINATION = re.compile(r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)"
 _NAMES = frozenset({"ketamine", "esketamine"})
 
 
-def _content_stems(text: str) -> set[str]:
-    return {stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and w not in _NAMES}
+@lru_cache(maxsize=STANCE_CACHE)
+def _content_stems(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and w not in _NAMES)
 
 
-def _coordinated_parts(text: str) -> list[str]:
+@lru_cache(maxsize=STANCE_CACHE)
+def _coordinated_parts(text: str) -> tuple[str, ...]:
     """The text cut at its coordinations; a ", and" is one only with a verb on both sides (else it ends a list:
     "PTSD, anxiety, and some chronic pain conditions")."""
     parts, start = [], 0
@@ -1011,7 +1013,7 @@ def _coordinated_parts(text: str) -> list[str]:
             continue
         parts.append(text[start : match.start()])
         start = match.end()
-    return [*parts, text[start:]]
+    return (*parts, text[start:])
 
 
 def _claimed_part(text: str, claim_text: str) -> str:
