@@ -127,7 +127,8 @@ class Reranker:
             raise ValueError(
                 f"{COEFFICIENTS.name} was fitted on other features than the code computes; run `make reranker`."
             )
-        return cls(np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]), float(data["intercept"]))
+        arrays = (np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]))
+        return cls(*arrays, float(data["intercept"]), data.get("pairwise_C"))
 
 
 # Regularisation of the pointwise logistic regression (scikit-learn's C), the fit before h15h: chosen by the nested

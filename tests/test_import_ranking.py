@@ -67,7 +67,7 @@ def test_the_committed_coefficients_match_the_features_the_code_computes():
     for model in ("semantic", "wording"):
         assert data[model]["features"] == list(FEATURES)
         assert len(data[model]["coef"]) == len(FEATURES)
-        Reranker.from_dict(data[model])
+        assert Reranker.from_dict(data[model]).as_dict() == data[model]  # read back whole, its pairwise C included
 
 
 def test_coefficients_fitted_on_other_features_are_refused_with_the_command_to_run():
