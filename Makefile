@@ -104,7 +104,8 @@ bench: $(VENV)/.installed
 bench-import: $(VENV)/.installed .env
 	$(PY) manage.py bench_import --json bench-results/import.json
 
-# Refit the import re-ranker's coefficients (importer/reranker.json) on the seed articles' answer keys; deterministic.
+# Refit the import re-ranker's coefficients (importer/reranker.json) on every labelled article's answer key (seed and
+# held-out); deterministic.
 reranker: $(VENV)/.installed .env
 	$(PY) manage.py fit_reranker
 

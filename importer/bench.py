@@ -10,6 +10,11 @@ extracted against the whole seed knowledge base: every claim, also those no seed
 written before they existed, but three changes to relevance were found on their misses (docs/importing.md lists
 them), so treat their figures as a check on over-fitting, not a blind test.
 
+The re-ranker: every article, seed or held-out, is ranked by a re-ranker fitted on the other labelled articles
+without it (leave-one-article-out over all of them, ``evaluate_all``; nested for a seed article: the knowledge bases
+of the articles it learns from leave its quotes out too), never by the committed file, which has learned from every
+article. The scheme before h15h (a re-ranker fitted on the seed articles only) is printed beside it.
+
 For each article, with its answer key (quote, offset, claim or none, category, stance):
 
 - recall: share of the answers whose quote lies inside some candidate sentence ("found");
@@ -45,6 +50,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -216,54 +222,147 @@ def _seed_answers(document: dict, source_id: int) -> list[Answer]:
     ]
 
 
-def examples(document: dict, articles: Sequence[int], also_without: Sequence[int] = (), embed=None):
-    """Training rows for the re-ranker from these seed articles: each article's clauses are ranked (first stage
-    only) against a knowledge base of the seed's other articles, except ``also_without`` (the article a fold tests
-    on, so that nothing of it reaches the fit); one row per (clause, claim among the first stage's best), labelled
-    1 when the article's answer key attaches the clause's quote to that claim. Every clause takes part, also those
-    that state no claim the knowledge base holds (all their rows are 0), so that the probability the score shows
-    is one over all the clauses an import proposes. Returns the feature matrix and the labels."""
-    conditions, studies = _records(document)
-    sources = {s["id"]: s for s in document["sources"]}
-    rows, labels = [], []
-    for article in articles:
-        excluded = {article, *also_without}
-        index = _index(
-            document, [a for a in document["assertions"] if a["source"] not in excluded], embed, reranker=None
+@dataclass(frozen=True)
+class Labelled:
+    """An article with an answer key: a seed article (``source``: its id in the fixture, whose assertions are its
+    key) or a held-out one (``source`` None, its key in ``answers.json``)."""
+
+    name: str
+    text: str
+    answers: tuple[Answer, ...]
+    source: int | None = None
+    furniture: tuple[str, ...] = ()
+
+    @property
+    def seed(self) -> bool:
+        return self.source is not None
+
+
+def seed_articles(document: dict) -> list[Labelled]:
+    """The fixture's articles, each with its assertions as its answer key."""
+    return [
+        Labelled(s["slug"], s["text"], tuple(_seed_answers(document, s["id"])), source=s["id"])
+        for s in document["sources"]
+    ]
+
+
+def heldout_articles(document: dict, directory: Path = HELDOUT_DIR) -> list[Labelled]:
+    """Every article of ``directory/answers.json`` (none when the file is missing), read as an import reads it."""
+    key = directory / "answers.json"
+    if not key.exists():
+        return []
+    slugs = {c["slug"]: c["id"] for c in document["claims"]}
+    return [
+        Labelled(
+            article["file"],
+            heldout_text(directory / article["file"]),
+            tuple(
+                Answer(a["offset"], a["quote"], slugs.get(a["claim"] or ""), a["category"], a["stance"])
+                for a in article["assertions"]
+            ),
+            furniture=tuple(article.get("furniture", ())),
         )
+        for article in json.loads(key.read_text(encoding="utf-8"))["articles"]
+    ]
+
+
+def labelled_articles(document: dict, directory: Path = HELDOUT_DIR) -> list[Labelled]:
+    """Every article with an answer key: the seed's, then the held-out ones (a new one in ``answers.json`` joins by
+    itself)."""
+    return seed_articles(document) + heldout_articles(document, directory)
+
+
+def knowledge_base(
+    document: dict, article: Labelled, without: Sequence[int] = (), embed=None, reranker="default"
+) -> ClaimIndex:
+    """The knowledge base an article is ranked against in the bench: for a seed article the claims the other seed
+    articles state, with their quotes; for a held-out article every seed claim with every seed quote. ``without``:
+    seed articles whose quotes are left out as well (the article a fold tests on)."""
+    excluded = set(without) | ({article.source} if article.seed else set())
+    assertions = [a for a in document["assertions"] if a["source"] not in excluded]
+    return _index(document, assertions, embed, reranker=reranker, every_claim=not article.seed)
+
+
+class Rows(NamedTuple):
+    """The re-ranker's training rows of one article: features, labels, and which candidate each row belongs to."""
+
+    matrix: np.ndarray
+    labels: np.ndarray
+    groups: np.ndarray
+
+
+class Examples:
+    """Training rows of the re-ranker, computed once per (article, seed articles left out of its knowledge base)
+    and shared by every fold that needs them.
+
+    An article's clauses are ranked (first stage only) against its ``knowledge_base()``; one row per (clause, claim
+    among the first stage's best), labelled 1 when the article's key attaches the clause's quote to that claim. Every
+    clause takes part, also those that state no claim the knowledge base holds (all their rows are 0), so that the
+    probability the score shows is one over all the clauses an import proposes."""
+
+    def __init__(self, document: dict, embed=None):
+        self.document = document
+        self.embed = embed
+        self.conditions, self.studies = _records(document)
+        self._rows: dict[tuple[str, frozenset], Rows] = {}
+
+    def rows(self, article: Labelled, without: Sequence[int] = ()) -> Rows:
+        key = (article.name, frozenset(without) - {article.source})
+        if key not in self._rows:
+            self._rows[key] = self._compute(article, key[1])
+        return self._rows[key]
+
+    def _compute(self, article: Labelled, without: frozenset) -> Rows:
+        index = knowledge_base(self.document, article, sorted(without), self.embed, reranker=None)
         known = {claim.id for claim in index.claims}
-        candidates = extract(sources[article]["text"], index, conditions, studies)
+        candidates = extract(article.text, index, self.conditions, self.studies)
         stated = defaultdict(set)
-        for answer in _seed_answers(document, article):
+        for answer in article.answers:
             hit = answering(candidates, answer)
             if hit is not None and answer.claim in known:
                 stated[id(hit)].add(answer.claim)
-        for candidate in candidates:
+        matrices, labels, groups = [], [], []
+        for number, candidate in enumerate(candidates):
             sentence = candidate.sentence
             context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
             best, matrix = index.features(candidate.clause.text, context)
-            rows.append(matrix)
+            matrices.append(matrix)
             labels.append([index.claims[i].id in stated[id(candidate)] for i in best])
-    if not rows:
-        return np.zeros((0, len(FEATURES))), np.zeros(0, dtype=int)
-    return np.vstack(rows), np.concatenate(labels).astype(int)
+            groups.append(np.full(len(best), number))
+        if not matrices:
+            return Rows(np.zeros((0, len(FEATURES))), np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+        return Rows(np.vstack(matrices), np.concatenate(labels).astype(int), np.concatenate(groups))
+
+    def training(self, articles: Sequence[Labelled], without: Sequence[int] = ()) -> list[Rows]:
+        """The rows of each of these articles, ranked against its knowledge base less ``without``."""
+        return [self.rows(article, without) for article in articles]
 
 
-def fit_reranker(document: dict, articles: Sequence[int] | None = None, also_without: Sequence[int] = (), embed=None):
-    """A re-ranker fitted on these seed articles (all of them by default)."""
-    articles = [s["id"] for s in document["sources"]] if articles is None else articles
-    matrix, labels = examples(document, articles, also_without, embed)
-    return rerank.fit(matrix, labels)
+def fit_reranker(
+    examples: Examples, articles: Sequence[Labelled], without: Sequence[int] = (), pairwise: bool = True
+) -> rerank.Reranker:
+    """A re-ranker fitted on these articles, their knowledge bases also leaving out the seed articles ``without``:
+    pairwise, its C chosen by leave-one-article-out among these articles (``rerank.choose_c``); or pointwise with
+    the fixed C, as before h15h."""
+    sets = examples.training(articles, without)
+    matrix, labels, groups = rerank.stack(sets)
+    if not pairwise:
+        return rerank.fit(matrix, labels)
+    return rerank.fit_pairwise(matrix, labels, groups, rerank.choose_c(sets))
 
 
-def fit_rerankers(fixture: Path, embed=None) -> dict:
+def fit_rerankers(fixture: Path, embed=None, directory: Path = HELDOUT_DIR) -> dict:
     """The committed file's content: the re-ranker with sentence embeddings (when ``embed`` is given) and the one by
-    wording only, each fitted on every seed article of the fixture."""
+    wording only, each fitted on every labelled article (the seed's and every held-out one in ``answers.json``)."""
     document = json.loads(fixture.read_text(encoding="utf-8"))
-    result = {"fitted_on": "seed articles of fixtures/kb.json, each ranked against the other four"}
+    articles = labelled_articles(document, directory)
+    result = {
+        "fitted_on": "every labelled article, each ranked against the knowledge base the bench gives it: "
+        + ", ".join(article.name for article in articles)
+    }
     if embed is not None:
-        result["semantic"] = fit_reranker(document, embed=embed).as_dict()
-    result["wording"] = fit_reranker(document).as_dict()
+        result["semantic"] = fit_reranker(Examples(document, embed), articles).as_dict()
+    result["wording"] = fit_reranker(Examples(document), articles).as_dict()
     return result
 
 
@@ -289,51 +388,34 @@ def _summary(scores: list[ArticleScore]) -> dict:
     return {"articles": [asdict(s) for s in scores], "totals": total, "overall": overall}
 
 
-def evaluate(document: dict, embed=None, rerank_folds: bool = True) -> dict:
-    """Leave-one-out over the document's sources. Each article is ranked with a re-ranker fitted on the other
-    four only (nested: their knowledge bases leave the tested article out too), or with the first stage alone when
-    ``rerank_folds`` is false."""
-    conditions, studies = _records(document)
-    ids = [s["id"] for s in document["sources"]]
-    scores = []
-    for source in document["sources"]:
-        others = [a for a in document["assertions"] if a["source"] != source["id"]]
+def evaluate_all(
+    document: dict, articles: Sequence[Labelled], embed=None, training: str | None = "all", examples=None
+) -> dict:
+    """Leave-one-article-out over the labelled articles: each is ranked against its ``knowledge_base()`` by a
+    re-ranker fitted on the other articles, whose knowledge bases leave the tested article's quotes out too (nested:
+    nothing of a seed article reaches the fit that ranks it). ``training``: "all", a pairwise fit on every other
+    article; "seed", a pointwise fit on the other seed articles only, as before h15h; None, the first stage alone.
+    Returns the seed articles' summary and the held-out ones'."""
+    examples = examples or Examples(document, embed)
+    scores: dict[bool, list[ArticleScore]] = {True: [], False: []}
+    for article in articles:
+        without = [article.source] if article.seed else []
         reranker = None
-        if rerank_folds:
-            rest = [i for i in ids if i != source["id"]]
-            reranker = fit_reranker(document, rest, also_without=[source["id"]], embed=embed)
-        index = _index(document, others, embed, reranker=reranker)
-        answers = _seed_answers(document, source["id"])
-        scores.append(score_article(source["slug"], source["text"], answers, index, conditions, studies))
-    return {**_summary(scores), "targets": TARGETS}
+        if training is not None:
+            rest = [a for a in articles if a.name != article.name and (training == "all" or a.seed)]
+            reranker = fit_reranker(examples, rest, without, pairwise=training == "all")
+        index = knowledge_base(document, article, (), embed, reranker=reranker)
+        conditions, studies = examples.conditions, examples.studies
+        score = score_article(
+            article.name, article.text, article.answers, index, conditions, studies, article.furniture
+        )
+        scores[article.seed].append(score)
+    return {"seed": _summary(scores[True]), "heldout": _summary(scores[False]) if scores[False] else None}
 
 
 def heldout_text(path: Path) -> str:
     """The text an import of this file archives (and the answer key's offsets refer to)."""
     return readable_document(path.read_bytes(), name=path.name).text
-
-
-def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR, embed=None) -> dict | None:
-    """The held-out articles against the whole knowledge base; None when the directory holds none."""
-    key = directory / "answers.json"
-    if not key.exists():
-        return None
-    slugs = {c["slug"]: c["id"] for c in document["claims"]}
-    conditions, studies = _records(document)
-    # Every seed claim, as an import into the seed knowledge base ranks against (until r15 only the claims some seed
-    # quote states, so that four claims without a quote were never suggested here although the app suggests them).
-    index = _index(document, document["assertions"], embed, every_claim=True)
-    scores = []
-    for article in json.loads(key.read_text(encoding="utf-8"))["articles"]:
-        answers = [
-            Answer(a["offset"], a["quote"], slugs.get(a["claim"]) if a["claim"] else None, a["category"], a["stance"])
-            for a in article["assertions"]
-        ]
-        text = heldout_text(directory / article["file"])
-        scores.append(
-            score_article(article["file"], text, answers, index, conditions, studies, article.get("furniture", ()))
-        )
-    return _summary(scores)
 
 
 def _table(title: str, result: dict) -> list[str]:
@@ -370,11 +452,26 @@ def _verdicts(overall: dict) -> list[str]:
     ]
 
 
+def _comparison(title: str, result: dict, other: dict) -> list[str]:
+    """Top-1 and top-3 per article of two schemes side by side."""
+    lines = [title, f"{'article':42} {'top-1':>13} {'top-3':>13}"]
+    pairs = [(a["source"], a, b) for a, b in zip(other["articles"], result["articles"], strict=True)]
+    for name, a, b in [*pairs, ("ALL (pooled)", other["totals"], result["totals"])]:
+        cells = [
+            f"{_ratio(x[hits], x['clauses_in_kb']):.3f}" for hits in ("clause_top1_hits", "clause_top3_hits")
+            for x in (a, b)
+        ]  # fmt: skip
+        lines.append(f"{name[:42]:42} {cells[0]} → {cells[1]} {cells[2]} → {cells[3]}")
+    return lines
+
+
 def render(result: dict) -> str:
     semantic = result.get("semantic_off")
     lines = [
         "Claim ranking: TF-IDF and thesaurus"
         + (f" only (semantic matching is off: {semantic})" if semantic else " with sentence embeddings"),
+        "Each article is ranked by a re-ranker fitted on every other labelled article (seed and held-out), whose "
+        "knowledge bases leave the tested article out too.",
         "",
         *_table("Leave-one-out on the seed articles", result),
     ]
@@ -382,19 +479,29 @@ def render(result: dict) -> str:
     if result.get("heldout"):
         lines += ["", *_table("Held-out articles, against the whole seed knowledge base", result["heldout"])]
         lines += ["", *_verdicts(result["heldout"]["overall"])]
+    if result.get("seed_only"):
+        title = "The scheme before h15h (a re-ranker fitted on the seed articles only) → this one, per candidate"
+        lines += ["", *_comparison(title, result, result["seed_only"]["seed"])]
+        if result.get("heldout"):
+            lines += _comparison("", result["heldout"], result["seed_only"]["heldout"])[2:]
     return "\n".join(lines) + "\n"
 
 
-def run(fixture: Path, heldout: Path = HELDOUT_DIR) -> dict:
-    """Both evaluations, with sentence embeddings when the model is available (``KB_EMBEDDINGS=off`` to compare)."""
+def run(fixture: Path, heldout: Path = HELDOUT_DIR, compare: bool = True) -> dict:
+    """The seed and held-out evaluations (``evaluate_all``), with sentence embeddings when the model is available
+    (``KB_EMBEDDINGS=off`` to compare); with ``compare``, also the figures of re-rankers fitted on the seed articles
+    alone (``seed_only``), as the bench ranked before h15h."""
     document = json.loads(fixture.read_text(encoding="utf-8"))
     encoder = get_encoder()
     embed = CachedEmbedder(encoder) if encoder is not None else None  # in memory: shared by every fold
-    return {
-        **evaluate(document, embed),
-        "heldout": evaluate_heldout(document, heldout, embed),
-        "semantic_off": "" if embed is not None else unavailable_reason(),
-    }
+    articles = labelled_articles(document, heldout)
+    examples = Examples(document, embed)
+    result = evaluate_all(document, articles, embed, "all", examples)
+    out = {**result["seed"], "targets": TARGETS, "heldout": result["heldout"]}
+    if compare:
+        out["seed_only"] = evaluate_all(document, articles, embed, "seed", examples)
+    out["semantic_off"] = "" if embed is not None else unavailable_reason()
+    return out
 
 
 # --- import speed on the 10,000-claim synthetic knowledge base ----------------------------------------------------

@@ -816,7 +816,7 @@ def test_the_extractor_meets_its_recall_target_on_the_seed_articles(db):
 
     from importer.bench import run
 
-    result = run(Path(__file__).resolve().parent.parent / "fixtures" / "kb.json")
+    result = run(Path(__file__).resolve().parent.parent / "fixtures" / "kb.json", compare=False)
     if not result["totals"]["assertions"]:
         pytest.skip("the seed fixture holds no assertions")
     assert result["overall"]["recall"] >= 0.85

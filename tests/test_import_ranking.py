@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 
 from claims.models import Claim, Status
-from importer import extract, rerank, services
+from importer import bench, extract, rerank, services
 from importer.bench import fit_reranker
 from importer.extract import ClaimIndex, ClaimRecord, analyse_terms, term_vectors
 from importer.models import TextTerms
@@ -67,7 +67,7 @@ def test_the_committed_coefficients_match_the_features_the_code_computes():
     for model in ("semantic", "wording"):
         assert data[model]["features"] == list(FEATURES)
         assert len(data[model]["coef"]) == len(FEATURES)
-        Reranker.from_dict(data[model])
+        assert Reranker.from_dict(data[model]).as_dict() == data[model]  # read back whole, its pairwise C included
 
 
 def test_coefficients_fitted_on_other_features_are_refused_with_the_command_to_run():
@@ -78,28 +78,102 @@ def test_coefficients_fitted_on_other_features_are_refused_with_the_command_to_r
 
 def test_refitting_the_reranker_gives_the_same_coefficients_every_time():
     document = json.loads(FIXTURE.read_text(encoding="utf-8"))
-    articles = [source["id"] for source in document["sources"][:2]]
-    first = fit_reranker(document, articles).as_dict()
-    second = fit_reranker(document, articles).as_dict()
+    articles = bench.seed_articles(document)[:2]
+    first = fit_reranker(bench.Examples(document), articles).as_dict()
+    second = fit_reranker(bench.Examples(document), articles).as_dict()
     assert first == second
     assert first["coef"] != [0.0] * len(FEATURES)  # it learned something
 
 
 def test_a_fold_never_sees_the_article_it_is_tested_on(monkeypatch):
-    """The nested leave-one-out: the re-ranker for article k is fitted on the other articles, ranked against
-    knowledge bases without k's quotes."""
+    """The nested leave-one-article-out: the re-ranker for seed article k is fitted on other seed and held-out
+    articles, each ranked against a knowledge base without k's quotes."""
     document = json.loads(FIXTURE.read_text(encoding="utf-8"))
     seen = []
-    real_index = __import__("importer.bench", fromlist=["_index"])._index
+    real_index = bench._index
 
-    def spy(document, assertions, embed=None, reranker="default"):
+    def spy(document, assertions, embed=None, reranker="default", every_claim=False):
         seen.append({a["source"] for a in assertions})
-        return real_index(document, assertions, embed, reranker)
+        return real_index(document, assertions, embed, reranker, every_claim)
 
     monkeypatch.setattr("importer.bench._index", spy)
-    tested = document["sources"][0]["id"]
-    fit_reranker(document, [s["id"] for s in document["sources"][1:3]], also_without=[tested])
-    assert seen and all(tested not in sources for sources in seen)
+    seed = bench.seed_articles(document)
+    tested = seed[0]
+    heldout = bench.heldout_articles(document)[:1]
+    fit_reranker(bench.Examples(document), [*seed[1:3], *heldout], without=[tested.source])
+    assert len(seen) == 3 and all(tested.source not in sources for sources in seen)
+    # A seed article is ranked without its own quotes, a held-out one against every other seed quote.
+    assert seed[1].source not in seen[0] and seed[2].source in seen[0]
+    assert {seed[1].source, seed[2].source} <= seen[2]
+
+
+def test_every_article_of_the_held_out_answer_key_takes_part_in_the_fit(tmp_path):
+    """A held-out article added to answers.json is learned from by the next refit (and makes the file stale)."""
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    small = {**document, "sources": document["sources"][:1]}
+    small["assertions"] = [a for a in document["assertions"] if a["source"] == small["sources"][0]["id"]]
+    fixture = tmp_path / "kb.json"
+    fixture.write_text(json.dumps(small), encoding="utf-8")
+    key = json.loads((bench.HELDOUT_DIR / "answers.json").read_text(encoding="utf-8"))
+    before, after = tmp_path / "before", tmp_path / "after"
+    for directory, articles in ((before, key["articles"][:1]), (after, key["articles"][:2])):
+        directory.mkdir()
+        (directory / "answers.json").write_text(json.dumps({"articles": articles}), encoding="utf-8")
+        for article in articles:
+            (directory / article["file"]).write_bytes((bench.HELDOUT_DIR / article["file"]).read_bytes())
+    first, second = bench.fit_rerankers(fixture, directory=before), bench.fit_rerankers(fixture, directory=after)
+    assert key["articles"][1]["file"] not in first["fitted_on"] and key["articles"][1]["file"] in second["fitted_on"]
+    assert first["wording"]["coef"] != second["wording"]["coef"]
+
+
+def test_a_pairwise_fit_puts_first_the_claim_the_key_names_and_scores_it_as_a_probability():
+    rng = np.random.default_rng(0)
+    n_clauses, depth = 60, 5
+    matrix = rng.normal(size=(n_clauses * depth, len(FEATURES)))
+    groups = np.repeat(np.arange(n_clauses), depth)
+    labels = np.zeros(n_clauses * depth, dtype=int)
+    stated = np.arange(n_clauses) * depth + rng.integers(0, depth, n_clauses)
+    labels[stated[: n_clauses // 2]] = 1  # half the clauses state a claim of their list, half none
+    matrix[labels == 1, FEATURES.index("condition_named")] += 3  # what tells the stated claim apart
+    reranker = rerank.fit_pairwise(matrix, labels, groups, c=0.1)
+    probability = reranker.predict(matrix)
+    assert rerank.hits(probability, labels, groups) == (n_clauses // 2, n_clauses // 2)
+    assert np.all((probability > 0) & (probability < 1))
+    assert probability[labels == 1].mean() > 0.5 > probability[labels == 0].mean()
+    assert reranker.as_dict()["pairwise_C"] == 0.1
+
+
+def test_pairs_are_taken_within_a_clause_only():
+    groups = np.array([0, 0, 0, 1, 1])
+    labels = np.array([1, 0, 0, 0, 0])
+    better, worse = rerank.pairs(groups, labels)
+    assert sorted(zip(better.tolist(), worse.tolist(), strict=True)) == [(0, 1), (0, 2)]
+
+
+def test_each_bench_fold_learns_from_every_other_labelled_article(monkeypatch):
+    """Leave-one-article-out over seed and held-out articles; the scheme before h15h learns from the seed alone."""
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    articles = [
+        *bench.seed_articles(document)[:2],
+        bench.Labelled("a.txt", "Ketamine works within hours.", ()),
+        bench.Labelled("b.txt", "Ketamine can cause nausea.", ()),
+    ]
+    folds = []
+
+    def spy(examples, training, without=(), pairwise=True):
+        folds.append(({a.name for a in training}, set(without), pairwise))
+
+    monkeypatch.setattr(bench, "fit_reranker", spy)
+    monkeypatch.setattr(bench, "score_article", lambda name, *args: bench.ArticleScore(name))
+    names = {a.name for a in articles}
+    result = bench.evaluate_all(document, articles, training="all")
+    assert [a["source"] for a in result["seed"]["articles"]] == [a.name for a in articles[:2]]
+    assert [a["source"] for a in result["heldout"]["articles"]] == ["a.txt", "b.txt"]
+    assert folds == [(names - {a.name}, {a.source} - {None}, True) for a in articles]
+    folds.clear()
+    bench.evaluate_all(document, articles, training="seed")
+    seed = {a.name for a in articles[:2]}
+    assert folds == [(seed - {a.name}, {a.source} - {None}, False) for a in articles]
 
 
 # --- the cached term counts --------------------------------------------------------------------------------------
