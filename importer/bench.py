@@ -57,6 +57,7 @@ from importer.extract import (
     StudyRecord,
     condition_names,
     extract,
+    relevant_clauses,
 )
 from importer.rerank import FEATURES
 from importer.text import readable_document
@@ -121,11 +122,15 @@ def score_article(
     conditions: Sequence[ConditionRecord],
     studies: Sequence[StudyRecord],
     furniture: Sequence[str] = (),
+    claim_filter="default",
+    category_model="default",
 ) -> ArticleScore:
     """Extract ``text`` against ``index`` and compare the candidates with the answer key; ``furniture``: sentences
-    of the page's furniture, none of which should be offered."""
+    of the page's furniture, none of which should be offered; ``claim_filter``: the learned claim filter to read the
+    article with (the committed one by default, ``None`` for none); ``category_model``: likewise, the learned
+    category model."""
     known = {claim.id for claim in index.claims}
-    candidates = extract(text, index, conditions, studies)
+    candidates = extract(text, index, conditions, studies, claim_filter=claim_filter, category_model=category_model)
     score = ArticleScore(name, assertions=len(answers), candidates=len(candidates))
     furniture = [" ".join(f.split()) for f in furniture]
     sentences = [" ".join(c.sentence.text.split()) for c in candidates]
@@ -223,7 +228,8 @@ def examples(document: dict, articles: Sequence[int], also_without: Sequence[int
             document, [a for a in document["assertions"] if a["source"] not in excluded], embed, reranker=None
         )
         known = {claim.id for claim in index.claims}
-        candidates = extract(sources[article]["text"], index, conditions, studies)
+        # Every clause the sentence rules propose, before the claim filter: the re-ranker does not depend on it.
+        candidates = extract(sources[article]["text"], index, conditions, studies, claim_filter=None)
         stated = defaultdict(set)
         for answer in _seed_answers(document, article):
             hit = answering(candidates, answer)
@@ -280,10 +286,13 @@ def _summary(scores: list[ArticleScore]) -> dict:
     return {"articles": [asdict(s) for s in scores], "totals": total, "overall": overall}
 
 
-def evaluate(document: dict, embed=None, rerank_folds: bool = True) -> dict:
+def evaluate(
+    document: dict, embed=None, rerank_folds: bool = True, claim_filters: dict | None = None, category_models=None
+) -> dict:
     """Leave-one-out over the document's sources. Each article is ranked with a re-ranker fitted on the other
     four only (nested: their knowledge bases leave the tested article out too), or with the first stage alone when
-    ``rerank_folds`` is false."""
+    ``rerank_folds`` is false; and read with ``claim_filters[its slug]`` (``claim_filter_folds``) and
+    ``category_models[its slug]`` (``category_model_folds``), else with the committed ones."""
     conditions, studies = _records(document)
     ids = [s["id"] for s in document["sources"]]
     scores = []
@@ -295,7 +304,11 @@ def evaluate(document: dict, embed=None, rerank_folds: bool = True) -> dict:
             reranker = fit_reranker(document, rest, also_without=[source["id"]], embed=embed)
         index = _index(document, others, embed, reranker=reranker)
         answers = _seed_answers(document, source["id"])
-        scores.append(score_article(source["slug"], source["text"], answers, index, conditions, studies))
+        claim_filter = claim_filters[source["slug"]] if claim_filters is not None else "default"
+        model = category_models[source["slug"]] if category_models is not None else "default"
+        scores.append(
+            score_article(source["slug"], source["text"], answers, index, conditions, studies, (), claim_filter, model)
+        )
     return {**_summary(scores), "targets": TARGETS}
 
 
@@ -304,8 +317,11 @@ def heldout_text(path: Path) -> str:
     return readable_document(path.read_bytes(), name=path.name).text
 
 
-def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR, embed=None) -> dict | None:
-    """The held-out articles against the whole knowledge base; None when the directory holds none."""
+def evaluate_heldout(
+    document: dict, directory: Path = HELDOUT_DIR, embed=None, claim_filters: dict | None = None, category_models=None
+) -> dict | None:
+    """The held-out articles against the whole knowledge base, each read with ``claim_filters[its file]`` and
+    ``category_models[its file]`` (else the committed ones); None when the directory holds none."""
     key = directory / "answers.json"
     if not key.exists():
         return None
@@ -321,10 +337,131 @@ def evaluate_heldout(document: dict, directory: Path = HELDOUT_DIR, embed=None) 
             for a in article["assertions"]
         ]
         text = heldout_text(directory / article["file"])
+        claim_filter = claim_filters[article["file"]] if claim_filters is not None else "default"
+        model = category_models[article["file"]] if category_models is not None else "default"
+        furniture = article.get("furniture", ())
         scores.append(
-            score_article(article["file"], text, answers, index, conditions, studies, article.get("furniture", ()))
+            score_article(article["file"], text, answers, index, conditions, studies, furniture, claim_filter, model)
         )
     return _summary(scores)
+
+
+# --- the learned claim filter (importer/claimfilter.py) ------------------------------------------------------------
+
+
+def labelled_articles(document: dict, directory: Path = HELDOUT_DIR) -> list[tuple[str, str, list[Answer]]]:
+    """(name, text, answer key) of every labelled article: the seed's (by slug) and the held-out ones (by file)."""
+    articles = [(s["slug"], s["text"], _seed_answers(document, s["id"])) for s in document["sources"]]
+    key = directory / "answers.json"
+    if key.exists():
+        slugs = {c["slug"]: c["id"] for c in document["claims"]}
+        for article in json.loads(key.read_text(encoding="utf-8"))["articles"]:
+            answers = [
+                Answer(
+                    a["offset"], a["quote"], slugs.get(a["claim"]) if a["claim"] else None, a["category"], a["stance"]
+                )
+                for a in article["assertions"]
+            ]
+            articles.append((article["file"], heldout_text(directory / article["file"]), answers))
+    return articles
+
+
+def _answered_clauses(articles: Sequence[tuple[str, str, list[Answer]]]):
+    """(article, clause as a candidate, the answers it holds) for every clause the sentence rules propose in each
+    article, before the claim filter (no knowledge base is needed): the learned models' training rows."""
+    for name, text, answers in articles:
+        candidates = [
+            CandidateData(sentence, clause, "", "")
+            for sentence, parts in relevant_clauses(text, claim_filter=None)
+            for clause in parts
+        ]
+        held = defaultdict(list)
+        for answer in answers:
+            hit = answering(candidates, answer)
+            if hit is not None:
+                held[id(hit)].append(answer)
+        for candidate in candidates:
+            yield name, candidate, held[id(candidate)]
+
+
+def claim_filter_rows(articles: Sequence[tuple[str, str, list[Answer]]]):
+    """The claim filter's training rows: every clause it judges (``claimfilter.judged``), labelled 1 when it holds
+    an answer of its article's key (``answering``, as the bench counts it). Returns the feature matrix, the labels
+    and each row's article."""
+    from importer import claimfilter
+
+    rows, labels, names = [], [], []
+    for name, candidate, held in _answered_clauses(articles):
+        if not claimfilter.judged(candidate.clause.text, candidate.sentence.text):
+            continue
+        sentence = candidate.sentence
+        rows.append(claimfilter.features(candidate.clause.text, sentence.text, sentence.kind))
+        labels.append(int(bool(held)))
+        names.append(name)
+    return np.array(rows, dtype=float).reshape(-1, len(claimfilter.FEATURES)), np.array(labels), names
+
+
+def category_rows(articles: Sequence[tuple[str, str, list[Answer]]]) -> list[tuple[str, str, str]]:
+    """The category model's training rows: (article, the clause's text as its categories are guessed from, the
+    answer's category), one per answer a clause holds; a list item is read with its lead-in."""
+    rows = []
+    for name, candidate, held in _answered_clauses(articles):
+        sentence = candidate.sentence
+        text = f"{sentence.lead} {candidate.clause.text}" if sentence.lead else candidate.clause.text
+        rows += [(name, text, answer.category) for answer in held]
+    return rows
+
+
+def category_model_folds(articles: Sequence[tuple[str, str, list[Answer]]]) -> dict:
+    """For each article, a category model fitted on the answers of the other articles only."""
+    from importer import categorymodel
+
+    rows = category_rows(articles)
+    return {
+        name: categorymodel.fit([t for a, t, _ in rows if a != name], [c for a, _, c in rows if a != name])
+        for name, _, _ in articles
+    }
+
+
+def fit_category_model(fixture: Path, directory: Path = HELDOUT_DIR) -> dict:
+    """The committed file's content: the category model fitted on every labelled article's answers."""
+    from importer import categorymodel
+
+    document = json.loads(fixture.read_text(encoding="utf-8"))
+    articles = labelled_articles(document, directory)
+    rows = category_rows(articles)
+    return {
+        "fitted_on": f"the {len(rows)} answers found in {len(articles)} labelled articles: the seed's of "
+        "fixtures/kb.json and the held-out ones of importer/benchdata/heldout",
+        **categorymodel.fit([t for _, t, _ in rows], [c for _, _, c in rows]).as_dict(),
+    }
+
+
+def claim_filter_folds(articles: Sequence[tuple[str, str, list[Answer]]]) -> dict:
+    """For each article, a claim filter fitted on the other articles only (its threshold chosen on them alone)."""
+    from importer import claimfilter
+
+    matrix, labels, names = claim_filter_rows(articles)
+    names = np.array(names)
+    return {
+        name: claimfilter.fit(matrix[names != name], labels[names != name], names[names != name])
+        for name, _, _ in articles
+    }
+
+
+def fit_claim_filter(fixture: Path, directory: Path = HELDOUT_DIR) -> dict:
+    """The committed file's content: the claim filter fitted on every labelled article."""
+    from importer import claimfilter
+
+    document = json.loads(fixture.read_text(encoding="utf-8"))
+    articles = labelled_articles(document, directory)
+    matrix, labels, names = claim_filter_rows(articles)
+    fitted = claimfilter.fit(matrix, labels, names)
+    return {
+        "fitted_on": f"{len(articles)} labelled articles: the seed's of fixtures/kb.json and the held-out ones of "
+        "importer/benchdata/heldout",
+        **fitted.as_dict(),
+    }
 
 
 def _table(title: str, result: dict) -> list[str]:
@@ -381,9 +518,15 @@ def run(fixture: Path, heldout: Path = HELDOUT_DIR) -> dict:
     document = json.loads(fixture.read_text(encoding="utf-8"))
     encoder = get_encoder()
     embed = CachedEmbedder(encoder) if encoder is not None else None  # in memory: shared by every fold
+    # Each article read with a claim filter fitted on the other labelled articles alone (seed and held-out).
+    # and a category model fitted likewise.
+    articles = labelled_articles(document, heldout)
+    claim_filters, category_models = claim_filter_folds(articles), category_model_folds(articles)
     return {
-        **evaluate(document, embed),
-        "heldout": evaluate_heldout(document, heldout, embed),
+        **evaluate(document, embed, claim_filters=claim_filters, category_models=category_models),
+        "heldout": evaluate_heldout(
+            document, heldout, embed, claim_filters=claim_filters, category_models=category_models
+        ),
         "semantic_off": "" if embed is not None else unavailable_reason(),
     }
 
