@@ -503,6 +503,7 @@ def render(result: dict) -> str:
     lines = [
         "Claim ranking: TF-IDF and thesaurus"
         + (f" only (semantic matching is off: {semantic})" if semantic else " with sentence embeddings"),
+        "Each article read with a claim filter and a category model fitted on the other labelled articles only",
         "",
         *_table("Leave-one-out on the seed articles", result),
     ]
