@@ -1446,6 +1446,24 @@ def _candidacy_first(ranked: list[tuple[ClaimRecord, float]]) -> list[tuple[Clai
     return sorted(ranked, key=lambda pair: pair[0].category != "candidacy")
 
 
+def rank_clause(
+    index: ClaimIndex, clause: str, sentence: Sentence, category_model="default"
+) -> tuple[list[tuple[ClaimRecord, float]], list[str]]:
+    """The claims a clause of this sentence most likely states, and its likely categories: a list item or table row
+    is read with its lead-in, and an item under a lead-in about who should or should not have the treatment is
+    offered the candidacy claims first (``frames_candidacy``). Shared by the import and "refresh suggestions"."""
+    context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
+    framed = sentence.kind == "item" and frames_candidacy(sentence.lead)
+    if framed:  # its candidacy claims first, found among the re-ranker's whole list
+        ranked = _candidacy_first(index.rank(clause, limit=index.RERANK_DEPTH, context=context))[:5]
+    else:
+        ranked = index.rank(clause, context=context)
+    categories = likely_categories(context if sentence.lead else clause, ranked, index, category_model)
+    if framed:
+        categories = ["candidacy", *(c for c in categories if c != "candidacy")]
+    return ranked, categories
+
+
 def _answer_line(text: str, end: int) -> tuple[int, int]:
     """The span of the paragraph that answers a question ending at ``end``: the next line, when the question ends
     its own line (an FAQ's question, as ``<details><summary>`` or a heading gives it); else an empty span."""
@@ -1567,15 +1585,8 @@ def extract(
         study_ids, citation = cited_studies(sentence.text, studies)
         # A list item or table row is read with its lead-in ("Rare but serious side effects include: Headache").
         context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
-        framed = sentence.kind == "item" and frames_candidacy(sentence.lead)
         for clause in parts:
-            if framed:  # its candidacy claims first, found among the re-ranker's whole list
-                ranked = _candidacy_first(index.rank(clause.text, limit=index.RERANK_DEPTH, context=context))[:5]
-            else:
-                ranked = index.rank(clause.text, context=context)
-            categories = likely_categories(context if sentence.lead else clause.text, ranked, index, category_model)
-            if framed:
-                categories = ["candidacy", *(c for c in categories if c != "candidacy")]
+            ranked, categories = rank_clause(index, clause.text, sentence, category_model)
             stances = [stance_cue(clause.text, claim.text) for claim, _ in ranked]
             out.append(
                 CandidateData(

@@ -240,3 +240,27 @@ def test_an_item_under_a_side_effect_lead_in_keeps_the_side_effect_claim_first()
     (candidate,) = [c for c in extract(text, index, claim_filter=None) if c.sentence.kind == "item"]
     assert candidate.suggestions[0][0] == 1
     assert candidate.category == "side_effect"
+
+
+def test_refreshing_an_item_under_a_contraindication_lead_in_reads_it_with_its_lead_in_again(db):
+    from importer import services
+    from importer.models import Candidate
+    from tests.factories import ClaimFactory
+
+    side_effect = ClaimFactory(
+        text="Ketamine causes transient increases in blood pressure.", slug="blood-pressure", category="side_effect"
+    )
+    unsuitable = ClaimFactory(
+        text="Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable.",
+        slug="unsuitable",
+        category="candidacy",
+    )
+    text = "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n"
+    services.import_article(text.encode(), name="a.txt", title="Who should not have it")
+    item = Candidate.objects.get(quote="High blood pressure")
+    assert [s["claim"] for s in item.suggestions][:2] == [unsuitable.pk, side_effect.pk]
+    Candidate.objects.filter(pk=item.pk).update(suggestions=[], category="efficacy")
+    services.refresh_suggestions(list(Candidate.objects.filter(pk=item.pk)))
+    item.refresh_from_db()
+    assert [s["claim"] for s in item.suggestions][:2] == [unsuitable.pk, side_effect.pk]
+    assert item.category == "candidacy"
