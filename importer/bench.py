@@ -32,6 +32,9 @@ For each article, with its answer key (quote, offset, claim or none, category, s
   equals the answer's stance;
 - furniture offered: candidates whose sentence is one of the page furniture's sentences that the answer key lists
   (``furniture``: cookie banners, menus, teasers, comments of an HTML page); they count against precision too.
+- filtered: clauses the learned claim filter dropped (``importer/claimfilter.py``); each article is read with a
+  claim filter and a category model fitted on the other labelled articles only (``claim_filter_folds``,
+  ``category_model_folds``).
 
 Held-out files are read as an import reads them (``readable_document``: an HTML page through trafilatura and the
 furniture filter), and their answer keys' offsets are into that readable text.
@@ -67,7 +70,7 @@ TARGETS = {"recall": 0.95, "precision": 0.85, "top1": 0.75, "top3": 0.9, "stance
 HELDOUT_DIR = Path(__file__).resolve().parent / "benchdata" / "heldout"
 COUNTS = ("assertions", "found", "candidates", "useful_candidates", "category_right", "category_top3",
           "category_ceiling", "claims_in_kb", "top1_hits", "top3_hits", "stance_right",
-          "furniture_offered", "clauses_in_kb", "clause_top1_hits", "clause_top3_hits")  # fmt: skip
+          "furniture_offered", "clauses_in_kb", "clause_top1_hits", "clause_top3_hits", "filtered")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,7 @@ class ArticleScore:
     clauses_in_kb: int = 0  # candidates the key attaches to at least one claim of the knowledge base
     clause_top1_hits: int = 0  # … whose first suggestion is one of those claims
     clause_top3_hits: int = 0  # … one of whose first three suggestions is one of those claims
+    filtered: int = 0  # clauses the learned claim filter dropped
     misses: list = field(default_factory=list)
 
 
@@ -130,8 +134,11 @@ def score_article(
     article with (the committed one by default, ``None`` for none); ``category_model``: likewise, the learned
     category model."""
     known = {claim.id for claim in index.claims}
-    candidates = extract(text, index, conditions, studies, claim_filter=claim_filter, category_model=category_model)
+    relevant = relevant_clauses(text, claim_filter=claim_filter)
+    candidates = extract(text, index, conditions, studies, relevant=relevant, category_model=category_model)
     score = ArticleScore(name, assertions=len(answers), candidates=len(candidates))
+    every_clause = relevant_clauses(text, claim_filter=None)
+    score.filtered = sum(len(parts) for _, parts in every_clause) - sum(len(parts) for _, parts in relevant)
     furniture = [" ".join(f.split()) for f in furniture]
     sentences = [" ".join(c.sentence.text.split()) for c in candidates]
     score.furniture_offered = sum(any(s in f or f in s for f in furniture) for s in sentences)
@@ -468,7 +475,7 @@ def _table(title: str, result: dict) -> list[str]:
     lines = [
         title,
         f"{'article':42} {'recall':>7} {'precision':>9} {'category':>8} {'cat≤3':>6} {'ceiling':>7} {'top-1':>6} "
-        f"{'top-3':>6} {'pair-1':>6} {'pair-3':>6} {'stance':>6} {'furniture':>9}",
+        f"{'top-3':>6} {'pair-1':>6} {'pair-3':>6} {'stance':>6} {'furniture':>9} {'filtered':>8}",
     ]
     rows = [(a["source"], a) for a in result["articles"]] + [("ALL (pooled)", result["totals"])]
     for name, a in rows:
@@ -480,7 +487,7 @@ def _table(title: str, result: dict) -> list[str]:
             f"{_ratio(a['clause_top1_hits'], a['clauses_in_kb']):6.2f} "
             f"{_ratio(a['clause_top3_hits'], a['clauses_in_kb']):6.2f} "
             f"{_ratio(a['top1_hits'], a['claims_in_kb']):6.2f} {_ratio(a['top3_hits'], a['claims_in_kb']):6.2f} "
-            f"{_ratio(a['stance_right'], found):6.2f} {a['furniture_offered']:9d}"
+            f"{_ratio(a['stance_right'], found):6.2f} {a['furniture_offered']:9d} {a['filtered']:8d}"
         )
     return lines
 
