@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 FIXTURE := fixtures/kb.json
 
-.PHONY: run test serve lint format fixture schema bench bench-import reranker check clean lock
+.PHONY: run test serve lint format fixture schema bench bench-import reranker claim-filter category-model check clean lock
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -108,6 +108,15 @@ bench-import: $(VENV)/.installed .env
 # held-out); deterministic.
 reranker: $(VENV)/.installed .env
 	$(PY) manage.py fit_reranker
+
+# Refit the import's claim filter (importer/claimfilter.json) on every labelled article (seed and held-out keys, its
+# threshold chosen by a leave-one-article-out); deterministic, no embedding model needed.
+claim-filter: $(VENV)/.installed .env
+	$(PY) manage.py fit_claim_filter
+
+# Refit the import's learned category model (importer/categorymodel.json) on every labelled article's answers.
+category-model: $(VENV)/.installed .env
+	$(PY) manage.py fit_category_model
 
 check: $(VENV)/.installed-test
 	$(PY) manage.py makemigrations --check --dry-run

@@ -38,6 +38,9 @@ For each article, with its answer key (quote, offset, claim or none, category, s
   stance, the one shown, and whether the claim was suggested);
 - furniture offered: candidates whose sentence is one of the page furniture's sentences that the answer key lists
   (``furniture``: cookie banners, menus, teasers, comments of an HTML page); they count against precision too.
+- filtered: clauses the learned claim filter dropped (``importer/claimfilter.py``); each article is read with a
+  claim filter and a category model fitted on the other labelled articles only (``claim_filter_folds``,
+  ``category_model_folds``).
 
 Held-out files are read as an import reads them (``readable_document``: an HTML page through trafilatura and the
 furniture filter), and their answer keys' offsets are into that readable text.
@@ -64,6 +67,7 @@ from importer.extract import (
     StudyRecord,
     condition_names,
     extract,
+    relevant_clauses,
 )
 from importer.rerank import FEATURES
 from importer.text import readable_document
@@ -73,7 +77,7 @@ TARGETS = {"recall": 0.95, "precision": 0.85, "top1": 0.75, "top3": 0.9, "stance
 HELDOUT_DIR = Path(__file__).resolve().parent / "benchdata" / "heldout"
 COUNTS = ("assertions", "found", "candidates", "useful_candidates", "category_right", "category_top3",
           "category_ceiling", "claims_in_kb", "top1_hits", "top3_hits", "stance_right",
-          "furniture_offered", "clauses_in_kb", "clause_top1_hits", "clause_top3_hits")  # fmt: skip
+          "furniture_offered", "clauses_in_kb", "clause_top1_hits", "clause_top3_hits", "filtered")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class ArticleScore:
     clauses_in_kb: int = 0  # candidates the key attaches to at least one claim of the knowledge base
     clause_top1_hits: int = 0  # … whose first suggestion is one of those claims
     clause_top3_hits: int = 0  # … one of whose first three suggestions is one of those claims
+    filtered: int = 0  # clauses the learned claim filter dropped
     misses: list = field(default_factory=list)
     # Each answer whose stance was shown wrong: for error analysis (in the JSON of ``bench_import --json``).
     stance_misses: list = field(default_factory=list)
@@ -130,12 +135,19 @@ def score_article(
     conditions: Sequence[ConditionRecord],
     studies: Sequence[StudyRecord],
     furniture: Sequence[str] = (),
+    claim_filter="default",
+    category_model="default",
 ) -> ArticleScore:
     """Extract ``text`` against ``index`` and compare the candidates with the answer key; ``furniture``: sentences
-    of the page's furniture, none of which should be offered."""
+    of the page's furniture, none of which should be offered; ``claim_filter``: the learned claim filter to read the
+    article with (the committed one by default, ``None`` for none); ``category_model``: likewise, the learned
+    category model."""
     known = {claim.id for claim in index.claims}
-    candidates = extract(text, index, conditions, studies)
+    relevant = relevant_clauses(text, claim_filter=claim_filter)
+    candidates = extract(text, index, conditions, studies, relevant=relevant, category_model=category_model)
     score = ArticleScore(name, assertions=len(answers), candidates=len(candidates))
+    every_clause = relevant_clauses(text, claim_filter=None)
+    score.filtered = sum(len(parts) for _, parts in every_clause) - sum(len(parts) for _, parts in relevant)
     furniture = [" ".join(f.split()) for f in furniture]
     sentences = [" ".join(c.sentence.text.split()) for c in candidates]
     score.furniture_offered = sum(any(s in f or f in s for f in furniture) for s in sentences)
@@ -315,7 +327,8 @@ class Examples:
     def _compute(self, article: Labelled, without: frozenset) -> Rows:
         index = knowledge_base(self.document, article, sorted(without), self.embed, reranker=None)
         known = {claim.id for claim in index.claims}
-        candidates = extract(article.text, index, self.conditions, self.studies)
+        # Every clause the sentence rules propose, before the claim filter: the re-ranker does not depend on it.
+        candidates = extract(article.text, index, self.conditions, self.studies, claim_filter=None)
         stated = defaultdict(set)
         for answer in article.answers:
             hit = answering(candidates, answer)
@@ -389,13 +402,21 @@ def _summary(scores: list[ArticleScore]) -> dict:
 
 
 def evaluate_all(
-    document: dict, articles: Sequence[Labelled], embed=None, training: str | None = "all", examples=None
+    document: dict,
+    articles: Sequence[Labelled],
+    embed=None,
+    training: str | None = "all",
+    examples=None,
+    claim_filters: dict | None = None,
+    category_models: dict | None = None,
 ) -> dict:
     """Leave-one-article-out over the labelled articles: each is ranked against its ``knowledge_base()`` by a
     re-ranker fitted on the other articles, whose knowledge bases leave the tested article's quotes out too (nested:
     nothing of a seed article reaches the fit that ranks it). ``training``: "all", a pairwise fit on every other
     article; "seed", a pointwise fit on the other seed articles only, as before h15h; None, the first stage alone.
-    Returns the seed articles' summary and the held-out ones'."""
+    Each article is read with ``claim_filters[its name]`` (``claim_filter_folds``) and ``category_models[its name]``
+    (``category_model_folds``) when given, else with the committed ones. Returns the seed articles' summary and
+    the held-out ones'."""
     examples = examples or Examples(document, embed)
     scores: dict[bool, list[ArticleScore]] = {True: [], False: []}
     for article in articles:
@@ -406,8 +427,18 @@ def evaluate_all(
             reranker = fit_reranker(examples, rest, without, pairwise=training == "all")
         index = knowledge_base(document, article, (), embed, reranker=reranker)
         conditions, studies = examples.conditions, examples.studies
+        claim_filter = claim_filters[article.name] if claim_filters is not None else "default"
+        model = category_models[article.name] if category_models is not None else "default"
         score = score_article(
-            article.name, article.text, article.answers, index, conditions, studies, article.furniture
+            article.name,
+            article.text,
+            article.answers,
+            index,
+            conditions,
+            studies,
+            article.furniture,
+            claim_filter,
+            model,
         )
         scores[article.seed].append(score)
     return {"seed": _summary(scores[True]), "heldout": _summary(scores[False]) if scores[False] else None}
@@ -418,11 +449,113 @@ def heldout_text(path: Path) -> str:
     return readable_document(path.read_bytes(), name=path.name).text
 
 
+# --- the learned claim filter (importer/claimfilter.py) ------------------------------------------------------------
+
+
+def _answered_clauses(articles: Sequence[Labelled]):
+    """(article, clause as a candidate, the answers it holds) for every clause the sentence rules propose in each
+    article, before the claim filter (no knowledge base is needed): the learned models' training rows."""
+    for article in articles:
+        name, text, answers = article.name, article.text, article.answers
+        candidates = [
+            CandidateData(sentence, clause, "", "")
+            for sentence, parts in relevant_clauses(text, claim_filter=None)
+            for clause in parts
+        ]
+        held = defaultdict(list)
+        for answer in answers:
+            hit = answering(candidates, answer)
+            if hit is not None:
+                held[id(hit)].append(answer)
+        for candidate in candidates:
+            yield name, candidate, held[id(candidate)]
+
+
+def claim_filter_rows(articles: Sequence[Labelled]):
+    """The claim filter's training rows: every clause it judges (``claimfilter.judged``), labelled 1 when it holds
+    an answer of its article's key (``answering``, as the bench counts it). Returns the feature matrix, the labels
+    and each row's article."""
+    from importer import claimfilter
+
+    rows, labels, names = [], [], []
+    for name, candidate, held in _answered_clauses(articles):
+        if not claimfilter.judged(candidate.clause.text, candidate.sentence.text):
+            continue
+        sentence = candidate.sentence
+        rows.append(claimfilter.features(candidate.clause.text, sentence.text, sentence.kind))
+        labels.append(int(bool(held)))
+        names.append(name)
+    return np.array(rows, dtype=float).reshape(-1, len(claimfilter.FEATURES)), np.array(labels), names
+
+
+def category_rows(articles: Sequence[Labelled]) -> list[tuple[str, str, str]]:
+    """The category model's training rows: (article, the clause's text as its categories are guessed from, the
+    answer's category), one per answer a clause holds; a list item is read with its lead-in."""
+    rows = []
+    for name, candidate, held in _answered_clauses(articles):
+        sentence = candidate.sentence
+        text = f"{sentence.lead} {candidate.clause.text}" if sentence.lead else candidate.clause.text
+        rows += [(name, text, answer.category) for answer in held]
+    return rows
+
+
+def category_model_folds(articles: Sequence[Labelled]) -> dict:
+    """For each article, a category model fitted on the answers of the other articles only."""
+    from importer import categorymodel
+
+    rows = category_rows(articles)
+    return {
+        name: categorymodel.fit([t for a, t, _ in rows if a != name], [c for a, _, c in rows if a != name])
+        for name in (a.name for a in articles)
+    }
+
+
+def fit_category_model(fixture: Path, directory: Path = HELDOUT_DIR) -> dict:
+    """The committed file's content: the category model fitted on every labelled article's answers."""
+    from importer import categorymodel
+
+    document = json.loads(fixture.read_text(encoding="utf-8"))
+    articles = labelled_articles(document, directory)
+    rows = category_rows(articles)
+    return {
+        "fitted_on": f"the {len(rows)} answers found in {len(articles)} labelled articles: the seed's of "
+        "fixtures/kb.json and the held-out ones of importer/benchdata/heldout",
+        **categorymodel.fit([t for _, t, _ in rows], [c for _, _, c in rows]).as_dict(),
+    }
+
+
+def claim_filter_folds(articles: Sequence[Labelled]) -> dict:
+    """For each article, a claim filter fitted on the other articles only (its threshold chosen on them alone)."""
+    from importer import claimfilter
+
+    matrix, labels, names = claim_filter_rows(articles)
+    names = np.array(names)
+    return {
+        name: claimfilter.fit(matrix[names != name], labels[names != name], names[names != name])
+        for name in (a.name for a in articles)
+    }
+
+
+def fit_claim_filter(fixture: Path, directory: Path = HELDOUT_DIR) -> dict:
+    """The committed file's content: the claim filter fitted on every labelled article."""
+    from importer import claimfilter
+
+    document = json.loads(fixture.read_text(encoding="utf-8"))
+    articles = labelled_articles(document, directory)
+    matrix, labels, names = claim_filter_rows(articles)
+    fitted = claimfilter.fit(matrix, labels, names)
+    return {
+        "fitted_on": f"{len(articles)} labelled articles: the seed's of fixtures/kb.json and the held-out ones of "
+        "importer/benchdata/heldout",
+        **fitted.as_dict(),
+    }
+
+
 def _table(title: str, result: dict) -> list[str]:
     lines = [
         title,
         f"{'article':42} {'recall':>7} {'precision':>9} {'category':>8} {'cat≤3':>6} {'ceiling':>7} {'top-1':>6} "
-        f"{'top-3':>6} {'pair-1':>6} {'pair-3':>6} {'stance':>6} {'furniture':>9}",
+        f"{'top-3':>6} {'pair-1':>6} {'pair-3':>6} {'stance':>6} {'furniture':>9} {'filtered':>8}",
     ]
     rows = [(a["source"], a) for a in result["articles"]] + [("ALL (pooled)", result["totals"])]
     for name, a in rows:
@@ -434,7 +567,7 @@ def _table(title: str, result: dict) -> list[str]:
             f"{_ratio(a['clause_top1_hits'], a['clauses_in_kb']):6.2f} "
             f"{_ratio(a['clause_top3_hits'], a['clauses_in_kb']):6.2f} "
             f"{_ratio(a['top1_hits'], a['claims_in_kb']):6.2f} {_ratio(a['top3_hits'], a['claims_in_kb']):6.2f} "
-            f"{_ratio(a['stance_right'], found):6.2f} {a['furniture_offered']:9d}"
+            f"{_ratio(a['stance_right'], found):6.2f} {a['furniture_offered']:9d} {a['filtered']:8d}"
         )
     return lines
 
@@ -471,7 +604,8 @@ def render(result: dict) -> str:
         "Claim ranking: TF-IDF and thesaurus"
         + (f" only (semantic matching is off: {semantic})" if semantic else " with sentence embeddings"),
         "Each article is ranked by a re-ranker fitted on every other labelled article (seed and held-out), whose "
-        "knowledge bases leave the tested article out too.",
+        "knowledge bases leave the tested article out too; each is read with a claim filter and a "
+        "category model fitted on the other labelled articles only.",
         "",
         *_table("Leave-one-out on the seed articles", result),
     ]
@@ -496,10 +630,12 @@ def run(fixture: Path, heldout: Path = HELDOUT_DIR, compare: bool = True) -> dic
     embed = CachedEmbedder(encoder) if encoder is not None else None  # in memory: shared by every fold
     articles = labelled_articles(document, heldout)
     examples = Examples(document, embed)
-    result = evaluate_all(document, articles, embed, "all", examples)
+    # Each article read with a claim filter and a category model fitted on the other labelled articles alone.
+    folds = {"claim_filters": claim_filter_folds(articles), "category_models": category_model_folds(articles)}
+    result = evaluate_all(document, articles, embed, "all", examples, **folds)
     out = {**result["seed"], "targets": TARGETS, "heldout": result["heldout"]}
     if compare:
-        out["seed_only"] = evaluate_all(document, articles, embed, "seed", examples)
+        out["seed_only"] = evaluate_all(document, articles, embed, "seed", examples, **folds)
     out["semantic_off"] = "" if embed is not None else unavailable_reason()
     return out
 

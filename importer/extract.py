@@ -1400,6 +1400,9 @@ def _suggested_categories(text: str, ranked: Sequence[tuple[ClaimRecord, float]]
 # only), below the suggestions' 0.95; mixed in after the first guess it fills the second and third places better.
 # Embedding centroids were tried and not kept (alone 0.85; mixed 0.951 against 0.956).
 LEARNED_CATEGORY_WEIGHT = 0.5  # of the suggestions' vote; chosen on the seed leave-one-out among 0.3, 0.5, 0.7, 1, 2
+# The learned category model's weight in its vote with the list above (h15j): chosen on the seed leave-one-out among
+# 0.3, 0.5, 0.7, 1 and 2 (category among three 0.961, 0.959, 0.954, 0.954, 0.946; docs/importing.md).
+CATEGORY_MODEL_WEIGHT = 0.3
 _CENTROIDS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # index → its centroids, while it lives
 
 
@@ -1432,24 +1435,41 @@ def learned_categories(index: ClaimIndex, text: str) -> list[str]:
 
 
 def likely_categories(
-    text: str, ranked: Sequence[tuple[ClaimRecord, float]], index: ClaimIndex | None = None
+    text: str, ranked: Sequence[tuple[ClaimRecord, float]], index: ClaimIndex | None = None, category_model="default"
 ) -> list[str]:
     """Categories for the clause, most likely first. The first is the suggestions' and cues' choice
     (``_suggested_categories``); with an ``index``, the next ones are those that rank best by a vote of that list
     and the categories' learned words (``learned_categories``), each list giving its first five 5, 4, 3, 2, 1
     points, the learned one at ``LEARNED_CATEGORY_WEIGHT``. Measured with ``make bench-import`` (seed leave-one-out):
-    the answer's category is among the first three for 0.956 of the answers (0.948 without the learned words)."""
+    the answer's category is among the first three for 0.956 of the answers (0.948 without the learned words).
+
+    Then that list votes again with the learned category model (``importer/categorymodel.py``; the committed one by
+    default, ``None`` for none), each giving its first five 5 … 1 points, the model at ``CATEGORY_MODEL_WEIGHT``;
+    the first category stays first."""
     guesses = _suggested_categories(text, ranked)
     learned = learned_categories(index, text) if index is not None else []
-    if not learned:
-        return guesses
-    points: Counter = Counter()
-    for rank, category in enumerate(guesses[:5]):
+    ordered = guesses
+    if learned:
+        points: Counter = Counter()
+        for rank, category in enumerate(guesses[:5]):
+            points[category] += 5 - rank
+        for rank, category in enumerate(learned[:5]):
+            points[category] += LEARNED_CATEGORY_WEIGHT * (5 - rank)
+        ordered = guesses[:1] + [category for category, _ in points.most_common() if category != guesses[0]]
+        ordered += [category for category in guesses if category not in ordered]
+    if category_model == "default":
+        from importer.categorymodel import default_model
+
+        category_model = default_model()
+    if category_model is None:
+        return ordered
+    points = Counter()
+    for rank, category in enumerate(ordered[:5]):
         points[category] += 5 - rank
-    for rank, category in enumerate(learned[:5]):
-        points[category] += LEARNED_CATEGORY_WEIGHT * (5 - rank)
-    ordered = guesses[:1] + [category for category, _ in points.most_common() if category != guesses[0]]
-    return ordered + [category for category in guesses if category not in ordered]
+    for rank, category in enumerate(category_model.ranking(text)[:5]):
+        points[category] += CATEGORY_MODEL_WEIGHT * (5 - rank)
+    voted = ordered[:1] + [category for category, _ in points.most_common() if category != ordered[0]]
+    return voted + [category for category in ordered if category not in voted]
 
 
 # --- putting it together --------------------------------------------------------------------------------
@@ -1572,7 +1592,54 @@ SKIPPED_REASONS = {
     "lead-in": "lead-ins of lists",
     "fragment": "fragments without a verb",
     "off-topic": "sentences, list items or table rows not about ketamine",
+    "unlikely": "sentences the learned claim filter judged to state no claim",
 }
+
+
+# A list's lead-in that says who should or should not have the treatment frames each item as a statement of candidacy:
+# "It may not be safe if you have: Uncontrolled high blood pressure or heart disease" says that condition rules
+# ketamine out (a contraindication), not that ketamine causes it; "It's generally considered for people who: Have
+# tried two or more antidepressants" says who it suits, not that it works. Contraindications (not safe / suitable /
+# recommended if, should not take, avoid it, contraindicated, not a candidate) and candidacy (candidates, eligible,
+# considered / recommended / reserved / best for people who …). An item under such a lead-in is offered the
+# candidacy claims among its suggestions first, and candidacy is its first category.
+CANDIDACY_LEAD = re.compile(
+    r"\bnot (?:be |always )?(?:safe|suitable|right|appropriate|recommended|advised|advisable|an? (?:good |safe )?"
+    r"(?:fit|match|choice|option))\b|\b(?:unsafe|unsuitable|contraindicat\w*|eligib\w*|candidates?)\b|"
+    r"\b(?:should|must|can)(?:n['’]t| not| never)\s+(?:\w+\s+){0,2}?(?:take|use|have|get|receive|try|start|be given)\b|"
+    r"\b(?:avoid|skip) (?:ketamine|esketamine|it|this|the (?:treatment|therapy|medication|drug))\b|\bshould avoid\b|"
+    r"\b(?:consider\w*|recommend\w*|suggest\w*|reserv\w*|best|suited|suitable|intended|meant|right|appropriate) "
+    r"(?:\w+ ){0,2}?for (?:\w+ )?(?:people|adults|patients|those|anyone|someone|individuals|you)\b",
+    re.I,
+)
+
+
+def frames_candidacy(lead: str) -> bool:
+    """Whether a list's lead-in frames its items as who should or should not have the treatment."""
+    return bool(CANDIDACY_LEAD.search(lead.translate(_APOSTROPHES)))
+
+
+def _candidacy_first(ranked: list[tuple[ClaimRecord, float]]) -> list[tuple[ClaimRecord, float]]:
+    """The suggestions with the candidacy claims first, each group in its own order (scores unchanged)."""
+    return sorted(ranked, key=lambda pair: pair[0].category != "candidacy")
+
+
+def rank_clause(
+    index: ClaimIndex, clause: str, sentence: Sentence, category_model="default"
+) -> tuple[list[tuple[ClaimRecord, float]], list[str]]:
+    """The claims a clause of this sentence most likely states, and its likely categories: a list item or table row
+    is read with its lead-in, and an item under a lead-in about who should or should not have the treatment is
+    offered the candidacy claims first (``frames_candidacy``). Shared by the import and "refresh suggestions"."""
+    context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
+    framed = sentence.kind == "item" and frames_candidacy(sentence.lead)
+    if framed:  # its candidacy claims first, found among the re-ranker's whole list
+        ranked = _candidacy_first(index.rank(clause, limit=index.RERANK_DEPTH, context=context))[:5]
+    else:
+        ranked = index.rank(clause, context=context)
+    categories = likely_categories(context if sentence.lead else clause, ranked, index, category_model)
+    if framed:
+        categories = ["candidacy", *(c for c in categories if c != "candidacy")]
+    return ranked, categories
 
 
 def _answer_line(text: str, end: int) -> tuple[int, int]:
@@ -1588,7 +1655,9 @@ def _answer_line(text: str, end: int) -> tuple[int, int]:
     return (start, len(text) if stop < 0 else stop)
 
 
-def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Sentence, list[Sentence]]]:
+def relevant_clauses(
+    text: str, skipped: Counter | None = None, claim_filter="default"
+) -> list[tuple[Sentence, list[Sentence]]]:
     """The sentences of ``text`` that say something about ketamine, each with its clauses (no database); what was
     skipped, and why, is counted in ``skipped`` (keys of ``SKIPPED_REASONS``).
 
@@ -1599,8 +1668,30 @@ def relevant_clauses(text: str, skipped: Counter | None = None) -> list[tuple[Se
     right after a question of its own line that names ketamine answers it, so it is about ketamine whatever its words
     ("Plan on having someone drive you …" under "Can I drive home after a ketamine session?"); a list item or table
     row is about ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"); a
-    lead-in itself is not a candidate."""
+    lead-in itself is not a candidate.
+
+    Last, the learned claim filter (``importer/claimfilter.py``; ``claim_filter=None`` leaves it out) drops the
+    clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely"."""
     skipped = Counter() if skipped is None else skipped
+    if claim_filter == "default":
+        from importer.claimfilter import default_filter
+
+        claim_filter = default_filter()
+    relevant = _relevant_clauses(text, skipped)
+    if claim_filter is None:
+        return relevant
+    kept = []
+    for sentence, parts in relevant:
+        parts = [clause for clause in parts if claim_filter.keeps(clause.text, sentence.text, sentence.kind)]
+        if parts:
+            kept.append((sentence, parts))
+        else:
+            skipped["unlikely"] += 1
+    return kept
+
+
+def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[Sentence]]]:
+    """``relevant_clauses`` before the claim filter."""
     relevant, ketamine_named = [], False
     answer = (0, 0)  # the paragraph that answers the last question naming ketamine (an FAQ's answer)
     for sentence in split_sentences(text):
@@ -1656,11 +1747,14 @@ def extract(
     studies: Sequence[StudyRecord] = (),
     progress=None,
     relevant: list[tuple[Sentence, list[Sentence]]] | None = None,
+    claim_filter="default",
+    category_model="default",
 ) -> list[CandidateData]:
     """Candidate assertions for every sentence of ``text`` that says something about ketamine (``relevant``: what
-    ``relevant_clauses(text)`` gives, when the caller has it already)."""
+    ``relevant_clauses(text)`` gives, when the caller has it already; else read with ``claim_filter``); the
+    learned ``category_model`` votes on their likely categories (``likely_categories``)."""
     out: list[CandidateData] = []
-    relevant = relevant_clauses(text) if relevant is None else relevant
+    relevant = relevant_clauses(text, claim_filter=claim_filter) if relevant is None else relevant
     for number, (sentence, parts) in enumerate(relevant, start=1):
         if number % PREPARE_BATCH == 1:  # embed the clauses of the next sentences in one batch
             index.prepare([c.text for _, batch in relevant[number - 1 : number - 1 + PREPARE_BATCH] for c in batch])
@@ -1670,8 +1764,7 @@ def extract(
         # A list item or table row is read with its lead-in ("Rare but serious side effects include: Headache").
         context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
         for clause in parts:
-            ranked = index.rank(clause.text, context=context)
-            categories = likely_categories(context if sentence.lead else clause.text, ranked, index)
+            ranked, categories = rank_clause(index, clause.text, sentence, category_model)
             stances = [stance_cue(clause.text, claim.text) for claim, _ in ranked]
             out.append(
                 CandidateData(

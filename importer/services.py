@@ -24,12 +24,14 @@ from importer.extract import (
     ClaimIndex,
     ClaimRecord,
     ConditionRecord,
+    Sentence,
     StudyRecord,
     condition_names,
     extract,
-    likely_categories,
     pack_terms,
+    rank_clause,
     relevant_clauses,
+    split_sentences,
     stance_cue,
     term_digest,
     term_vectors,
@@ -653,9 +655,14 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
     for group in by_source.values():
         semantic = embed is not None and not embed.missing([c.quote for c in group]) and not unembedded_texts(embed)
         index = claim_index(exclude_source=group[0].source, embed=embed if semantic else None)
+        sentences = _sentences_of(group)
         for candidate in group:
-            ranked = index.rank(candidate.quote, context=candidate.sentence)
-            categories = likely_categories(candidate.quote, ranked, index)
+            sentence = sentences.get((candidate.snapshot_id, candidate.sentence_offset))
+            if sentence is None or sentence.text != candidate.sentence:  # no snapshot: the sentence alone
+                sentence = Sentence(
+                    candidate.sentence_offset, candidate.sentence_offset + len(candidate.sentence), candidate.sentence
+                )
+            ranked, categories = rank_clause(index, candidate.quote, sentence)
             candidate.suggestions = [
                 {
                     "claim": claim.id,
@@ -671,6 +678,17 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
             updated.append(candidate)
     Candidate.objects.bulk_update(updated, ["suggestions", "category", "other_categories", "stance"], batch_size=200)
     return len(updated)
+
+
+def _sentences_of(candidates: list[Candidate]) -> dict[tuple[int, int], Sentence]:
+    """The sentences of the snapshots these candidates were proposed from, by (snapshot, offset): a list item is
+    re-ranked with its lead-in, as at import. One query for the snapshots' texts."""
+    texts = SourceSnapshot.objects.filter(pk__in={c.snapshot_id for c in candidates if c.snapshot_id})
+    return {
+        (snapshot_id, sentence.start): sentence
+        for snapshot_id, text in texts.values_list("pk", "text")
+        for sentence in split_sentences(text)
+    }
 
 
 def _covered_spans(source: Source) -> list[tuple[int, int]]:

@@ -108,12 +108,6 @@ def test_a_nested_lists_parent_line_ending_in_a_colon_is_not_offered(browser, li
     assert not [c for c in clauses if c.endswith(":")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="r15 trial: under 'It may not be safe if you have:' the item 'Uncontrolled high blood pressure or heart "
-    "disease' is offered the blood-pressure side effect first, pre-ticked, not the contraindication",
-)
 def test_a_contraindication_list_item_is_offered_the_contraindication_first(browser, live_server, imported):  # noqa: F811
     from claims.models import Claim
 

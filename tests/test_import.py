@@ -182,15 +182,19 @@ def test_clauses_split_off_leading_clauses_and_trailing_qualifiers(text, expecte
 
 
 def test_likely_categories_put_the_best_suggestions_first_then_the_cues_then_the_other_suggestions():
+    # Without the learned category model (tests/test_import_learned.py), which votes on the second and third guess.
     onset = ClaimRecord(1, "Ketamine works within hours.", "onset")
     lasting = ClaimRecord(2, "Its effects are long-lasting.", "duration")
     nasal = ClaimRecord(3, "It can be given as a nasal spray.", "administration")
     text = "Symptoms eased within hours and lasted, with little nausea"  # cues: onset, duration, side effect
-    guesses = likely_categories(text, [(onset, 0.5), (lasting, 0.3), (nasal, 0.25)])
+    guesses = likely_categories(text, [(onset, 0.5), (lasting, 0.3), (nasal, 0.25)], category_model=None)
     assert guesses == ["onset", "duration", "side_effect", "administration"]
     # A weak best match: the keyword cues lead, the suggestions follow.
-    assert likely_categories("Mild nausea and headaches are common", [(onset, 0.05)]) == ["side_effect", "onset"]
-    assert likely_categories("Nothing to go on here", []) == ["efficacy"]
+    assert likely_categories("Mild nausea and headaches are common", [(onset, 0.05)], category_model=None) == [
+        "side_effect",
+        "onset",
+    ]
+    assert likely_categories("Nothing to go on here", [], category_model=None) == ["efficacy"]
 
 
 def test_likely_categories_learn_each_category_s_words_from_the_knowledge_base():
@@ -202,13 +206,19 @@ def test_likely_categories_learn_each_category_s_words_from_the_knowledge_base()
     text = "Within hours some saw foggy, blurred shapes"
     ranked = [(onset, 0.5), (lasting, 0.3)]
     # By the suggestions and cues alone, two guesses; the side effect is not among them.
-    assert likely_categories(text, ranked) == ["onset", "duration"]
+    assert likely_categories(text, ranked, category_model=None) == ["onset", "duration"]
     # The side-effect claims' words ("blurred", "foggy") bring it among the three an editor is offered, before the
     # category the clause shares no word with; the suggestions' guesses keep their places.
     assert learned_categories(index, text)[:2] == ["onset", "side_effect"]
-    assert likely_categories(text, ranked, index) == ["onset", "duration", "side_effect", "administration"]
+    assert likely_categories(text, ranked, index, category_model=None) == [
+        "onset",
+        "duration",
+        "side_effect",
+        "administration",
+    ]
     # An index without claims learns nothing.
-    assert likely_categories(text, ranked, ClaimIndex([], reranker=None)) == likely_categories(text, ranked)
+    empty = ClaimIndex([], reranker=None)
+    assert likely_categories(text, ranked, empty, None) == likely_categories(text, ranked, category_model=None)
 
 
 def test_terms_of_many_texts_at_once_are_those_of_each_text_alone():

@@ -612,7 +612,7 @@ def test_the_bench_lists_each_stance_shown_wrong_for_error_analysis(monkeypatch)
     text = "Ketamine works within hours and its effects last a week."
     whole = Sentence(0, len(text), text)
     candidate = CandidateData(whole, whole, "onset", "supports", suggestions=[(1, 0.9, "supports")])
-    monkeypatch.setattr(bench, "extract", lambda *args: [candidate])
+    monkeypatch.setattr(bench, "extract", lambda *args, **kwargs: [candidate])
     answers = [
         bench.Answer(0, "Ketamine works within hours", 1, "onset", "supports"),
         bench.Answer(text.index("its effects"), "its effects last a week", 2, "duration", "qualifies"),

@@ -297,7 +297,7 @@ def test_the_bench_counts_the_right_claim_first_per_candidate_and_pair_wise_besi
                       "administration", "supports", suggestions=[(4, 0.5, "supports"), (5, 0.4, "supports"),
                                                                  (2, 0.3, "supports"), (3, 0.2, "supports")]),
     ]  # fmt: skip
-    monkeypatch.setattr(bench, "extract", lambda *args: candidates)
+    monkeypatch.setattr(bench, "extract", lambda *args, **kwargs: candidates)
     answers = [
         bench.Answer(first, "Ketamine works within hours", 2, "onset", "supports"),
         bench.Answer(text.index("its effects"), "its effects last a week", 1, "duration", "qualifies"),
