@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 import zipfile
 from collections import OrderedDict
@@ -65,6 +66,7 @@ class IndexStore:
         self.directory = Path(directory) if directory else None
         self.memory_limit, self.files_limit = memory, files
         self.memory: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()  # a worker's threads may build indexes at once
 
     def _path(self, key: str) -> Path:
         if not key.isalnum():  # a hex digest: never a path of its own
@@ -72,16 +74,18 @@ class IndexStore:
         return self.directory / f"{key}{SUFFIX}"
 
     def _remember(self, key: str, arrays: dict) -> None:
-        self.memory[key] = arrays
-        self.memory.move_to_end(key)
-        while len(self.memory) > self.memory_limit:
-            self.memory.popitem(last=False)
+        with self._lock:
+            self.memory[key] = arrays
+            self.memory.move_to_end(key)
+            while len(self.memory) > self.memory_limit:
+                self.memory.popitem(last=False)
 
     def get(self, key: str) -> dict | None:
         """The arrays kept under ``key``, or None."""
-        if key in self.memory:
-            self.memory.move_to_end(key)
-            return self.memory[key]
+        with self._lock:
+            if key in self.memory:
+                self.memory.move_to_end(key)
+                return self.memory[key]
         if self.directory is None:
             return None
         path = self._path(key)
@@ -136,7 +140,8 @@ class IndexStore:
 
     def clear(self) -> None:
         """Forget what this process holds (the files stay)."""
-        self.memory.clear()
+        with self._lock:
+            self.memory.clear()
 
 
 def _mtime(path: Path) -> float:
