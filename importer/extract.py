@@ -1029,7 +1029,6 @@ class ClaimIndex:
     EMBEDDED_QUOTE_WEIGHT = 0.3
     EMBEDDED_QUOTES = 4
     RERANK_DEPTH = 20  # first-stage claims the re-ranker re-orders
-    DENSE_CELLS = 2_000_000  # clause × quote cosines held densely at a time (16 MB)
 
     def __init__(self, claims: Iterable[ClaimRecord], embed=None, analyse=None, reranker="default", store=None):
         self.claims = list(claims)
@@ -1043,10 +1042,6 @@ class ClaimIndex:
         # The matrices below depend only on the texts: ``store`` (``importer.indexstore``) may hold them already,
         # built by another import from the very same texts (keyed by ``lexical_key`` / ``semantic_key``).
         self._set(self._built(store, lambda: lexical_key(self.claims), self._tfidf))
-        # The quotes are grouped by claim (``quote_owner`` never decreases): where each quoted claim's group starts,
-        # so that each claim's best quote cosines are one ``reduceat`` over a clause's row of quote cosines.
-        self._quoted = np.flatnonzero(self.popularity > 0)
-        self._quote_starts = np.searchsorted(self.quote_owner, self._quoted)
         self._prepared: dict[str, tuple] = {}
         self._prepared_lexical: dict[str, tuple] = {}
         self._context_scores: dict[str, np.ndarray] = {}  # the last sentence's cosines with the claims' texts
@@ -1206,23 +1201,27 @@ class ClaimIndex:
     def _lexical_batch(self, texts: list[str]) -> dict[str, tuple]:
         """Per text: its TF-IDF row, its cosines with the claims' texts, the mean of each claim's two best quote
         cosines (a missing quote counts 0) and the best one: one sparse product each for the whole batch, and the
-        two best quotes of every claim found by ``reduceat`` over the quotes grouped by claim."""
+        two best quotes of every claim found by ``reduceat`` over the product's non-zero cosines, which, with the
+        columns in order, come grouped by text and claim (the quotes are grouped by claim)."""
         n = len(self.claims)
         vectors = self._vectors(texts)
         text_scores = (vectors @ self._text_postings).toarray()
         quote_scores, quote_best = np.zeros((len(texts), n)), np.zeros((len(texts), n))
-        quotes_per_claim = self.popularity[self._quoted].astype(np.int64)
-        step = max(1, self.DENSE_CELLS // max(len(self.quote_owner), 1))  # rows at a time, to bound the memory
-        for start in range(0, len(texts) if len(self._quoted) else 0, step):
-            rows = slice(start, start + step)
-            sims = (vectors[rows] @ self._quote_postings).toarray()  # > 0 exactly where a term is shared
-            best = np.maximum.reduceat(sims, self._quote_starts, axis=1)
-            # the second best: the best again when it occurs twice, else the best of the others
-            is_best = sims == np.repeat(best, quotes_per_claim, axis=1)
-            twice = np.add.reduceat(is_best, self._quote_starts, axis=1, dtype=np.int64) > 1
-            others = np.maximum.reduceat(np.where(is_best, 0.0, sims), self._quote_starts, axis=1)
-            quote_scores[rows, self._quoted] = best / 2 + np.where(twice, best, others) / 2
-            quote_best[rows, self._quoted] = best
+        sims = (vectors @ self._quote_postings).tocsr()  # > 0 exactly where a term is shared
+        sims.sort_indices()
+        group = (
+            np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(sims.indptr)) * n + self.quote_owner[sims.indices]
+        )
+        if len(group):
+            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+            best = np.maximum.reduceat(sims.data, starts)
+            # the second best: the best again when it occurs twice, else the best of the others (0 without another)
+            is_best = sims.data == np.repeat(best, np.diff(np.r_[starts, len(group)]))
+            twice = np.add.reduceat(is_best, starts, dtype=np.int64) > 1
+            others = np.maximum.reduceat(np.where(is_best, 0.0, sims.data), starts)
+            rows, claims = np.divmod(group[starts], n)
+            quote_scores[rows, claims] = best / 2 + np.where(twice, best, others) / 2
+            quote_best[rows, claims] = best
         return {
             text: (vectors[row], text_scores[row], quote_scores[row], quote_best[row]) for row, text in enumerate(texts)
         }
