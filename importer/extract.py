@@ -1140,7 +1140,7 @@ class ClaimIndex:
         mean = vectors.mean(0)
         vectors -= mean  # in place: at 10,000 claims this matrix holds some 50,000 vectors
         vectors /= np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-        # slots[k, i]: the row of claim i's k-th embedded quote, or -1; the two best per claim are then one partition.
+        # slots[k, i]: the row of claim i's k-th embedded quote, or -1; the two best per claim are then a max over k.
         slots = np.full((self.EMBEDDED_QUOTES, len(self.claims)), -1, dtype=np.int64)
         seen = Counter()
         for row, (i, _) in enumerate(quotes):
