@@ -655,7 +655,8 @@ def speed_article(fixture: Path) -> str:
 def measure_speed(fixture: Path, log=print) -> dict:
     """Time imports into the 10,000-claim synthetic knowledge base ``bench-results/import-bench-10000.sqlite3``
     (built once with ``generate_synthetic --seed 1`` and kept, with its stored embeddings and term counts, for
-    later runs), each in a new process (``time_import``): a warm-up import; then, with every embedding stored, the
+    later runs), each in a new process (``time_import``): a warm-up import (which also keeps the ranking index's
+    matrices in ``KB_INDEX_CACHE_DIR``, as any import does); then, with every embedding stored, the
     first import in a new process and a second one in the same process (a web worker's case); by wording only;
     and a new article, whose clauses are embedded during the import."""
     import subprocess

@@ -247,6 +247,8 @@ class CachedEmbedder:
     that keeps vectors between imports. ``load(digests)`` returns the stored vectors it has; ``save({digest:
     vector})`` keeps new ones."""
 
+    model = MODEL_NAME  # whose vectors these are (part of the key of an index's stored matrices)
+
     def __init__(self, encoder: Encoder | LazyEncoder, load=None, save=None):
         self.encoder = encoder
         self.memory: dict[str, np.ndarray] = {}

@@ -1123,6 +1123,20 @@ def cited_studies(text: str, studies: Sequence[StudyRecord]) -> tuple[list[int],
 # --- claim similarity -----------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
+def _blas_controller():
+    from threadpoolctl import ThreadpoolController
+
+    return ThreadpoolController()
+
+
+def _one_blas_thread():
+    """BLAS on one thread for the clauses' embedding products (a few milliseconds each): OpenBLAS' second thread
+    saved little wall time and, on a busy machine, cost twice the CPU and more wall time (ranking the 4,921-word
+    article against 10,000 claims at load 6: 1.8 s CPU with two threads, 1.1 s with one; the same results)."""
+    return _blas_controller().limit(limits=1, user_api="blas")
+
+
 @dataclass(frozen=True)
 class ClaimRecord:
     id: int
@@ -1130,6 +1144,29 @@ class ClaimRecord:
     category: str
     quotes: tuple[str, ...] = ()
     conditions: tuple[str, ...] = ()  # names (and aliases) of the conditions the claim is about; none: general
+
+
+def _fingerprint(parts: Sequence[str]) -> str:
+    """SHA-256 of these strings in order and of their lengths (so that no two lists give the same input): 20 ms for
+    the 85,000 texts of the 10,000-claim synthetic knowledge base."""
+    digest = hashlib.sha256(np.fromiter(map(len, parts), dtype=np.int64, count=len(parts)).tobytes())
+    digest.update("\x00".join(parts).encode())
+    return digest.hexdigest()
+
+
+def lexical_key(claims: Sequence[ClaimRecord]) -> str:
+    """What an index's TF-IDF matrices are built from: the term analysis, each claim's text, then the quotes."""
+    texts = [c.text for c in claims]
+    return _fingerprint(["tfidf", TERM_ANALYSER, str(len(texts)), *texts, *(q for c in claims for q in c.quotes)])
+
+
+def semantic_key(claims: Sequence[ClaimRecord], model: str) -> str:
+    """What an index's embedding matrices are built from: the model, each claim's text and its embedded quotes."""
+    parts = ["embeddings", model, str(ClaimIndex.EMBEDDED_QUOTES)]
+    for claim in claims:
+        quotes = claim.quotes[: ClaimIndex.EMBEDDED_QUOTES]
+        parts += [claim.text, str(len(quotes)), *quotes]
+    return _fingerprint(parts)
 
 
 class ClaimIndex:
@@ -1171,52 +1208,92 @@ class ClaimIndex:
     EMBEDDED_QUOTES = 4
     RERANK_DEPTH = 20  # first-stage claims the re-ranker re-orders
 
-    def __init__(self, claims: Iterable[ClaimRecord], embed=None, analyse=None, reranker="default"):
-        from scipy import sparse
-
+    def __init__(self, claims: Iterable[ClaimRecord], embed=None, analyse=None, reranker="default", store=None):
         self.claims = list(claims)
         self.ids = np.array([c.id for c in self.claims], dtype=np.int64)
         categories = sorted({c.category for c in self.claims})
         self._category_of = np.array([categories.index(c.category) for c in self.claims], dtype=np.int64)
         self._categories = categories
         self.analyse = analyse or term_vectors
-        # Each claim's text, then its quotes; every text's terms counted once. TF-IDF as scikit-learn's
-        # TfidfTransformer(sublinear_tf=True) computes it (1 + log tf, smooth idf, L2 norm), on columns named by
-        # the terms' stable hashes, built straight from the cached term counts.
-        texts = [c.text for c in self.claims]
-        quotes = [q for c in self.claims for q in c.quotes]
         self.quote_owner = np.array([i for i, c in enumerate(self.claims) for _ in c.quotes], dtype=np.int64)
         self.popularity = np.array([len(c.quotes) for c in self.claims], dtype=float)
-        analysed = self.analyse(texts + quotes) if self.claims else []
-        lengths = np.array([len(hashes) for hashes, _ in analysed], dtype=np.int64)
-        hashes = np.concatenate([h for h, _ in analysed]) if analysed else np.zeros(0, dtype=np.int64)
-        counts = np.concatenate([c for _, c in analysed]) if analysed else np.zeros(0)
-        self.vocabulary, columns = np.unique(hashes, return_inverse=True)
-        n_texts, n_terms = len(analysed), len(self.vocabulary)
-        document_frequency = np.bincount(columns, minlength=n_terms)
-        self.idf = np.log((1 + n_texts) / (1 + document_frequency)) + 1
-        weights = (1 + np.log(np.maximum(counts, 1))) * self.idf[columns] if n_terms else counts
-        indptr = np.r_[0, np.cumsum(lengths)]
-        matrix = sparse.csr_matrix((weights, columns, indptr), shape=(n_texts, n_terms))
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        matrix = sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix
-        self.text_matrix, self.quote_matrix = matrix[: len(texts)].tocsr(), matrix[len(texts) :].tocsr()
-        # term × text: a clause's product reads only the rows (postings) of its own terms
-        self._text_postings = self.text_matrix.T.tocsr()
-        self._quote_postings = self.quote_matrix.T.tocsr()
+        # The matrices below depend only on the texts: ``store`` (``importer.indexstore``) may hold them already,
+        # built by another import from the very same texts (keyed by ``lexical_key`` / ``semantic_key``).
+        self._set(self._built(store, lambda: lexical_key(self.claims), self._tfidf))
         self._prepared: dict[str, tuple] = {}
+        self._prepared_lexical: dict[str, tuple] = {}
+        self._context_scores: dict[str, np.ndarray] = {}  # the last sentence's cosines with the claims' texts
         self.embed = embed if self.claims else None
         if self.embed is not None:
-            self._embed_claims()
+            model = getattr(self.embed, "model", "")  # a store keeps vectors only of a named model
+            key = lambda: semantic_key(self.claims, model)  # noqa: E731
+            self._set(self._built(store if model else None, key, self._embed_claims))
         if reranker == "default":
             from importer.rerank import default_reranker
 
             reranker = default_reranker(semantic=self.embed is not None)
         self.reranker = reranker
 
+    @staticmethod
+    def _built(store, key, build) -> dict:
+        """``build()``, or what ``store`` keeps under ``key()`` (kept there once built)."""
+        if store is None:
+            return build()
+        key = key()
+        arrays = store.get(key)
+        if arrays is None:
+            arrays = build()
+            store.put(key, arrays)
+        return arrays
+
+    def _set(self, arrays: dict) -> None:
+        from scipy import sparse
+
+        for name, value in arrays.items():
+            if isinstance(value, tuple):  # a CSR matrix: (data, indices, indptr, shape)
+                data, indices, indptr, shape = value
+                value = sparse.csr_matrix((data, indices, indptr), shape=tuple(shape))
+            setattr(self, name, value)
+
+    def _tfidf(self) -> dict:
+        """Each claim's text, then its quotes; every text's terms counted once. TF-IDF as scikit-learn's
+        TfidfTransformer(sublinear_tf=True) computes it (1 + log tf, smooth idf, L2 norm), on columns named by the
+        terms' stable hashes, built straight from the cached term counts."""
+        from scipy import sparse
+
+        texts = [c.text for c in self.claims]
+        quotes = [q for c in self.claims for q in c.quotes]
+        analysed = self.analyse(texts + quotes) if self.claims else []
+        lengths = np.array([len(hashes) for hashes, _ in analysed], dtype=np.int64)
+        hashes = np.concatenate([h for h, _ in analysed]) if analysed else np.zeros(0, dtype=np.int64)
+        counts = np.concatenate([c for _, c in analysed]) if analysed else np.zeros(0)
+        vocabulary, columns = np.unique(hashes, return_inverse=True)
+        n_texts, n_terms = len(analysed), len(vocabulary)
+        document_frequency = np.bincount(columns, minlength=n_terms)
+        idf = np.log((1 + n_texts) / (1 + document_frequency)) + 1
+        weights = (1 + np.log(np.maximum(counts, 1))) * idf[columns] if n_terms else counts
+        indptr = np.r_[0, np.cumsum(lengths)]
+        matrix = sparse.csr_matrix((weights, columns, indptr), shape=(n_texts, n_terms))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        matrix = sparse.diags(1 / np.maximum(norms, 1e-12)) @ matrix
+        text_matrix, quote_matrix = matrix[: len(texts)].tocsr(), matrix[len(texts) :].tocsr()
+        csr = lambda m: (m.data, m.indices, m.indptr, np.array(m.shape))  # noqa: E731
+        return {
+            "vocabulary": vocabulary,
+            "idf": idf,
+            "text_matrix": csr(text_matrix),
+            "quote_matrix": csr(quote_matrix),
+            # term × text: a clause's product reads only the rows (postings) of its own terms
+            "_text_postings": csr(text_matrix.T.tocsr()),
+            "_quote_postings": csr(quote_matrix.T.tocsr()),
+        }
+
     def _vectors(self, texts: Sequence[str]):
         """TF-IDF rows of these texts in the index's columns (terms the index does not know are dropped)."""
         from scipy import sparse
+
+        if len(texts) == 1 and texts[0] in self._prepared_lexical:  # a clause of the batch prepared last
+            return self._prepared_lexical[texts[0]][0]
 
         rows, columns, values = [], [], []
         for row, (hashes, counts) in enumerate(term_vectors(list(texts))):  # clauses: this process's memory only
@@ -1235,47 +1312,60 @@ class ClaimIndex:
         """Whether sentence embeddings take part in the ranking."""
         return self.embed is not None
 
-    def _embed_claims(self) -> None:
+    def _embed_claims(self) -> dict:
         quotes = [(i, q) for i, c in enumerate(self.claims) for q in c.quotes[: self.EMBEDDED_QUOTES]]
         vectors = self.embed([c.text for c in self.claims] + [q for _, q in quotes])
-        self.mean = vectors.mean(0)
-        vectors -= self.mean  # in place: at 10,000 claims this matrix holds some 50,000 vectors
+        mean = vectors.mean(0)
+        vectors -= mean  # in place: at 10,000 claims this matrix holds some 50,000 vectors
         vectors /= np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-        self.text_embeddings = vectors[: len(self.claims)]
-        self.quote_embeddings = vectors[len(self.claims) :]
-        # slots[k, i]: the row of claim i's k-th embedded quote, or -1; the two best per claim are then one partition.
-        self.slots = np.full((self.EMBEDDED_QUOTES, len(self.claims)), -1, dtype=np.int64)
+        # slots[k, i]: the row of claim i's k-th embedded quote, or -1; the two best per claim are then a max over k.
+        slots = np.full((self.EMBEDDED_QUOTES, len(self.claims)), -1, dtype=np.int64)
         seen = Counter()
         for row, (i, _) in enumerate(quotes):
-            self.slots[seen[i], i] = row
+            slots[seen[i], i] = row
             seen[i] += 1
+        return {
+            "mean": mean,
+            "text_embeddings": vectors[: len(self.claims)],
+            "quote_embeddings": vectors[len(self.claims) :],
+            "slots": slots,
+        }
 
     def _centred(self, vectors):
         vectors = vectors - self.mean
         return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
     def prepare(self, texts: Sequence[str]) -> None:
-        """Embed these texts in one batch before ranking them one by one, and compute their semantic scores as one
-        matrix product (much faster than one at a time); only the last batch prepared is kept."""
-        self._prepared = {}
+        """Compute these texts' scores against every claim as a few matrix products for the whole batch before
+        ranking them one by one (much faster than one at a time): their TF-IDF cosines with the claims' texts and
+        quotes, and, with embeddings, their semantic scores (embedded in one batch). Only the last batch prepared
+        is kept."""
+        self._prepared, self._prepared_lexical = {}, {}
         texts = list(dict.fromkeys(texts))
-        if self.embed is None or not texts:
+        if not self.claims or not texts:
+            return
+        self._prepared_lexical = self._lexical_batch(texts)
+        if self.embed is None:
             return
         vectors = self._centred(self.embed(texts))
-        text_scores = np.maximum(vectors @ self.text_embeddings.T, 0.0)
-        quote_sims = np.maximum(vectors @ self.quote_embeddings.T, 0.0) if len(self.quote_embeddings) else None
+        with _one_blas_thread():
+            text_scores = np.maximum(vectors @ self.text_embeddings.T, 0.0)
+            quote_sims = np.maximum(vectors @ self.quote_embeddings.T, 0.0) if len(self.quote_embeddings) else None
+        quote_scores, quote_best = self._best_quotes(quote_sims, len(texts))
         for row, text in enumerate(texts):
-            self._prepared[text] = (text_scores[row], *self._best_quotes(quote_sims, row))
+            self._prepared[text] = (text_scores[row], quote_scores[row], quote_best[row])
 
-    def _best_quotes(self, sims, row: int):
-        """Per claim: the mean of its two best embedded-quote cosines, and the best one."""
+    def _best_quotes(self, sims, rows: int):
+        """Per row of ``sims`` (embedding cosines with the embedded quotes) and claim: the mean of the claim's two
+        best embedded-quote cosines, and the best one."""
         if sims is None:
-            return np.zeros(len(self.claims)), np.zeros(len(self.claims))
-        padded = np.where(self.slots >= 0, sims[row][self.slots], 0.0)
-        if len(padded) > 1:
-            top = -np.partition(-padded, 1, axis=0)
-            return (top[0] + top[1]) / 2, top[0]
-        return padded[0] / 2, padded[0]
+            return np.zeros((rows, len(self.claims))), np.zeros((rows, len(self.claims)))
+        padded = np.where(self.slots >= 0, sims[:, self.slots], 0.0)  # rows × EMBEDDED_QUOTES × claims, ≥ 0
+        best = padded.max(axis=1)
+        # the second best: the best again when it occurs twice, else the best of the others (0 without another)
+        is_best = padded == best[:, None, :]
+        second = np.where(is_best.sum(axis=1) > 1, best, np.where(is_best, 0.0, padded).max(axis=1))
+        return (best + second) / 2, best
 
     def _semantic_scores(self, text: str):
         """Per claim: the centred cosine with its text, the mean of the two best with its quotes, and the best."""
@@ -1283,32 +1373,53 @@ class ClaimIndex:
             return self._prepared[text]
         vector = self._centred(self.embed([text])[0])
         quote_sims = np.maximum(self.quote_embeddings @ vector, 0.0)[None, :] if len(self.quote_embeddings) else None
-        return (np.maximum(self.text_embeddings @ vector, 0.0), *self._best_quotes(quote_sims, 0))
+        quote_scores, quote_best = self._best_quotes(quote_sims, 1)
+        return np.maximum(self.text_embeddings @ vector, 0.0), quote_scores[0], quote_best[0]
+
+    def _lexical_batch(self, texts: list[str]) -> dict[str, tuple]:
+        """Per text: its TF-IDF row, its cosines with the claims' texts, the mean of each claim's two best quote
+        cosines (a missing quote counts 0) and the best one: one sparse product each for the whole batch, and the
+        two best quotes of every claim found by ``reduceat`` over the product's non-zero cosines, which, with the
+        columns in order, come grouped by text and claim (the quotes are grouped by claim)."""
+        n = len(self.claims)
+        vectors = self._vectors(texts)
+        text_scores = (vectors @ self._text_postings).toarray()
+        quote_scores, quote_best = np.zeros((len(texts), n)), np.zeros((len(texts), n))
+        sims = (vectors @ self._quote_postings).tocsr()  # > 0 exactly where a term is shared
+        sims.sort_indices()
+        group = (
+            np.repeat(np.arange(len(texts), dtype=np.int64), np.diff(sims.indptr)) * n + self.quote_owner[sims.indices]
+        )
+        if len(group):
+            starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+            best = np.maximum.reduceat(sims.data, starts)
+            # the second best: the best again when it occurs twice, else the best of the others (0 without another)
+            is_best = sims.data == np.repeat(best, np.diff(np.r_[starts, len(group)]))
+            twice = np.add.reduceat(is_best, starts, dtype=np.int64) > 1
+            others = np.maximum.reduceat(np.where(is_best, 0.0, sims.data), starts)
+            rows, claims = np.divmod(group[starts], n)
+            quote_scores[rows, claims] = best / 2 + np.where(twice, best, others) / 2
+            quote_best[rows, claims] = best
+        return {
+            text: (vectors[row], text_scores[row], quote_scores[row], quote_best[row]) for row, text in enumerate(texts)
+        }
 
     def _lexical(self, text: str, context: str) -> dict:
         """Per claim, the TF-IDF parts of the score (see the class), and which claims share a term with the clause."""
-        n = len(self.claims)
-        vectors = self._vectors([text, context or text])
-        texts = (vectors @ self._text_postings).toarray()
-        text_scores, context_scores = texts[0], texts[1]
-        shares = text_scores > 0
-        quote_scores, quote_best = np.zeros(n), np.zeros(n)
-        hits = (vectors[0] @ self._quote_postings).tocoo()
-        if hits.nnz:
-            owners, sims = self.quote_owner[hits.col], hits.data
-            order = np.lexsort((-sims, owners))  # by claim, best first within each claim
-            owners, sims = owners[order], sims[order]
-            first = np.r_[True, owners[1:] != owners[:-1]]
-            second = np.r_[False, first[:-1] & ~first[1:]]
-            quote_scores[owners[first]] += sims[first] / 2
-            quote_scores[owners[second]] += sims[second] / 2
-            quote_best[owners[first]] = sims[first]
-            shares[owners] = True
+        prepared = self._prepared_lexical.get(text) or self._lexical_batch([text])[text]
+        clause, text_scores, quote_scores, quote_best = prepared
+        if context == text:
+            context_scores = text_scores
+        else:  # the clauses of one sentence share it
+            if context not in self._context_scores:
+                self._context_scores = {context: (self._vectors([context]) @ self._text_postings).toarray()[0]}
+            context_scores = self._context_scores[context]
+        shares = (text_scores > 0) | (quote_best > 0)
         cues = category_cues(text)
         cue_share = np.array([cues[c] for c in self._categories], dtype=float) / (sum(cues.values()) or 1)
         return {
             "text": text_scores, "quote": quote_scores, "quote_best": quote_best, "context": context_scores,
-            "cue": cue_share[self._category_of], "shares": shares, "clause": vectors[0], "cues": cues,
+            "cue": cue_share[self._category_of], "shares": shares, "clause": clause, "cues": cues,
         }  # fmt: skip
 
     def _first_stage(self, text: str, context: str) -> tuple[np.ndarray, dict]:
@@ -1332,7 +1443,11 @@ class ClaimIndex:
         return combined, parts
 
     def _best(self, combined: np.ndarray, limit: int) -> np.ndarray:
+        """The ``limit`` claims with the highest positive scores, best first (ties: the lower id first)."""
         positive = np.flatnonzero(combined > 0)
+        if 0 < limit < len(positive):  # sort only what scores at least the limit-th best score (all its ties included)
+            threshold = -np.partition(-combined[positive], limit - 1)[limit - 1]
+            positive = positive[combined[positive] >= threshold]
         return positive[np.lexsort((self.ids[positive], -combined[positive]))][:limit]
 
     def features(self, text: str, context: str = "", depth: int | None = None) -> tuple[np.ndarray, np.ndarray]:

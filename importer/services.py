@@ -7,7 +7,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -31,12 +33,14 @@ from importer.extract import (
     pack_terms,
     rank_clause,
     relevant_clauses,
+    semantic_key,
     split_sentences,
     stance_cue,
     term_digest,
     term_vectors,
     unpack_terms,
 )
+from importer.indexstore import IndexStore
 from importer.models import Candidate, SourceSnapshot, TextEmbedding, TextTerms
 from importer.text import InputError, readable_document
 from kb.cache import bump_content_version
@@ -217,14 +221,33 @@ def _index_texts(claims: list[ClaimRecord]) -> list[str]:
     return [c.text for c in claims] + [q for c in claims for q in c.quotes]
 
 
-def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
+_INDEX_STORE: IndexStore | None = None
+
+
+def index_store() -> IndexStore:
+    """Where the ranking index's matrices are kept between imports (``importer/indexstore.py``): this process's
+    memory, and the files of ``KB_INDEX_CACHE_DIR``."""
+    global _INDEX_STORE
+    directory = settings.KB_INDEX_CACHE_DIR or None
+    if _INDEX_STORE is None or _INDEX_STORE.directory != (Path(directory) if directory else None):
+        _INDEX_STORE = IndexStore(directory)
+    return _INDEX_STORE
+
+
+def claim_index(
+    exclude_source: Source | None = None, embed=None, claims: list[ClaimRecord] | None = None
+) -> ClaimIndex:
     """The ranking index over every claim, with sentence embeddings when ``embed`` is given. The claims, their
     quotes and conditions are read afresh every time (a claim added, edited or deleted a moment ago is ranked as it
-    is now); only the term counts of texts seen before, keyed by the texts themselves, come from a cache.
+    is now), unless the caller has just read them (``claims``); only what is derived from texts seen before comes
+    from a cache, keyed by the texts themselves: the index's matrices (``index_store``), else each text's term
+    counts and vector.
 
-    Queries: assertions, conditions, claims' conditions, claims; then the stored term counts of the texts this
-    process has not seen, 500 a query, and with ``embed`` the stored vectors it has not read yet, 500 a query."""
-    return ClaimIndex(_index_claims(exclude_source), embed=embed, analyse=stored_term_vectors)
+    Queries: assertions, conditions, claims' conditions, claims; when the matrices of these very texts are not
+    kept, the stored term counts of the texts this process has not seen, 500 a query, and with ``embed`` the
+    stored vectors it has not read yet, 500 a query."""
+    claims = _index_claims(exclude_source) if claims is None else claims
+    return ClaimIndex(claims, embed=embed, analyse=stored_term_vectors, store=index_store())
 
 
 # An import from the admin (a background job, importer/tasks.py) embeds at most this many texts of the knowledge
@@ -234,10 +257,17 @@ def claim_index(exclude_source: Source | None = None, embed=None) -> ClaimIndex:
 WEB_EMBEDDING_BUDGET = 2000
 
 
-def unembedded_texts(embed: CachedEmbedder, claims: list[ClaimRecord] | None = None) -> list[str]:
-    """The claim texts and quotes the ranking index uses that have no stored embedding yet."""
+def unembedded_texts(
+    embed: CachedEmbedder, claims: list[ClaimRecord] | None = None, *, kept: bool = False
+) -> list[str]:
+    """The claim texts and quotes the ranking index uses that have no stored embedding yet. With ``kept``, none
+    when the index's embedding matrices for these very texts are kept (``index_store``): then the stored vectors
+    are not even read."""
+    claims = _index_claims() if claims is None else claims
+    if kept and index_store().get(semantic_key(claims, embed.model)) is not None:
+        return []
     texts = []
-    for claim in _index_claims() if claims is None else claims:
+    for claim in claims:
         texts.append(claim.text)
         texts.extend(claim.quotes[: ClaimIndex.EMBEDDED_QUOTES])
     return embed.missing(texts)
@@ -309,7 +339,7 @@ def _embedder_within(
     embed = embedder()
     if embed is None:
         return None, present()
-    missing = list(dict.fromkeys(unembedded_texts(embed, claims) + embed.missing(article_texts)))
+    missing = list(dict.fromkeys(unembedded_texts(embed, claims, kept=True) + embed.missing(article_texts)))
     if budget is not None and len(missing) > budget:
         return None, (
             f"{len(missing)} texts (the knowledge base's and this article's) have no embedding yet, more than an "
@@ -346,7 +376,7 @@ def _conditions() -> list[ConditionRecord]:
 
 
 def _studies() -> list[StudyRecord]:
-    return [StudyRecord(s.pk, s.label, s.authors, s.year, s.journal) for s in Study.objects.all()]
+    return [StudyRecord(*row) for row in Study.objects.values_list("pk", "label", "authors", "year", "journal")]
 
 
 def _new_source(*, title: str, slug: str, kind: str, text: str, name: str, author: str, publisher: str, url: str):
@@ -653,8 +683,13 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
         by_source[candidate.source_id].append(candidate)
     updated = []
     for group in by_source.values():
-        semantic = embed is not None and not embed.missing([c.quote for c in group]) and not unembedded_texts(embed)
-        index = claim_index(exclude_source=group[0].source, embed=embed if semantic else None)
+        claims = _index_claims(exclude_source=group[0].source)
+        semantic = (
+            embed is not None
+            and not embed.missing([c.quote for c in group])
+            and not unembedded_texts(embed, claims, kept=True)
+        )
+        index = claim_index(embed=embed if semantic else None, claims=claims)
         sentences = _sentences_of(group)
         for candidate in group:
             sentence = sentences.get((candidate.snapshot_id, candidate.sentence_offset))

@@ -8,3 +8,4 @@ import os
 
 os.environ["KB_ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", "test-suite-only-secret-key-not-for-production")
+os.environ["KB_INDEX_CACHE_DIR"] = ""  # the importer's index files: tests that want them name a directory

@@ -238,6 +238,9 @@ elif _cache_dir := env_str("KB_CACHE_DIR", ""):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "kb"}}
 KB_PAGE_CACHE_SECONDS = env_int("KB_PAGE_CACHE_SECONDS", 300)
+# The importer's ranking matrices, kept in files under a fingerprint of the claim texts they were built from
+# (importer/indexstore.py): a new process reads them instead of rebuilding them. Empty: this process's memory only.
+KB_INDEX_CACHE_DIR = env_str("KB_INDEX_CACHE_DIR", str(BASE_DIR / ".cache" / "claim-index")) or ""
 # With Redis, each process re-reads the content version at most this often (and keeps copies of the pages it
 # serves): an edit made through another worker or app server is visible there at most this late (kb/cache.py).
 # A local-memory cache is read on every request (0): it is this process's memory anyway.

@@ -345,3 +345,27 @@ def test_embed_texts_prunes_without_the_model(fresh_model_state):
     assert "Deleted 1 stored embedding that nothing uses." in out.getvalue()
     assert "Nothing embedded: semantic matching is off (KB_EMBEDDINGS=off)." in out.getvalue()
     assert not TextEmbedding.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_import_whose_index_matrices_are_kept_reads_the_vectors_of_its_own_clauses_only(
+    encoder, settings, tmp_path, monkeypatch
+):
+    settings.KB_INDEX_CACHE_DIR = str(tmp_path)
+    services.index_store().clear()
+    claim = ClaimFactory(text=CLAIMS[0].text, slug="breathing", category="safety")
+    ClaimFactory(text=CLAIMS[2].text, slug="nausea", category="side_effect")
+    AssertionFactory(claim=claim, quote="Ketamine does not depress breathing.")
+    first = services.import_article(ARTICLE, title="Breathing", name="a.txt", url="https://example.org/a")
+    services.index_store().clear()  # a new process: the matrices are in the files
+    asked = []
+    stored = services._stored_embeddings
+    monkeypatch.setattr(services, "_stored_embeddings", lambda digests: asked.extend(digests) or stored(digests))
+    second = services.import_article(ARTICLE, title="Breathing", name="b.txt", url="https://example.org/b")
+    assert set(asked) == {CachedEmbedder.digest(quote) for quote in first_clauses(second)}
+    assert any("by wording and by meaning" in line for line in second.lines())
+    suggestions = [
+        list(c.source.candidates.order_by("offset").values_list("quote", "suggestions")) for c in (first, second)
+    ]
+    assert suggestions[0] == suggestions[1]
+    services.index_store().clear()

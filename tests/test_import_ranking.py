@@ -14,6 +14,7 @@ from claims.models import Claim, Status
 from importer import bench, extract, rerank, services
 from importer.bench import fit_reranker
 from importer.extract import ClaimIndex, ClaimRecord, analyse_terms, term_vectors
+from importer.indexstore import IndexStore
 from importer.models import TextTerms
 from importer.rerank import FEATURES, Reranker
 from tests.factories import AssertionFactory, ClaimFactory, ConditionFactory
@@ -257,6 +258,7 @@ def test_building_the_index_takes_four_queries_when_the_texts_are_known(django_a
     with django_assert_num_queries(4):  # assertions, conditions, claims' conditions, claims
         services.claim_index()
     extract._TERM_MEMORY.clear()
+    services.index_store().clear()  # a new process, and no index files (KB_INDEX_CACHE_DIR is empty here)
     with django_assert_num_queries(5):  # … and the stored term counts (at most 500 digests a query)
         index = services.claim_index()
     assert len(index.claims) == 5
@@ -313,3 +315,141 @@ def test_the_bench_counts_the_right_claim_first_per_candidate_and_pair_wise_besi
     assert (overall["pair_top1"], overall["pair_top3"]) == (1 / 3, 1 / 3)
     assert overall["top1_ceiling"] == 2 / 3
     assert "pair_top1" in "\n".join(bench._verdicts(overall))
+
+
+# --- the index's matrices, kept between imports (importer/indexstore.py) ---------------------------------------------
+
+
+@pytest.fixture
+def index_files(settings, tmp_path):
+    """Index files in a directory of the test's own; forgets the process's kept matrices before and after."""
+    settings.KB_INDEX_CACHE_DIR = str(tmp_path / "claim-index")
+    services.index_store().clear()
+    yield tmp_path / "claim-index"
+    services.index_store().clear()
+
+
+def _new_process() -> None:
+    """What a new process has: no matrices or term counts in memory (the files and tables stay)."""
+    services.index_store().clear()
+    extract._TERM_MEMORY.clear()
+    extract._DIGESTS.clear()
+
+
+def _three_claims():
+    onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
+    nausea = ClaimFactory(text="Ketamine can cause nausea", slug="nausea", category="side_effect")
+    AssertionFactory(claim=onset, quote="Relief came in a matter of hours.")
+    AssertionFactory(claim=nausea, quote="Some patients feel sick during the infusion.")
+    ClaimFactory(text="Ketamine is given as a nasal spray", slug="nasal", category="administration")
+    return onset, nausea
+
+
+CLAUSES = ["Many patients feel better within hours.", "It can make you feel sick.", "A nasal spray is approved."]
+
+
+def _ranked(index) -> list:
+    return [[(claim.id, score) for claim, score in index.rank(clause)] for clause in CLAUSES]
+
+
+@pytest.mark.django_db
+def test_a_new_process_ranks_from_the_kept_files_as_from_a_fresh_build_without_reading_term_counts(
+    index_files, django_assert_num_queries
+):
+    _three_claims()
+    built = _ranked(services.claim_index())
+    assert len(list(index_files.glob("*.npz"))) == 1  # the TF-IDF matrices (no embeddings asked for)
+    _new_process()
+    TextTerms.objects.all().delete()  # not needed any more: the matrices of these very texts are in the file
+    with django_assert_num_queries(4):  # assertions, conditions, claims' conditions, claims
+        index = services.claim_index()
+    assert _ranked(index) == built
+    assert _ranked(ClaimIndex(index.claims)) == built  # built afresh, no store
+
+
+@pytest.mark.django_db
+def test_kept_matrices_never_offer_an_edited_deleted_or_newly_quoted_claim_as_it_was(index_files):
+    onset, nausea = _three_claims()
+    clause = "Many patients feel better within hours."
+    assert services.claim_index().rank(clause)[0][0].id == onset.pk
+    Claim.objects.filter(pk=onset.pk).update(text="Ketamine is a dissociative anaesthetic")  # no signal
+    onset.assertions.all().delete()
+    _new_process()
+    assert onset.pk not in [c.id for c, _ in services.claim_index().rank(clause)]
+    AssertionFactory(claim=nausea, quote="Many patients feel better within hours.")
+    _new_process()
+    assert services.claim_index().rank(clause)[0][0].id == nausea.pk
+    nausea.delete()
+    _new_process()
+    assert nausea.pk not in [c.id for c, _ in services.claim_index().rank(clause)]
+    assert len(list(index_files.glob("*.npz"))) <= 4  # the most recently used files only
+
+
+@pytest.mark.django_db
+def test_an_unreadable_index_file_is_deleted_and_the_index_built_again(index_files):
+    _three_claims()
+    built = _ranked(services.claim_index())
+    (path,) = index_files.glob("*.npz")
+    path.write_bytes(path.read_bytes()[:1000])  # cut short, as by a full disk
+    _new_process()
+    assert _ranked(services.claim_index()) == built
+    assert path.exists() and len(path.read_bytes()) > 1000  # written again, whole
+
+
+@pytest.mark.django_db
+def test_an_index_directory_that_cannot_be_written_only_costs_a_rebuild(settings, tmp_path):
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a directory")
+    settings.KB_INDEX_CACHE_DIR = str(blocked / "claim-index")
+    _three_claims()
+    built = _ranked(services.claim_index())
+    _new_process()
+    assert _ranked(services.claim_index()) == built
+    services.index_store().clear()
+
+
+def test_the_index_store_keeps_the_most_recently_used_files_and_arrays(tmp_path):
+    store = IndexStore(tmp_path, memory=1, files=2)
+    for n, key in enumerate(["a1", "b2", "c3"]):
+        store.put(key, {"values": np.arange(n + 1), "matrix": (np.ones(1), np.zeros(1, np.int32), np.array([0, 1]),
+                                                              np.array([1, 1]))})  # fmt: skip
+    assert sorted(p.stem for p in tmp_path.glob("*.npz")) == ["b2", "c3"]
+    assert list(store.memory) == ["c3"]
+    kept = IndexStore(tmp_path).get("b2")  # another process
+    assert np.array_equal(kept["values"], [0, 1]) and [a.tolist() for a in kept["matrix"]] == [
+        [1.0],
+        [0],
+        [0, 1],
+        [1, 1],
+    ]
+    assert IndexStore(tmp_path).get("a1") is None
+    with pytest.raises(ValueError):
+        store.get("../elsewhere")
+
+
+# --- the first stage, one batch of clauses at a time ------------------------------------------------------------------
+
+
+def test_tfidf_quote_scores_are_the_mean_of_each_claims_two_best_quotes_counting_a_tie_twice():
+    clause = "Ketamine lifted my mood within hours"
+    claims = [
+        ClaimRecord(1, "Ketamine is a nasal spray", "administration", (clause, clause, "A spray")),  # tied best
+        ClaimRecord(2, "Ketamine relieves depression", "efficacy", (clause,)),  # one quote: half of it
+        ClaimRecord(3, "Ketamine works fast", "onset", (clause, "My mood lifted", "Unrelated words")),
+        ClaimRecord(4, "Ketamine can cause nausea", "side_effect"),  # no quote
+    ]
+    index = ClaimIndex(claims, reranker=None)
+    alone = index._lexical(clause, clause)
+    index.prepare([clause, "Another clause about nausea"])
+    batched = index._lexical(clause, clause)
+    mood = float((index._vectors([clause]) @ index._vectors(["My mood lifted"]).T).toarray()[0, 0])
+    expected = [1.0, 0.5, (1.0 + mood) / 2, 0.0]
+    assert alone["quote"] == pytest.approx(expected) and batched["quote"] == pytest.approx(expected)
+    assert np.array_equal(alone["quote"], batched["quote"]) and np.array_equal(alone["text"], batched["text"])
+    assert list(alone["quote_best"]) == pytest.approx([1.0, 1.0, 1.0, 0.0])
+
+
+def test_claims_tied_on_score_beyond_the_limit_are_ranked_by_id():
+    claims = [ClaimRecord(i, "Ketamine works within hours", "onset") for i in (9, 3, 7, 1, 5, 2)]
+    index = ClaimIndex(claims, reranker=None)
+    assert [claim.id for claim, _ in index.rank("Ketamine works within hours.", limit=4)] == [1, 2, 3, 5]
