@@ -1765,7 +1765,10 @@ SKIPPED_REASONS = {
     "fragment": "fragments without a verb",
     "off-topic": "sentences, list items or table rows not about ketamine",
     "unlikely": "sentences the learned claim filter judged to state no claim",
+    # counts clauses, not sentences: the rest of such a sentence is proposed (see ``relevant_clauses``)
+    "unlikely-part": "clauses the learned claim filter dropped from sentences otherwise proposed",
 }
+SKIPPED_CLAUSES = frozenset({"unlikely-part"})  # the reasons above that count clauses, not sentences
 
 
 # A list's lead-in that says who should or should not have the treatment frames each item as a statement of candidacy:
@@ -1843,7 +1846,8 @@ def relevant_clauses(
     lead-in itself is not a candidate.
 
     Last, the learned claim filter (``importer/claimfilter.py``; ``claim_filter=None`` leaves it out) drops the
-    clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely"."""
+    clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely", a clause dropped
+    from a sentence that keeps another as "unlikely-part" (so that no drop goes unsaid in the import summary)."""
     skipped = Counter() if skipped is None else skipped
     if claim_filter == "default":
         from importer.claimfilter import default_filter
@@ -1854,9 +1858,11 @@ def relevant_clauses(
         return relevant
     kept = []
     for sentence, parts in relevant:
-        parts = [clause for clause in parts if claim_filter.keeps(clause.text, sentence.text, sentence.kind)]
-        if parts:
-            kept.append((sentence, parts))
+        judged = [clause for clause in parts if claim_filter.keeps(clause.text, sentence.text, sentence.kind)]
+        if judged:
+            kept.append((sentence, judged))
+            if len(judged) < len(parts):
+                skipped["unlikely-part"] += len(parts) - len(judged)
         else:
             skipped["unlikely"] += 1
     return kept
