@@ -56,9 +56,12 @@ TABLE_RULE_LINE = re.compile(r"^[\s|:-]+$")
 
 # pysbd's time grows with the square of a paragraph's length (40,000 characters: 3.8 s; 200,000: over a minute; the
 # 2 MB an import accepts: hours), so a longer line is handed to it in pieces of at most this many characters, each
-# cut after the last full stop, question or exclamation mark and space in its second half (else at a space). The
-# longest line of the labelled articles has 1,555 characters: no article is read differently.
+# cut at the last plain sentence end in its second half (a word's last letter, a full stop, question or exclamation
+# mark, a space, a capital: not "No. 5" nor "patients 68. Ketamine", which pysbd may read otherwise), else at the
+# last such end after any character, else at a space. The longest line of the labelled articles has 1,555
+# characters: no article is read differently.
 SEGMENT_PIECE = 5000
+_PIECE_ENDS = (re.compile(r"[a-z][.!?][\"”’)]?\s+(?=[A-Z“\"])"), re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"])"))
 
 
 def _pieces(line: str) -> list[tuple[int, str]]:
@@ -66,8 +69,8 @@ def _pieces(line: str) -> list[tuple[int, str]]:
     pieces, start = [], 0
     while len(line) - start > SEGMENT_PIECE:
         low, high = start + SEGMENT_PIECE // 2, start + SEGMENT_PIECE
-        stop = max(line.rfind(end, low, high) for end in (". ", "? ", "! "))
-        cut = stop + 2 if stop >= low else (line.rfind(" ", low, high) + 1 or high)
+        ends = [[match.end() for match in end.finditer(line, low, high)] for end in _PIECE_ENDS]
+        cut = next((found[-1] for found in ends if found), line.rfind(" ", low, high) + 1 or high)
         pieces.append((start, line[start:cut]))
         start = cut
     pieces.append((start, line[start:]))
