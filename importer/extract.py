@@ -54,7 +54,7 @@ TABLE_ROW_LINE = re.compile(r"^\s*\|.*\|\s*$|\S \| \S")
 TABLE_RULE_LINE = re.compile(r"^[\s|:-]+$")
 
 
-# pysbd's time grows with the square of a paragraph's length (40,000 characters: 3.8 s; 200,000: over a minute; the
+# pysbd's time grows with the square of a paragraph's length (40,000 characters: 3.8 s; 200,000: about 100 s; the
 # 2 MB an import accepts: hours), so a longer line is handed to it in pieces of at most this many characters, each
 # cut at the last plain sentence end in its second half (a word's last letter, a full stop, question or exclamation
 # mark, a space, a capital: not "No. 5" nor "patients 68. Ketamine", which pysbd may read otherwise), else at the
