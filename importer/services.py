@@ -218,10 +218,6 @@ def stored_term_vectors(texts: list[str]) -> list:
     return term_vectors(texts, load=_stored_terms, save=_store_terms)
 
 
-def _index_texts(claims: list[ClaimRecord]) -> list[str]:
-    return [c.text for c in claims] + [q for c in claims for q in c.quotes]
-
-
 _INDEX_STORE: IndexStore | None = None
 
 
