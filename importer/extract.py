@@ -11,6 +11,7 @@ quotes already attached to it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import weakref
 from bisect import bisect_right
@@ -21,6 +22,8 @@ from functools import lru_cache
 
 import numpy as np
 import pysbd
+
+log = logging.getLogger(__name__)
 
 # --- sentences ------------------------------------------------------------------------------------------
 
@@ -51,24 +54,48 @@ TABLE_ROW_LINE = re.compile(r"^\s*\|.*\|\s*$|\S \| \S")
 TABLE_RULE_LINE = re.compile(r"^[\s|:-]+$")
 
 
+# pysbd's time grows with the square of a paragraph's length (40,000 characters: 3.8 s; 200,000: about 100 s; the
+# 2 MB an import accepts: hours), so a longer line is handed to it in pieces of at most this many characters, each
+# cut at the last plain sentence end in its second half (a word's last letter, a full stop, question or exclamation
+# mark, a space, a capital: not "No. 5" nor "patients 68. Ketamine", which pysbd may read otherwise), else at the
+# last such end after any character, else at a space. The longest line of the labelled articles has 1,555
+# characters: no article is read differently.
+SEGMENT_PIECE = 5000
+_PIECE_ENDS = (re.compile(r"[a-z][.!?][\"”’)]?\s+(?=[A-Z“\"])"), re.compile(r"[.!?][\"”’)]?\s+(?=[A-Z“\"])"))
+
+
+def _pieces(line: str) -> list[tuple[int, str]]:
+    """(start within the line, text) of the pieces ``_segment`` hands to pysbd one at a time."""
+    pieces, start = [], 0
+    while len(line) - start > SEGMENT_PIECE:
+        low, high = start + SEGMENT_PIECE // 2, start + SEGMENT_PIECE
+        ends = [[match.end() for match in end.finditer(line, low, high)] for end in _PIECE_ENDS]
+        cut = next((found[-1] for found in ends if found), line.rfind(" ", low, high) + 1 or high)
+        pieces.append((start, line[start:cut]))
+        start = cut
+    pieces.append((start, line[start:]))
+    return pieces
+
+
 def _segment(line: str) -> list[tuple[int, str]]:
     """(start within the line, text) of each sentence pysbd finds in a line, trimmed. The offsets are found here, each
     sentence searched from where the one before ended: pysbd's own (``char_span``) compile a regular expression per
     sentence, half of the splitting's time (same spans on the seed's and the held-out articles' 460 lines)."""
     found = []
-    cursor = 0
-    for sentence in _segmenter().processor(line).process():
-        target = sentence.strip()
-        if not target:
-            continue
-        position = line.find(target, cursor)
-        if position < 0:  # not in order: take its first place in the line, as pysbd does
-            position = line.find(target)
-            if position < 0:
+    for offset, piece in _pieces(line):
+        cursor = 0
+        for sentence in _segmenter().processor(piece).process():
+            target = sentence.strip()
+            if not target:
                 continue
-        else:
-            cursor = position + len(target)
-        found.append((position, target))
+            position = piece.find(target, cursor)
+            if position < 0:  # not in order: take its first place in the piece, as pysbd does
+                position = piece.find(target)
+                if position < 0:
+                    continue
+            else:
+                cursor = position + len(target)
+            found.append((offset + position, target))
     return found
 
 
@@ -1154,19 +1181,44 @@ def _fingerprint(parts: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+@lru_cache(maxsize=1)
+def index_builder() -> str:
+    """Changes whenever the code that builds an index's matrices does: kept files are read by the next version of
+    the code too (a deploy keeps ``KB_INDEX_CACHE_DIR``), and one built another way must not be taken for current."""
+    import inspect
+
+    parts = [inspect.getsource(f) for f in (_term_hash, ClaimIndex._tfidf, ClaimIndex._embed_claims)]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
 def lexical_key(claims: Sequence[ClaimRecord]) -> str:
-    """What an index's TF-IDF matrices are built from: the term analysis, each claim's text, then the quotes."""
+    """What an index's TF-IDF matrices are built from: the term analysis and the code that builds them, each claim's
+    text, then the quotes."""
     texts = [c.text for c in claims]
-    return _fingerprint(["tfidf", TERM_ANALYSER, str(len(texts)), *texts, *(q for c in claims for q in c.quotes)])
+    quotes = (q for c in claims for q in c.quotes)
+    return _fingerprint(["tfidf", TERM_ANALYSER, index_builder(), str(len(texts)), *texts, *quotes])
 
 
 def semantic_key(claims: Sequence[ClaimRecord], model: str) -> str:
-    """What an index's embedding matrices are built from: the model, each claim's text and its embedded quotes."""
-    parts = ["embeddings", model, str(ClaimIndex.EMBEDDED_QUOTES)]
+    """What an index's embedding matrices are built from: the model and the code that builds them, each claim's text
+    and its embedded quotes."""
+    parts = ["embeddings", model, index_builder(), str(ClaimIndex.EMBEDDED_QUOTES)]
     for claim in claims:
         quotes = claim.quotes[: ClaimIndex.EMBEDDED_QUOTES]
         parts += [claim.text, str(len(quotes)), *quotes]
     return _fingerprint(parts)
+
+
+def _csr_fits(parts: tuple, shape: tuple[int, int]) -> bool:
+    """Whether (data, indices, indptr, shape) describe a well-formed CSR matrix of this shape."""
+    if len(parts) != 4:
+        return False
+    data, indices, indptr, kept_shape = parts
+    if tuple(int(n) for n in np.ravel(kept_shape)) != shape or len(indptr) != shape[0] + 1:
+        return False
+    if len(data) != len(indices) or (len(indptr) and (indptr[0] != 0 or indptr[-1] != len(indices))):
+        return False
+    return bool(np.all(np.diff(indptr) >= 0)) and (not len(indices) or 0 <= indices.min() <= indices.max() < shape[1])
 
 
 class ClaimIndex:
@@ -1219,7 +1271,7 @@ class ClaimIndex:
         self.popularity = np.array([len(c.quotes) for c in self.claims], dtype=float)
         # The matrices below depend only on the texts: ``store`` (``importer.indexstore``) may hold them already,
         # built by another import from the very same texts (keyed by ``lexical_key`` / ``semantic_key``).
-        self._set(self._built(store, lambda: lexical_key(self.claims), self._tfidf))
+        self._set(self._built(store, lambda: lexical_key(self.claims), self._tfidf, self._lexical_fits))
         self._prepared: dict[str, tuple] = {}
         self._prepared_lexical: dict[str, tuple] = {}
         self._context_scores: dict[str, np.ndarray] = {}  # the last sentence's cosines with the claims' texts
@@ -1227,7 +1279,7 @@ class ClaimIndex:
         if self.embed is not None:
             model = getattr(self.embed, "model", "")  # a store keeps vectors only of a named model
             key = lambda: semantic_key(self.claims, model)  # noqa: E731
-            self._set(self._built(store if model else None, key, self._embed_claims))
+            self._set(self._built(store if model else None, key, self._embed_claims, self._semantic_fits))
         if reranker == "default":
             from importer.rerank import default_reranker
 
@@ -1235,16 +1287,45 @@ class ClaimIndex:
         self.reranker = reranker
 
     @staticmethod
-    def _built(store, key, build) -> dict:
-        """``build()``, or what ``store`` keeps under ``key()`` (kept there once built)."""
+    def _built(store, key, build, fits) -> dict:
+        """``build()``, or what ``store`` keeps under ``key()`` (kept there once built). Kept arrays whose names or
+        shapes do not ``fit`` these claims (a file planted, damaged or written by other code) are built again."""
         if store is None:
             return build()
         key = key()
         arrays = store.get(key)
+        if arrays is not None and not fits(arrays):
+            log.warning("The kept index %s does not fit the claims it is keyed by: built again", key)
+            arrays = None
         if arrays is None:
             arrays = build()
             store.put(key, arrays)
         return arrays
+
+    def _lexical_fits(self, arrays: dict) -> bool:
+        """Whether kept TF-IDF arrays have the names and shapes ``_tfidf`` gives for these claims."""
+        if set(arrays) != {"vocabulary", "idf", "text_matrix", "quote_matrix", "_text_postings", "_quote_postings"}:
+            return False
+        terms, texts, quotes = len(arrays["vocabulary"]), len(self.claims), len(self.quote_owner)
+        shapes = {"text_matrix": (texts, terms), "quote_matrix": (quotes, terms)}
+        shapes |= {"_text_postings": (terms, texts), "_quote_postings": (terms, quotes)}
+        return arrays["idf"].shape == (terms,) and all(
+            isinstance(arrays[name], tuple) and _csr_fits(arrays[name], shape) for name, shape in shapes.items()
+        )
+
+    def _semantic_fits(self, arrays: dict) -> bool:
+        """Whether kept embedding arrays have the names and shapes ``_embed_claims`` gives for these claims."""
+        if set(arrays) != {"mean", "text_embeddings", "quote_embeddings", "slots"}:
+            return False
+        quotes = sum(min(len(c.quotes), self.EMBEDDED_QUOTES) for c in self.claims)
+        mean, texts, embedded, slots = (arrays[n] for n in ("mean", "text_embeddings", "quote_embeddings", "slots"))
+        return (
+            mean.ndim == 1
+            and texts.shape == (len(self.claims), len(mean))
+            and embedded.shape == (quotes, len(mean))
+            and slots.shape == (self.EMBEDDED_QUOTES, len(self.claims))
+            and (slots.size == 0 or int(slots.max()) < quotes)
+        )
 
     def _set(self, arrays: dict) -> None:
         from scipy import sparse
@@ -1708,7 +1789,10 @@ SKIPPED_REASONS = {
     "fragment": "fragments without a verb",
     "off-topic": "sentences, list items or table rows not about ketamine",
     "unlikely": "sentences the learned claim filter judged to state no claim",
+    # counts clauses, not sentences: the rest of such a sentence is proposed (see ``relevant_clauses``)
+    "unlikely-part": "clauses the learned claim filter dropped from sentences otherwise proposed",
 }
+SKIPPED_CLAUSES = frozenset({"unlikely-part"})  # the reasons above that count clauses, not sentences
 
 
 # A list's lead-in that says who should or should not have the treatment frames each item as a statement of candidacy:
@@ -1786,7 +1870,8 @@ def relevant_clauses(
     lead-in itself is not a candidate.
 
     Last, the learned claim filter (``importer/claimfilter.py``; ``claim_filter=None`` leaves it out) drops the
-    clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely"."""
+    clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely", a clause dropped
+    from a sentence that keeps another as "unlikely-part" (so that no drop goes unsaid in the import summary)."""
     skipped = Counter() if skipped is None else skipped
     if claim_filter == "default":
         from importer.claimfilter import default_filter
@@ -1797,9 +1882,11 @@ def relevant_clauses(
         return relevant
     kept = []
     for sentence, parts in relevant:
-        parts = [clause for clause in parts if claim_filter.keeps(clause.text, sentence.text, sentence.kind)]
-        if parts:
-            kept.append((sentence, parts))
+        judged = [clause for clause in parts if claim_filter.keeps(clause.text, sentence.text, sentence.kind)]
+        if judged:
+            kept.append((sentence, judged))
+            if len(judged) < len(parts):
+                skipped["unlikely-part"] += len(parts) - len(judged)
         else:
             skipped["unlikely"] += 1
     return kept

@@ -12,13 +12,14 @@ The claims themselves are still read from the database by every import and every
 fingerprint is taken from the rows just read, so a claim edited, deleted or quoted a moment ago gives another
 fingerprint, and its index is built afresh (from the per-text caches, ``TextTerms`` and ``TextEmbedding``) and kept
 in turn. Nothing here can offer a claim that is not in the database now. Files are derived data: deleting them is
-safe, and an unreadable one is deleted and built again.
+safe, and an unreadable one is deleted and built again. A directory anyone may write to is not used (memory only).
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import stat
 import tempfile
 import threading
 import time
@@ -80,13 +81,25 @@ class IndexStore:
             while len(self.memory) > self.memory_limit:
                 self.memory.popitem(last=False)
 
+    def _trusted(self) -> bool:
+        """Whether the directory's files may be read and written: not when anyone may write there (another user of
+        the machine could leave matrices under the next key, and every import would rank against them)."""
+        try:
+            mode = self.directory.stat().st_mode
+        except OSError:
+            return True  # not there yet: ``put`` makes it, as the process's own
+        if mode & stat.S_IWOTH:
+            log.warning("Not using the index directory %s: anyone may write to it", self.directory)
+            return False
+        return True
+
     def get(self, key: str) -> dict | None:
         """The arrays kept under ``key``, or None."""
         with self._lock:
             if key in self.memory:
                 self.memory.move_to_end(key)
                 return self.memory[key]
-        if self.directory is None:
+        if self.directory is None or not self._trusted():
             return None
         path = self._path(key)
         try:
@@ -116,6 +129,8 @@ class IndexStore:
         temporary = None
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            if not self._trusted():
+                return
             with tempfile.NamedTemporaryFile(dir=self.directory, suffix=".tmp", delete=False) as file:
                 temporary = Path(file.name)
                 np.savez(file, **_flat(arrays))

@@ -22,6 +22,7 @@ from claims.search import index_claim
 from importer.embedding import CachedEmbedder, LazyEncoder, ModelUnavailable, present
 from importer.extract import (
     MATCH_SCORE,
+    SKIPPED_CLAUSES,
     SKIPPED_REASONS,
     ClaimIndex,
     ClaimRecord,
@@ -215,10 +216,6 @@ def stored_term_vectors(texts: list[str]) -> list:
     """``term_vectors`` backed by the ``TextTerms`` table: a text's terms are counted once, ever (until it changes),
     and then read from this process's memory or, in a new process, from the table."""
     return term_vectors(texts, load=_stored_terms, save=_store_terms)
-
-
-def _index_texts(claims: list[ClaimRecord]) -> list[str]:
-    return [c.text for c in claims] + [q for c in claims for q in c.quotes]
 
 
 _INDEX_STORE: IndexStore | None = None
@@ -634,7 +631,8 @@ def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSum
     summary.semantic_off = semantic_off or ("" if index.semantic else "the knowledge base has no claims yet")
     index_texts = {claim.id: claim.text for claim in index.claims}
     found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
-    summary.sentences = len(relevant) + sum(summary.skipped.values())  # every sentence is one or the other
+    # every sentence is one or the other
+    summary.sentences = len(relevant) + sum(n for why, n in summary.skipped.items() if why not in SKIPPED_CLAUSES)
     decided = _decided_places(source, text)
     covered = _covered_spans(source)
     rows = []

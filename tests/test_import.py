@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from claims.models import Assertion, Claim
-from importer import services
+from importer import extract, services
 from importer.extract import (
     ClaimIndex,
     ClaimRecord,
@@ -101,6 +101,24 @@ def test_sentences_keep_exact_offsets_and_headings_stay_separate():
     for sentence in sentences:
         assert ARTICLE[sentence.start : sentence.end] == sentence.text
     assert any(s.text.startswith("It may also reduce suicidal thoughts") for s in sentences)
+
+
+def test_a_paragraph_of_100_kb_is_read_sentence_by_sentence_in_pieces_pysbd_reads_quickly(monkeypatch):
+    sentences = [f"Ketamine helped patient {n} within hours." for n in range(2500)]
+    line = " ".join(sentences)
+    handed = []
+    segmenter = extract._segmenter()
+
+    class Recording:  # pysbd's time grows with the square of what it is handed
+        def processor(self, text):
+            handed.append(len(text))
+            return segmenter.processor(text)
+
+    monkeypatch.setattr(extract, "_segmenter", Recording)
+    found = split_sentences(f"Ketamine for depression\n{line}\n")
+    assert [s.text for s in found[1:]] == sentences
+    assert all(f"Ketamine for depression\n{line}\n"[s.start : s.end] == s.text for s in found)
+    assert len(line) > 100_000 and max(handed) <= 5000
 
 
 def test_clauses_split_at_conjunctions_that_start_a_new_proposition():

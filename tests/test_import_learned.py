@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from importer import bench, categorymodel, claimfilter
+from importer import bench, categorymodel, claimfilter, services
 from importer.claimfilter import FEATURES, ClaimFilter
 from importer.extract import (
     SKIPPED_REASONS,
@@ -24,6 +24,7 @@ from importer.extract import (
     likely_categories,
     relevant_clauses,
 )
+from importer.models import Candidate
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kb.json"
 
@@ -77,6 +78,23 @@ def test_a_clause_dropped_from_a_sentence_leaves_its_other_clauses():
     kept = [c.text for _, parts in relevant_clauses(text, skipped, claim_filter=_by_length(0.9)) for c in parts]
     assert kept == everything[:1]
     assert not skipped["unlikely"]  # the sentence is still proposed
+    assert skipped["unlikely-part"] == 1  # and the clause it lost is counted
+
+
+@pytest.mark.django_db
+def test_the_import_summary_counts_every_clause_the_claim_filter_drops(monkeypatch):
+    monkeypatch.setattr(claimfilter, "default_filter", lambda: _by_length(0.9))
+    text = (
+        "Ketamine works within a few hours of the first infusion for most patients, but it is costly.\n"
+        "Side effects are mild.\n"
+    )
+    summary = services.import_article(text.encode(), name="a.txt", title="Ketamine costs", kind="news")
+    quotes = set(Candidate.objects.values_list("quote", flat=True))
+    assert quotes == {"Ketamine works within a few hours of the first infusion for most patients"}
+    said = " ".join(summary.lines())
+    assert "Sentences read: 2." in said  # a sentence that lost a clause is still one sentence read
+    assert "1 sentences the learned claim filter judged to state no claim" in said
+    assert "1 clauses the learned claim filter dropped from sentences otherwise proposed" in said
 
 
 def test_the_threshold_drops_at_most_the_budget_of_the_clauses_holding_an_answer():

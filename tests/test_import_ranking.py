@@ -408,6 +408,85 @@ def test_an_index_directory_that_cannot_be_written_only_costs_a_rebuild(settings
     services.index_store().clear()
 
 
+def _without_quote_postings(arrays: dict) -> dict:
+    return {name: value for name, value in arrays.items() if name != "_quote_postings"}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "kept",
+    [
+        # another knowledge base's matrices under this key (a planted or mislabelled file)
+        lambda arrays: ClaimIndex([ClaimRecord(1, "Ketamine is cheap", "cost", ("It costs little.",))])._tfidf(),
+        _without_quote_postings,  # a file written by code that kept other arrays
+    ],
+    ids=["another-knowledge-base", "other-arrays"],
+)
+def test_kept_matrices_that_do_not_fit_todays_claims_are_built_again(index_files, kept):
+    _three_claims()
+    built = _ranked(services.claim_index())
+    (path,) = index_files.glob("*.npz")
+    IndexStore(index_files).put(path.stem, kept(IndexStore(index_files).get(path.stem)))
+    _new_process()
+    assert _ranked(services.claim_index()) == built
+    assert _ranked(services.claim_index()) == built  # and the file written again is the right one
+    _new_process()
+    assert _ranked(services.claim_index()) == built
+
+
+@pytest.mark.django_db
+def test_matrices_kept_by_other_index_building_code_are_not_read(index_files, monkeypatch):
+    _three_claims()
+    services.claim_index()
+    (first,) = index_files.glob("*.npz")
+    monkeypatch.setattr(extract, "index_builder", lambda: "the next version")  # a deploy that changes _tfidf
+    _new_process()
+    services.claim_index()
+    assert len(list(index_files.glob("*.npz"))) == 2  # built again under a key of its own
+
+
+class _WordEmbedder:
+    """Deterministic vectors (a hash of each word), named as a model, so that a store keeps them."""
+
+    model = "test-words"
+
+    def __call__(self, texts):
+        vectors = np.zeros((len(texts), 16))
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                vectors[row, hash(word.strip(".,")) % 16] += 1
+        return vectors
+
+
+def test_kept_embedding_matrices_of_other_claims_are_built_again(tmp_path):
+    claims = [
+        ClaimRecord(1, "Ketamine works within hours", "onset", ("Relief came in hours.", "Fast relief.")),
+        ClaimRecord(2, "Ketamine can cause nausea", "side_effect", ("Some feel sick.",)),
+    ]
+    clause = "Patients feel sick after the infusion."
+    fresh = ClaimIndex(claims, embed=_WordEmbedder(), reranker=None).rank(clause)
+    ClaimIndex(claims, embed=_WordEmbedder(), reranker=None, store=IndexStore(tmp_path))
+    key = extract.semantic_key(claims, _WordEmbedder.model)
+    other = ClaimIndex([ClaimRecord(3, "Ketamine is cheap", "cost")], embed=_WordEmbedder(), reranker=None)
+    IndexStore(tmp_path).put(key, other._embed_claims())  # one claim, no quote, under these claims' key
+    kept = ClaimIndex(claims, embed=_WordEmbedder(), reranker=None, store=IndexStore(tmp_path))  # a new process
+    assert kept.rank(clause) == fresh
+
+
+def test_an_index_directory_anyone_may_write_to_is_not_used(tmp_path, caplog):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    arrays = {"values": np.arange(3)}
+    IndexStore(shared).put("a1", arrays)
+    shared.chmod(0o777)
+    assert IndexStore(shared).get("a1") is None  # another process: the file is not read
+    IndexStore(shared).put("b2", arrays)
+    assert not (shared / "b2.npz").exists()
+    assert "anyone may write" in caplog.text
+    shared.chmod(0o755)
+    assert np.array_equal(IndexStore(shared).get("a1")["values"], [0, 1, 2])
+
+
 def test_the_index_store_keeps_the_most_recently_used_files_and_arrays(tmp_path):
     store = IndexStore(tmp_path, memory=1, files=2)
     for n, key in enumerate(["a1", "b2", "c3"]):
