@@ -41,7 +41,8 @@ def imported(seeded, monkeypatch):  # noqa: F811
 def proposed(django_db_setup, django_db_blocker) -> list[dict]:
     """What the import of page 08 proposes (ranked by wording), as plain data: each candidate's quote, sentence and
     suggestions (claim slug and the stance the review page pre-selects next to it). Imported once for the module
-    inside a transaction that is rolled back, so the tests that read no page share one import."""
+    inside a transaction that is rolled back, so the tests that read no page share one import (each is marked
+    ``django_db``: pytest-django sets up the test database only for the databases its selected tests ask for)."""
     from django.core.management import call_command
     from django.db import transaction
 
@@ -136,6 +137,7 @@ def test_a_side_effect_list_item_comes_ticked_with_its_claim_and_attaches_with_i
     reason="ranked by wording, the list item 'Headache' gets no suggestion at all: extract.stem strips '-es' from "
     "'headaches' (the claim's word) but leaves 'headache' whole, so the two never meet ('reduce'/'reduces' neither)",
 )
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_one_word_side_effect_list_item_is_offered_its_claim_by_wording(proposed):
     headache = next(c for c in proposed if c["quote"] == "Headache")
     assert [slug for slug, _ in headache["suggestions"]][:1] == ["side-effect-headache"]
@@ -242,6 +244,7 @@ def test_the_candidate_list_offers_no_furniture_and_fits_1280px(browser, live_se
     "with a claim pre-ticked, and its answer is not read as its answer, so one that names nothing of the domain "
     "('Most people stay on their current medicines.') is not offered",
 )
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_the_faqs_questions_are_not_offered_and_open_their_answers(proposed):
     """Under "Can I keep taking my antidepressant during ketamine treatment?": "Usually, yes. Most people stay on their
     current medicines. We may ask you to lower or skip certain drugs …" (the last is offered for its drug words)."""
@@ -258,6 +261,7 @@ def test_the_faqs_questions_are_not_offered_and_open_their_answers(proposed):
     reason="a glossary's terms (<dt>: 'Dissociation', 'Esketamine', 'Off-label use') and a tab strip's label "
     "(<ul role=tablist>: 'Risks') become list items and are offered as statements with a claim pre-ticked",
 )
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_glossary_terms_and_tab_labels_are_not_offered(proposed):
     labels = {"Dissociation", "Esketamine", "Off-label use", "Treatment-resistant depression", "Risks"}
     offered = labels.intersection(c["quote"] for c in proposed)
@@ -270,6 +274,7 @@ def test_glossary_terms_and_tab_labels_are_not_offered(proposed):
     reason="a footnote marker glued to the sentence by the conversion ('… in a matter of hours.1') stays in the "
     "proposed quote, so the editor must cut it by hand before attaching",
 )
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_footnote_marker_is_not_part_of_the_proposed_quote(proposed):
     quotes = [c["quote"] for c in proposed]
     assert any("in a matter of hours" in q for q in quotes)
@@ -310,6 +315,7 @@ def test_a_stated_side_effect_supports_its_claim_despite_a_negated_consequence(
     reason="stance per suggestion: a reported finding ('researchers found that a single small dose … could ease the "
     "symptoms of depression in a matter of hours') is read as hedged, so the discovery claim is offered 'qualifies'",
 )
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_reported_finding_supports_the_discovery_claim(proposed):
     """The stance stored per suggestion is the one the review page pre-selects next to the claim (the test above
     reads it on the page)."""
