@@ -1905,6 +1905,14 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
         if sentence.kind == "item" and is_title_case(sentence.text) and KETAMINE.search(sentence.text):
             skipped["heading"] += 1
             continue
+        if sentence.kind == "item" and is_question(sentence):
+            # An FAQ accordion read as a list ("- Is ketamine addictive?" over its answer): a question asks, as it
+            # does in prose, and a question that names ketamine opens the line that answers it.
+            skipped["heading"] += 1
+            if KETAMINE.search(sentence.text):
+                ketamine_named = True
+                answer = _answer_line(text, sentence.end)
+            continue
         if sentence.kind in ("item", "row"):
             lead = sentence.lead
             about = (

@@ -207,6 +207,39 @@ def _reference_section(heading) -> list:
     return section
 
 
+def _is_tab_strip(element) -> bool:
+    """A list whose items are all tabs (``<li role=tab>``): the labels of a tab strip, which say nothing."""
+    items = [c for c in element if isinstance(c.tag, str)] if element.tag in ("ul", "ol") else []
+    return bool(items) and all((c.get("role") or "").lower() == "tab" for c in items)
+
+
+# A superscript that only points to a note ("… in a matter of hours.<sup><a href="#fn-1">1</a></sup>"): marked as a
+# note reference, linking within the page, or a number (or "[1]", "1,2", "3-5") right after punctuation. A number
+# after a word or a digit stays: it may be an exponent or a unit ("m<sup>2</sup>", "10<sup>6</sup>").
+_NOTE_NUMBER = re.compile(r"^[\[(]?\d{1,3}(?:\s*[,–-]\s*\d{1,3})*[\])]?$")
+_NOTE_WORDS = frozenset({"footnote", "footnotes", "noteref", "fn", "endnote", "cite", "citation", "reference", "ref"})
+
+
+def _is_note_marker(sup) -> bool:
+    text = "".join(sup.itertext()).strip()
+    if not text or len(text) > 12:
+        return False
+    parts = [sup, *sup.iterdescendants()]
+    if any((e.get("role") or "").lower() == "doc-noteref" for e in parts if isinstance(e.tag, str)):
+        return True
+    if any(e.tag == "a" and (e.get("href") or "").startswith("#") for e in parts):
+        return True
+    if not _NOTE_NUMBER.match(text):
+        return False
+    if _attribute_words(sup) & _NOTE_WORDS:
+        return True
+    previous = sup.getprevious()
+    before = (previous.tail if previous is not None else sup.getparent().text) or ""
+    if previous is not None and not before:
+        before = "".join(previous.itertext())
+    return bool(re.search(r"[.,;:!?)\"”’]$", before))
+
+
 def furniture_inside(root) -> list:
     """The elements of a parsed page that are furniture even inside the article: lists of references or sources
     (headed References, Sources, Citations, Bibliography…; classed so; ``role=doc-bibliography``), ad slots, author
@@ -223,7 +256,8 @@ def furniture_inside(root) -> list:
             or words & _BIO_WORDS
             or (element.get("itemprop") or "").lower() == "author"
             or (words & _REFERENCE_WORDS and element.tag in ("section", "div", "ol", "ul", "aside", "footer"))
-            or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary")
+            or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary", "tablist")
+            or _is_tab_strip(element)
             or element.tag == "dialog"
             or (element.get("aria-modal") or "").lower() == "true"
         ):
@@ -257,6 +291,23 @@ def without_furniture(html: str) -> str:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it (its tail)
+    for sup in list(root.iter("sup")):
+        if _is_note_marker(sup):
+            sup.drop_tree()  # keeps the text that follows it
+    # A glossary (<dl>): each term is the lead-in of its definition, as a line before a list is, and no statement
+    # itself; so the term becomes a line of its own and each definition an item of a list (trafilatura would read
+    # both as items of one list, the terms offered as statements).
+    for dl in list(root.iter("dl")):
+        dl.tag = "div"
+        for child in list(dl):
+            if child.tag == "dt":
+                child.tag = "p"
+            elif child.tag == "dd":
+                wrapper = lxml.html.Element("ul")
+                child.addprevious(wrapper)
+                wrapper.tail, child.tail = child.tail, None
+                child.tag = "li"
+                wrapper.append(child)
     for figure in root.iter("figure", "figcaption"):
         figure.tag = "div" if figure.tag == "figure" else "p"
     # An FAQ in schema.org markup (FAQPage: a Question's name, then its acceptedAnswer's text): the question and the

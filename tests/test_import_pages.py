@@ -184,6 +184,11 @@ FAQ = """<!doctype html><html><body><main><article><h1>Ketamine infusions: quest
         '<div itemscope itemprop="mainEntity" itemtype="https://schema.org/Question"><span itemprop="name">Where do I '
         'park?</span><div itemscope itemprop="acceptedAnswer" itemtype="https://schema.org/Answer"><span '
         'itemprop="text">Plan on using the garage next door on the left.</span></div></div></div>',
+        # an accordion rendered as a list: each question comes out as a list item over its answer
+        '<ul class="items"><li><div role="button"><div class="label">Can I drive home after a ketamine session?</div>'
+        "</div><div><p>No. Plan on having someone drive you, and don’t drive until the next day.</p></div></li>"
+        '<li><div role="button"><div class="label">Where do I park?</div></div><div><p>Plan on using the garage next '
+        "door on the left.</p></div></li></ul>",
     ],
 )
 def test_an_faq_answer_is_read_under_its_question_that_names_ketamine(faq):
@@ -192,6 +197,83 @@ def test_an_faq_answer_is_read_under_its_question_that_names_ketamine(faq):
     found = [s.text for s, _ in relevant_clauses(text)]
     assert "Plan on having someone drive you, and don’t drive until the next day." in found
     assert "Plan on using the garage next door on the left." not in found  # its question does not name ketamine
+
+
+def test_an_faq_question_read_as_a_list_item_is_counted_as_a_question_and_not_offered():
+    text = (
+        "Ketamine infusions: what patients ask\n"
+        "- Is ketamine addictive?\nIt can be, when it is misused outside of medical care.\n"
+        "- Can I keep taking my antidepressant during ketamine treatment?\nUsually, yes. Most people stay on their "
+        "current medicines.\n"
+        "- Do people wonder whether ketamine is safe\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    assert not [f for f in found if "?" in f or "wonder" in f]
+    assert "Most people stay on their current medicines." in found  # answers its question, though it names nothing
+    # the title, the three questions and "Usually, yes." (too short to state anything); no question is "off-topic"
+    assert skipped["heading"] == 5 and skipped["off-topic"] == 0
+
+
+def test_a_list_of_ordinary_items_is_still_read_after_a_question():
+    text = "What side effects does ketamine have?\n- Nausea\n- Dizziness\n"
+    assert [s.text for s, _ in relevant_clauses(text, claim_filter=None)] == ["Nausea", "Dizziness"]
+
+
+GLOSSARY = """<!doctype html><html><body><main><article><h1>Ketamine for depression</h1>
+<p>Ketamine is an anesthetic that is also used to treat depression that has not eased with other care.</p>
+<ul class="tabs" role="tablist"><li role="tab">Overview</li><li role="tab">Risks</li></ul>
+<div role="tablist"><button role="tab">Results</button></div>
+<ol class="steps"><li role="tab">Before</li><li role="tab">After</li></ol>
+<h2>Terms to know</h2>
+<dl class="glossary"><dt>Esketamine</dt><dd>A form of ketamine sold as a nasal spray.</dd>
+<dt>Dissociation</dt><dd>A feeling of being detached from your body. It is the most common effect of ketamine.</dd>
+</dl>
+<p>Side effects include:</p><ul><li>Nausea</li></ul>
+</article></main></body></html>"""
+
+
+def test_a_tab_strip_is_dropped_and_a_glossary_term_is_the_lead_in_of_its_definition():
+    text = readable_text(GLOSSARY.encode(), name="glossary.html")
+    lines = text.splitlines()
+    for label in ("Overview", "Risks", "Results", "Before", "After"):
+        assert label not in text
+    assert lines[lines.index("Esketamine") + 1] == "- A form of ketamine sold as a nasal spray."
+    assert lines[lines.index("Dissociation") + 1].startswith("- A feeling of being detached")
+    found = {s.text: s for s, _ in relevant_clauses(text, claim_filter=None)}
+    assert "Esketamine" not in found and "Dissociation" not in found  # terms are not offered
+    assert found["A form of ketamine sold as a nasal spray."].lead == "Esketamine"
+    assert found["It is the most common effect of ketamine."].lead == "Dissociation"
+    assert found["Nausea"].lead == "Side effects include:"  # an ordinary list keeps its own lead-in
+
+
+@pytest.mark.parametrize(
+    "marker",
+    [
+        '<sup class="footnote"><a href="#fn-1">1</a></sup>',
+        '<sup><a href="#cite_note-3">[3]</a></sup>',
+        '<sup><a role="doc-noteref" href="/notes#n2">2</a></sup>',
+        "<sup>4,5</sup>",
+    ],
+)
+def test_a_footnote_marker_is_not_kept_in_the_archived_text(marker):
+    html = (
+        f"<main><article><p>Ketamine can ease the symptoms of depression in a matter of hours.{marker} Since then it "
+        "has become an option for hard-to-treat depression.</p></article></main>"
+    )
+    assert readable_text(html.encode(), name="fn.html") == (
+        "Ketamine can ease the symptoms of depression in a matter of hours. Since then it has become an option for "
+        "hard-to-treat depression.\n"
+    )
+
+
+def test_a_superscript_exponent_or_unit_is_kept():
+    html = (
+        "<main><article><p>Ketamine doses are sometimes given per m<sup>2</sup> of body surface, and a vial holds "
+        "10<sup>3</sup> micrograms of ketamine in total.</p></article></main>"
+    )
+    text = readable_text(html.encode(), name="sup.html")
+    assert "per m2 of body surface" in text and "holds 103 micrograms" in text
 
 
 def test_a_short_html_fragment_is_still_read():
