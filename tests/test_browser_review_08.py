@@ -236,14 +236,6 @@ def test_the_candidate_list_offers_no_furniture_and_fits_1280px(browser, live_se
     assert not offered, offered
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="an FAQ accordion's questions come out of the conversion as list items ('- Is ketamine addictive?'), and "
-    "list items skip the question test (extract._relevant_clauses): each question is offered as a statement, most "
-    "with a claim pre-ticked, and its answer is not read as its answer, so one that names nothing of the domain "
-    "('Most people stay on their current medicines.') is not offered",
-)
 @pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_the_faqs_questions_are_not_offered_and_open_their_answers(proposed):
     """Under "Can I keep taking my antidepressant during ketamine treatment?": "Usually, yes. Most people stay on their
@@ -255,12 +247,6 @@ def test_the_faqs_questions_are_not_offered_and_open_their_answers(proposed):
     assert "Most people stay on their current medicines." in sentences
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a glossary's terms (<dt>: 'Dissociation', 'Esketamine', 'Off-label use') and a tab strip's label "
-    "(<ul role=tablist>: 'Risks') become list items and are offered as statements with a claim pre-ticked",
-)
 @pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_glossary_terms_and_tab_labels_are_not_offered(proposed):
     labels = {"Dissociation", "Esketamine", "Off-label use", "Treatment-resistant depression", "Risks"}
@@ -268,12 +254,6 @@ def test_glossary_terms_and_tab_labels_are_not_offered(proposed):
     assert not offered, sorted(offered)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a footnote marker glued to the sentence by the conversion ('… in a matter of hours.1') stays in the "
-    "proposed quote, so the editor must cut it by hand before attaching",
-)
 @pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_footnote_marker_is_not_part_of_the_proposed_quote(proposed):
     quotes = [c["quote"] for c in proposed]
