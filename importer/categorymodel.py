@@ -15,13 +15,14 @@ bench-import`` scores each article with a model fitted without it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from importer.logistic import committed, logistic_regression
 
 COEFFICIENTS = Path(__file__).resolve().parent / "categorymodel.json"
 
@@ -89,11 +90,10 @@ class CategoryModel:
 def fit(texts: Sequence[str], labels: Sequence[str]) -> CategoryModel:
     """A model fitted on these (clause, category) rows; deterministic (L-BFGS from zero)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
 
     vectorizer = TfidfVectorizer(analyzer=category_terms, sublinear_tf=True, min_df=MIN_ANSWERS)
     matrix = vectorizer.fit_transform(list(texts))
-    model = LogisticRegression(C=C, max_iter=5000, tol=1e-8)
+    model = logistic_regression(C)
     model.fit(matrix, list(labels))
     terms = {term: int(column) for term, column in vectorizer.vocabulary_.items()}
     coef = model.coef_
@@ -104,13 +104,6 @@ def fit(texts: Sequence[str], labels: Sequence[str]) -> CategoryModel:
 
 
 @lru_cache(maxsize=1)
-def _committed() -> dict:
-    if not COEFFICIENTS.exists():
-        raise FileNotFoundError(f"{COEFFICIENTS} is missing; run `make category-model` to fit it.")
-    return json.loads(COEFFICIENTS.read_text(encoding="utf-8"))
-
-
-@lru_cache(maxsize=1)
 def default_model() -> CategoryModel:
     """The committed category model."""
-    return CategoryModel.from_dict(_committed())
+    return CategoryModel.from_dict(committed(COEFFICIENTS, "category-model"))

@@ -21,14 +21,15 @@ article's figure comes from a model that saw its key.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
+
+from importer.logistic import StandardisedLogistic, committed
 
 COEFFICIENTS = Path(__file__).resolve().parent / "claimfilter.json"
 
@@ -108,19 +109,14 @@ def features(clause: str, sentence_text: str, kind: str) -> list[float]:
 
 
 @dataclass(frozen=True)
-class ClaimFilter:
+class ClaimFilter(StandardisedLogistic):
     """A logistic regression over standardised ``FEATURES``, and the probability below which a clause is dropped."""
 
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
-    threshold: float
+    FEATURES: ClassVar[tuple[str, ...]] = FEATURES
+    COEFFICIENTS: ClassVar[Path] = COEFFICIENTS
+    MAKE_TARGET: ClassVar[str] = "claim-filter"
 
-    def probability(self, matrix: np.ndarray) -> np.ndarray:
-        """The probability that each clause (a row of ``FEATURES``) holds a claim."""
-        z = ((np.asarray(matrix, dtype=float) - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1 / (1 + np.exp(-z))
+    threshold: float
 
     def keeps(self, clause: str, sentence_text: str, kind: str) -> bool:
         if not judged(clause, sentence_text):
@@ -128,40 +124,11 @@ class ClaimFilter:
         return bool(self.probability(np.array([features(clause, sentence_text, kind)]))[0] >= self.threshold)
 
     def as_dict(self) -> dict:
-        return {
-            "features": list(FEATURES),
-            "mean": [round(float(v), 6) for v in self.mean],
-            "scale": [round(float(v), 6) for v in self.scale],
-            "coef": [round(float(v), 6) for v in self.coef],
-            "intercept": round(float(self.intercept), 6),
-            "threshold": round(float(self.threshold), 6),
-        }
+        return {**super().as_dict(), "threshold": round(float(self.threshold), 6)}
 
     @classmethod
     def from_dict(cls, data: dict) -> ClaimFilter:
-        if data.get("features") != list(FEATURES):
-            raise ValueError(
-                f"{COEFFICIENTS.name} was fitted on other features than the code computes; run `make claim-filter`."
-            )
-        return cls(
-            np.array(data["mean"]),
-            np.array(data["scale"]),
-            np.array(data["coef"]),
-            float(data["intercept"]),
-            float(data["threshold"]),
-        )
-
-
-def _regression(matrix: np.ndarray, labels: np.ndarray) -> ClaimFilter:
-    """The logistic regression alone (threshold 0: keeps everything). Deterministic: L-BFGS from zero."""
-    from sklearn.linear_model import LogisticRegression
-
-    mean = matrix.mean(axis=0)
-    scale = matrix.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    model = LogisticRegression(C=C, max_iter=5000, tol=1e-8)
-    model.fit((matrix - mean) / scale, labels)
-    return ClaimFilter(mean, scale, model.coef_[0], float(model.intercept_[0]), 0.0)
+        return cls(*cls.read(data), float(data["threshold"]))
 
 
 def threshold_for(probabilities: np.ndarray, labels: np.ndarray, budget: float = BUDGET) -> float:
@@ -184,18 +151,10 @@ def fit(matrix: np.ndarray, labels: np.ndarray, articles: Sequence[str], budget:
         if len(set(labels[rest].tolist())) < 2:  # nothing to learn from: keep this article's clauses
             held_out[~rest] = 1.0
             continue
-        held_out[~rest] = _regression(matrix[rest], labels[rest]).probability(matrix[~rest])
-    model = _regression(matrix, labels)
-    return ClaimFilter(model.mean, model.scale, model.coef, model.intercept, threshold_for(held_out, labels, budget))
-
-
-@lru_cache(maxsize=1)
-def _committed() -> dict:
-    if not COEFFICIENTS.exists():
-        raise FileNotFoundError(f"{COEFFICIENTS} is missing; run `make claim-filter` to fit it.")
-    return json.loads(COEFFICIENTS.read_text(encoding="utf-8"))
+        held_out[~rest] = ClaimFilter.fitted(matrix[rest], labels[rest], C, threshold=0.0).probability(matrix[~rest])
+    return ClaimFilter.fitted(matrix, labels, C, threshold=threshold_for(held_out, labels, budget))
 
 
 def default_filter() -> ClaimFilter:
     """The committed claim filter."""
-    return ClaimFilter.from_dict(_committed())
+    return ClaimFilter.from_dict(committed(COEFFICIENTS, ClaimFilter.MAKE_TARGET))

@@ -1550,7 +1550,7 @@ class ClaimIndex:
         best, matrix = self.features(text, context)
         if not len(best):
             return []
-        probability = self.reranker.predict(matrix)
+        probability = self.reranker.probability(matrix)
         order = np.lexsort((self.ids[best], -probability))[:limit]
         return [(self.claims[best[i]], round(float(probability[i]), 4)) for i in order]
 

@@ -13,14 +13,14 @@ score a suggestion shows is the model's probability that the clause states that 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
 from importer.extract import name_pattern
+from importer.logistic import StandardisedLogistic, committed, logistic_regression, standardise
 
 COEFFICIENTS = Path(__file__).resolve().parent / "reranker.json"
 
@@ -96,39 +96,22 @@ def features(index, best: np.ndarray, combined: np.ndarray, parts: dict, context
 
 
 @dataclass(frozen=True)
-class Reranker:
+class Reranker(StandardisedLogistic):
     """A logistic regression over standardised ``FEATURES``; ``c``: the regularisation of a pairwise fit (recorded
     with the coefficients, not used to predict)."""
 
-    mean: np.ndarray
-    scale: np.ndarray
-    coef: np.ndarray
-    intercept: float
+    FEATURES: ClassVar[tuple[str, ...]] = FEATURES
+    COEFFICIENTS: ClassVar[Path] = COEFFICIENTS
+    MAKE_TARGET: ClassVar[str] = "reranker"
+
     c: float | None = None
 
-    def predict(self, matrix: np.ndarray) -> np.ndarray:
-        """The probability that the clause states each claim."""
-        z = ((matrix - self.mean) / self.scale) @ self.coef + self.intercept
-        return 1 / (1 + np.exp(-z))
-
     def as_dict(self) -> dict:
-        return {
-            "features": list(FEATURES),
-            "mean": [round(float(v), 6) for v in self.mean],
-            "scale": [round(float(v), 6) for v in self.scale],
-            "coef": [round(float(v), 6) for v in self.coef],
-            "intercept": round(float(self.intercept), 6),
-            **({"pairwise_C": self.c} if self.c is not None else {}),
-        }
+        return {**super().as_dict(), **({"pairwise_C": self.c} if self.c is not None else {})}
 
     @classmethod
     def from_dict(cls, data: dict) -> Reranker:
-        if data.get("features") != list(FEATURES):
-            raise ValueError(
-                f"{COEFFICIENTS.name} was fitted on other features than the code computes; run `make reranker`."
-            )
-        arrays = (np.array(data["mean"]), np.array(data["scale"]), np.array(data["coef"]))
-        return cls(*arrays, float(data["intercept"]), data.get("pairwise_C"))
+        return cls(*cls.read(data), data.get("pairwise_C"))
 
 
 # Regularisation of the pointwise logistic regression (scikit-learn's C), the fit before h15h: chosen by the nested
@@ -139,23 +122,9 @@ C = 0.01
 PAIRWISE_C = (0.01, 0.1)
 
 
-def _standardised(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    if not len(matrix):  # an article whose knowledge base holds no claim gives no rows
-        return matrix, np.zeros(matrix.shape[1]), np.ones(matrix.shape[1])
-    mean = matrix.mean(axis=0)
-    scale = matrix.std(axis=0)
-    scale[scale < 1e-9] = 1.0
-    return (matrix - mean) / scale, mean, scale
-
-
 def fit(matrix: np.ndarray, labels: np.ndarray, c: float = C) -> Reranker:
     """A pointwise re-ranker fitted on these rows (deterministic: L-BFGS from zero)."""
-    from sklearn.linear_model import LogisticRegression
-
-    z, mean, scale = _standardised(matrix)
-    model = LogisticRegression(C=c, max_iter=5000, tol=1e-8)
-    model.fit(z, labels)
-    return Reranker(mean, scale, model.coef_[0], float(model.intercept_[0]))
+    return Reranker.fitted(matrix, labels, c)
 
 
 def pairs(groups: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -170,13 +139,11 @@ def pairs(groups: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def _pairwise_weights(z: np.ndarray, labels: np.ndarray, groups: np.ndarray, c: float) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
-
     better, worse = pairs(groups, labels)
     if not len(better):  # no clause states a claim of its list: nothing to order
         return np.zeros(z.shape[1])
     differences = z[better] - z[worse]
-    order = LogisticRegression(C=c, fit_intercept=False, max_iter=5000, tol=1e-8)
+    order = logistic_regression(c, fit_intercept=False)
     order.fit(np.vstack([differences, -differences]), np.r_[np.ones(len(better)), np.zeros(len(better))])
     return order.coef_[0]
 
@@ -186,11 +153,9 @@ def fit_pairwise(matrix: np.ndarray, labels: np.ndarray, groups: np.ndarray, c: 
     within the clause's list: a logistic regression on their feature differences, RankSVM-like), and whose
     probability is that order's score calibrated on every row (Platt scaling: a logistic regression of the label on
     the score, over every clause, also those that state no known claim). Deterministic: L-BFGS from zero."""
-    from sklearn.linear_model import LogisticRegression
-
-    z, mean, scale = _standardised(matrix)
+    z, mean, scale = standardise(matrix)
     weights = _pairwise_weights(z, labels, groups, c)
-    calibration = LogisticRegression(C=1e6, max_iter=5000, tol=1e-10)
+    calibration = logistic_regression(1e6, tol=1e-10)
     calibration.fit((z @ weights)[:, None], labels)
     slope = float(calibration.coef_[0][0])
     return Reranker(mean, scale, slope * weights, float(calibration.intercept_[0]), c)
@@ -217,7 +182,7 @@ def choose_c(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], options: tup
         for k, (matrix, labels, groups) in enumerate(sets):
             # Only the order counts here, so the calibration is left out.
             rest_matrix, rest_labels, rest_groups = stack([s for j, s in enumerate(sets) if j != k])
-            z, mean, scale = _standardised(rest_matrix)
+            z, mean, scale = standardise(rest_matrix)
             weights = _pairwise_weights(z, rest_labels, rest_groups, c)
             total += sum(hits(((matrix - mean) / scale) @ weights, labels, groups))
         if total > best_hits:
@@ -234,13 +199,6 @@ def stack(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> tuple[np.nda
     return np.vstack([m for m, _, _ in sets]), np.concatenate([y for _, y, _ in sets]), np.concatenate(groups)
 
 
-@lru_cache(maxsize=1)
-def _committed() -> dict:
-    if not COEFFICIENTS.exists():
-        raise FileNotFoundError(f"{COEFFICIENTS} is missing; run `make reranker` to fit it.")
-    return json.loads(COEFFICIENTS.read_text(encoding="utf-8"))
-
-
 def default_reranker(semantic: bool) -> Reranker:
     """The committed re-ranker for ranking with sentence embeddings, or by wording only."""
-    return Reranker.from_dict(_committed()["semantic" if semantic else "wording"])
+    return Reranker.from_dict(committed(COEFFICIENTS, Reranker.MAKE_TARGET)["semantic" if semantic else "wording"])

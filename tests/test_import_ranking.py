@@ -137,7 +137,7 @@ def test_a_pairwise_fit_puts_first_the_claim_the_key_names_and_scores_it_as_a_pr
     labels[stated[: n_clauses // 2]] = 1  # half the clauses state a claim of their list, half none
     matrix[labels == 1, FEATURES.index("condition_named")] += 3  # what tells the stated claim apart
     reranker = rerank.fit_pairwise(matrix, labels, groups, c=0.1)
-    probability = reranker.predict(matrix)
+    probability = reranker.probability(matrix)
     assert rerank.hits(probability, labels, groups) == (n_clauses // 2, n_clauses // 2)
     assert np.all((probability > 0) & (probability < 1))
     assert probability[labels == 1].mean() > 0.5 > probability[labels == 0].mean()
