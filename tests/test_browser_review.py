@@ -8,41 +8,18 @@ from __future__ import annotations
 import pytest
 
 from tests import test_browser
+from tests.browser_review import HELDOUT, _log_in, _sideways, import_page
 from tests.test_browser import VIEWPORTS, _check_page, _page, browser, seeded  # noqa: F401 - fixtures used by name
 
 pytestmark = list(test_browser.pytestmark)
 
-CLINIC_PAGE = test_browser.ROOT / "importer" / "benchdata" / "heldout" / "06_cedar-hollow-ketamine-infusions.html"
-PASSWORD = "pw-ada-123!"
+CLINIC_PAGE = HELDOUT / "06_cedar-hollow-ketamine-infusions.html"
 
 
 @pytest.fixture
 def imported(seeded, monkeypatch):  # noqa: F811
     """The clinic page imported into the seed knowledge base (ranked by wording: the test is about the screen)."""
-    from django.contrib.auth import get_user_model
-
-    from importer import services
-
-    monkeypatch.setenv("KB_EMBEDDINGS", "off")
-    get_user_model().objects.create_superuser("ada", password=PASSWORD)
-    return services.import_article(
-        CLINIC_PAGE.read_bytes(), name=CLINIC_PAGE.name, title="Ketamine infusion therapy at a clinic"
-    )
-
-
-def _log_in(page, live_server) -> None:
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "ada")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def _sideways(page, selector: str) -> int:
-    """How far the element scrolls sideways (0 when its content fits its width)."""
-    return page.evaluate(
-        f"(() => {{ const e = document.querySelector('{selector}'); return e.scrollWidth - e.clientWidth; }})()"
-    )
+    return import_page(CLINIC_PAGE, "Ketamine infusion therapy at a clinic", monkeypatch)
 
 
 @pytest.mark.parametrize("filtered", [False, True], ids=["all-sources", "one-source"])

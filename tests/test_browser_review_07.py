@@ -12,54 +12,19 @@ import json
 import pytest
 
 from tests import test_browser
+from tests.browser_review import HELDOUT, _log_in, _review, _suggested, import_page
 from tests.test_browser import VIEWPORTS, _page, browser, seeded  # noqa: F401 - fixtures used by name
 
 pytestmark = list(test_browser.pytestmark)
 
-HELDOUT = test_browser.ROOT / "importer" / "benchdata" / "heldout"
 PAGE_07 = HELDOUT / "07_quiverleaf-ketamine-guide.html"
-PASSWORD = "pw-edna-123!"
 
 
 @pytest.fixture
 def imported(seeded, monkeypatch):  # noqa: F811
-    """Page 07 imported into the seed knowledge base (ranked by wording). The account is a superuser, as in
-    tests/test_browser_review.py: a transactional test's flush removes the Editor group its migration made (the r15
-    trial itself ran as an editor made by ``create_editor``)."""
-    from django.contrib.auth import get_user_model
-
-    from importer import services
-
-    monkeypatch.setenv("KB_EMBEDDINGS", "off")
-    get_user_model().objects.create_superuser("edna", password=PASSWORD)
-    return services.import_article(PAGE_07.read_bytes(), name=PAGE_07.name, title="Ketamine for depression")
-
-
-def _log_in(page, live_server) -> None:
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "edna")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def _review(page, live_server, quote: str):
-    """Open the review page of the candidate whose proposed quote is ``quote``."""
-    from importer.models import Candidate
-
-    candidate = Candidate.objects.get(quote=quote)
-    page.goto(live_server.url + f"/admin/importer/candidate/{candidate.pk}/change/")
-    return candidate
-
-
-def _suggested(page) -> list[tuple[str, bool, str]]:
-    """The review page's suggested claims as (claim text, ticked, stance shown), in their order."""
-    rows = []
-    for box in page.locator("input[name=claims]").all():
-        row = box.locator("xpath=ancestor::tr")
-        text = row.inner_text().split(" — ")[0].strip()
-        rows.append((text, box.is_checked(), row.locator("select").input_value()))
-    return rows
+    """Page 07 imported into the seed knowledge base (ranked by wording), with a superuser to review it
+    (``import_page``)."""
+    return import_page(PAGE_07, "Ketamine for depression", monkeypatch)
 
 
 def test_a_side_effect_list_item_comes_ticked_with_its_claim_and_attaches_with_its_stance(

@@ -14,27 +14,19 @@ import re
 import pytest
 
 from tests import test_browser
+from tests.browser_review import HELDOUT, _log_in, _review, _sideways, _suggested, import_page
 from tests.test_browser import VIEWPORTS, _check_page, _page, browser, seeded  # noqa: F401 - fixtures used by name
 
 pytestmark = list(test_browser.pytestmark)
 
-HELDOUT = test_browser.ROOT / "importer" / "benchdata" / "heldout"
 PAGE_08 = HELDOUT / "08_larkspur-valley-ketamine-health-library.html"
-PASSWORD = "pw-edna-123!"
 
 
 @pytest.fixture
 def imported(seeded, monkeypatch):  # noqa: F811
-    """Page 08 imported into the seed knowledge base (ranked by wording). The account is a superuser, as in
-    tests/test_browser_review_07.py (a transactional test's flush removes the Editor group its migration made; the
-    r18 trial itself ran as an editor made by ``create_editor``)."""
-    from django.contrib.auth import get_user_model
-
-    from importer import services
-
-    monkeypatch.setenv("KB_EMBEDDINGS", "off")
-    get_user_model().objects.create_superuser("edna", password=PASSWORD)
-    return services.import_article(PAGE_08.read_bytes(), name=PAGE_08.name, title="Ketamine Treatment for Depression")
+    """Page 08 imported into the seed knowledge base (ranked by wording), with a superuser to review it
+    (``import_page``)."""
+    return import_page(PAGE_08, "Ketamine Treatment for Depression", monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -67,44 +59,10 @@ def proposed(django_db_setup, django_db_blocker) -> list[dict]:
     return rows
 
 
-def _log_in(page, live_server) -> None:
-    page.goto(live_server.url + "/admin/login/")
-    page.fill("#id_username", "edna")
-    page.fill("#id_password", PASSWORD)
-    page.locator("input[type=submit]").click()
-    page.wait_for_load_state()
-
-
-def _review(page, live_server, quote: str):
-    """Open the review page of the candidate whose proposed quote is ``quote``."""
-    from importer.models import Candidate
-
-    candidate = Candidate.objects.get(quote=quote)
-    page.goto(live_server.url + f"/admin/importer/candidate/{candidate.pk}/change/")
-    return candidate
-
-
-def _suggested(page) -> list[tuple[str, bool, str]]:
-    """The review page's suggested claims as (claim text, ticked, stance shown), in their order."""
-    rows = []
-    for box in page.locator("input[name=claims]").all():
-        row = box.locator("xpath=ancestor::tr")
-        text = row.inner_text().split(" — ")[0].strip()
-        rows.append((text, box.is_checked(), row.locator("select").input_value()))
-    return rows
-
-
 def _offered(page, live_server, source) -> list[str]:
     """The proposed quotes on the candidate list filtered by the source, every page of it."""
     page.goto(live_server.url + f"/admin/importer/candidate/?source__id__exact={source.pk}&all=")
     return [t.strip() for t in page.locator("#result_list tbody th a").all_inner_texts()]
-
-
-def _sideways(page, selector: str) -> int:
-    """How far the element scrolls sideways (0 when its content fits its width)."""
-    return page.evaluate(
-        f"(() => {{ const e = document.querySelector('{selector}'); return e.scrollWidth - e.clientWidth; }})()"
-    )
 
 
 def test_a_side_effect_list_item_comes_ticked_with_its_claim_and_attaches_with_its_stance(
