@@ -1125,8 +1125,9 @@ def _hedged(text: str) -> bool:
 #   dose … could ease the symptoms of depression": they found that it can), after a verb that presents its object as
 #   fact (found, showed, demonstrated, discovered, revealed, proved, established, confirmed). "May" and "might" stay
 #   hedges there, and "could" after a verb that does not (indicated, suggested) too: the seed's key reads "research
-#   has indicated that ketamine may be effective" as qualifying, and the held-out keys read all four answers on "found
-#   that … could" (08) as supporting (06's "found that … can" too);
+#   has indicated that ketamine may be effective" as qualifying, and the held-out key reads 08's "found that … could"
+#   as supporting in four of its five answers (the fifth contradicts the immediate-onset claim by its "in a matter of
+#   hours"; 06's "found that … can" supports too);
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
 #   read", "you may know it as") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
@@ -1138,6 +1139,7 @@ _NOT_A_HEDGE = re.compile(
 )
 
 
+@lru_cache(maxsize=STANCE_CACHE)
 def _hedges(text: str) -> bool:
     """Whether the clause hedges what it says: a hedge word (``_hedged``) that ``_NOT_A_HEDGE`` does not explain."""
     return _hedged(_NOT_A_HEDGE.sub(_unhedge, text))
