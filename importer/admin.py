@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from claims.models import Claim
+from claims.models import Claim, Stance
 from importer import services, tasks
 from importer.extract import MATCH_SCORE
 from importer.forms import AttachForm, ImportForm, NewClaimForm, RejectForm
@@ -91,8 +93,27 @@ class CandidateAdmin(admin.ModelAdmin):
     def get_urls(self):
         return [
             path("import/", self.admin_site.admin_view(self.import_view), name="importer_import"),
+            path(
+                "<path:object_id>/stance/",
+                self.admin_site.admin_view(self.stance_view),
+                name="importer_candidate_stance",
+            ),
             *super().get_urls(),
         ]
+
+    def stance_view(self, request: HttpRequest, object_id) -> JsonResponse:
+        """The candidate's stance toward one claim (``?claim=<id>``), judged against that claim's wording as each
+        suggestion's is: the review page's script asks for it when the editor picks a claim by searching its words.
+        Two queries: the candidate, the claim."""
+        candidate = get_object_or_404(Candidate.objects.only("pk", "quote", "source_id"), pk=object_id)
+        if not self.has_view_or_change_permission(request, candidate):
+            raise PermissionDenied
+        claim_id = request.GET.get("claim", "")
+        if not claim_id.isdigit():
+            return JsonResponse({"error": "Name a claim by its id: ?claim=<id>."}, status=400)
+        claim = get_object_or_404(Claim.objects.only("pk", "text"), pk=int(claim_id))
+        stance = services.stance_toward(candidate, claim)
+        return JsonResponse({"claim": claim.pk, "stance": stance, "label": Stance(stance).label})
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "import_url": reverse("admin:importer_import")}
@@ -144,9 +165,11 @@ class CandidateAdmin(admin.ModelAdmin):
         # The best suggestion is ticked only when it scores at least the match threshold: below it, the clause
         # probably states a new claim, and a ticked box is a decision the editor did not take.
         pretick = [suggestions[0][0].pk] if suggestions and not became and suggestions[0][1] >= MATCH_SCORE else []
-        attach_form = AttachForm(
-            initial={"quote": candidate.quote, "claims": pretick}, suggestions=suggestions, stance=candidate.stance
-        )
+        # A claim found by search takes the clause's stance toward its wording unless the editor chose one.
+        attaching = {"suggestions": suggestions, "stance": candidate.stance,
+                     "judge": partial(services.stance_toward, candidate),
+                     "stance_url": reverse("admin:importer_candidate_stance", args=[candidate.pk])}  # fmt: skip
+        attach_form = AttachForm(initial={"quote": candidate.quote, "claims": pretick}, **attaching)
         likely = candidate.likely_categories()
         new_form = NewClaimForm(
             initial={
@@ -164,7 +187,7 @@ class CandidateAdmin(admin.ModelAdmin):
             decision = request.POST.get("decision")
             try:
                 if decision == "attach":
-                    attach_form = AttachForm(request.POST, suggestions=suggestions, stance=candidate.stance)
+                    attach_form = AttachForm(request.POST, **attaching)
                     if attach_form.is_valid():
                         d = attach_form.cleaned_data
                         made = services.attach_many(candidate, d["choices"], request.user, quote=d["quote"])

@@ -924,24 +924,53 @@ _NEGATION_SCOPE_END = re.compile(r"[,;:.!?]|\s(?:but|while|whereas|although|thou
 
 
 @lru_cache(maxsize=STANCE_CACHE)
-def _negated_stems(text: str) -> frozenset[str]:
-    """The stems of the content words each negation of the text governs, up to the end of its phrase ("doesn't tend
-    to cause weight gain or sexual side effects" -> tend, caus, weight, gain, sexual, side, effect)."""
+def _negated_scopes(text: str) -> str:
+    """What each negation of the text governs, up to the end of its phrase, joined ("doesn't tend to cause weight gain
+    or sexual side effects, …" -> "tend to cause weight gain or sexual side effects")."""
     rest = _negations(text)[1]
-    found: set[str] = set()
-    for match in NEGATION.finditer(rest):
-        scope = _NEGATION_SCOPE_END.split(rest[match.end() :], maxsplit=1)[0]
-        found.update(stem(w) for w in _WORD.findall(scope.lower()) if w not in STOPWORDS)
-    return frozenset(found)
+    return " | ".join(
+        _NEGATION_SCOPE_END.split(rest[match.end() :], maxsplit=1)[0] for match in NEGATION.finditer(rest)
+    )
+
+
+@lru_cache(maxsize=STANCE_CACHE)
+def _negated_stems(text: str) -> frozenset[str]:
+    """The stems of the content words each negation of the text governs (``_negated_scopes``: tend, caus, weight,
+    gain, sexual, side, effect)."""
+    return frozenset(stem(w) for w in _WORD.findall(_negated_scopes(text).lower()) if w not in STOPWORDS)
+
+
+# A harm is named in everyday words as often as in clinical ones: "slow a person's breathing" is "respiratory
+# depression", "raise your blood pressure" is "hypertension", "feel sick" is "nausea". Each entry names one harm; a
+# clause that denies a harm of one entry denies the claim's harm of the same entry. Only harms: a concept such as
+# "depression" would also match the illness ketamine treats. (h16b, found on 08's editor trial: "it doesn't tend to
+# slow a person's breathing" against "a low risk of respiratory depression".)
+_HARMS = {
+    name: re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", re.I)
+    for name, pattern in {
+        "breathing": r"breath\w*|respirat\w*|airways?|apnoea|apnea",
+        "cardio": CONCEPTS["cardio"],
+        "nausea": CONCEPTS["nausea"] + r"|feel(?:s|ing)? sick",
+        "dissociation": CONCEPTS["dissociation"],
+        "misuse": CONCEPTS["recreational"] + r"|dependen\w*|habit-forming",
+        "sedation": r"sedat\w*|drows\w*|sleepiness",
+    }.items()
+}
+
+
+def _harms(text: str) -> frozenset[str]:
+    return frozenset(name for name, pattern in _HARMS.items() if pattern.search(text))
 
 
 def _denied_harm_is_claimed_less(text: str, claim_text: str) -> bool:
-    """Whether the claim says a harm is lower or fewer and the clause denies that very harm (a word of it)."""
+    """Whether the claim says a harm is lower or fewer and the clause denies that very harm (a word of it, or the
+    same harm in other words: ``_HARMS``)."""
     match = _LESS_HARM.search(claim_text)
     if not match:
         return False
-    harms = {stem(w) for w in _WORD.findall(claim_text[match.end() :].lower()) if w not in STOPWORDS}
-    return bool((harms - _COMPARATORS) & _negated_stems(text))
+    harm = claim_text[match.end() :]
+    harms = {stem(w) for w in _WORD.findall(harm.lower()) if w not in STOPWORDS}
+    return bool((harms - _COMPARATORS) & _negated_stems(text) or _harms(harm) & _harms(_negated_scopes(text)))
 
 
 def stance_cue(text: str, claim_text: str = "") -> str:
@@ -988,12 +1017,12 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         limited = _limits(text, claim_text)
         if limited:
             return limited
-    clause_hedged = _hedged(text) or bool(claim_text and _NOT_KNOWING.search(text))
+    clause_hedged = _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
     if clause_hedged and not (claim_text and (_hedged(claim_text) or _NOT_KNOWING.search(claim_text))):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
         # may feel floaty"): that modal is shared, as a shared hedge is.
-        if claim_text and _POSSIBILITY.search(claim_text) and not _hedged(_MODAL.sub(" ", text)):
+        if claim_text and _POSSIBILITY.search(claim_text) and not _hedges(_MODAL.sub(" ", text)):
             return "supports"
         return "qualifies"
     return "supports"
@@ -1019,8 +1048,17 @@ def _contrasted_side(text: str, claim_text: str) -> str:
 # other ("prized … because it works fast and, unlike many sedatives, tends not to suppress a patient's breathing"
 # states the fast onset; "the benefits usually need upkeep" after "it isn't a miracle drug"). Toward a claim, the
 # part that shares strictly more of its content words than any other is read alone; on a tie, the whole. Chosen on
-# grammar (h15i); measured in docs/importing.md.
-_COORDINATION = re.compile(r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)", re.I)
+# grammar (h15i); measured in docs/importing.md. So is a consequence ("A, so B", "A, which means B", "A, meaning B",
+# "A, which is why B", "A, therefore B"): B is drawn from A, and its negation is not A's ("Ketamine raises blood
+# pressure …, so it isn't safe for everyone" states the rise in blood pressure; h16b, found on 08's editor trial).
+# "So" as a degree word ("so that", "so far", "so much") is no consequence.
+_COORDINATION = re.compile(
+    r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)|"
+    r",\s+(?:and\s+)?so\s+(?!(?:that|far|much|many|few|little|long|too|as)\b)|"
+    r",\s+(?:which|this|that) means(?:\s+that)?\s+|,\s+meaning(?:\s+that)?\s+|,\s+which is why\s+|"
+    r",\s+(?:therefore|thus|hence)\s+",
+    re.I,
+)
 _NAMES = frozenset({"ketamine", "esketamine"})
 
 
@@ -1076,8 +1114,41 @@ _CAUTION = re.compile(
 
 @lru_cache(maxsize=STANCE_CACHE)
 def _hedged(text: str) -> bool:
+    """Whether the text has a hedge word (a feature of the claim filter too); ``_hedges`` is the stance's reading."""
     text = _CAUTION.sub(" ", _INNER_RELATIVE.sub(" ", text))
     return bool(HEDGES.search(text) or _HEDGING_NEGATION.search(text))
+
+
+# Modals that hedge nothing the clause says (h16b, both found on 08's editor trial, so 08's stance figure is not blind
+# for them):
+# - a reported finding's "could" is the backshifted "can" of what was found ("researchers found that a single small
+#   dose … could ease the symptoms of depression": they found that it can), after a verb that presents its object as
+#   fact (found, showed, demonstrated, discovered, revealed, proved, established, confirmed). "May" and "might" stay
+#   hedges there, and "could" after a verb that does not (indicated, suggested) too: the seed's key reads "research
+#   has indicated that ketamine may be effective" as qualifying, and the held-out key reads 08's "found that … could"
+#   as supporting in four of its five answers (the fifth contradicts the immediate-onset claim by its "in a matter of
+#   hours"; 06's "found that … can" supports too);
+# - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
+#   read", "you may know it as") introduces it: it is no doubt about it.
+_NOT_A_HEDGE = re.compile(
+    r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed) that "
+    r"[^;:.]*?\bcould\b|"
+    r"\byou (?:may|might|could) (?:already )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
+    r"wonder(?:ed)?)\b",
+    re.I,
+)
+
+
+@lru_cache(maxsize=STANCE_CACHE)
+def _hedges(text: str) -> bool:
+    """Whether the clause hedges what it says: a hedge word (``_hedged``) that ``_NOT_A_HEDGE`` does not explain."""
+    return _hedged(_NOT_A_HEDGE.sub(_unhedge, text))
+
+
+def _unhedge(match: re.Match) -> str:
+    """The match without its modal ("found that a single small dose … could" -> "found that a single small dose …")."""
+    found = match.group()
+    return found[: -len("could")] if found.lower().endswith("could") else " "
 
 
 def category_cues(text: str) -> Counter:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from django import forms
 from django.contrib import admin
@@ -102,7 +102,11 @@ class AttachForm(forms.Form):
         queryset=Claim.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     other_claim = ClaimByWordsField(queryset=Claim.objects.all(), required=False, label="…or another claim")
-    other_stance = forms.ChoiceField(choices=Stance.choices, required=False, label="its stance")
+    # Blank: judged against the found claim's wording when the form is saved, as each suggestion's stance is; the
+    # review page's script shows that judgement as soon as a claim is picked (static/js/claim-stance.js).
+    other_stance = forms.ChoiceField(
+        choices=[("", "judged against the claim"), *Stance.choices], required=False, label="its stance"
+    )
     quote = forms.CharField(
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -110,14 +114,25 @@ class AttachForm(forms.Form):
     )
 
     def __init__(
-        self, *args, suggestions: list[tuple[Claim, float, str]] | None = None, stance: str = "", **kwargs
+        self,
+        *args,
+        suggestions: list[tuple[Claim, float, str]] | None = None,
+        stance: str = "",
+        judge: Callable[[Claim], str] | None = None,
+        stance_url: str = "",
+        **kwargs,
     ) -> None:
-        """``suggestions``: (claim, score, the clause's stance toward that claim), best first."""
+        """``suggestions``: (claim, score, the clause's stance toward that claim), best first; ``stance``: the
+        clause's own, for a suggestion stored without one; ``judge``: the clause's stance toward another claim
+        (``services.stance_toward``), for a claim found by search whose stance the editor left blank; ``stance_url``:
+        where the review page's script asks for that stance as soon as the claim is picked."""
         super().__init__(*args, **kwargs)
         self.suggestions = list(suggestions or [])
+        self.stance, self.judge = stance or Stance.SUPPORTS, judge
         self.fields["other_claim"].widget = _claim_search_widget(self.fields["other_claim"])
+        if stance_url:
+            self.fields["other_stance"].widget.attrs["data-stance-url"] = stance_url
         self.fields["claims"].queryset = Claim.objects.filter(pk__in=[c.pk for c, _, _ in self.suggestions])
-        self.fields["other_stance"].initial = stance or Stance.SUPPORTS
         for claim, _, own_stance in self.suggestions:
             label = f"Stance toward “{claim}”"
             self.fields[f"stance_{claim.pk}"] = forms.ChoiceField(
@@ -137,14 +152,14 @@ class AttachForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        stance = self.fields["other_stance"].initial
-        choices = [(claim, data.get(f"stance_{claim.pk}") or stance) for claim in data.get("claims") or []]
+        choices = [(claim, data.get(f"stance_{claim.pk}") or self.stance) for claim in data.get("claims") or []]
         other = data.get("other_claim")
         if other is not None:
             if other.pk in {claim.pk for claim, _ in choices}:
                 self.add_error("other_claim", f"“{other}” is already ticked above.")
             else:
-                choices.append((other, data.get("other_stance") or stance))
+                judged = self.judge(other) if self.judge else self.stance
+                choices.append((other, data.get("other_stance") or judged))
         if not choices and not self.errors:
             raise forms.ValidationError("Tick at least one of the suggested claims or search for another claim.")
         data["choices"] = choices

@@ -905,6 +905,12 @@ def attach_many(
     return created
 
 
+def stance_toward(candidate: Candidate, claim: Claim) -> str:
+    """The candidate's clause's stance toward a claim's wording: what its suggestions carry (``extract``,
+    ``refresh_suggestions``), for a claim an editor found by search."""
+    return stance_cue(candidate.quote, claim.text)
+
+
 def attach(candidate: Candidate, claim: Claim, user, *, quote: str = "", stance: str = "") -> Assertion | Revision:
     """Accept the candidate as an assertion of one existing claim (the quote is verified against the text)."""
     return attach_many(candidate, [(claim, stance)], user, quote=quote)[0]

@@ -87,3 +87,34 @@ def test_the_review_page_fits_1280px_and_finds_another_claim_by_its_words(browse
     revision = Revision.objects.get(claim=wanted, state="pending")
     assert revision.proposed["quote"] == "Mild nausea" and revision.proposed["stance"] == "qualifies"
     assert revision.proposed["source"] == imported.source.pk
+
+
+def test_a_claim_found_by_its_words_shows_the_stance_judged_against_it(browser, live_server, imported):  # noqa: F811
+    """h16b: the search's claim gets the clause's stance toward its wording, as a suggestion does, shown as soon as it
+    is picked: "It’s not a good match for everyone." supports a claim in its own words (its own stance) and
+    contradicts the claim that ketamine helps all patients."""
+    from claims.models import Claim
+    from importer.models import Candidate
+    from revisions.models import Revision
+
+    candidate = Candidate.objects.get(quote__startswith="It’s not a good match for everyone")
+    wanted = Claim.objects.get(slug="works-for-everyone")
+    assert candidate.stance == "supports"
+    assert wanted.pk not in [s["claim"] for s in candidate.suggestions]  # reachable only by the search
+    with _page(browser, VIEWPORTS["desktop"]) as page:
+        _log_in(page, live_server)
+        page.goto(live_server.url + f"/admin/importer/candidate/{candidate.pk}/change/")
+        assert page.input_value("#id_other_stance") == ""  # "judged against the claim"
+        page.locator("#id_other_claim + .select2 .select2-selection").click()
+        page.locator(".select2-search__field").fill("rapid relief all patients")
+        option = page.locator(".select2-results__option", has_text="management of depression for all patients")
+        option.first.wait_for()
+        option.first.click()
+        page.wait_for_function("document.getElementById('id_other_stance').value !== ''")
+        assert page.input_value("#id_other_stance") == "contradicts"
+        assert "guess toward this claim" in page.locator("#other-stance-note").inner_text()
+        _check_page(page, "admin-review-found-claim-stance", "desktop")
+        page.get_by_role("button", name="Attach to the ticked claims").click()
+        page.wait_for_load_state()
+        assert "(contradicts)" in page.locator(".messagelist").inner_text()
+    assert Revision.objects.get(claim=wanted, state="pending").proposed["stance"] == "contradicts"

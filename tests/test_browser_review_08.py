@@ -31,9 +31,9 @@ def imported(seeded, monkeypatch):  # noqa: F811
 
 @pytest.fixture(scope="module")
 def proposed(django_db_setup, django_db_blocker) -> list[dict]:
-    """What the import of page 08 proposes (ranked by wording), as plain data: each candidate's quote, sentence and
-    suggestions (claim slug and the stance the review page pre-selects next to it). Imported once for the module
-    inside a transaction that is rolled back, so the tests that read no page share one import (each is marked
+    """What the import of page 08 proposes (ranked by wording), as plain data: each candidate's quote, sentence, own
+    stance and suggestions (claim slug and the stance the review page pre-selects next to it). Imported once for the
+    module inside a transaction that is rolled back, so the tests that read no page share one import (each is marked
     ``django_db``: pytest-django sets up the test database only for the databases its selected tests ask for)."""
     from django.core.management import call_command
     from django.db import transaction
@@ -51,6 +51,7 @@ def proposed(django_db_setup, django_db_blocker) -> list[dict]:
             {
                 "quote": c.quote,
                 "sentence": c.sentence,
+                "stance": c.stance,
                 "suggestions": [(slugs[s["claim"]], s.get("stance", "")) for s in c.suggestions],
             }
             for c in Candidate.objects.filter(source=summary.source).order_by("offset")
@@ -220,12 +221,6 @@ def test_a_footnote_marker_is_not_part_of_the_proposed_quote(proposed):
     assert not glued, glued
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="stance per suggestion: the negation of the sentence's last part ('so it isn’t safe for everyone') is "
-    "read into its first ('Ketamine raises blood pressure'), so the blood-pressure claim is shown 'contradicts'",
-)
 def test_a_stated_side_effect_supports_its_claim_despite_a_negated_consequence(
     browser,  # noqa: F811
     live_server,
@@ -247,12 +242,30 @@ def test_a_stated_side_effect_supports_its_claim_despite_a_negated_consequence(
     assert stances[pressure.text] == "supports"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="stance per suggestion: a reported finding ('researchers found that a single small dose … could ease the "
-    "symptoms of depression in a matter of hours') is read as hedged, so the discovery claim is offered 'qualifies'",
-)
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
+def test_a_harm_denied_in_everyday_words_supports_the_low_risk_claim(proposed):
+    """h16b: "… it doesn’t tend to slow a person’s breathing" says what "a low risk of respiratory depression" says."""
+    from importer.extract import stance_cue
+
+    breathing = next(c for c in proposed if c["quote"].startswith("it doesn’t tend to slow a person’s breathing"))
+    slug = "ketamine-anesthetic-low-respiratory-depression"
+    claims = json.loads((test_browser.ROOT / "fixtures" / "seed" / "claims.json").read_text(encoding="utf-8"))
+    # Ranked by wording alone the claim is not suggested (with embeddings it is: the bench); found by the search it
+    # takes the clause's stance toward its wording (services.stance_toward), which is this.
+    shown = dict(breathing["suggestions"]).get(slug) or stance_cue(
+        breathing["quote"], next(c["text"] for c in claims if c["slug"] == slug)
+    )
+    assert shown == "supports"
+
+
+@pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
+def test_telling_the_reader_what_others_say_is_no_hedge(proposed):
+    """h16b: "You may have heard of ketamine as a party drug, …" introduces the reputation; it doubts nothing."""
+    heard = next(c for c in proposed if c["quote"].startswith("You may have heard of ketamine as a party drug"))
+    assert heard["stance"] == "supports"
+    assert "qualifies" not in dict(heard["suggestions"]).values()
+
+
 @pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_reported_finding_supports_the_discovery_claim(proposed):
     """The stance stored per suggestion is the one the review page pre-selects next to the claim (the test above

@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from claims.models import Claim
@@ -490,227 +491,193 @@ SECOND_LINE = (
     "not a first-line treatment."
 )
 OFF_LABEL = "Ketamine's use for mental health is off-label (racemic ketamine has no psychiatric approval)."
-
-
-@pytest.mark.parametrize(
-    ("clause", "claim", "stance"),
-    [
-        ("Ketamine hasn’t been proven to cure depression", "Ketamine cures depression", "contradicts"),
-        ("Most patients don’t experience lasting side effects", "Side effects are lasting", "contradicts"),
-        ("Ketamine isn’t FDA-approved for depression", "Ketamine's use for depression is off-label", "supports"),
-        ("Ketamine is not addictive at clinical doses", "Ketamine is not addictive at clinical doses", "supports"),
-        ("Ketamine may help with PTSD", "Ketamine may reduce PTSD symptoms", "supports"),  # shared hedge
-        ("Ketamine may help with PTSD", "Ketamine reduces PTSD symptoms", "qualifies"),
-        ("It helps people who have not responded to other drugs", "Ketamine works in resistant depression", "supports"),
-        ("How it works is not yet fully understood", "Its mechanism has not been established", "supports"),
-        # "that" after "note" opens the sentence's own statement, not a relative clause about other patients
-        ("Remember that ketamine doesn’t work as a first option", SECOND_LINE, "supports"),
-        # a claim that is a negation is supported in positive words, contradicted by the very word it negates
-        ("Generally, it’s reserved for those who haven’t found relief elsewhere", SECOND_LINE, "supports"),
-        ("Ketamine is now a first-line treatment for depression", SECOND_LINE, "contradicts"),
-        ("Ketamine isn’t a first-line treatment", SECOND_LINE, "supports"),
-        # a claim's parenthesis restates it: "off-label" once on each side
-        ("It’s prescribed off-label for depression", OFF_LABEL, "supports"),
-        ("Ketamine is approved for depression", OFF_LABEL, "contradicts"),
-        # clauses that limit a claim's wording: a bounded duration, an onset in hours, named risks
-        (
-            "For most people the lift wears off after about a week",
-            "Ketamine’s antidepressant effects are long-lasting",
-            "qualifies",
-        ),
-        ("The effects typically begin within a few hours", "Ketamine relieves symptoms immediately", "contradicts"),
-        (
-            "In rare cases it can cause serious side effects",
-            "Ketamine is generally safe and well tolerated",
-            "qualifies",
-        ),
-        ("Side effects are mild and fade quickly", "Ketamine is generally safe and well tolerated", "supports"),
-        # hedges: "not a panacea" hedges; a hedge in a relative clause about something else does not; "its
-        # potential to" is no hedge; research still exploring a use is one
-        (
-            "It’s not a panacea, and more research is needed",
-            "Its risks and benefits are not yet fully established; more research is needed",
-            "supports",
-        ),
-        (
-            "Unlike antidepressants, which may take weeks, ketamine works within hours",
-            "Ketamine acts rapidly",
-            "supports",
-        ),
-        ("Ketamine’s potential to lift mood quickly sets it apart", "Ketamine acts rapidly", "supports"),
-        ("Research is exploring its use in PTSD", "Ketamine reduces PTSD symptom severity", "qualifies"),
-        (
-            "People with heart problems are not suitable candidates",
-            "Heart problems can make ketamine unsuitable",
-            "supports",
-        ),
-        # issue 15, round 3: an onset "within hours" is qualified by "hours or days", contradicted by "immediate"
-        ("It can lift mood within hours or days", "Ketamine's effect begins within hours of a treatment", "qualifies"),
-        ("It provides immediate relief", "Ketamine's effect begins within hours of a treatment", "contradicts"),
-        ("It can lift mood within hours or days", "Ketamine improves mood within hours to days", "supports"),
-        # a duration of about a week against one of several weeks, either way round
-        ("Its effects often fade within a week", "The effect lasts from days to several weeks", "contradicts"),
-        (
-            "The effect lasts from days to several weeks",
-            "The effect lasts several days up to about one week",
-            "contradicts",
-        ),
-        ("Its effects last several days to a week", "The effect lasts several days up to about one week", "supports"),
-        # where it is given: at home against "only in a clinical setting", and the reverse
-        ("It can be self-administered at home", "It should be given only in a clinical setting", "contradicts"),
-        ("It is never given at home", "It should be given only in a clinical setting", "supports"),
-        ("Patients are watched for two hours afterwards", "It can be self-administered at home", "contradicts"),
-        # the same quantity in opposite directions
-        ("Ketamine inhibits the activity of glutamate", "Ketamine raises glutamate levels", "contradicts"),
-        ("By increasing levels of glutamate, it repairs connections", "Ketamine inhibits glutamate", "contradicts"),
-        ("Ketamine blocks glutamate at NMDA receptors", "Ketamine inhibits glutamate", "supports"),
-        # exceptions contradict a claim for everyone
-        ("Some people don’t respond to ketamine at all", "It brings relief for all patients", "contradicts"),
-        # a negation inside "that hasn't …" is a relative clause's
-        (
-            "For depression that hasn’t budged, its benefits outweigh its risks",
-            "Its benefits outweigh its risks",
-            "supports",
-        ),
-        # a modal of possibility shared with the claim's "can" / "commonly"
-        (
-            "People with heart problems may not be suitable candidates",
-            "Heart problems can make ketamine unsuitable",
-            "supports",
-        ),
-        ("You might feel floaty or detached", "Ketamine commonly causes dissociative effects", "supports"),
-        ("Ketamine may help with PTSD", "Ketamine can reduce PTSD symptoms", "supports"),
-        ("Ketamine may help and more research is needed", "Ketamine can reduce PTSD symptoms", "qualifies"),
-        # negative words that negate nothing: additive "not just", litotes, set phrases
-        ("Ketamine is not just fast but also lasting", "Ketamine acts rapidly", "supports"),
-        ("Nausea after a session is not uncommon", "Ketamine commonly causes nausea", "supports"),
-        ("There is no doubt that ketamine acts quickly", "Ketamine acts rapidly", "supports"),
-        ("Ketamine is not fast", "Ketamine acts rapidly", "contradicts"),
-        # "A but B": each side speaks for itself, read on the side that shares the claim's words
-        ("It may cause nausea but is generally safe", "Ketamine is generally safe and well tolerated", "supports"),
-        ("It is generally safe but may cause nausea", "Ketamine causes nausea", "qualifies"),
-        ("It is popular but is not effective for anxiety", "Ketamine is effective for anxiety", "contradicts"),
-        ("It does not cure depression but it helps many patients", "Ketamine helps patients", "supports"),
-    ],
-)
-def test_stance_is_decided_against_each_claim_s_wording(clause, claim, stance):
-    assert stance_cue(clause, claim) == stance
-
-
 LOWER_RISK = (
     "Ketamine carries a lower risk than conventional antidepressants of sexual dysfunction, weight gain and sedation."
 )
 
 
-@pytest.mark.parametrize(
-    ("clause", "claim", "stance"),
-    [
-        # a harm the clause denies supports a claim that it is lower, fewer or less likely; typographic or not
-        (
-            "Unlike many antidepressants, it doesn’t tend to cause weight gain or sexual side effects",
-            LOWER_RISK,
-            "supports",
-        ),
-        ("Unlike many antidepressants, it doesn't tend to cause weight gain", LOWER_RISK, "supports"),
-        ("Ketamine does not cause sedation", LOWER_RISK, "supports"),
-        ("Patients rarely complain, and it causes no nausea", "Ketamine causes fewer cases of nausea", "supports"),
-        # … but only that harm: denying something else still contradicts, and so does a denied benefit
-        ("Ketamine does not work for anxiety", LOWER_RISK, "contradicts"),
-        ("Unlike many antidepressants, it isn’t fast", LOWER_RISK, "contradicts"),
-        # a claim that itself negates the harm shares the negation; a double negation affirms
-        ("It doesn’t cause weight gain", "Ketamine does not cause weight gain", "supports"),
-        ("Weight gain is not uncommon on ketamine", LOWER_RISK, "supports"),
-        ("It causes weight gain in some patients", "Ketamine does not cause weight gain", "contradicts"),
-        # "seem" and "appear" hedge a verb, not a perception or a place; "suggest" hedges a finding, not advice
-        ("A single dose seemed to lift mood", "A single dose of ketamine lifts mood", "qualifies"),
-        ("Colours and sounds can seem strange", "Ketamine commonly causes perceptual effects", "supports"),
-        ("It even appears on the list of essential medicines", "Ketamine is an essential medicine", "supports"),
-        ("Ketamine usually isn’t the first thing a doctor will suggest", SECOND_LINE, "supports"),
-        ("Findings suggest that ketamine eases suicidal thoughts", "Ketamine eases suicidal thoughts", "qualifies"),
-        # a belief ascribed to researchers or a theory hedges; the writer's own "we believe" states
-        ("Scientists think this sets off a chain reaction", "Ketamine sets off a cascade in neurons", "qualifies"),
-        ("One leading theory holds that it raises BDNF", "Ketamine raises BDNF", "qualifies"),
-        (
-            "We believe ketamine should only be given in a clinic",
-            "Ketamine should only be given in a clinic",
-            "supports",
-        ),
-        # thin evidence and open questions hedge
-        ("Evidence for OCD is thinner still", "Ketamine reduces symptoms of OCD", "qualifies"),
-        ("Whether that means fewer suicides is still an open question", "Ketamine prevents suicide", "qualifies"),
-        # not knowing is "not yet known": it hedges a claim, and a claim of the unknown shares it
-        (
-            "Scientists still don’t fully understand all the steps",
-            "How ketamine works is not yet fully understood",
-            "supports",
-        ),
-        ("Nor do we know much about years of use", "Its long-term efficacy has not been established", "supports"),
-        ("We don’t yet have good data on years of treatment", "Its long-term safety is not yet known", "supports"),
-        ("What researchers don’t know yet is how long it works", "Ketamine’s effects are long-lasting", "qualifies"),
-        # "not a miracle" hedges in every form: contracted, typographic, with "the"
-        ("It isn’t a miracle drug", "Ketamine is a transformative breakthrough", "qualifies"),
-        ("It is not the miracle some advertising suggests", "Ketamine is a transformative breakthrough", "qualifies"),
-        ("It isn’t a miracle drug", "Ketamine brings relief for all patients", "contradicts"),
-        # coordinated parts speak for themselves: a negation in one does not negate the other
-        (
-            "It works quickly, but it isn’t a miracle drug, and the benefits usually need upkeep",
-            "Ketamine is given as a series of sessions, with maintenance needed to sustain the benefit",
-            "supports",
-        ),
-        (
-            "It is prized in surgery because it works fast and, unlike many sedatives, tends not to suppress breathing",
-            "Ketamine became popular in surgery because of its rapid onset",
-            "supports",
-        ),
-        # … but a list's last item is no part of its own, and a negated part that shares the claim's words counts
-        (
-            "It shows promise for PTSD, anxiety, and some chronic pain conditions",
-            "Ketamine reduces chronic pain",
-            "qualifies",
-        ),
-        ("Ketamine is not effective for pain, and it causes nausea", "Ketamine is effective for pain", "contradicts"),
-        # a negation whose subject is what ketamine is compared with
-        (
-            "A single infusion lowered depression scores within 24 hours, something standard antidepressants can’t do",
-            "Ketamine relieves depression sooner than conventional antidepressants",
-            "supports",
-        ),
-        ("Ketamine can’t do that", "Ketamine relieves depression within hours", "contradicts"),
-        # disapproval of home use qualifies the claim of it and agrees with "only in a clinic"
-        (
-            "Some at-home programs exist, but they’re more controversial",
-            "It can be self-administered at home",
-            "qualifies",
-        ),
-        (
-            "Telehealth companies mail it to patients’ homes, a practice several clinicians called worrying",
-            "It should be given only in a clinical setting",
-            "supports",
-        ),
-        ("We never send ketamine home with patients", "It should be given only in a clinical setting", "supports"),
-        # "commonly" is qualified by "a few" or "sometimes"; "not uncommon" is no exception
-        ("A few people get a headache afterwards", "Ketamine commonly causes headaches", "qualifies"),
-        ("Headaches afterwards are not uncommon", "Ketamine commonly causes headaches", "supports"),
-        # named risks qualify a claim of lower risk than antidepressants, unless they are the antidepressants'
-        (
-            "In rare cases it can cause serious side effects",
-            "It has a low risk of side effects compared with SSRIs",
-            "qualifies",
-        ),
-        (
-            "Side effects of traditional antidepressants include weight gain",
-            "It has a low risk of side effects compared with conventional antidepressants",
-            "supports",
-        ),
-        # an onset from hours to a couple of days contradicts "immediate"
-        (
-            "Mood lifts from a few hours to a couple of days after",
-            "Ketamine relieves symptoms immediately",
-            "contradicts",
-        ),
-    ],
-)
-def test_stance_rules_of_h15i(clause, claim, stance):
+# Stance toward one claim (``stance_cue``), one case a line: clause | claim | stance, where "-" for a claim is the
+# candidate's own stance (toward a claim in its own words) and $NAME one of the claims above; an indented line goes on
+# from the line before. Grouped by the round that added each rule, a comment naming the rule.
+STANCE_CASES = """
+# issue 15, rounds 1-4: typographic apostrophes, off-label, shared negations and hedges
+Ketamine hasn’t been proven to cure depression | Ketamine cures depression | contradicts
+Most patients don’t experience lasting side effects | Side effects are lasting | contradicts
+Ketamine isn’t FDA-approved for depression | Ketamine's use for depression is off-label | supports
+Ketamine is not addictive at clinical doses | Ketamine is not addictive at clinical doses | supports
+# a hedge shared with the claim cancels
+Ketamine may help with PTSD | Ketamine may reduce PTSD symptoms | supports
+Ketamine may help with PTSD | Ketamine reduces PTSD symptoms | qualifies
+It helps people who have not responded to other drugs | Ketamine works in resistant depression | supports
+How it works is not yet fully understood | Its mechanism has not been established | supports
+# "that" after "note" opens the sentence's own statement, not a relative clause about other patients
+Remember that ketamine doesn’t work as a first option | $SECOND_LINE | supports
+# a claim that is a negation is supported in positive words, contradicted by the very word it negates
+Generally, it’s reserved for those who haven’t found relief elsewhere | $SECOND_LINE | supports
+Ketamine is now a first-line treatment for depression | $SECOND_LINE | contradicts
+Ketamine isn’t a first-line treatment | $SECOND_LINE | supports
+# a claim's parenthesis restates it: "off-label" once on each side
+It’s prescribed off-label for depression | $OFF_LABEL | supports
+Ketamine is approved for depression | $OFF_LABEL | contradicts
+# clauses that limit a claim's wording: a bounded duration, an onset in hours, named risks
+For most people the lift wears off after about a week |
+    Ketamine’s antidepressant effects are long-lasting | qualifies
+The effects typically begin within a few hours | Ketamine relieves symptoms immediately | contradicts
+In rare cases it can cause serious side effects | Ketamine is generally safe and well tolerated | qualifies
+Side effects are mild and fade quickly | Ketamine is generally safe and well tolerated | supports
+# hedges: "not a panacea" hedges; a hedge in a relative clause about something else does not; "its
+# potential to" is no hedge; research still exploring a use is one
+It’s not a panacea, and more research is needed |
+    Its risks and benefits are not yet fully established; more research is needed | supports
+Unlike antidepressants, which may take weeks, ketamine works within hours | Ketamine acts rapidly | supports
+Ketamine’s potential to lift mood quickly sets it apart | Ketamine acts rapidly | supports
+Research is exploring its use in PTSD | Ketamine reduces PTSD symptom severity | qualifies
+People with heart problems are not suitable candidates | Heart problems can make ketamine unsuitable | supports
+# issue 15, round 3: an onset "within hours" is qualified by "hours or days", contradicted by "immediate"
+It can lift mood within hours or days | Ketamine's effect begins within hours of a treatment | qualifies
+It provides immediate relief | Ketamine's effect begins within hours of a treatment | contradicts
+It can lift mood within hours or days | Ketamine improves mood within hours to days | supports
+# a duration of about a week against one of several weeks, either way round
+Its effects often fade within a week | The effect lasts from days to several weeks | contradicts
+The effect lasts from days to several weeks | The effect lasts several days up to about one week | contradicts
+Its effects last several days to a week | The effect lasts several days up to about one week | supports
+# where it is given: at home against "only in a clinical setting", and the reverse
+It can be self-administered at home | It should be given only in a clinical setting | contradicts
+It is never given at home | It should be given only in a clinical setting | supports
+Patients are watched for two hours afterwards | It can be self-administered at home | contradicts
+# the same quantity in opposite directions
+Ketamine inhibits the activity of glutamate | Ketamine raises glutamate levels | contradicts
+By increasing levels of glutamate, it repairs connections | Ketamine inhibits glutamate | contradicts
+Ketamine blocks glutamate at NMDA receptors | Ketamine inhibits glutamate | supports
+# exceptions contradict a claim for everyone
+Some people don’t respond to ketamine at all | It brings relief for all patients | contradicts
+# a negation inside "that hasn't …" is a relative clause's
+For depression that hasn’t budged, its benefits outweigh its risks | Its benefits outweigh its risks | supports
+# a modal of possibility shared with the claim's "can" / "commonly"
+People with heart problems may not be suitable candidates | Heart problems can make ketamine unsuitable | supports
+You might feel floaty or detached | Ketamine commonly causes dissociative effects | supports
+Ketamine may help with PTSD | Ketamine can reduce PTSD symptoms | supports
+Ketamine may help and more research is needed | Ketamine can reduce PTSD symptoms | qualifies
+# negative words that negate nothing: additive "not just", litotes, set phrases
+Ketamine is not just fast but also lasting | Ketamine acts rapidly | supports
+Nausea after a session is not uncommon | Ketamine commonly causes nausea | supports
+There is no doubt that ketamine acts quickly | Ketamine acts rapidly | supports
+Ketamine is not fast | Ketamine acts rapidly | contradicts
+# "A but B": each side speaks for itself, read on the side that shares the claim's words
+It may cause nausea but is generally safe | Ketamine is generally safe and well tolerated | supports
+It is generally safe but may cause nausea | Ketamine causes nausea | qualifies
+It is popular but is not effective for anxiety | Ketamine is effective for anxiety | contradicts
+It does not cure depression but it helps many patients | Ketamine helps patients | supports
+# h15i: stance on pages it was not tuned on
+# a harm the clause denies supports a claim that it is lower, fewer or less likely; typographic or not
+Unlike many antidepressants, it doesn’t tend to cause weight gain or sexual side effects | $LOWER_RISK | supports
+Unlike many antidepressants, it doesn't tend to cause weight gain | $LOWER_RISK | supports
+Ketamine does not cause sedation | $LOWER_RISK | supports
+Patients rarely complain, and it causes no nausea | Ketamine causes fewer cases of nausea | supports
+# … but only that harm: denying something else still contradicts, and so does a denied benefit
+Ketamine does not work for anxiety | $LOWER_RISK | contradicts
+Unlike many antidepressants, it isn’t fast | $LOWER_RISK | contradicts
+# a claim that itself negates the harm shares the negation; a double negation affirms
+It doesn’t cause weight gain | Ketamine does not cause weight gain | supports
+Weight gain is not uncommon on ketamine | $LOWER_RISK | supports
+It causes weight gain in some patients | Ketamine does not cause weight gain | contradicts
+# "seem" and "appear" hedge a verb, not a perception or a place; "suggest" hedges a finding, not advice
+A single dose seemed to lift mood | A single dose of ketamine lifts mood | qualifies
+Colours and sounds can seem strange | Ketamine commonly causes perceptual effects | supports
+It even appears on the list of essential medicines | Ketamine is an essential medicine | supports
+Ketamine usually isn’t the first thing a doctor will suggest | $SECOND_LINE | supports
+Findings suggest that ketamine eases suicidal thoughts | Ketamine eases suicidal thoughts | qualifies
+# a belief ascribed to researchers or a theory hedges; the writer's own "we believe" states
+Scientists think this sets off a chain reaction | Ketamine sets off a cascade in neurons | qualifies
+One leading theory holds that it raises BDNF | Ketamine raises BDNF | qualifies
+We believe ketamine should only be given in a clinic | Ketamine should only be given in a clinic | supports
+# thin evidence and open questions hedge
+Evidence for OCD is thinner still | Ketamine reduces symptoms of OCD | qualifies
+Whether that means fewer suicides is still an open question | Ketamine prevents suicide | qualifies
+# not knowing is "not yet known": it hedges a claim, and a claim of the unknown shares it
+Scientists still don’t fully understand all the steps | How ketamine works is not yet fully understood | supports
+Nor do we know much about years of use | Its long-term efficacy has not been established | supports
+We don’t yet have good data on years of treatment | Its long-term safety is not yet known | supports
+What researchers don’t know yet is how long it works | Ketamine’s effects are long-lasting | qualifies
+# "not a miracle" hedges in every form: contracted, typographic, with "the"
+It isn’t a miracle drug | Ketamine is a transformative breakthrough | qualifies
+It is not the miracle some advertising suggests | Ketamine is a transformative breakthrough | qualifies
+It isn’t a miracle drug | Ketamine brings relief for all patients | contradicts
+# coordinated parts speak for themselves: a negation in one does not negate the other
+It works quickly, but it isn’t a miracle drug, and the benefits usually need upkeep |
+    Ketamine is given as a series of sessions, with maintenance needed to sustain the benefit | supports
+It is prized in surgery because it works fast and, unlike many sedatives, tends not to suppress breathing |
+    Ketamine became popular in surgery because of its rapid onset | supports
+# … but a list's last item is no part of its own, and a negated part that shares the claim's words counts
+It shows promise for PTSD, anxiety, and some chronic pain conditions | Ketamine reduces chronic pain | qualifies
+Ketamine is not effective for pain, and it causes nausea | Ketamine is effective for pain | contradicts
+# a negation whose subject is what ketamine is compared with
+A single infusion lowered depression scores within 24 hours, something standard antidepressants can’t do |
+    Ketamine relieves depression sooner than conventional antidepressants | supports
+Ketamine can’t do that | Ketamine relieves depression within hours | contradicts
+# disapproval of home use qualifies the claim of it and agrees with "only in a clinic"
+Some at-home programs exist, but they’re more controversial | It can be self-administered at home | qualifies
+Telehealth companies mail it to patients’ homes, a practice several clinicians called worrying |
+    It should be given only in a clinical setting | supports
+We never send ketamine home with patients | It should be given only in a clinical setting | supports
+# "commonly" is qualified by "a few" or "sometimes"; "not uncommon" is no exception
+A few people get a headache afterwards | Ketamine commonly causes headaches | qualifies
+Headaches afterwards are not uncommon | Ketamine commonly causes headaches | supports
+# named risks qualify a claim of lower risk than antidepressants, unless they are the antidepressants'
+In rare cases it can cause serious side effects | It has a low risk of side effects compared with SSRIs | qualifies
+Side effects of traditional antidepressants include weight gain |
+    It has a low risk of side effects compared with conventional antidepressants | supports
+# an onset from hours to a couple of days contradicts "immediate"
+Mood lifts from a few hours to a couple of days after | Ketamine relieves symptoms immediately | contradicts
+# a candidate's own stance (no claim: -), toward a claim in its own words
+# a caution to the reader is no hedge, not knowing is what it says
+Ketamine may not be right for you if you are pregnant | - | supports
+People with heart conditions may not be suitable candidates | - | supports
+We don’t yet know much about the long-term effects | - | supports
+Ketamine may help with PTSD | - | qualifies
+Some researchers believe it rewires the brain | - | qualifies
+# h16b (found on 08's editor trial): a consequence ("so …", "which means …") is read apart from what it follows
+Ketamine raises blood pressure for a short time, so it isn’t safe for everyone |
+    Ketamine causes transient increases in blood pressure | supports
+It raises blood pressure, which means it isn’t safe for everyone | Ketamine raises blood pressure | supports
+It raises blood pressure, so it isn’t safe for everyone | Ketamine is safe for everyone | contradicts
+# … a reported finding's "could" is the "can" of what was found; "may", or "could" unreported, still hedges
+Researchers found that a single dose could ease depression within hours | A single dose eases depression | supports
+Trials showed that it could lift mood within a day | Ketamine lifts mood | supports
+Research has indicated that ketamine may be effective for PTSD | Ketamine reduces PTSD symptom severity | qualifies
+Researchers found that it may ease depression | Ketamine eases depression | qualifies
+Patients with chronic pain could also benefit | Ketamine reduces chronic pain | qualifies
+# … a harm denied in everyday words is the claim's harm in clinical ones
+Unlike many other anesthetics, it doesn’t tend to slow a person’s breathing |
+    As an anaesthetic, ketamine carries a low risk of respiratory depression | supports
+It does not raise your blood pressure | Ketamine carries a lower risk of hypertension | supports
+It does not slow your breathing | Ketamine carries a lower risk of hypertension | contradicts
+# … telling the reader what others say is no hedge
+You may have heard of ketamine as a party drug | Ketamine has been used recreationally as a club drug | supports
+You may have heard of ketamine as a party drug | - | supports
+You might have read that it works within hours | Ketamine works within hours | supports
+You may feel drowsy afterwards | Ketamine causes drowsiness | qualifies
+"""
+
+
+def _stance_cases() -> list:
+    claims = {"$SECOND_LINE": SECOND_LINE, "$OFF_LABEL": OFF_LABEL, "$LOWER_RISK": LOWER_RISK}
+    lines: list[str] = []
+    for line in STANCE_CASES.splitlines():
+        if line.startswith(" "):
+            lines[-1] += " " + line.strip()
+        elif line.strip() and not line.startswith("#"):
+            lines.append(line)
+    cases = []
+    for line in lines:
+        clause, claim, stance = (part.strip() for part in line.split(" | "))
+        claim = "" if claim == "-" else claims.get(claim, claim)
+        cases.append(pytest.param(clause, claim, stance, id=f"{clause[:40]} / {claim[:30]}"))
+    return cases
+
+
+@pytest.mark.parametrize(("clause", "claim", "stance"), _stance_cases())
+def test_the_stance_toward_a_claim_follows_the_rules_of_each_round(clause, claim, stance):
     assert stance_cue(clause, claim) == stance
 
 
@@ -734,21 +701,6 @@ def test_the_bench_lists_each_stance_shown_wrong_for_error_analysis(monkeypatch)
         {"quote": "its effects last a week", "clause": text, "claim": 2, "key": "qualifies", "shown": "supports",
          "suggested": False}
     ]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("clause", "stance"),
-    [
-        # toward a claim in its own words: a caution to the reader is no hedge, not knowing is what it says
-        ("Ketamine may not be right for you if you are pregnant", "supports"),
-        ("People with heart conditions may not be suitable candidates", "supports"),
-        ("We don’t yet know much about the long-term effects", "supports"),
-        ("Ketamine may help with PTSD", "qualifies"),
-        ("Some researchers believe it rewires the brain", "qualifies"),
-    ],
-)
-def test_a_candidate_s_own_stance_without_a_claim(clause, stance):
-    assert stance_cue(clause) == stance
 
 
 def test_a_candidate_s_own_stance_is_toward_a_claim_in_its_own_words(db):
@@ -823,6 +775,44 @@ def test_another_claim_is_found_by_its_words_and_attached(client, users, db):
     assert not target.assertions.exists()
     page = client.get(reverse("admin:importer_candidate_change", args=[candidate.pk])).content.decode()
     assert "Waiting for review" in page and f"revision #{revision.pk}</a>: {target.text}" in page
+
+
+def test_a_claim_found_by_search_takes_the_stance_judged_against_its_wording(client, users, db):
+    covered = ClaimFactory(text="Insurance covers ketamine infusions", slug="covered", status="draft")
+    refused = ClaimFactory(text="Insurers refuse to pay for ketamine", slug="refused", status="draft")
+    services.import_article(b"Most insurance plans do not cover ketamine infusions.\n", name="a.txt", title="Cost")
+    candidate = Candidate.objects.get()
+    assert candidate.stance == "supports"  # its own: toward a claim in its own words, a negation decides nothing
+    client.force_login(users["editor"])
+    url = reverse("admin:importer_candidate_change", args=[candidate.pk])
+    page = client.get(url).content.decode()
+    stance_url = reverse("admin:importer_candidate_stance", args=[candidate.pk])
+    # "its stance" starts blank, "judged against the claim", and names where the page's script asks for it.
+    select = page[page.index('name="other_stance"') :]
+    assert f'data-stance-url="{stance_url}"' in select[: select.index(">")]
+    assert '<option value="" selected>judged against the claim</option>' in select
+    assert "claim-stance.js" in page
+    # What the script shows as soon as the claim is picked …
+    assert client.get(stance_url, {"claim": covered.pk}).json() == {
+        "claim": covered.pk, "stance": "contradicts", "label": "Contradicts"
+    }  # fmt: skip
+    assert client.get(stance_url, {"claim": "covered"}).status_code == 400
+    assert client.get(stance_url, {"claim": 999_999}).status_code == 404
+    # … and what the form saves when the editor leaves it blank; a stance the editor chose stands.
+    client.post(url, {"decision": "attach", "other_claim": covered.pk, "other_stance": "", "quote": candidate.quote})
+    client.post(url, {"decision": "attach", "other_claim": refused.pk, "other_stance": "qualifies",
+                      "quote": candidate.quote})  # fmt: skip
+    stances = dict(candidate.assertions.values_list("claim__slug", "stance"))
+    assert stances == {"covered": "contradicts", "refused": "qualifies"}
+
+
+def test_the_stance_of_a_found_claim_is_not_told_to_who_may_not_see_the_candidate(client, users, db):
+    claim = ClaimFactory(text="Insurance covers ketamine infusions", slug="covered")
+    services.import_article(b"Most insurance plans do not cover ketamine infusions.\n", name="a.txt", title="Cost")
+    url = reverse("admin:importer_candidate_stance", args=[Candidate.objects.get().pk])
+    assert client.get(url, {"claim": claim.pk}).status_code == 302  # to the admin's login
+    client.force_login(get_user_model().objects.create_user("sam", password="pw-sam-123!", is_staff=True))
+    assert client.get(url, {"claim": claim.pk}).status_code == 403
 
 
 def test_another_claim_search_puts_the_claims_whose_text_holds_the_words_first(client, users, db):
