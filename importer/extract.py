@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import threading
 import weakref
 from bisect import bisect_right
 from collections import Counter
@@ -22,6 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 import pysbd
+import snowballstemmer
 
 log = logging.getLogger(__name__)
 
@@ -178,17 +180,21 @@ STOPWORDS = frozenset(
         "ketamine's therapy treatment treatments"
     ).split()
 )
-_SUFFIXES = ("ational", "ations", "ation", "ingly", "ments", "ment", "ness", "ities", "ity", "ously", "ous",
-             "ively", "ive", "ings", "ing", "edly", "ed", "ies", "es", "ly", "s")  # fmt: skip
+# Snowball's English stemmer (Porter2, the snowballstemmer package: pure Python). It replaced a hand-written suffix
+# stripper that turned "headaches" into "headach" but left "headache" whole (likewise "reduces" / "reduce"), so that
+# a list item "Headache" never met a claim's "headaches" (h16a; measured in docs/importing.md). One stemmer object
+# keeps its word in its own state, so calls from a worker's threads take turns; lru_cache makes a word's second and
+# later stems free (the index of a 10,000-claim knowledge base stems each of its distinct words once).
+_ENGLISH = snowballstemmer.stemmer("english")
+_ENGLISH_LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=50000)
 def stem(word: str) -> str:
-    """A deliberately small suffix stripper: enough to make 'reduces', 'reduced', 'reducing' meet."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)] + ("y" if suffix == "ies" else "")
-    return word
+    """The Porter2 stem of a lower-case word: "headache" / "headaches" -> "headach", "reduce" / "reduces" /
+    "reduced" / "reducing" -> "reduc"."""
+    with _ENGLISH_LOCK:
+        return _ENGLISH.stemWord(word)
 
 
 # A small domain thesaurus: phrases that writers use interchangeably for one idea ("works in a matter of hours",
@@ -293,12 +299,14 @@ TermVector = tuple[np.ndarray, np.ndarray]
 
 
 def _analyser_fingerprint() -> str:
-    """Changes whenever the term analysis does (its code, the thesaurus, the stopwords), so that term vectors kept
-    from an earlier version are never read."""
+    """Changes whenever the term analysis does (its code, the thesaurus, the stopwords, the stemmer library's
+    version), so that term vectors kept from an earlier version are never read."""
+    import importlib.metadata
     import inspect
 
     parts = [inspect.getsource(f) for f in (stem, _word_terms, concept_terms, terms, terms_many)]
-    parts += [repr(sorted(CONCEPTS.items())), repr(sorted(STOPWORDS)), repr(_SUFFIXES), _WORD.pattern]
+    parts += [repr(sorted(CONCEPTS.items())), repr(sorted(STOPWORDS)), _WORD.pattern]
+    parts.append(f"snowballstemmer {importlib.metadata.version('snowballstemmer')}")  # the stems are the library's
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
@@ -498,7 +506,7 @@ def _negated(text: str) -> bool:
     return _negations(text)[0] % 2 == 1
 
 
-_NEGATING_WORDS = {"off-label": "approv", "unapproved": "approv", "unsuitable": "suitable",
+_NEGATING_WORDS = {"off-label": "approved", "unapproved": "approved", "unsuitable": "suitable",
                    "inappropriate": "appropriate"}  # fmt: skip
 
 
@@ -511,7 +519,7 @@ def _negated_terms(text: str) -> frozenset[str]:
     for match in NEGATION.finditer(rest):
         word = match.group(0).lower()
         if word in _NEGATING_WORDS:  # a word that is its own negation: "off-label" says "not approved"
-            found.add(_NEGATING_WORDS[word])
+            found.add(stem(_NEGATING_WORDS[word]))
             continue
         for word in _WORD.findall(rest[match.end() : match.end() + 60].lower())[:4]:
             if word not in STOPWORDS and word not in ("yet", "always", "necessarily", "really", "go", "going"):
@@ -1010,8 +1018,7 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         if (
             claim_negated
             and not clause_negated
-            and {t.rstrip("e") for t in _negated_terms(claim_text)}
-            & {stem(w).rstrip("e") for w in _WORD.findall(text.lower())}  # "cause" / "causes" (stems "cause", "caus")
+            and _negated_terms(claim_text) & {stem(w) for w in _WORD.findall(text.lower())}
         ):
             return "contradicts"
         limited = _limits(text, claim_text)

@@ -90,12 +90,6 @@ def test_a_side_effect_list_item_comes_ticked_with_its_claim_and_attaches_with_i
     assert revision.proposed["quote"] == "A brief rise in blood pressure" and revision.proposed["stance"] == "supports"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="ranked by wording, the list item 'Headache' gets no suggestion at all: extract.stem strips '-es' from "
-    "'headaches' (the claim's word) but leaves 'headache' whole, so the two never meet ('reduce'/'reduces' neither)",
-)
 @pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_one_word_side_effect_list_item_is_offered_its_claim_by_wording(proposed):
     headache = next(c for c in proposed if c["quote"] == "Headache")

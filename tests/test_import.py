@@ -251,6 +251,41 @@ def test_terms_of_many_texts_at_once_are_those_of_each_text_alone():
     assert terms_many(texts) == [Counter(terms(text)) for text in texts]
 
 
+def test_a_word_and_its_inflections_meet_after_stemming():
+    """The stemmer gives "headache" and "headaches" one stem (the hand-written one it replaced left "headache" whole
+    and cut "headaches" to "headach"), and likewise "reduce", "reduces", "reduced", "reducing"."""
+    assert set(terms("headache")) == set(terms("Headaches")) == {"headach"}
+    assert len({extract.stem(word) for word in ("reduce", "reduces", "reduced", "reducing")}) == 1
+
+
+def test_a_one_word_list_item_is_ranked_to_the_claim_naming_it_in_another_inflection():
+    index = ClaimIndex(
+        [
+            ClaimRecord(1, "Ketamine commonly causes headaches", "side_effect"),
+            ClaimRecord(2, "Ketamine reduces suicidal thoughts", "efficacy"),
+        ],
+        reranker=None,
+    )
+    assert index.rank("Headache")[0][0].id == 1
+    assert index.rank("It may reduce thoughts of suicide")[0][0].id == 2
+
+
+def test_term_vectors_kept_under_one_stemmer_version_are_not_read_under_another(monkeypatch):
+    """Kept term vectors (``TextTerms``) and index files are keyed by the analysis' fingerprint: a new release of the
+    stemmer library may stem differently, so its version is part of it."""
+    import importlib.metadata
+
+    current = extract._analyser_fingerprint()
+    assert current == extract.TERM_ANALYSER
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(
+        importlib.metadata,
+        "version",
+        lambda name: "0.0-other" if name == "snowballstemmer" else real_version(name),
+    )
+    assert extract._analyser_fingerprint() != current
+
+
 def test_stance_cues_for_hedges_and_negations():
     assert stance_cue("Ketamine may reduce pain.") == "qualifies"
     assert stance_cue("Ketamine is not a cure.", "Ketamine cures depression") == "contradicts"
