@@ -162,6 +162,9 @@ class CandidateAdmin(admin.ModelAdmin):
             for s in candidate.suggestions
             if s["claim"] in claims and s["claim"] not in stated
         ]
+        # Under a list's lead-in about who should or should not have ketamine, its candidacy claims are listed first
+        # whatever their scores (``extract.rank_clause``): the page says so, so that the order and the scores agree.
+        offered_first = {s["claim"] for s in candidate.suggestions if s.get("offered_first")}
         # The best suggestion is ticked only when it scores at least the match threshold: below it, the clause
         # probably states a new claim, and a ticked box is a decision the editor did not take.
         pretick = [suggestions[0][0].pk] if suggestions and not became and suggestions[0][1] >= MATCH_SCORE else []
@@ -242,6 +245,7 @@ class CandidateAdmin(admin.ModelAdmin):
             "after": after,
             "clause_start": candidate.offset - candidate.sentence_offset,
             "suggestions": suggestions,
+            "offered_first": offered_first.intersection(claim.pk for claim, _, _ in suggestions),
             "next_categories": [Claim.Category(c).label.lower() for c in likely[1:]],
             "attach_form": attach_form,
             "new_form": new_form,

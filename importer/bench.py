@@ -60,6 +60,7 @@ import numpy as np
 from importer import rerank
 from importer.embedding import CachedEmbedder, get_encoder, unavailable_reason
 from importer.extract import (
+    MATCH_SCORE,
     CandidateData,
     ClaimIndex,
     ClaimRecord,
@@ -78,6 +79,10 @@ HELDOUT_DIR = Path(__file__).resolve().parent / "benchdata" / "heldout"
 COUNTS = ("assertions", "found", "candidates", "useful_candidates", "category_right", "category_top3",
           "category_ceiling", "claims_in_kb", "top1_hits", "top3_hits", "stance_right",
           "furniture_offered", "clauses_in_kb", "clause_top1_hits", "clause_top3_hits", "filtered")  # fmt: skip
+# Pre-tick thresholds the bench reports (issue 15, item 5): the review screen ticks the first suggestion when it
+# scores at least ``extract.MATCH_SCORE``; these are the figures that threshold was chosen on.
+TICK_THRESHOLDS = (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+TICKS = ("right_ticked", "wrong_ticked", "right_unticked")
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,10 @@ class ArticleScore:
     clause_top1_hits: int = 0  # … whose first suggestion is one of those claims
     clause_top3_hits: int = 0  # … one of whose first three suggestions is one of those claims
     filtered: int = 0  # clauses the learned claim filter dropped
+    # Per pre-tick threshold (``TICK_THRESHOLDS``, as text): candidates whose first suggestion would be ticked and is
+    # one of the claims their key names (right ticked), ticked and is not (wrong ticked: also a candidate the key
+    # attaches to nothing the knowledge base holds, or to nothing at all), or is right but scores below it.
+    ticks: dict = field(default_factory=dict)
     misses: list = field(default_factory=list)
     # Each answer whose stance was shown wrong: for error analysis (in the JSON of ``bench_import --json``).
     stance_misses: list = field(default_factory=list)
@@ -181,7 +190,25 @@ def score_article(
     score.clause_top1_hits = sum(bool(top3) and top3[0] in claims for top3, claims in claims_per_hit.values())
     score.clause_top3_hits = sum(bool(claims.intersection(top3)) for top3, claims in claims_per_hit.values())
     score.category_ceiling = sum(max(counts.values()) for counts in categories_per_hit.values())
+    score.ticks = tick_counts(candidates, {key: claims for key, (_, claims) in claims_per_hit.items()})
     return score
+
+
+def tick_counts(candidates: Sequence[CandidateData], stated: dict[int, set]) -> dict[str, list[int]]:
+    """Per ``TICK_THRESHOLDS``: [right ticked, wrong ticked, right unticked] over these candidates, ``stated``
+    giving the claims the key attaches to each (by ``id()`` of the candidate)."""
+    ticks = {f"{t:.2f}": [0, 0, 0] for t in TICK_THRESHOLDS}
+    for candidate in candidates:
+        if not candidate.suggestions:
+            continue
+        first, score = candidate.suggestions[0][:2]
+        right = first in stated.get(id(candidate), ())
+        for threshold, counts in ticks.items():
+            if score >= float(threshold):
+                counts[0 if right else 1] += 1
+            elif right:
+                counts[2] += 1
+    return ticks
 
 
 def _records(document: dict) -> tuple[list[ConditionRecord], list[StudyRecord]]:
@@ -398,6 +425,10 @@ def _summary(scores: list[ArticleScore]) -> dict:
         "top1_ceiling": _ratio(total["clauses_in_kb"], total["claims_in_kb"]),
         "stance_accuracy": _ratio(total["stance_right"], total["found"]),
     }
+    total["ticks"] = {
+        threshold: [sum(s.ticks[threshold][i] for s in scores) for i in range(len(TICKS))]
+        for threshold in (scores[0].ticks if scores else {})
+    }
     return {"articles": [asdict(s) for s in scores], "totals": total, "overall": overall}
 
 
@@ -585,6 +616,20 @@ def _verdicts(overall: dict) -> list[str]:
     ]
 
 
+def _ticks(result: dict) -> list[str]:
+    """The pre-tick figures, pooled: per threshold, the candidates whose first suggestion is ticked and right,
+    ticked and wrong, and right but not ticked."""
+    ticks = result["totals"].get("ticks") or {}
+    lines = [
+        f"Pre-ticking the first suggestion (the review screen ticks it at a score ≥ {MATCH_SCORE:.2f}):",
+        f"{'threshold':>9} {'right ticked':>12} {'wrong ticked':>12} {'right unticked':>14} {'right − wrong':>13}",
+    ]
+    for threshold, (right, wrong, unticked) in ticks.items():
+        mark = "  ← used" if abs(float(threshold) - MATCH_SCORE) < 1e-9 else ""
+        lines.append(f"{threshold:>9} {right:12d} {wrong:12d} {unticked:14d} {right - wrong:13d}{mark}")
+    return lines
+
+
 def _comparison(title: str, result: dict, other: dict) -> list[str]:
     """Top-1 and top-3 per article of two schemes side by side."""
     lines = [title, f"{'article':42} {'top-1':>13} {'top-3':>13}"]
@@ -609,10 +654,10 @@ def render(result: dict) -> str:
         "",
         *_table("Leave-one-out on the seed articles", result),
     ]
-    lines += ["", *_verdicts(result["overall"])]
+    lines += ["", *_verdicts(result["overall"]), "", *_ticks(result)]
     if result.get("heldout"):
         lines += ["", *_table("Held-out articles, against the whole seed knowledge base", result["heldout"])]
-        lines += ["", *_verdicts(result["heldout"]["overall"])]
+        lines += ["", *_verdicts(result["heldout"]["overall"]), "", *_ticks(result["heldout"])]
     if result.get("seed_only"):
         title = "The scheme before h15h (a re-ranker fitted on the seed articles only) → this one, per candidate"
         lines += ["", *_comparison(title, result, result["seed_only"]["seed"])]

@@ -1896,6 +1896,12 @@ def frames_candidacy(lead: str) -> bool:
     return bool(CANDIDACY_LEAD.search(lead.translate(_APOSTROPHES)))
 
 
+def candidacy_framed(sentence: Sentence) -> bool:
+    """Whether this is a list item under a lead-in about who should or should not have the treatment, so that its
+    candidacy claims are offered first whatever their scores (``rank_clause``); the review screen says so."""
+    return sentence.kind == "item" and frames_candidacy(sentence.lead)
+
+
 def _candidacy_first(ranked: list[tuple[ClaimRecord, float]]) -> list[tuple[ClaimRecord, float]]:
     """The suggestions with the candidacy claims first, each group in its own order (scores unchanged)."""
     return sorted(ranked, key=lambda pair: pair[0].category != "candidacy")
@@ -1908,7 +1914,7 @@ def rank_clause(
     is read with its lead-in, and an item under a lead-in about who should or should not have the treatment is
     offered the candidacy claims first (``frames_candidacy``). Shared by the import and "refresh suggestions"."""
     context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
-    framed = sentence.kind == "item" and frames_candidacy(sentence.lead)
+    framed = candidacy_framed(sentence)
     if framed:  # its candidacy claims first, found among the re-ranker's whole list
         ranked = _candidacy_first(index.rank(clause, limit=index.RERANK_DEPTH, context=context))[:5]
     else:

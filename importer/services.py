@@ -29,6 +29,7 @@ from importer.extract import (
     ConditionRecord,
     Sentence,
     StudyRecord,
+    candidacy_framed,
     condition_names,
     extract,
     pack_terms,
@@ -630,6 +631,7 @@ def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSum
         embed.forget()  # the index holds the knowledge base's vectors now; the article's are read as needed
     summary.semantic_off = semantic_off or ("" if index.semantic else "the knowledge base has no claims yet")
     index_texts = {claim.id: claim.text for claim in index.claims}
+    index_categories = {claim.id: claim.category for claim in index.claims}
     found = extract(text, index, _conditions(), _studies(), progress=progress, relevant=relevant)
     # every sentence is one or the other
     summary.sentences = len(relevant) + sum(n for why, n in summary.skipped.items() if why not in SKIPPED_CLAUSES)
@@ -660,7 +662,13 @@ def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSum
                 cited_study_id=data.cited_study_ids[0] if data.cited_study_ids else None,
                 citation_text=data.citation_text[:300],
                 suggestions=[
-                    {"claim": cid, "score": score, "text": index_texts.get(cid, ""), "stance": stance}
+                    {
+                        "claim": cid,
+                        "score": score,
+                        "text": index_texts.get(cid, ""),
+                        "stance": stance,
+                        **_offered_first(data.sentence, index_categories.get(cid)),
+                    }
                     for cid, score, stance in data.suggestions
                 ],
             )
@@ -668,6 +676,13 @@ def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSum
     Candidate.objects.bulk_create(rows)
     summary.candidates = len(rows)
     summary.embedded = embed.computed if embed is not None else 0  # all of them before the transaction
+
+
+def _offered_first(sentence: Sentence, category: str | None) -> dict:
+    """What a suggestion records when it is offered before higher-scoring ones (``rank_clause``): a candidacy claim
+    of a list item under a lead-in about who should or should not have the treatment. The review screen says so,
+    so that a lower score listed above a higher one is not read as a ranking error."""
+    return {"offered_first": "candidacy"} if category == "candidacy" and candidacy_framed(sentence) else {}
 
 
 def refresh_suggestions(candidates: list[Candidate]) -> int:
@@ -702,6 +717,7 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
                     "score": score,
                     "text": claim.text,
                     "stance": stance_cue(candidate.quote, claim.text),
+                    **_offered_first(sentence, claim.category),
                 }
                 for claim, score in ranked
             ]

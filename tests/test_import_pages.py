@@ -747,6 +747,40 @@ def test_nothing_is_pre_ticked_below_the_match_threshold(client, users, db):
     assert 'name="claims"' in html and " checked" not in html
 
 
+def test_the_review_screen_says_why_a_candidacy_claim_is_listed_first_under_its_lead_in(client, users, db):
+    side_effect = ClaimFactory(
+        text="Ketamine causes transient increases in blood pressure.", slug="blood-pressure", category="side_effect"
+    )
+    unsuitable = ClaimFactory(
+        text="Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable.",
+        slug="unsuitable",
+        category="candidacy",
+    )
+    text = (
+        "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n\n"
+        "Ketamine has side effects. Side effects include:\n- High blood pressure\n"
+    )
+    services.import_article(text.encode(), name="a.txt", title="Who should not have it")
+    framed, plain = Candidate.objects.filter(quote="High blood pressure").order_by("offset")
+    # The candidacy claim comes first under the contraindication lead-in whatever the scores (it may score lower
+    # than the side effect listed below it).
+    assert [s["claim"] for s in framed.suggestions][:2] == [unsuitable.pk, side_effect.pk]
+    client.force_login(users["admin"])
+    html = client.get(reverse("admin:importer_candidate_change", args=[framed.pk])).content.decode()
+    row = html[html.index(f'id="id_claims_{unsuitable.pk}"') : html.index(f'id="id_claims_{side_effect.pk}"')]
+    assert "offered first for the list’s lead-in" in row
+    assert "first those about who should or should not have ketamine" in html
+    assert html.count("offered first for the list’s lead-in") == 1  # not the side-effect claim below it
+    # The same item under a side-effect lead-in is ranked by score alone, and the page says nothing of the kind.
+    assert not any(s.get("offered_first") for s in plain.suggestions)
+    html = client.get(reverse("admin:importer_candidate_change", args=[plain.pk])).content.decode()
+    assert "offered first" not in html and "most similar first" in html
+    # A refresh keeps the order and the reason.
+    services.refresh_suggestions([framed])
+    framed.refresh_from_db()
+    assert [s.get("offered_first") for s in framed.suggestions][:2] == ["candidacy", None]
+
+
 def test_another_claim_is_found_by_its_words_and_attached(client, users, db):
     ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
     target = ClaimFactory(

@@ -532,3 +532,17 @@ def test_claims_tied_on_score_beyond_the_limit_are_ranked_by_id():
     claims = [ClaimRecord(i, "Ketamine works within hours", "onset") for i in (9, 3, 7, 1, 5, 2)]
     index = ClaimIndex(claims, reranker=None)
     assert [claim.id for claim, _ in index.rank("Ketamine works within hours.", limit=4)] == [1, 2, 3, 5]
+
+
+def test_the_bench_counts_right_and_wrong_pre_ticks_at_each_threshold():
+    sentence = extract.Sentence(0, 10, "Ketamine x")
+    right = extract.CandidateData(sentence, sentence, "efficacy", "supports", suggestions=[(1, 0.3, "supports")])
+    wrong = extract.CandidateData(sentence, sentence, "efficacy", "supports", suggestions=[(2, 0.5, "supports")])
+    low = extract.CandidateData(sentence, sentence, "efficacy", "supports", suggestions=[(1, 0.12, "supports")])
+    nothing = extract.CandidateData(sentence, sentence, "efficacy", "supports", suggestions=[(3, 0.9, "supports")])
+    stated = {id(right): {1}, id(wrong): {1}, id(low): {1}}  # the key attaches ``nothing`` to no known claim
+    ticks = bench.tick_counts([right, wrong, low, nothing], stated)
+    # [right ticked, wrong ticked, right but not ticked]
+    assert ticks["0.10"] == [2, 2, 0]
+    assert ticks["0.20"] == [1, 2, 1]
+    assert ticks["0.40"] == [0, 2, 2]
