@@ -1,8 +1,9 @@
 """Turning an uploaded file into the readable text that is archived and quoted.
 
 Accepts plain text, Markdown and HTML. HTML keeps the readable text of its main content
-(``article_text``): page furniture is dropped, list items keep a line each ("- item") and table rows are read as rows
-("cell | cell"); Markdown is rendered and reduced to its text the same way.
+(``article_text``): page furniture is dropped, list items keep a line each ("- item", also when the item's text is
+written as a paragraph, ``<li><p>``) and table rows are read as rows ("cell | cell"); an accordion's question written
+as a ``<button>`` is kept as a line over its answer; Markdown is rendered and reduced to its text the same way.
 """
 
 from __future__ import annotations
@@ -36,14 +37,19 @@ FURNITURE = re.compile(
     r"widget|advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags)(?:$|[\s_-])",
     re.I,
 )
+_NEVER_DROPPED = {"html", "body", "main", "article"}
+# Set by ``without_furniture`` on the elements that hold the page's main content (ancestors of its <main>, <article>
+# or role=main): a wrapper classed "page-header-wrapper" around the article is no furniture.
+HOLDS_ARTICLE = "data-kb-holds-article"
 LIST_MARKER = "- "  # each list item is a line of its own, starting with this (as in plain-text and Markdown lists)
 CELL_SEPARATOR = " | "  # the cells of a table row, on one line
 
 
 class _TextExtractor(HTMLParser):
     """Readable text of HTML: one line per block, list items as "- item" lines, table rows as "a | b" lines.
-    Skipped: the elements in ``_SKIP``, blocks whose class, id or role marks them as page furniture (``FURNITURE``)
-    and, with ``links=False``, the text of links (a menu of links is no article)."""
+    Skipped: the elements in ``_SKIP``, blocks whose class, id or role marks them as page furniture (``FURNITURE``;
+    never ``<html>``, ``<body>``, ``<main>``, ``<article>`` or an element marked ``HOLDS_ARTICLE``) and, with
+    ``links=False``, the text of links (a menu of links is no article)."""
 
     def __init__(self, links: bool = True, furniture: bool = True) -> None:
         super().__init__(convert_charrefs=True)
@@ -53,10 +59,17 @@ class _TextExtractor(HTMLParser):
         self.skip_depth = 0
         self.links = links
         self.cells: list[list[str]] | None = None  # the current table row's cells
+        # After an item's "- ", until its first words: a block opening there (<li><p>…</p></li>, as Squarespace and
+        # WordPress write items) continues the item's line instead of starting a line without the marker.
+        self.item_open = False
 
     def _out(self, text: str) -> None:
         if self.skip_depth:
             return
+        if self.item_open:
+            if not text.strip():
+                return  # the layout's white space (or a block's line break) between "- " and the item's words
+            self.item_open = False
         if self.cells is not None and self.cells:
             self.cells[-1].append(text)
         else:
@@ -68,9 +81,12 @@ class _TextExtractor(HTMLParser):
                 self._out("\n" if self.cells is None or not self.cells else " ")
             return
         values = " ".join(v for k, v in attrs if k in ("class", "id", "role") and v)
+        # The page, its main content and what holds it are never furniture, whatever their classes say (a
+        # Squarespace <body> carries template switches such as "tweak-transparent-header").
+        holds_article = tag in _NEVER_DROPPED or any(k == HOLDS_ARTICLE for k, _ in attrs)
         skipped = (
             tag in _SKIP
-            or bool(self.furniture and values and FURNITURE.search(values))
+            or bool(self.furniture and values and not holds_article and FURNITURE.search(values))
             or (tag == "a" and not self.links)
         )
         self.stack.append((tag, skipped))
@@ -79,6 +95,7 @@ class _TextExtractor(HTMLParser):
             return
         if tag == "li":
             self._out("\n" + LIST_MARKER)
+            self.item_open = not self.skip_depth
         elif tag == "tr":
             self._out("\n")
             self.cells = []
@@ -160,7 +177,6 @@ _REFERENCE_WORDS = frozenset({"references", "bibliography", "citations", "source
 REFERENCE_HEADING = re.compile(
     r"^(?:references?|sources?|citations?|bibliography|works cited|literature cited|notes and references)\b", re.I
 )
-_NEVER_DROPPED = {"html", "body", "main", "article"}
 _CSS_MODULE_HASH = re.compile(r"^([A-Z]\w*_\w+?)__[\w-]{4,}$")  # "AdSlot_slot__Vc8pZ": the hash is no word
 
 
@@ -277,16 +293,40 @@ def furniture_inside(root) -> list:
     return found
 
 
+def _read_disclosure_header(button) -> None:
+    """An accordion's or disclosure's header written as a ``<button>`` (``aria-expanded``/``aria-controls``, or a
+    button inside a heading) holds the question or title of what it opens, as a ``<summary>`` or a ``role=button``
+    header does: its text is kept (unwrapped inside a heading, else a line of its own), where other buttons (share,
+    submit, "Book now") stay dropped with the ``<button>`` element."""
+    if not " ".join(button.text_content().split()):
+        return
+    in_heading = any(_heading_level(a) or (a.get("role") or "").lower() == "heading" for a in button.iterancestors())
+    if in_heading:
+        button.drop_tag()
+    elif button.get("aria-expanded") is not None or button.get("aria-controls") is not None:
+        button.tag = "p"
+        for name in list(button.attrib):
+            if name not in ("class", "id"):
+                del button.attrib[name]
+
+
 def without_furniture(html: str) -> str:
     """The page without the furniture ``furniture_inside`` finds, and with each ``<figure>`` made a ``<div>`` (its
     caption a paragraph), because trafilatura drops figures whole: a pull quote (``<figure><blockquote>``) or a
-    caption inside the article is part of what it says."""
+    caption inside the article is part of what it says. The elements holding the page's ``<main>``/``<article>`` are
+    marked ``HOLDS_ARTICLE`` (never furniture), and an accordion's header ``<button>`` is read as text
+    (``_read_disclosure_header``)."""
     import lxml.html  # trafilatura's own HTML parser
 
     try:
         root = lxml.html.document_fromstring(html)
     except (ValueError, lxml.etree.ParserError):
         return html
+    for main in root.xpath('//main | //article | //*[@role="main"]'):
+        for ancestor in main.iterancestors():
+            ancestor.set(HOLDS_ARTICLE, "")
+    for button in list(root.iter("button")):
+        _read_disclosure_header(button)
     for element in furniture_inside(root):
         parent = element.getparent()
         if parent is not None:
