@@ -116,6 +116,7 @@ NOT_PAGES = {
     "admin:claims_claim_transition",  # the workflow steps: WORKFLOW below
     "admin:auth_user_password_change",  # another user's password: superusers (Django's own UserAdmin)
     "admin:importer_job_queue",  # POST only, from the jobs list (tests/test_jobs.py)
+    "admin:importer_candidate_stance",  # JSON for the review page's claim search (tests/test_import_pages.py)
 }
 
 # --- Workflow steps and revision decisions: which roles may take them --------------------------------------------
