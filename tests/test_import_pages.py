@@ -17,7 +17,7 @@ from importer.extract import SKIPPED_REASONS, relevant_clauses, split_sentences,
 from importer.models import Candidate, Job
 from importer.text import InputError, readable_document, readable_text
 from revisions.models import Revision
-from tests.factories import ClaimFactory
+from tests.factories import NOT_SAFE_IF_YOU_HAVE, ClaimFactory, blood_pressure_claims
 
 PAGE = """<!doctype html><html><head><title>Ketamine side effects | Clinic</title></head><body>
 <div class="site-menu"><a href="/">Home</a> <a href="/services">Ketamine infusions</a>
@@ -807,18 +807,8 @@ def test_nothing_is_pre_ticked_below_the_match_threshold(client, users, db):
 
 
 def test_the_review_screen_says_why_a_candidacy_claim_is_listed_first_under_its_lead_in(client, users, db):
-    side_effect = ClaimFactory(
-        text="Ketamine causes transient increases in blood pressure.", slug="blood-pressure", category="side_effect"
-    )
-    unsuitable = ClaimFactory(
-        text="Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable.",
-        slug="unsuitable",
-        category="candidacy",
-    )
-    text = (
-        "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n\n"
-        "Ketamine has side effects. Side effects include:\n- High blood pressure\n"
-    )
+    side_effect, unsuitable = blood_pressure_claims()
+    text = NOT_SAFE_IF_YOU_HAVE + "\nKetamine has side effects. Side effects include:\n- High blood pressure\n"
     services.import_article(text.encode(), name="a.txt", title="Who should not have it")
     framed, plain = Candidate.objects.filter(quote="High blood pressure").order_by("offset")
     # The candidacy claim comes first under the contraindication lead-in whatever the scores (it may score lower
