@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from claims.models import Claim, Stance
 from importer import services, tasks
-from importer.extract import MATCH_SCORE
+from importer.extract import MATCH_SCORE, stance_toward
 from importer.forms import AttachForm, ImportForm, NewClaimForm, RejectForm
 from importer.models import Candidate, Job, SourceSnapshot
 from revisions.models import Revision
@@ -112,7 +112,7 @@ class CandidateAdmin(admin.ModelAdmin):
         if not claim_id.isdigit():
             return JsonResponse({"error": "Name a claim by its id: ?claim=<id>."}, status=400)
         claim = get_object_or_404(Claim.objects.only("pk", "text"), pk=int(claim_id))
-        stance = services.stance_toward(candidate, claim)
+        stance = stance_toward(candidate.quote, claim)
         return JsonResponse({"claim": claim.pk, "stance": stance, "label": Stance(stance).label})
 
     def changelist_view(self, request, extra_context=None):
@@ -170,7 +170,7 @@ class CandidateAdmin(admin.ModelAdmin):
         pretick = [suggestions[0][0].pk] if suggestions and not became and suggestions[0][1] >= MATCH_SCORE else []
         # A claim found by search takes the clause's stance toward its wording unless the editor chose one.
         attaching = {"suggestions": suggestions, "stance": candidate.stance,
-                     "judge": partial(services.stance_toward, candidate),
+                     "judge": partial(stance_toward, candidate.quote),
                      "stance_url": reverse("admin:importer_candidate_stance", args=[candidate.pk])}  # fmt: skip
         attach_form = AttachForm(initial={"quote": candidate.quote, "claims": pretick}, **attaching)
         likely = candidate.likely_categories()

@@ -33,9 +33,12 @@ For each article, with its answer key (quote, offset, claim or none, category, s
   answer whose claim exists in the knowledge base, the claim is the first suggestion / among the first three. A
   candidate the key attaches to two claims can be first for one of them only, so pair-wise top-1 cannot exceed
   ``top1_ceiling`` (about 0.69);
-- stance accuracy: the stance shown next to the answer's claim (the candidate's own when that claim is not suggested)
-  equals the answer's stance (each miss is listed in the JSON, ``stance_misses``: quote, clause, claim, the key's
-  stance, the one shown, and whether the claim was suggested);
+- stance accuracy: the stance the review screen shows next to the answer's claim equals the answer's stance. That is
+  the suggestion's stance when the claim is suggested; when it is not but the knowledge base holds it (an editor finds
+  it by the screen's search), the clause's stance judged against its wording (``stance_toward``, as the screen does
+  since h16b); when the knowledge base lacks it (an editor drafts it from the candidate), the candidate's own. Each
+  miss is listed in the JSON, ``stance_misses``: quote, clause, claim, the key's stance, the one shown, whether the
+  claim was suggested and whether the knowledge base holds it;
 - furniture offered: candidates whose sentence is one of the page furniture's sentences that the answer key lists
   (``furniture``: cookie banners, menus, teasers, comments of an HTML page); they count against precision too.
 - filtered: clauses the learned claim filter dropped (``importer/claimfilter.py``); each article is read with a
@@ -69,6 +72,7 @@ from importer.extract import (
     condition_names,
     extract,
     relevant_clauses,
+    stance_toward,
 )
 from importer.rerank import FEATURES
 from importer.text import readable_document
@@ -151,7 +155,7 @@ def score_article(
     of the page's furniture, none of which should be offered; ``claim_filter``: the learned claim filter to read the
     article with (the committed one by default, ``None`` for none); ``category_model``: likewise, the learned
     category model."""
-    known = {claim.id for claim in index.claims}
+    known = {claim.id: claim for claim in index.claims}
     relevant = relevant_clauses(text, claim_filter=claim_filter)
     candidates = extract(text, index, conditions, studies, relevant=relevant, category_model=category_model)
     score = ArticleScore(name, assertions=len(answers), candidates=len(candidates))
@@ -176,14 +180,21 @@ def score_article(
             score.top3_hits += answer.claim in [cid for cid, _, _ in hit.suggestions[:3]]
             score.top1_hits += bool(hit.suggestions) and hit.suggestions[0][0] == answer.claim
             claims_per_hit.setdefault(id(hit), ([cid for cid, _, _ in hit.suggestions[:3]], set()))[1].add(answer.claim)
-        # The stance an editor sees next to the answer's claim when it is suggested, else the candidate's own.
+        # The stance an editor sees next to the answer's claim: its suggestion's; for a claim found by the review
+        # screen's search, judged against its wording as the screen judges it; for a claim drafted from the
+        # candidate, the candidate's own (``importer.services.create_claim_from``).
         stances = {cid: stance for cid, _, stance in hit.suggestions}
-        shown = stances.get(answer.claim, hit.stance)
+        if answer.claim in stances:
+            shown = stances[answer.claim]
+        elif answer.claim in known:
+            shown = stance_toward(hit.clause.text, known[answer.claim])
+        else:
+            shown = hit.stance
         score.stance_right += shown == answer.stance
         if shown != answer.stance:
             score.stance_misses.append(
                 {"quote": answer.quote, "clause": hit.clause.text, "claim": answer.claim, "key": answer.stance,
-                 "shown": shown, "suggested": answer.claim in stances}
+                 "shown": shown, "suggested": answer.claim in stances, "in_kb": answer.claim in known}
             )  # fmt: skip
     score.useful_candidates = len(categories_per_hit)
     score.clauses_in_kb = len(claims_per_hit)

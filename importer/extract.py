@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import pysbd
@@ -1035,6 +1036,21 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     return "supports"
 
 
+class Worded(Protocol):
+    """A claim as far as its stance needs it: a ``claims.models.Claim`` or a ``ClaimRecord``."""
+
+    text: str
+
+
+def stance_toward(clause: str, claim: Worded) -> str:
+    """A candidate's stance toward one claim: its clause (the candidate's quote) judged against the claim's wording
+    (``stance_cue``). The one definition behind every such stance: each suggestion's, at import (``extract``) and on
+    "refresh suggestions"; a claim found by the review screen's search, shown when it is picked (the stance
+    endpoint) and saved when the editor leaves it blank (``AttachForm``); and the bench's for an answer's claim that
+    was not suggested. (A candidate's own stance, toward a claim in its own words, is ``stance_cue(clause)``.)"""
+    return stance_cue(clause, claim.text)
+
+
 # "A but B" concedes A and asserts B: each says something of its own ("it may cause nausea but is generally safe"), so a
 # clause is read toward a claim on the side of its "but" that shares more words with the claim (B on a tie), and a
 # negation or hedge on the other side does not count. Not "not only … but (also)", which adds. Chosen on grammar: the
@@ -1854,6 +1870,8 @@ class CandidateData:
     cited_study_ids: list[int] = field(default_factory=list)
     citation_text: str = ""
     suggestions: list[tuple[int, float, str]] = field(default_factory=list)  # (claim id, score, stance)
+    # Its candidacy claims are offered first, whatever their scores (``Ranking.candidacy_first``).
+    candidacy_first: bool = False
 
 
 PREPARE_BATCH = 16
@@ -1898,7 +1916,8 @@ def frames_candidacy(lead: str) -> bool:
 
 def candidacy_framed(sentence: Sentence) -> bool:
     """Whether this is a list item under a lead-in about who should or should not have the treatment, so that its
-    candidacy claims are offered first whatever their scores (``rank_clause``); the review screen says so."""
+    candidacy claims are offered first whatever their scores: decided here for ``rank_clause``, which tells its
+    callers (``Ranking.candidacy_first``)."""
     return sentence.kind == "item" and frames_candidacy(sentence.lead)
 
 
@@ -1907,9 +1926,19 @@ def _candidacy_first(ranked: list[tuple[ClaimRecord, float]]) -> list[tuple[Clai
     return sorted(ranked, key=lambda pair: pair[0].category != "candidacy")
 
 
-def rank_clause(
-    index: ClaimIndex, clause: str, sentence: Sentence, category_model="default"
-) -> tuple[list[tuple[ClaimRecord, float]], list[str]]:
+class Ranking(NamedTuple):
+    """What ``rank_clause`` gives: the suggested claims with their scores, in the order offered; the likely
+    categories, most likely first; and whether the candidacy claims were put first, whatever their scores (an item
+    under a lead-in about who should or should not have the treatment). A suggestion records that
+    (``offered_first``), and the review screen says so, so that a lower score listed above a higher one is not read
+    as a ranking error."""
+
+    claims: list[tuple[ClaimRecord, float]]
+    categories: list[str]
+    candidacy_first: bool = False
+
+
+def rank_clause(index: ClaimIndex, clause: str, sentence: Sentence, category_model="default") -> Ranking:
     """The claims a clause of this sentence most likely states, and its likely categories: a list item or table row
     is read with its lead-in, and an item under a lead-in about who should or should not have the treatment is
     offered the candidacy claims first (``frames_candidacy``). Shared by the import and "refresh suggestions"."""
@@ -1922,7 +1951,7 @@ def rank_clause(
     categories = likely_categories(context if sentence.lead else clause, ranked, index, category_model)
     if framed:
         categories = ["candidacy", *(c for c in categories if c != "candidacy")]
-    return ranked, categories
+    return Ranking(ranked, categories, candidacy_first=framed)
 
 
 def _answer_line(text: str, end: int) -> tuple[int, int]:
@@ -2058,8 +2087,8 @@ def extract(
         # A list item or table row is read with its lead-in ("Rare but serious side effects include: Headache").
         context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
         for clause in parts:
-            ranked, categories = rank_clause(index, clause.text, sentence, category_model)
-            stances = [stance_cue(clause.text, claim.text) for claim, _ in ranked]
+            ranked, categories, candidacy_first = rank_clause(index, clause.text, sentence, category_model)
+            stances = [stance_toward(clause.text, claim) for claim, _ in ranked]
             out.append(
                 CandidateData(
                     sentence=sentence,
@@ -2077,6 +2106,7 @@ def extract(
                     suggestions=[
                         (claim.id, score, stance) for (claim, score), stance in zip(ranked, stances, strict=True)
                     ],
+                    candidacy_first=candidacy_first,
                 )
             )
     return out

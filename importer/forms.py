@@ -124,7 +124,7 @@ class AttachForm(forms.Form):
     ) -> None:
         """``suggestions``: (claim, score, the clause's stance toward that claim), best first; ``stance``: the
         clause's own, for a suggestion stored without one; ``judge``: the clause's stance toward another claim
-        (``services.stance_toward``), for a claim found by search whose stance the editor left blank; ``stance_url``:
+        (``extract.stance_toward``), for a claim found by search whose stance the editor left blank; ``stance_url``:
         where the review page's script asks for that stance as soon as the claim is picked."""
         super().__init__(*args, **kwargs)
         self.suggestions = list(suggestions or [])

@@ -29,7 +29,6 @@ from importer.extract import (
     ConditionRecord,
     Sentence,
     StudyRecord,
-    candidacy_framed,
     condition_names,
     extract,
     pack_terms,
@@ -38,6 +37,7 @@ from importer.extract import (
     semantic_key,
     split_sentences,
     stance_cue,
+    stance_toward,
     term_digest,
     term_vectors,
     unpack_terms,
@@ -667,7 +667,7 @@ def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSum
                         "score": score,
                         "text": index_texts.get(cid, ""),
                         "stance": stance,
-                        **_offered_first(data.sentence, index_categories.get(cid)),
+                        **_offered_first(data.candidacy_first, index_categories.get(cid)),
                     }
                     for cid, score, stance in data.suggestions
                 ],
@@ -678,11 +678,11 @@ def _propose(source, snapshot, relevant, embed, semantic_off, summary: ImportSum
     summary.embedded = embed.computed if embed is not None else 0  # all of them before the transaction
 
 
-def _offered_first(sentence: Sentence, category: str | None) -> dict:
-    """What a suggestion records when it is offered before higher-scoring ones (``rank_clause``): a candidacy claim
-    of a list item under a lead-in about who should or should not have the treatment. The review screen says so,
-    so that a lower score listed above a higher one is not read as a ranking error."""
-    return {"offered_first": "candidacy"} if category == "candidacy" and candidacy_framed(sentence) else {}
+def _offered_first(candidacy_first: bool, category: str | None) -> dict:
+    """What a suggestion records when it is offered before higher-scoring ones: a candidacy claim of a candidate
+    whose candidacy claims ``rank_clause`` put first (``Ranking.candidacy_first``, decided once per candidate). The
+    review screen says so, so that a lower score listed above a higher one is not read as a ranking error."""
+    return {"offered_first": "candidacy"} if candidacy_first and category == "candidacy" else {}
 
 
 def refresh_suggestions(candidates: list[Candidate]) -> int:
@@ -710,14 +710,14 @@ def refresh_suggestions(candidates: list[Candidate]) -> int:
                 sentence = Sentence(
                     candidate.sentence_offset, candidate.sentence_offset + len(candidate.sentence), candidate.sentence
                 )
-            ranked, categories = rank_clause(index, candidate.quote, sentence)
+            ranked, categories, candidacy_first = rank_clause(index, candidate.quote, sentence)
             candidate.suggestions = [
                 {
                     "claim": claim.id,
                     "score": score,
                     "text": claim.text,
-                    "stance": stance_cue(candidate.quote, claim.text),
-                    **_offered_first(sentence, claim.category),
+                    "stance": stance_toward(candidate.quote, claim),
+                    **_offered_first(candidacy_first, claim.category),
                 }
                 for claim, score in ranked
             ]
@@ -919,12 +919,6 @@ def attach_many(
         candidate.assertions.add(*[row for row in created if isinstance(row, Assertion)])
         _decide(candidate, user, Candidate.Status.ACCEPTED)
     return created
-
-
-def stance_toward(candidate: Candidate, claim: Claim) -> str:
-    """The candidate's clause's stance toward a claim's wording: what its suggestions carry (``extract``,
-    ``refresh_suggestions``), for a claim an editor found by search."""
-    return stance_cue(candidate.quote, claim.text)
 
 
 def attach(candidate: Candidate, claim: Claim, user, *, quote: str = "", stance: str = "") -> Assertion | Revision:

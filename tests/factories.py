@@ -55,6 +55,26 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     published_at = factory.LazyFunction(timezone.now)
 
 
+# An item that states a side effect and, under a lead-in about who should not have ketamine, a reason not to have it:
+# the candidacy order (``extract.rank_clause``), tested in test_import_learned and test_import_pages.
+BLOOD_PRESSURE_RISE = "Ketamine causes transient increases in blood pressure."
+UNSUITABLE_WITH_HIGH_BLOOD_PRESSURE = (
+    "Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable."
+)
+NOT_SAFE_IF_YOU_HAVE = (
+    "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n"
+)
+
+
+def blood_pressure_claims() -> tuple[Claim, Claim]:
+    """The two claims the item of ``NOT_SAFE_IF_YOU_HAVE`` can state: the side effect and the candidacy claim."""
+    side_effect = ClaimFactory(text=BLOOD_PRESSURE_RISE, slug="blood-pressure", category=Claim.Category.SIDE_EFFECT)
+    unsuitable = ClaimFactory(
+        text=UNSUITABLE_WITH_HIGH_BLOOD_PRESSURE, slug="unsuitable", category=Claim.Category.CANDIDACY
+    )
+    return side_effect, unsuitable
+
+
 class EvidenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Evidence

@@ -245,7 +245,7 @@ def test_a_harm_denied_in_everyday_words_supports_the_low_risk_claim(proposed):
     slug = "ketamine-anesthetic-low-respiratory-depression"
     claims = json.loads((test_browser.ROOT / "fixtures" / "seed" / "claims.json").read_text(encoding="utf-8"))
     # Ranked by wording alone the claim is not suggested (with embeddings it is: the bench); found by the search it
-    # takes the clause's stance toward its wording (services.stance_toward), which is this.
+    # takes the clause's stance toward its wording (extract.stance_toward), which is this.
     shown = dict(breathing["suggestions"]).get(slug) or stance_cue(
         breathing["quote"], next(c["text"] for c in claims if c["slug"] == slug)
     )

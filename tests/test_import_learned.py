@@ -25,6 +25,12 @@ from importer.extract import (
     relevant_clauses,
 )
 from importer.models import Candidate
+from tests.factories import (
+    BLOOD_PRESSURE_RISE,
+    NOT_SAFE_IF_YOU_HAVE,
+    UNSUITABLE_WITH_HIGH_BLOOD_PRESSURE,
+    blood_pressure_claims,
+)
 
 FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "kb.json"
 
@@ -233,20 +239,19 @@ def test_other_lead_ins_do_not_frame_candidacy(lead):
 
 
 CLAIMS = [
-    ClaimRecord(1, "Ketamine causes transient increases in blood pressure.", "side_effect",
+    ClaimRecord(1, BLOOD_PRESSURE_RISE, "side_effect",
                 ("a rise in blood pressure during the infusion", "blood pressure goes up for a while")),
-    ClaimRecord(2, "Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable.",
-                "candidacy"),
+    ClaimRecord(2, UNSUITABLE_WITH_HIGH_BLOOD_PRESSURE, "candidacy"),
     ClaimRecord(3, "Ketamine commonly causes nausea.", "side_effect", ("nausea is common",)),
 ]  # fmt: skip
 
 
 def test_an_item_under_a_contraindication_lead_in_is_offered_the_candidacy_claim_first():
     index = ClaimIndex(CLAIMS, reranker=None)
-    text = "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n"
-    (candidate,) = [c for c in extract(text, index, claim_filter=None) if c.sentence.kind == "item"]
+    (candidate,) = [c for c in extract(NOT_SAFE_IF_YOU_HAVE, index, claim_filter=None) if c.sentence.kind == "item"]
     assert [cid for cid, _, _ in candidate.suggestions][:2] == [2, 1]
     assert candidate.category == "candidacy"
+    assert candidate.candidacy_first  # decided by the ranking, once for the candidate: what its suggestions record
     # the scores are the ranking's own: the side-effect claim still scores higher, it is just not offered first
     scores = dict((cid, score) for cid, score, _ in candidate.suggestions)
     assert scores[1] > scores[2]
@@ -258,23 +263,12 @@ def test_an_item_under_a_side_effect_lead_in_keeps_the_side_effect_claim_first()
     (candidate,) = [c for c in extract(text, index, claim_filter=None) if c.sentence.kind == "item"]
     assert candidate.suggestions[0][0] == 1
     assert candidate.category == "side_effect"
+    assert not candidate.candidacy_first
 
 
 def test_refreshing_an_item_under_a_contraindication_lead_in_reads_it_with_its_lead_in_again(db):
-    from importer import services
-    from importer.models import Candidate
-    from tests.factories import ClaimFactory
-
-    side_effect = ClaimFactory(
-        text="Ketamine causes transient increases in blood pressure.", slug="blood-pressure", category="side_effect"
-    )
-    unsuitable = ClaimFactory(
-        text="Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable.",
-        slug="unsuitable",
-        category="candidacy",
-    )
-    text = "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n"
-    services.import_article(text.encode(), name="a.txt", title="Who should not have it")
+    side_effect, unsuitable = blood_pressure_claims()
+    services.import_article(NOT_SAFE_IF_YOU_HAVE.encode(), name="a.txt", title="Who should not have it")
     item = Candidate.objects.get(quote="High blood pressure")
     assert [s["claim"] for s in item.suggestions][:2] == [unsuitable.pk, side_effect.pk]
     Candidate.objects.filter(pk=item.pk).update(suggestions=[], category="efficacy")

@@ -17,7 +17,7 @@ from importer.extract import SKIPPED_REASONS, relevant_clauses, split_sentences,
 from importer.models import Candidate, Job
 from importer.text import InputError, readable_document, readable_text
 from revisions.models import Revision
-from tests.factories import ClaimFactory
+from tests.factories import NOT_SAFE_IF_YOU_HAVE, ClaimFactory, blood_pressure_claims
 
 PAGE = """<!doctype html><html><head><title>Ketamine side effects | Clinic</title></head><body>
 <div class="site-menu"><a href="/">Home</a> <a href="/services">Ketamine infusions</a>
@@ -752,14 +752,37 @@ def test_the_bench_lists_each_stance_shown_wrong_for_error_analysis(monkeypatch)
         bench.Answer(0, "Ketamine works within hours", 1, "onset", "supports"),
         bench.Answer(text.index("its effects"), "its effects last a week", 2, "duration", "qualifies"),
     ]
-    index = ClaimIndex([ClaimRecord(i, f"claim {i}", "onset") for i in (1, 2)])
+    index = ClaimIndex([ClaimRecord(1, "claim 1", "onset")])
     score = bench.score_article("a", text, answers, index, [], [])
     assert score.stance_right == 1
-    # Claim 2 is not suggested: the candidate's own stance was shown, and the miss says so.
+    # Claim 2 is not in the knowledge base (an editor drafts it from the candidate): the candidate's own stance was
+    # shown, and the miss says so.
     assert score.stance_misses == [
         {"quote": "its effects last a week", "clause": text, "claim": 2, "key": "qualifies", "shown": "supports",
-         "suggested": False}
+         "suggested": False, "in_kb": False}
     ]  # fmt: skip
+
+
+def test_the_bench_scores_a_claim_found_by_search_with_the_stance_the_review_screen_shows(monkeypatch):
+    """The answer's claim is in the knowledge base but not suggested: an editor finds it by the review screen's
+    search, which shows the clause's stance judged against that claim's wording (h16b), not the candidate's own."""
+    from importer import bench
+    from importer.extract import CandidateData, ClaimIndex, ClaimRecord, Sentence
+
+    text = "Most insurance plans do not cover ketamine infusions."
+    whole = Sentence(0, len(text), text)
+    # Its own stance: toward a claim in its own words, a negation decides nothing.
+    candidate = CandidateData(whole, whole, "administration", "supports", suggestions=[(1, 0.4, "supports")])
+    monkeypatch.setattr(bench, "extract", lambda *args, **kwargs: [candidate])
+    covered = ClaimRecord(2, "Insurance covers ketamine infusions", "administration")
+    index = ClaimIndex([ClaimRecord(1, "Ketamine infusions are expensive", "administration"), covered])
+    answers = [bench.Answer(0, text, 2, "administration", "contradicts")]
+    score = bench.score_article("a", text, answers, index, [], [])
+    assert (score.stance_right, score.stance_misses) == (1, [])
+    # The key says supports: the miss shows the judged stance, of a claim the knowledge base holds.
+    answers = [bench.Answer(0, text, 2, "administration", "supports")]
+    (miss,) = bench.score_article("a", text, answers, index, [], []).stance_misses
+    assert (miss["shown"], miss["suggested"], miss["in_kb"]) == ("contradicts", False, True)
 
 
 def test_a_candidate_s_own_stance_is_toward_a_claim_in_its_own_words(db):
@@ -807,18 +830,8 @@ def test_nothing_is_pre_ticked_below_the_match_threshold(client, users, db):
 
 
 def test_the_review_screen_says_why_a_candidacy_claim_is_listed_first_under_its_lead_in(client, users, db):
-    side_effect = ClaimFactory(
-        text="Ketamine causes transient increases in blood pressure.", slug="blood-pressure", category="side_effect"
-    )
-    unsuitable = ClaimFactory(
-        text="Pre-existing conditions such as high blood pressure can make ketamine therapy unsuitable.",
-        slug="unsuitable",
-        category="candidacy",
-    )
-    text = (
-        "Ketamine helps many people with depression. It may not be safe if you have:\n- High blood pressure\n\n"
-        "Ketamine has side effects. Side effects include:\n- High blood pressure\n"
-    )
+    side_effect, unsuitable = blood_pressure_claims()
+    text = NOT_SAFE_IF_YOU_HAVE + "\nKetamine has side effects. Side effects include:\n- High blood pressure\n"
     services.import_article(text.encode(), name="a.txt", title="Who should not have it")
     framed, plain = Candidate.objects.filter(quote="High blood pressure").order_by("offset")
     # The candidacy claim comes first under the contraindication lead-in whatever the scores (it may score lower
