@@ -742,22 +742,6 @@ def _about_domain(text: str) -> bool:
     )
 
 
-# "It" as the subject of a verb anywhere in a sentence refers back to what the article is about, as a sentence that
-# opens with "It" does (``REFERRING``): "Since then it has gone from a curiosity to an option …", "nobody fully
-# understands why it works", "for many people …, it can be the thing that …". Not the "it" of "it is important to" or
-# "it was clear that", which stands for what follows.
-_IT_SUBJECT = re.compile(
-    rf"\bit\s+(?:(?:also|still|now|only|even|then|just|usually|often)\s+)?(?:{_AUXILIARIES})\b", re.I
-)
-_DUMMY_IT = re.compile(
-    r"\bit(?:\s+is|\s+was|[’']s)\s+(?:not\s+)?(?:\w+\s+)?(?:to|that|for|when|whether|if|how)\b", re.I
-)
-
-
-def _refers_back(text: str) -> bool:
-    return bool(_IT_SUBJECT.search(text)) and not _DUMMY_IT.search(text)
-
-
 def is_relevant(sentence: Sentence, ketamine_named: bool) -> bool:
     """Says something about ketamine: names it, or refers to it or talks about the domain (its vocabulary, the
     thesaurus, the category cues) once the article has named ketamine. Sections are not a boundary: in an article
@@ -769,7 +753,7 @@ def is_relevant(sentence: Sentence, ketamine_named: bool) -> bool:
         return False
     if KETAMINE.search(sentence.text):
         return True
-    return ketamine_named and (_about_domain(sentence.text) or _refers_back(sentence.text))
+    return ketamine_named and _about_domain(sentence.text)
 
 
 # Claims whose wording a clause limits by what it says, not by a negation or a hedge: a clause that bounds a duration

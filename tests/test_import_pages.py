@@ -264,21 +264,16 @@ def test_a_list_mostly_not_about_ketamine_and_title_case_entries_stay_out():
     assert "Real-Life Success Stories" not in [s.text for s, _ in relevant_clauses(contents, claim_filter=None)]
 
 
-def test_it_as_the_subject_of_a_verb_refers_back_to_ketamine():
+def test_call_us_told_of_someone_else_is_no_call_to_action():
     text = (
-        "Ketamine was first used as an anesthetic.\n"
-        "Since then it has gone from a curiosity to an option that many psychiatrists now offer.\n"
-        "To be clear, nobody fully understands why it works.\n"
-        "Afterwards, it is important to have a friend nearby.\n"
+        "Ketamine is offered to adults with depression.\n"
         "Most of the people we see have tried two antidepressants before they call us.\n"
         "Call us or book online today.\n"
     )
     skipped = Counter()
     found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
-    assert found == text.splitlines()[:3] + [text.splitlines()[4]]
-    assert skipped["off-topic"] == 1 and skipped["boilerplate"] == 1  # "it" standing for what follows; the call
-    # before the article names ketamine, "it" refers to nothing known
-    assert relevant_clauses("Since then it has gone from a curiosity to an option.\n", claim_filter=None) == []
+    assert found == text.splitlines()[:2]
+    assert skipped["boilerplate"] == 1
 
 
 def test_an_faq_question_read_as_a_list_item_is_counted_as_a_question_and_not_offered():
