@@ -650,8 +650,16 @@ def is_call_to_action(text: str) -> bool:
     return bool(_IMPERATIVE.match(_DISCOURSE_OPENER.sub("", text.strip(), count=1)))
 
 
+# "Call us" told of someone else ("most of the people we see have tried … before they call us") asks nothing of the
+# reader: it is no call to action.
+_TOLD_CALL = re.compile(
+    r"\b(?:they|he|she|who|people|patients|families|many|most|some)\s+(?:\w+\s+)?(?:call|contact|email)\s+(?:us|our)\b",
+    re.I,
+)
+
+
 def is_boilerplate(text: str) -> bool:
-    return bool(BOILERPLATE.search(text)) or is_call_to_action(text)
+    return bool(BOILERPLATE.search(_TOLD_CALL.sub(" ", text))) or is_call_to_action(text)
 
 
 # A question put as a statement: a question's noun or verb followed by what is asked ("A common inquiry is whether
@@ -1978,9 +1986,12 @@ def relevant_clauses(
     infusion" under "How fast does ketamine work?" on an FAQ page that names ketamine nowhere else; making every
     sentence under such a heading relevant, whatever it says, cost 0.04 of held-out precision), and the paragraph
     right after a question of its own line that names ketamine answers it, so it is about ketamine whatever its words
-    ("Plan on having someone drive you …" under "Can I drive home after a ketamine session?"); a list item or table
-    row is about ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"); a
-    lead-in itself is not a candidate.
+    ("Plan on having someone drive you …" under "Can I drive home after a ketamine session?"); so does the answer to
+    any such question when the page's title (its first line, a heading) or the FAQ's heading names ketamine ("Most
+    people stay on their current medicines." under "Do I have to stop my antidepressant?" on a page titled
+    "Ketamine-Assisted Therapy"): a page about ketamine asks its questions about it. A list item or table row is about
+    ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"), and a list item
+    also when at least half of its list is (``_ListItems``); a lead-in itself is not a candidate.
 
     Last, the learned claim filter (``importer/claimfilter.py``; ``claim_filter=None`` leaves it out) drops the
     clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely", a clause dropped
@@ -2008,8 +2019,15 @@ def relevant_clauses(
 def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[Sentence]]]:
     """``relevant_clauses`` before the claim filter."""
     relevant, ketamine_named = [], False
-    answer = (0, 0)  # the paragraph that answers the last question naming ketamine (an FAQ's answer)
-    for sentence in split_sentences(text):
+    answer = (0, 0)  # the paragraph that answers the last question about ketamine (an FAQ's answer)
+    sentences = split_sentences(text)
+    titled = bool(sentences) and is_heading(sentences[0]) and bool(KETAMINE.search(sentences[0].text))
+    section = ""  # the last heading that is no question (an FAQ's "Frequently asked questions")
+    items = _ListItems(relevant, skipped)
+    for sentence in sentences:
+        if sentence.kind != "item" or sentence.lead != items.lead:
+            items.close()
+        asks_about_ketamine = titled or KETAMINE.search(section) or KETAMINE.search(sentence.text)
         if sentence.kind == "header":
             skipped["heading"] += 1
             continue
@@ -2020,10 +2038,10 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
             continue
         if sentence.kind == "item" and is_question(sentence):
             # An FAQ accordion read as a list ("- Is ketamine addictive?" over its answer): a question asks, as it
-            # does in prose, and a question that names ketamine opens the line that answers it.
+            # does in prose, and a question about ketamine opens the line that answers it.
             skipped["heading"] += 1
-            if KETAMINE.search(sentence.text):
-                ketamine_named = True
+            if asks_about_ketamine:
+                ketamine_named = ketamine_named or bool(KETAMINE.search(sentence.text))
                 answer = _answer_line(text, sentence.end)
             continue
         if sentence.kind in ("item", "row"):
@@ -2033,6 +2051,8 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
                 or KETAMINE.search(lead)
                 or (ketamine_named and (_about_domain(lead) or _about_domain(sentence.text)))
             )
+            if sentence.kind == "item":
+                items.add(sentence, bool(about))
             if about:
                 ketamine_named = True
                 relevant.append((sentence, [sentence]))
@@ -2042,8 +2062,10 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
         if is_question(sentence) or is_heading(sentence):
             skipped["heading"] += 1
             ketamine_named = ketamine_named or bool(KETAMINE.search(sentence.text))
-            if is_question(sentence) and KETAMINE.search(sentence.text):
+            if is_question(sentence) and asks_about_ketamine:
                 answer = _answer_line(text, sentence.end)
+            elif not answer[0] <= sentence.start < answer[1]:  # a short answer ("Usually not.") heads nothing
+                section = sentence.text
             continue
         if is_lead_in(sentence):
             skipped["lead-in"] += 1
@@ -2060,7 +2082,34 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
             relevant.append((sentence, clauses(sentence)))
         else:
             skipped["off-topic"] += 1
-    return relevant
+    items.close()
+    return sorted(relevant, key=lambda pair: pair[0].start)
+
+
+class _ListItems:
+    """The items of the list being read. A list is about one thing: when at least half of its items are about
+    ketamine by their own words or their lead-in's, the others are too ("Memory problems with heavy, frequent use"
+    among "Bladder pain and damage …" and "Cravings or misuse, since ketamine can be habit-forming", under "Rarer,
+    but important to know about:"). An item in Title Case stays out (an entry of a table of contents, a menu's
+    link), and so does every item of a list that is mostly not about ketamine (a footer's links)."""
+
+    def __init__(self, relevant: list, skipped: Counter) -> None:
+        self.relevant, self.skipped = relevant, skipped
+        self.lead, self.about, self.count, self.others = None, 0, 0, []
+
+    def add(self, sentence: Sentence, about: bool) -> None:
+        self.lead = sentence.lead
+        self.count += 1
+        self.about += about
+        if not about:
+            self.others.append(sentence)
+
+    def close(self) -> None:
+        if self.others and 2 * self.about >= self.count:
+            rescued = [s for s in self.others if not is_title_case(s.text)]
+            self.relevant.extend((s, [s]) for s in rescued)
+            self.skipped["off-topic"] -= len(rescued)
+        self.lead, self.about, self.count, self.others = None, 0, 0, []
 
 
 def extract(

@@ -168,7 +168,8 @@ def test_a_nested_lists_parent_ending_in_a_colon_is_a_lead_in_and_context_of_its
     ]
 
 
-FAQ = """<!doctype html><html><body><main><article><h1>Ketamine infusions: questions</h1>
+# The page's title and the FAQ's heading name no ketamine: only a question that names it opens its answer.
+FAQ = """<!doctype html><html><body><main><article><h1>Infusions at our clinic: questions</h1>
 <p>Ketamine is given as an infusion at our clinic, and many patients feel better within hours.</p>
 <h2>Frequently asked questions</h2>{faq}</article></main></body></html>"""
 
@@ -199,6 +200,80 @@ def test_an_faq_answer_is_read_under_its_question_that_names_ketamine(faq):
     found = [s.text for s, _ in relevant_clauses(text)]
     assert "Plan on having someone drive you, and don’t drive until the next day." in found
     assert "Plan on using the garage next door on the left." not in found  # its question does not name ketamine
+
+
+FAQ_PAGE = (
+    "{title}\nKetamine is given as an infusion at our clinic.\n{heading}\n"
+    "- Do I have to stop my antidepressant?\nUsually not. Most people stay on their current medicines.\n"
+    "- How soon will I feel different?\nSome people feel lighter the same evening.\n"
+    "© 2026 Osprey Point. All rights reserved.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "heading"),
+    [
+        ("Ketamine-Assisted Therapy", "Frequently asked questions"),
+        ("Our clinic", "Ketamine: frequently asked questions"),
+    ],
+)
+def test_an_faq_answer_is_about_ketamine_when_the_page_title_or_the_faq_heading_names_it(title, heading):
+    text = FAQ_PAGE.format(title=title, heading=heading)
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    assert "Most people stay on their current medicines." in found
+    assert "Some people feel lighter the same evening." in found
+    assert not [f for f in found if "?" in f or "©" in f]  # no question, nor the footer line after the last answer
+
+
+def test_an_faq_on_a_page_not_about_ketamine_gives_no_candidate_from_its_answers():
+    # Ketamine is named in a paragraph, but neither the page's title, the FAQ's heading nor a question names it.
+    text = FAQ_PAGE.format(title="Our clinic", heading="Frequently asked questions")
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    assert found == ["Ketamine is given as an infusion at our clinic."]
+    assert skipped["off-topic"] == 4  # the two answers and the footer line's two sentences
+    # a later heading that names no ketamine ends the section whose heading did
+    text = FAQ_PAGE.format(title="Our clinic", heading="Ketamine: frequently asked questions\nVisiting us")
+    assert relevant_clauses(text, claim_filter=None)[1:] == []
+
+
+def test_a_list_item_is_about_what_most_of_its_list_is_about():
+    text = (
+        "Ketamine therapy has side effects.\nRarer, but important to know about:\n"
+        "- Bladder pain and damage in people who use large amounts\n- Memory problems with heavy, frequent use\n"
+        "- Cravings or misuse, since ketamine can be habit-forming\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    assert found[1:] == [
+        "Bladder pain and damage in people who use large amounts",
+        "Memory problems with heavy, frequent use",
+        "Cravings or misuse, since ketamine can be habit-forming",
+    ]  # in the page's order
+    assert skipped["off-topic"] == 0 and skipped["lead-in"] == 1
+
+
+def test_a_list_mostly_not_about_ketamine_and_title_case_entries_stay_out():
+    footer = "Ketamine therapy has side effects.\nFind us\n- Home\n- Ketamine infusions\n- About our team\n- Contact\n"
+    assert [s.text for s, _ in relevant_clauses(footer, claim_filter=None)] == [
+        "Ketamine therapy has side effects.",
+        "Ketamine infusions",
+    ]
+    contents = "Ketamine therapy has side effects.\nContents\n- Side effects of ketamine\n- Real-Life Success Stories\n"
+    assert "Real-Life Success Stories" not in [s.text for s, _ in relevant_clauses(contents, claim_filter=None)]
+
+
+def test_call_us_told_of_someone_else_is_no_call_to_action():
+    text = (
+        "Ketamine is offered to adults with depression.\n"
+        "Most of the people we see have tried two antidepressants before they call us.\n"
+        "Call us or book online today.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    assert found == text.splitlines()[:2]
+    assert skipped["boilerplate"] == 1
 
 
 def test_an_faq_question_read_as_a_list_item_is_counted_as_a_question_and_not_offered():
