@@ -177,6 +177,71 @@ def test_each_bench_fold_learns_from_every_other_labelled_article(monkeypatch):
     assert folds == [(seed - {a.name}, {a.source} - {None}, False) for a in articles]
 
 
+# --- the category-agreement feature (h17b) ------------------------------------------------------------------------
+
+# Both share "blood pressure" with the item; the first stage prefers the side effect, whose wording is closer.
+PRESSURE = [
+    ClaimRecord(1, "Ketamine can raise blood pressure", "side_effect"),
+    ClaimRecord(2, "People with uncontrolled high blood pressure should not have ketamine", "candidacy"),
+]
+
+
+def test_the_reranker_puts_first_the_claim_of_the_category_the_category_model_reads():
+    index = ClaimIndex(PRESSURE, reranker=_only("category_p"))
+    clause = "Uncontrolled high blood pressure"
+    assert [c.id for c, _ in index.rank(clause, categories={"side_effect": 0.8, "candidacy": 0.2})] == [1, 2]
+    assert [c.id for c, _ in index.rank(clause, categories={"side_effect": 0.2, "candidacy": 0.8})] == [2, 1]
+
+
+def test_a_category_the_category_model_does_not_know_counts_nothing():
+    index = ClaimIndex(PRESSURE)
+    best, matrix = index.features("Uncontrolled high blood pressure", categories={"candidacy": 0.7, "onset": 0.3})
+    column = dict(zip((index.claims[i].id for i in best), matrix[:, FEATURES.index("category_p")], strict=True))
+    assert column == {1: 0.0, 2: 0.7}
+
+
+def test_an_import_reads_each_clause_with_the_category_model_once_and_ranks_with_its_reading(monkeypatch):
+    from importer.categorymodel import CategoryModel, default_model
+
+    reads, ranked_with = [], []
+    probabilities, features = CategoryModel.probabilities, rerank.features
+    monkeypatch.setattr(
+        CategoryModel, "probabilities", lambda self, text: reads.append(text) or probabilities(self, text)
+    )
+    monkeypatch.setattr(rerank, "features", lambda *args: ranked_with.append(args[-1]) or features(*args))
+    text = "Ketamine can raise blood pressure for hours.\n\nIt may not be safe if you have:\n\n- High blood pressure\n"
+    candidates = extract.extract(text, ClaimIndex(PRESSURE), [], [])
+    # One reading per clause, for its ranking and for its likely categories; an item is read with its lead-in.
+    assert reads == [
+        "Ketamine can raise blood pressure for hours.",
+        "It may not be safe if you have: High blood pressure",
+    ]
+    assert len(candidates) == 2
+    model = default_model()
+    assert ranked_with == [dict(zip(model.classes, probabilities(model, t).tolist(), strict=True)) for t in reads]
+
+
+def test_a_folds_training_rows_read_a_category_model_fitted_without_their_article_or_the_tested_one(monkeypatch):
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    seed = bench.seed_articles(document)
+    tested, rest = seed[0], seed[1:4]
+    examples = bench.Examples(document)
+    fitted_on = []
+    real = examples.category_model
+    monkeypatch.setattr(
+        examples, "category_model", lambda articles: fitted_on.append({a.name for a in articles}) or real(articles)
+    )
+    sets = examples.training(rest, without=[tested.source])
+    names = {a.name for a in rest}
+    assert fitted_on == [names - {a.name} for a in rest]  # never its own article; the tested one is not in the list
+    column = FEATURES.index("category_p")
+    for rows, article in zip(sets, rest, strict=True):
+        ranked = examples.rows(article, [tested.source])
+        assert not ranked.rows.matrix[:, column].any()  # as ranked: 0 until a fold's model fills it in
+        assert 0 < rows.matrix[:, column].max() <= 1
+        assert np.array_equal(np.delete(rows.matrix, column, axis=1), np.delete(ranked.rows.matrix, column, axis=1))
+
+
 # --- the cached term counts --------------------------------------------------------------------------------------
 
 
