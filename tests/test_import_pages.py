@@ -555,6 +555,18 @@ def test_a_standfirst_beside_a_share_button_or_a_long_introduction_is_kept():
     assert "A session lasts about two hours." in text
 
 
+def test_a_landing_page_of_only_a_hero_teasers_and_price_cards_is_refused_as_having_no_article():
+    page = (
+        '<main><article><section><h1>Ketamine-Assisted Therapy</h1><p>Thoughtful care for depression, one session at '
+        'a time.</p><a class="button" href="/contact">Book a free call</a></section><ul><li><h3>Initial evaluation</h3>'
+        "<p>$350</p><p>With one of our psychiatrists, in person or by video.</p></li></ul><div><h3><a href=\"/blog/"
+        'integration">What is integration, and why does it matter?</a></h3><p>Our therapists explain the quiet hour '
+        "after a ketamine session.</p></div></article></main>"
+    )  # fmt: skip
+    with pytest.raises(InputError, match="no readable article"):
+        readable_document(page, name="page.html")
+
+
 def test_the_squarespace_page_offers_none_of_its_furniture_and_keeps_its_labelled_statements():
     import json
 
