@@ -28,6 +28,8 @@ _SKIP = {"script", "style", "nav", "header", "footer", "aside", "form", "noscrip
 _BLOCK = {"p", "div", "section", "article", "main", "br", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
           "blockquote", "pre", "table", "dd", "dt", "dl", "figure", "figcaption", "hr", "details",
           "summary"}  # fmt: skip
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+ITEM_AFTER_HEADING = True
 _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed", "param", "track"}
 # Page furniture that sites build from plain <div>s: a block whose class, id or role names one of these is dropped
 # with everything in it (menus, cookie and consent banners, share bars, "read next" teasers, comments, newsletters).
@@ -62,6 +64,9 @@ class _TextExtractor(HTMLParser):
         # After an item's "- ", until its first words: a block opening there (<li><p>…</p></li>, as Squarespace and
         # WordPress write items) continues the item's line instead of starting a line without the marker.
         self.item_open = False
+        # A heading that opens an item (a card's or an accordion panel's title, <li><h3>…</h3>…</li>) stays a line
+        # of its own; the tag of that heading while it is open.
+        self.item_heading: str | None = None
 
     def _out(self, text: str) -> None:
         if self.skip_depth:
@@ -93,6 +98,10 @@ class _TextExtractor(HTMLParser):
         if skipped:
             self.skip_depth += 1
             return
+        if tag in _HEADINGS and self.item_open and self.parts and self.parts[-1] == "\n" + LIST_MARKER:
+            self.parts[-1] = "\n"
+            self.item_open = False
+            self.item_heading = tag
         if tag == "li":
             self._out("\n" + LIST_MARKER)
             self.item_open = not self.skip_depth
@@ -122,6 +131,11 @@ class _TextExtractor(HTMLParser):
                 self._out(CELL_SEPARATOR.join(c for c in row if c) + "\n")
             elif open_tag in _BLOCK or open_tag == "li":
                 self._out("\n")
+                if open_tag == self.item_heading:
+                    self.item_heading = None
+                    if ITEM_AFTER_HEADING:
+                        self._out(LIST_MARKER)
+                        self.item_open = True
             if open_tag == tag:
                 break
 
@@ -293,6 +307,184 @@ def furniture_inside(root) -> list:
     return found
 
 
+# Blocks a site builder puts inside the article's container around the article (Squarespace 7.1 puts every section
+# of a page in its <article>; Elementor, Wix and WordPress block themes do the same with their sections), found by
+# what they are made of, not by one builder's class names: teasers of other pages, price cards and the hero.
+_WORDS_CAP = 60  # a teaser or a card is short: beyond this many words a block is read as content
+_INLINE = {"a", "span", "strong", "em", "b", "i", "small", "time", "u", "mark", "abbr", "sup", "sub", "img"}
+# A price on its own: "$350", "€ 1.200,00", "From £75 / session", "$400–$800".
+_PRICE = re.compile(r"(?:from\s+)?[$€£¥]\s?\d[\d.,]*(?:\s?[–-]\s?[$€£¥]?\s?\d[\d.,]*)?(?:\s*(?:/|per)\s*[a-z]+)?", re.I)
+# A link that is a button of a call to action: styled as one (class words button, btn or cta; role=button), to
+# another page, and no share or follow link.
+_BUTTON_WORDS = frozenset({"button", "btn", "cta"})
+_SHARE_WORDS = frozenset({"share", "sharing", "social", "tweet", "facebook", "twitter", "linkedin", "pinterest",
+                          "whatsapp", "print", "follow"})  # fmt: skip
+
+
+def _word_counts(root) -> dict:
+    """How many words each element holds (its text and its children's, one pass over the page), so that the rules
+    below can ask any block's size in constant time: a page of 5,000 items stays linear."""
+    counts: dict = {}
+
+    def count(element) -> int:
+        total = len((element.text or "").split()) if isinstance(element.tag, str) else 0
+        for child in element:
+            total += count(child) + len((child.tail or "").split())
+        counts[element] = total
+        return total
+
+    count(root)
+    return counts
+
+
+def _text(element) -> str:
+    return " ".join(element.text_content().split())
+
+
+def _other_page(link) -> str | None:
+    """The address a link leads to when it is another page (not a place on this page, a script, a mail or a phone
+    number), without its #fragment; else None."""
+    href = (link.get("href") or "").strip()
+    if not href or href.startswith("#") or re.match(r"(?:javascript|mailto|tel|sms):", href, re.I):
+        return None
+    return href.split("#", 1)[0]
+
+
+def _is_droppable(element, articles: frozenset = frozenset()) -> bool:
+    """Not the page, its main content (nor ``<article>``, except those in ``articles``), what holds it, nor part of a
+    table."""
+    return (
+        isinstance(element.tag, str)
+        and (element.tag not in _NEVER_DROPPED or element in articles)
+        and element.get(HOLDS_ARTICLE) is None
+        and element.tag not in ("table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption")
+    )
+
+
+def _in_heading(element) -> bool:
+    return any(_heading_level(a) or (a.get("role") or "").lower() == "heading" for a in element.iterancestors())
+
+
+def _title_link(link, words: dict) -> bool:
+    """A link that is a title: two words or more, on a line of its own (a teaser's "<h3><a>What is integration?</a>
+    </h3>", or a link beside blocks in an ``<li>``), not a link inside a sentence, nor the page's own title (an
+    ``<h1>`` that links to the page itself, as some blog themes write it)."""
+    if words.get(link, 0) < 2 or any(a.tag == "h1" for a in link.iterancestors()):
+        return False
+    element = link
+    while True:  # nothing but blocks or word-less inline elements (an icon) beside it, up to its block
+        parent = element.getparent()
+        if parent is None:
+            return True
+        previous, following = element.getprevious(), element.getnext()
+        before = parent.text if previous is None else previous.tail
+        if (before or "").strip() or (element.tail or "").strip():
+            return False
+        for sibling in (previous, following):
+            if sibling is not None and sibling.tag in _INLINE and words.get(sibling, 0):
+                return False
+        if parent.tag not in _INLINE:
+            return True
+        element = parent
+
+
+def _largest_around(element, fits, words: dict, articles: frozenset = frozenset()):
+    """The largest block around ``element`` (or itself) that stays short (``_WORDS_CAP``) and ``fits``, climbing
+    while it does (``_is_droppable``)."""
+    found = element
+    for ancestor in element.iterancestors():
+        if not _is_droppable(ancestor, articles) or words.get(ancestor, 0) > _WORDS_CAP or not fits(ancestor):
+            break
+        found = ancestor
+    return found
+
+
+def _teasers(root, words: dict) -> list:
+    """Teasers of other pages (a blog's summaries, "related posts", "read next"), whether ``<div>``s, ``<article>``s
+    or ``<li>``s: a title that links to another page (a link that is its block's whole text) inside a heading or
+    beside a second link to the same page ("Read more →", the picture), with at most a short excerpt and a date. The
+    teaser is the largest block around the title that links to no other page and stays short; on a page of several
+    ``<article>``s, one that holds no other is a block like any (a theme's "related posts" as ``<article>`` cards)."""
+    every = root.xpath("//article")
+    articles = frozenset(a for a in every if not a.xpath(".//article")) if len(every) > 1 else frozenset()
+    found = []
+    for link in root.iter("a"):
+        target = _other_page(link)
+        if target is None or not _is_droppable(link) or not _title_link(link, words):
+            continue
+        teaser = _largest_around(
+            link,
+            lambda block, target=target: {_other_page(a) for a in block.iter("a")} - {None} == {target},
+            words,
+            articles,
+        )
+        twice = sum(_other_page(a) == target for a in teaser.iter("a")) >= 2
+        if teaser is not link and (twice or _in_heading(link)):
+            found.append(teaser)
+    return found
+
+
+def _is_price(element, words: dict) -> bool:
+    return (
+        isinstance(element.tag, str)
+        and element.tag not in _INLINE
+        and 0 < words.get(element, 0) <= 6
+        and bool(_PRICE.fullmatch(_text(element)))
+    )
+
+
+def _price_cards(root, words: dict) -> list:
+    """Price or fee cards: a short block with a title and a price standing alone ("Initial evaluation", "$350",
+    "With one of our psychiatrists, in person or by video.", "Book now"), as builders make pricing tables and fee
+    cards. The card is the largest block around the price that holds no other price and stays short; a price in a
+    table is the table's."""
+    prices = [e for e in root.iter() if _is_price(e, words) and _is_droppable(e)]
+    outermost = {p for p in prices if not any(_is_price(a, words) for a in p.iterancestors())}
+    found = []
+    for price in outermost:
+        if next(price.iterancestors("table"), None) is not None:
+            continue
+        card = _largest_around(price, lambda block: sum(e in outermost for e in block.iter()) == 1, words)
+        if card is not price:
+            found.append(card)
+    return found
+
+
+def _up_to(element, block) -> list:
+    """``element`` and its ancestors below ``block``."""
+    chain = [element]
+    for ancestor in element.iterancestors():
+        if ancestor is block:
+            break
+        chain.append(ancestor)
+    return chain
+
+
+def _hero(root, words: dict) -> list:
+    """The hero of a page: the block around its ``<h1>`` that also holds a call-to-action button (a link styled as
+    a button: class words button, btn or cta, or role=button; to another page; no share link) and little else
+    (30 words besides the title): "Ketamine-Assisted Therapy" / "Thoughtful care, one session at a time." / "Book a
+    free 15-minute call". What it holds besides the title is a tagline and a button, no statement of the article's:
+    dropped, the title kept."""
+    found = []
+    for title in root.iter("h1"):
+        path = []  # the blocks from the title's parent up to the hero
+        for block in title.iterancestors():
+            if not _is_droppable(block) or words.get(block, 0) > words.get(title, 0) + 30:
+                break
+            path.append(block)
+            buttons = [
+                a for a in block.iter("a")
+                if _other_page(a) and (_attribute_words(a) & _BUTTON_WORDS or (a.get("role") or "").lower() == "button")
+                and not any(_attribute_words(e) & _SHARE_WORDS for e in _up_to(a, block))
+            ]  # fmt: skip
+            if buttons:
+                on_path = {title, *path}
+                found.extend(child for b in path for child in b if isinstance(child.tag, str) and child not in on_path)
+                break
+    return found
+
+
 def _read_disclosure_header(button) -> None:
     """An accordion's or disclosure's header written as a ``<button>`` (``aria-expanded``/``aria-controls``, or a
     button inside a heading) holds the question or title of what it opens, as a ``<summary>`` or a ``role=button``
@@ -327,7 +519,8 @@ def without_furniture(html: str) -> str:
             ancestor.set(HOLDS_ARTICLE, "")
     for button in list(root.iter("button")):
         _read_disclosure_header(button)
-    for element in furniture_inside(root):
+    words = _word_counts(root)
+    for element in [*furniture_inside(root), *_teasers(root, words), *_price_cards(root, words), *_hero(root, words)]:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it (its tail)
