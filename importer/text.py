@@ -36,7 +36,12 @@ _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "c
 FURNITURE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menus|breadcrumbs?|cookies?|consent|gdpr|banner|share|sharing|social|"
     r"related|read-?next|recommended|teasers?|promo|newsletter|subscribe|signup|comments?|respond|disqus|sidebar|"
-    r"widget|advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags)(?:$|[\s_-])",
+    r"advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags)(?:$|[\s_-])"
+    # A widget is furniture when the class or id starts with the word (WordPress's sidebar widgets: "widget
+    # widget_recent_entries", "widget-area"; "sidebar-widget" is caught by "sidebar"). A site builder's layout
+    # wrappers only contain it after the builder's name ("elementor-widget", "elementor-widget-text-editor",
+    # "elementor-widget-container"): Elementor puts every block of an article in five of them.
+    r"|(?:^|\s)widgets?(?:$|[\s_-])",
     re.I,
 )
 _NEVER_DROPPED = {"html", "body", "main", "article"}
@@ -286,7 +291,10 @@ def furniture_inside(root) -> list:
             or words & _BIO_WORDS
             or (element.get("itemprop") or "").lower() == "author"
             or (words & _REFERENCE_WORDS and element.tag in ("section", "div", "ol", "ul", "aside", "footer"))
-            or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary", "tablist")
+            or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary")
+            # A tab strip is only labels; but Elementor's tabs widget also marks the box of its panels
+            # role=tablist (it doubles as the mobile accordion), and that box is the content.
+            or (role == "tablist" and not element.xpath('.//*[@role="tabpanel"]'))
             or _is_tab_strip(element)
             or element.tag == "dialog"
             or (element.get("aria-modal") or "").lower() == "true"
@@ -502,6 +510,25 @@ def _read_disclosure_header(button) -> None:
                 del button.attrib[name]
 
 
+# Elementor's document of the page or post itself (its header, footer, popups and saved sections are documents of
+# other types); "single…" are Elementor Pro's theme-builder templates of a post or page.
+_BUILDER_DOCUMENTS = ("wp-page", "wp-post", "single", "single-post", "single-page")
+
+
+def _mark_builder_document(root) -> None:
+    """A page with no ``<main>``, ``<article>`` or role=main left (Elementor's "Full Width" and "Canvas" templates put
+    the page's document straight in ``<body>``) leaves trafilatura to guess the article by class names, and it takes
+    the first block whose class merely contains one ("elementor-section-content-middle" matches its
+    "section-content"): on held-out page 10 served so, a call to action. Elementor marks the document of the page
+    itself (``data-elementor-type="wp-page"``); it becomes the page's ``<article>``."""
+    if root.xpath('//main | //article | //*[@role="main"]'):
+        return
+    for element in root.xpath("//*[@data-elementor-type]"):
+        if element.get("data-elementor-type") in _BUILDER_DOCUMENTS:
+            element.tag = "article"
+            return
+
+
 def without_furniture(html: str) -> str:
     """The page without the furniture ``furniture_inside`` finds, and with each ``<figure>`` made a ``<div>`` (its
     caption a paragraph), because trafilatura drops figures whole: a pull quote (``<figure><blockquote>``) or a
@@ -519,11 +546,19 @@ def without_furniture(html: str) -> str:
             ancestor.set(HOLDS_ARTICLE, "")
     for button in list(root.iter("button")):
         _read_disclosure_header(button)
+    # The same header written as a role=button element (Elementor's accordion: <div role="button"
+    # aria-controls=… aria-expanded=…> around an <a> without href holding the question).
+    for header in root.xpath('//*[@role="button"][@aria-expanded or @aria-controls]'):
+        if header.tag in ("div", "span") and not header.xpath(".//*[@href]"):
+            for link in header.iter("a"):
+                link.drop_tag()
+            _read_disclosure_header(header)
     words = _word_counts(root)
     for element in [*furniture_inside(root), *_teasers(root, words), *_price_cards(root, words), *_hero(root, words)]:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it (its tail)
+    _mark_builder_document(root)
     for sup in list(root.iter("sup")):
         if _is_note_marker(sup):
             sup.drop_tree()  # keeps the text that follows it

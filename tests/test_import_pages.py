@@ -1319,3 +1319,100 @@ def test_the_candidate_list_filtered_by_source_drops_the_source_column(client, u
     url = reverse("admin:importer_candidate_changelist")
     assert "column-source_title" in client.get(url).content.decode()
     assert "column-source_title" not in client.get(url, {"source__id__exact": summary.source.pk}).content.decode()
+
+
+# --- page builders (h17e: held-out page 10, WordPress + Elementor) -------------------------------------------------
+
+
+def test_a_page_builders_widget_wrappers_keep_the_article_and_a_sidebar_widget_is_still_dropped():
+    def block(html: str) -> str:  # Elementor's nesting of one block of the article
+        return (
+            '<section class="elementor-section"><div class="elementor-container"><div class="elementor-column">'
+            '<div class="elementor-widget-wrap"><div class="elementor-element elementor-widget '
+            f'elementor-widget-text-editor"><div class="elementor-widget-container">{html}</div></div></div></div>'
+            "</div></section>"
+        )
+
+    sidebar = (
+        '<div id="secondary" class="widget-area"><section class="widget widget_recent_entries"><h2>Recent posts</h2>'
+        "<p>Ketamine is not addictive at clinical doses, our doctors explain.</p></section>"
+        '<div class="widget widget_text"><p>Our clinic is open six days a week for new patients.</p></div></div>'
+    )
+    page = (
+        '<html><body class="elementor-template-full-width"><div data-elementor-type="wp-page" class="elementor">'
+        + block("<h1>Ketamine for depression</h1>")
+        + block("<p>Ketamine can ease the symptoms of depression within hours for many people.</p>")
+        + block("<p>Side effects include:</p><ul><li>Nausea</li><li>Dizziness</li></ul>")
+        + "</div>"
+        + sidebar
+        + "</body></html>"
+    )
+    text = readable_document(page, name="page.html").text
+    assert "Ketamine can ease the symptoms of depression within hours for many people.\n" in text
+    assert "Side effects include:\n- Nausea\n- Dizziness\n" in text
+    assert "not addictive" not in text and "six days a week" not in text
+    # A page whose only prose is in sidebar widgets has no article.
+    with pytest.raises(InputError, match="no readable article"):
+        readable_document(f"<html><body>{sidebar}</body></html>", name="page.html")
+
+
+def _page_10() -> str:
+    from importer.bench import HELDOUT_DIR
+
+    return (HELDOUT_DIR / "10_bright-meadow-ketamine-infusion-therapy.html").read_text(encoding="utf-8")
+
+
+def test_an_elementor_page_under_the_full_width_template_converts_as_under_the_default_template():
+    # Held-out page 10 as Elementor's "Full Width" template serves it (r20's first version): no <main> and no
+    # "page-content" wrapper, the page's document straight in <body>; its only <article>s are the blog teasers.
+    page = _page_10()
+    main_open = '<main id="content" class="site-main post-812 page type-page status-publish hentry">\n\n\t\n\t'
+    full_width = (
+        page.replace(main_open + '<div class="page-content">', "")
+        .replace("\t\t\t</div>\n\n\t\n</main>", "")
+        .replace('"page-template-default page ', '"page-template page-template-elementor_header_footer page ')
+    )
+    assert "<main" not in full_width and "page-content" not in full_width and "<article" in full_width
+    text = readable_document(full_width, name="page.html").text
+    assert text == readable_document(page, name="page.html").text
+    assert "Many people describe feeling pleasantly detached" in text  # the article, not one teaser
+    assert "How to prepare for your first infusion" not in text  # a teaser's title
+
+
+def test_a_tablist_holding_tab_panels_keeps_the_panels_and_a_strip_of_tab_titles_is_dropped():
+    lines = _lines(
+        "<main><h1>What to expect from ketamine</h1><p>Ketamine infusions are given in our clinic by a nurse.</p>"
+        '<div class="tabs"><div class="tabs-wrapper" role="tablist">'
+        '<div role="tab" aria-controls="t1">Before</div><div role="tab" aria-controls="t2">During</div></div>'
+        '<div class="tabs-content-wrapper" role="tablist">'
+        '<div class="mobile-title" role="tab" aria-controls="t1" aria-expanded="false">Before</div>'
+        '<div id="t1" role="tabpanel"><p>Please do not eat for six hours before your appointment.</p></div>'
+        '<div class="mobile-title" role="tab" aria-controls="t2" aria-expanded="false">During</div>'
+        '<div id="t2" role="tabpanel" hidden="hidden"><p>Many people feel pleasantly detached during it.</p></div>'
+        "</div></div>"
+        '<div role="tablist"><button role="tab">Overview</button><button role="tab">Risks</button></div>'
+        "<p>Ketamine is not a cure for depression.</p></main>"
+    )
+    assert lines == [
+        "What to expect from ketamine",
+        "Ketamine infusions are given in our clinic by a nurse.",
+        "Please do not eat for six hours before your appointment.",
+        "Many people feel pleasantly detached during it.",
+        "Ketamine is not a cure for depression.",
+    ]  # the tab titles (desktop and mobile copies) and the strip of tabs are dropped
+
+
+def test_an_accordion_header_with_role_button_keeps_its_question_and_a_link_button_stays_dropped():
+    lines = _lines(
+        "<main><h1>Ketamine therapy questions</h1><p>Ketamine therapy is offered at our clinic in three forms.</p>"
+        '<div class="elementor-accordion"><div class="elementor-tab-title" role="button" aria-controls="c1" '
+        'aria-expanded="false"><span class="icon" aria-hidden="true"></span>'
+        '<a class="elementor-accordion-title" tabindex="0">Is ketamine addictive?</a></div>'
+        '<div id="c1" role="region"><p>It can be habit-forming when it is misused outside of medical care.</p></div>'
+        '<div class="cta" role="button" aria-expanded="false"><a href="/book">Book a consultation today</a></div>'
+        "</div></main>"
+    )
+    assert lines[2:] == [
+        "Is ketamine addictive?",
+        "It can be habit-forming when it is misused outside of medical care.",
+    ]
