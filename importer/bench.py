@@ -13,9 +13,7 @@ them), so treat their figures as a check on over-fitting, not a blind test.
 The re-ranker: every article, seed or held-out, is ranked by a re-ranker fitted on the other labelled articles
 without it (leave-one-article-out over all of them, ``evaluate_all``; nested for a seed article: the knowledge bases
 of the articles it learns from leave its quotes out too), never by the committed file, which has learned from every
-article. The scheme before h15h (a re-ranker fitted on the seed articles only) is printed beside it. The re-ranker's
-``category_p`` feature is in fold as well: a tested article's clauses are read by the category model fitted without
-it, and each training article's rows by one fitted on the other training articles only (``Examples.training``).
+article. The scheme before h15h (a re-ranker fitted on the seed articles only) is printed beside it.
 
 For each article, with its answer key (quote, offset, claim or none, category, stance):
 
@@ -343,16 +341,6 @@ class Rows(NamedTuple):
     groups: np.ndarray
 
 
-class ArticleRows(NamedTuple):
-    """``Rows`` as ranked, before a fold's category model is known: their ``category_p`` column is 0 until
-    ``Examples.with_category_model`` reads it from one. ``texts``: per candidate (by its group number), the text the
-    category model reads for it (as ``rank_clause`` gives it); ``categories``: per row, the claim's category."""
-
-    rows: Rows
-    texts: tuple[str, ...] = ()
-    categories: tuple[str, ...] = ()
-
-
 class Examples:
     """Training rows of the re-ranker, computed once per (article, seed articles left out of its knowledge base)
     and shared by every fold that needs them.
@@ -366,58 +354,15 @@ class Examples:
         self.document = document
         self.embed = embed
         self.conditions, self.studies = _records(document)
-        self._rows: dict[tuple[str, frozenset], ArticleRows] = {}
-        self._category_rows: dict[str, list[tuple[str, str, str]]] = {}
-        self._category_models: dict[frozenset, object] = {}
-        self._terms: dict[str, tuple[str, ...]] = {}
+        self._rows: dict[tuple[str, frozenset], Rows] = {}
 
-    def category_terms(self, text: str) -> tuple[str, ...]:
-        """``categorymodel.category_terms``, memoised: the folds fit many category models on the same clauses."""
-        from importer.categorymodel import category_terms
-
-        if text not in self._terms:
-            self._terms[text] = tuple(category_terms(text))
-        return self._terms[text]
-
-    def category_model(self, articles: Sequence[Labelled]):
-        """The category model fitted on these articles' answers (``category_rows``), once per set of articles; None
-        when they give fewer than two categories."""
-        from importer import categorymodel
-
-        key = frozenset(article.name for article in articles)
-        if key not in self._category_models:
-            rows = []
-            for article in articles:
-                if article.name not in self._category_rows:
-                    self._category_rows[article.name] = category_rows([article])
-                rows += self._category_rows[article.name]
-            texts, labels = [t for _, t, _ in rows], [c for _, _, c in rows]
-            # Fewer than two categories among the answers: nothing to learn (a fold of one or two tiny articles).
-            fitted = len(set(labels)) > 1
-            self._category_models[key] = categorymodel.fit(texts, labels, self.category_terms) if fitted else None
-        return self._category_models[key]
-
-    def with_category_model(self, ranked: ArticleRows, model) -> Rows:
-        """These rows with their ``category_p`` column read from this category model (left 0 with None)."""
-        rows = ranked.rows
-        if model is None or not len(rows.labels):
-            return rows
-        probabilities = []
-        for text in ranked.texts:
-            p = model.probabilities_of_terms(self.category_terms(text))
-            probabilities.append(dict(zip(model.classes, p.tolist(), strict=True)))
-        matrix = rows.matrix.copy()
-        pairs = zip(rows.groups, ranked.categories, strict=True)
-        matrix[:, FEATURES.index("category_p")] = [probabilities[group].get(category, 0.0) for group, category in pairs]
-        return rows._replace(matrix=matrix)
-
-    def rows(self, article: Labelled, without: Sequence[int] = ()) -> ArticleRows:
+    def rows(self, article: Labelled, without: Sequence[int] = ()) -> Rows:
         key = (article.name, frozenset(without) - {article.source})
         if key not in self._rows:
             self._rows[key] = self._compute(article, key[1])
         return self._rows[key]
 
-    def _compute(self, article: Labelled, without: frozenset) -> ArticleRows:
+    def _compute(self, article: Labelled, without: frozenset) -> Rows:
         index = knowledge_base(self.document, article, sorted(without), self.embed, reranker=None)
         known = {claim.id for claim in index.claims}
         # Every clause the sentence rules propose, before the claim filter: the re-ranker does not depend on it.
@@ -427,32 +372,21 @@ class Examples:
             hit = answering(candidates, answer)
             if hit is not None and answer.claim in known:
                 stated[id(hit)].add(answer.claim)
-        matrices, labels, groups, texts, categories = [], [], [], [], []
+        matrices, labels, groups = [], [], []
         for number, candidate in enumerate(candidates):
             sentence = candidate.sentence
             context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
-            best, matrix = index.features(candidate.clause.text, context, categories={})
+            best, matrix = index.features(candidate.clause.text, context)
             matrices.append(matrix)
             labels.append([index.claims[i].id in stated[id(candidate)] for i in best])
             groups.append(np.full(len(best), number))
-            texts.append(context if sentence.lead else candidate.clause.text)
-            categories += [index.claims[i].category for i in best]
         if not matrices:
-            return ArticleRows(Rows(np.zeros((0, len(FEATURES))), np.zeros(0, dtype=int), np.zeros(0, dtype=int)))
-        rows = Rows(np.vstack(matrices), np.concatenate(labels).astype(int), np.concatenate(groups))
-        return ArticleRows(rows, tuple(texts), tuple(categories))
+            return Rows(np.zeros((0, len(FEATURES))), np.zeros(0, dtype=int), np.zeros(0, dtype=int))
+        return Rows(np.vstack(matrices), np.concatenate(labels).astype(int), np.concatenate(groups))
 
     def training(self, articles: Sequence[Labelled], without: Sequence[int] = ()) -> list[Rows]:
-        """The rows of each of these articles, ranked against its knowledge base less ``without``, their
-        ``category_p`` read from a category model fitted on the other articles of the list only (so a fold's
-        category model never learned from the article whose rows it describes, nor, since the list leaves out the
-        article a fold tests, from that one)."""
-        return [
-            self.with_category_model(
-                self.rows(article, without), self.category_model([a for a in articles if a.name != article.name])
-            )
-            for article in articles
-        ]
+        """The rows of each of these articles, ranked against its knowledge base less ``without``."""
+        return [self.rows(article, without) for article in articles]
 
 
 def fit_reranker(

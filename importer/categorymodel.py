@@ -7,10 +7,7 @@ a list item) against the answer's category. It learns what the knowledge base's 
 centroids of ``learned_categories``: how articles word each category ("approved by the FDA" for an indication, "we
 screen every patient" for candidacy).
 
-It votes on the second and third of a candidate's likely categories, never the first (``likely_categories``), and
-its probability of a claim's category is a feature of the re-ranker (``category_p``, h17b): one reading per clause
-serves both (``rank_clause``). In the bench the re-ranker's training rows of an article take that feature from a
-model fitted without the article (``bench.Examples.training``). Its
+It votes on the second and third of a candidate's likely categories, never the first (``likely_categories``). Its
 vocabulary, idf and coefficients live in ``importer/categorymodel.json``, refitted by ``python manage.py
 fit_category_model`` (``make category-model``; ``--check`` says whether the file is up to date). ``make
 bench-import`` scores each article with a model fitted without it.
@@ -18,7 +15,7 @@ bench-import`` scores each article with a model fitted without it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -51,12 +48,8 @@ class CategoryModel:
 
     def probabilities(self, text: str) -> np.ndarray:
         """The probability of each of ``classes`` for the clause."""
-        return self.probabilities_of_terms(category_terms(text))
-
-    def probabilities_of_terms(self, terms: Iterable[str]) -> np.ndarray:
-        """The probability of each of ``classes`` for a clause with these ``category_terms``."""
         counts: dict[int, int] = {}
-        for term in terms:
+        for term in category_terms(text):
             column = self.terms.get(term)
             if column is not None:
                 counts[column] = counts.get(column, 0) + 1
@@ -68,10 +61,6 @@ class CategoryModel:
             scores = scores + self.coef[:, columns] @ weights
         scores = np.exp(scores - scores.max())
         return scores / scores.sum()
-
-    def by_category(self, text: str) -> dict[str, float]:
-        """The probability of each category for the clause, in the order of ``classes``."""
-        return dict(zip(self.classes, self.probabilities(text).tolist(), strict=True))
 
     def ranking(self, text: str) -> list[str]:
         """The categories, most likely first."""
@@ -98,12 +87,11 @@ class CategoryModel:
         )
 
 
-def fit(texts: Sequence[str], labels: Sequence[str], analyse=category_terms) -> CategoryModel:
-    """A model fitted on these (clause, category) rows; deterministic (L-BFGS from zero). ``analyse``: the
-    clause's ``category_terms`` (the bench passes a memoised one: its folds fit many models on the same clauses)."""
+def fit(texts: Sequence[str], labels: Sequence[str]) -> CategoryModel:
+    """A model fitted on these (clause, category) rows; deterministic (L-BFGS from zero)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(analyzer=analyse, sublinear_tf=True, min_df=MIN_ANSWERS)
+    vectorizer = TfidfVectorizer(analyzer=category_terms, sublinear_tf=True, min_df=MIN_ANSWERS)
     matrix = vectorizer.fit_transform(list(texts))
     model = logistic_regression(C)
     model.fit(matrix, list(labels))

@@ -17,7 +17,7 @@ import threading
 import weakref
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import NamedTuple, Protocol
@@ -1633,34 +1633,23 @@ class ClaimIndex:
             positive = positive[combined[positive] >= threshold]
         return positive[np.lexsort((self.ids[positive], -combined[positive]))][:limit]
 
-    def features(
-        self, text: str, context: str = "", depth: int | None = None, categories: Mapping[str, float] | None = None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def features(self, text: str, context: str = "", depth: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The first stage's best claims for the clause (positions in ``claims``, best first) and the re-ranker's
-        features of each (``importer.rerank.FEATURES``, in that order). ``categories``: the learned category model's
-        probability of each category for the clause, as ``rank_clause`` has it already; by default the committed
-        model's for ``text``."""
+        features of each (``importer.rerank.FEATURES``, in that order)."""
         from importer.rerank import features
 
         combined, parts = self._first_stage(text, context)
         best = self._best(combined, depth or self.RERANK_DEPTH)
-        if categories is None:
-            from importer.categorymodel import default_model
+        return best, features(self, best, combined, parts, context or text)
 
-            categories = default_model().by_category(text)
-        return best, features(self, best, combined, parts, context or text, categories)
-
-    def rank(
-        self, text: str, limit: int = 5, context: str = "", categories: Mapping[str, float] | None = None
-    ) -> list[tuple[ClaimRecord, float]]:
-        """The ``limit`` claims most likely stated by ``text``; ``context`` is the sentence it comes from;
-        ``categories``: see ``features``."""
+    def rank(self, text: str, limit: int = 5, context: str = "") -> list[tuple[ClaimRecord, float]]:
+        """The ``limit`` claims most likely stated by ``text``; ``context`` is the sentence it comes from."""
         if not self.claims:
             return []
         if self.reranker is None:
             combined, _ = self._first_stage(text, context)
             return [(self.claims[i], round(float(combined[i]), 4)) for i in self._best(combined, limit)]
-        best, matrix = self.features(text, context, categories=categories)
+        best, matrix = self.features(text, context)
         if not len(best):
             return []
         probability = self.reranker.probability(matrix)
@@ -1744,11 +1733,7 @@ def learned_categories(index: ClaimIndex, text: str) -> list[str]:
 
 
 def likely_categories(
-    text: str,
-    ranked: Sequence[tuple[ClaimRecord, float]],
-    index: ClaimIndex | None = None,
-    category_model="default",
-    probabilities: Mapping[str, float] | None = None,
+    text: str, ranked: Sequence[tuple[ClaimRecord, float]], index: ClaimIndex | None = None, category_model="default"
 ) -> list[str]:
     """Categories for the clause, most likely first. The first is the suggestions' and cues' choice
     (``_suggested_categories``); with an ``index``, the next ones are those that rank best by a vote of that list
@@ -1758,8 +1743,7 @@ def likely_categories(
 
     Then that list votes again with the learned category model (``importer/categorymodel.py``; the committed one by
     default, ``None`` for none), each giving its first five 5 … 1 points, the model at ``CATEGORY_MODEL_WEIGHT``;
-    the first category stays first. ``probabilities``: that model's ``by_category(text)`` when the caller has it
-    already (``rank_clause``), so that it reads the clause once."""
+    the first category stays first."""
     guesses = _suggested_categories(text, ranked)
     learned = learned_categories(index, text) if index is not None else []
     ordered = guesses
@@ -1780,10 +1764,7 @@ def likely_categories(
     points = Counter()
     for rank, category in enumerate(ordered[:5]):
         points[category] += 5 - rank
-    if probabilities is None:
-        probabilities = category_model.by_category(text)
-    model_ranking = sorted(probabilities, key=lambda category: -probabilities[category])  # stable: ties in class order
-    for rank, category in enumerate(model_ranking[:5]):
+    for rank, category in enumerate(category_model.ranking(text)[:5]):
         points[category] += CATEGORY_MODEL_WEIGHT * (5 - rank)
     voted = ordered[:1] + [category for category, _ in points.most_common() if category != ordered[0]]
     return voted + [category for category in ordered if category not in voted]
@@ -1971,20 +1952,11 @@ def rank_clause(index: ClaimIndex, clause: str, sentence: Sentence, category_mod
     offered the candidacy claims first (``frames_candidacy``). Shared by the import and "refresh suggestions"."""
     context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
     framed = candidacy_framed(sentence)
-    # The learned category model reads the clause once: its probabilities are a feature of the re-ranker and its
-    # order votes on the likely categories.
-    category_text = context if sentence.lead else clause
-    if category_model == "default":
-        from importer.categorymodel import default_model
-
-        category_model = default_model()
-    probabilities = category_model.by_category(category_text) if category_model is not None else {}
     if framed:  # its candidacy claims first, found among the re-ranker's whole list
-        ranked = index.rank(clause, limit=index.RERANK_DEPTH, context=context, categories=probabilities)
-        ranked = _candidacy_first(ranked)[:5]
+        ranked = _candidacy_first(index.rank(clause, limit=index.RERANK_DEPTH, context=context))[:5]
     else:
-        ranked = index.rank(clause, context=context, categories=probabilities)
-    categories = likely_categories(category_text, ranked, index, category_model, probabilities)
+        ranked = index.rank(clause, context=context)
+    categories = likely_categories(context if sentence.lead else clause, ranked, index, category_model)
     if framed:
         categories = ["candidacy", *(c for c in categories if c != "candidacy")]
     return Ranking(ranked, categories, candidacy_first=framed)

@@ -1,8 +1,6 @@
 """The learned re-ranker: re-orders the first stage's best claims for a clause (``ClaimIndex``), by a logistic
 regression over what the first stage measured and a few things it ignores (how often the claim is quoted, whether
-the claim's condition is named, whether the clause's strongest category cue is the claim's category, and, since
-h17b, the learned category model's probability of the claim's category for the clause, which ``rank_clause`` has
-from the one reading of the clause that also votes on its likely categories).
+the claim's condition is named, whether the clause's strongest category cue is the claim's category).
 
 Its coefficients live in ``importer/reranker.json``, fitted on every labelled article's answer key (since h15h: the
 seed articles, each ranked against a knowledge base of the other seed articles, and every held-out article of
@@ -15,7 +13,6 @@ score a suggestion shows is the model's probability that the clause states that 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -45,7 +42,6 @@ FEATURES = (
     "condition_named",  # the claim is about a condition the sentence names
     "condition_other",  # the claim is about conditions, none of which the sentence names
     "cue_top",  # the clause's strongest category cue is the claim's category
-    "category_p",  # the learned category model's probability of the claim's category for the clause (h17b)
 )
 
 
@@ -60,12 +56,8 @@ def _named(names: tuple[str, ...], context: str, seen: dict[str, bool]) -> bool:
     return False
 
 
-def features(
-    index, best: np.ndarray, combined: np.ndarray, parts: dict, context: str, categories: Mapping[str, float]
-) -> np.ndarray:
-    """One row per claim in ``best`` (positions in ``index.claims``, best first), one column per ``FEATURES``;
-    ``categories``: the category model's probability of each category for the clause (``category_p``; a category
-    it does not know counts 0)."""
+def features(index, best: np.ndarray, combined: np.ndarray, parts: dict, context: str) -> np.ndarray:
+    """One row per claim in ``best`` (positions in ``index.claims``, best first), one column per ``FEATURES``."""
     k = len(best)
     zeros = np.zeros(k)
     score = combined[best]
@@ -99,7 +91,6 @@ def features(
         "condition_named": named,
         "condition_other": other,
         "cue_top": np.array([index.claims[i].category == top for i in best], dtype=float),
-        "category_p": np.array([categories.get(index.claims[i].category, 0.0) for i in best]),
     }
     return np.column_stack([columns[name] for name in FEATURES]) if k else np.zeros((0, len(FEATURES)))
 
