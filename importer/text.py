@@ -29,7 +29,6 @@ _BLOCK = {"p", "div", "section", "article", "main", "br", "ul", "ol", "h1", "h2"
           "blockquote", "pre", "table", "dd", "dt", "dl", "figure", "figcaption", "hr", "details",
           "summary"}  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-ITEM_AFTER_HEADING = True
 _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "col", "embed", "param", "track"}
 # Page furniture that sites build from plain <div>s: a block whose class, id or role names one of these is dropped
 # with everything in it (menus, cookie and consent banners, share bars, "read next" teasers, comments, newsletters).
@@ -138,9 +137,8 @@ class _TextExtractor(HTMLParser):
                 self._out("\n")
                 if open_tag == self.item_heading:
                     self.item_heading = None
-                    if ITEM_AFTER_HEADING:
-                        self._out(LIST_MARKER)
-                        self.item_open = True
+                    self._out(LIST_MARKER)
+                    self.item_open = True
             if open_tag == tag:
                 break
 
@@ -493,6 +491,13 @@ def _hero(root, words: dict) -> list:
     return found
 
 
+# An accordion's or disclosure's header: a <button>, or the same written as a role=button <div>/<span> (Elementor's
+# accordion: <div role="button" aria-controls=… aria-expanded=…> around an <a> without href holding the question).
+_DISCLOSURE_HEADERS = (
+    "//button | //*[self::div or self::span][@role='button'][@aria-expanded or @aria-controls][not(.//*[@href])]"
+)
+
+
 def _read_disclosure_header(button) -> None:
     """An accordion's or disclosure's header written as a ``<button>`` (``aria-expanded``/``aria-controls``, or a
     button inside a heading) holds the question or title of what it opens, as a ``<summary>`` or a ``role=button``
@@ -500,6 +505,9 @@ def _read_disclosure_header(button) -> None:
     submit, "Book now") stay dropped with the ``<button>`` element."""
     if not " ".join(button.text_content().split()):
         return
+    if button.tag != "button":
+        for link in list(button.iter("a")):  # a link without href: the header's text, not a link
+            link.drop_tag()
     in_heading = any(_heading_level(a) or (a.get("role") or "").lower() == "heading" for a in button.iterancestors())
     if in_heading:
         button.drop_tag()
@@ -544,15 +552,8 @@ def without_furniture(html: str) -> str:
     for main in root.xpath('//main | //article | //*[@role="main"]'):
         for ancestor in main.iterancestors():
             ancestor.set(HOLDS_ARTICLE, "")
-    for button in list(root.iter("button")):
-        _read_disclosure_header(button)
-    # The same header written as a role=button element (Elementor's accordion: <div role="button"
-    # aria-controls=… aria-expanded=…> around an <a> without href holding the question).
-    for header in root.xpath('//*[@role="button"][@aria-expanded or @aria-controls]'):
-        if header.tag in ("div", "span") and not header.xpath(".//*[@href]"):
-            for link in header.iter("a"):
-                link.drop_tag()
-            _read_disclosure_header(header)
+    for header in root.xpath(_DISCLOSURE_HEADERS):
+        _read_disclosure_header(header)
     words = _word_counts(root)
     for element in [*furniture_inside(root), *_teasers(root, words), *_price_cards(root, words), *_hero(root, words)]:
         parent = element.getparent()
