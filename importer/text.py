@@ -3,7 +3,9 @@
 Accepts plain text, Markdown and HTML. HTML keeps the readable text of its main content
 (``article_text``): page furniture is dropped, list items keep a line each ("- item", also when the item's text is
 written as a paragraph, ``<li><p>``) and table rows are read as rows ("cell | cell"); an accordion's question written
-as a ``<button>`` is kept as a line over its answer; Markdown is rendered and reduced to its text the same way.
+as a ``<button>`` is kept as a line over its answer (and an FAQ the article picker left out is read where it stands,
+``_with_questions_left_out``); a table alone in a builder's wrapper is read (``_unwrap_tables``); Markdown is
+rendered and reduced to its text the same way.
 """
 
 from __future__ import annotations
@@ -491,6 +493,7 @@ def _hero(root, words: dict) -> list:
     return found
 
 
+_HEADER_BLOCKS = {"div", "p", "section"}
 # An accordion's or disclosure's header: a <button>, or the same written as a role=button <div>/<span> (Elementor's
 # accordion: <div role="button" aria-controls=… aria-expanded=…> around an <a> without href holding the question).
 _DISCLOSURE_HEADERS = (
@@ -508,14 +511,45 @@ def _read_disclosure_header(button) -> None:
     if button.tag != "button":
         for link in list(button.iter("a")):  # a link without href: the header's text, not a link
             link.drop_tag()
+    # A header's words written in blocks of their own (Webflow's dropdown toggle: <div role="button"> around an
+    # icon <div> and a <div> holding the question) are one line: a <p> cannot hold a <div> (the HTML parser closes
+    # it there, leaving the question in a bare <div> that trafilatura drops).
+    for block in [e for e in button.iterdescendants() if isinstance(e.tag, str) and e.tag in _HEADER_BLOCKS]:
+        block.tail = " " + (block.tail or "")
+        block.drop_tag()
     in_heading = any(_heading_level(a) or (a.get("role") or "").lower() == "heading" for a in button.iterancestors())
     if in_heading:
         button.drop_tag()
     elif button.get("aria-expanded") is not None or button.get("aria-controls") is not None:
         button.tag = "p"
         for name in list(button.attrib):
-            if name not in ("class", "id"):
+            if name not in ("class", "id", QUESTION):
                 del button.attrib[name]
+
+
+# Set by ``without_furniture`` on an accordion's or disclosure's header and on the panel it opens (its answer), so
+# that ``article_text`` can find a question and answer that the article picker left out.
+QUESTION, ANSWER = "data-kb-question", "data-kb-answer"
+
+
+def _mark_disclosures(root) -> None:
+    """Mark each disclosure header (``_DISCLOSURE_HEADERS`` with ``aria-controls``) whose panel (the element of that
+    id) holds a line of prose ``QUESTION`` and its panel ``ANSWER``. A panel written as a ``<nav>`` (Webflow's
+    dropdown list, which its FAQ "dropdowns" reuse) is an answer, not navigation: it becomes a ``<div>``."""
+    headers = [h for h in root.xpath(_DISCLOSURE_HEADERS) if h.get("aria-controls")]
+    if not headers:
+        return
+    by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    for number, header in enumerate(headers):
+        panel = by_id.get(header.get("aria-controls").split()[0])
+        if panel is None or panel is header or header in panel.iterancestors() or panel in header.iterancestors():
+            continue
+        if not _PROSE.search(" ".join(panel.text_content().split())):
+            continue
+        header.set(QUESTION, str(number))
+        panel.set(ANSWER, str(number))
+        if panel.tag == "nav":
+            panel.tag = "div"
 
 
 # Elementor's document of the page or post itself (its header, footer, popups and saved sections are documents of
@@ -537,6 +571,48 @@ def _mark_builder_document(root) -> None:
             return
 
 
+_WRAPPER_TAGS = {"div", "section", "span"}
+_NO_TEXT_TAGS = {"script", "style", "noscript", "template"}
+
+
+def _holds_only(block, child) -> bool:
+    """``block`` holds ``child`` and nothing else that is read: no words of its own, no other element but scripts and
+    styles."""
+    if (block.text or "").strip():
+        return False
+    for other in block:
+        if (other.tail or "").strip():
+            return False
+        if other is not child and isinstance(other.tag, str) and other.tag not in _NO_TEXT_TAGS:
+            return False
+    return True
+
+
+def _unwrap_tables(root) -> None:
+    """A block that holds a table and nothing else is the table's wrapper, whatever its class says: a site builder's
+    box for hand-written HTML (Webflow's HTML Embed, ``w-embed``; an "embed" or "widget" of other builders), which
+    trafilatura drops by its class words ("embed", "widget", "slide"…) with the table in it. Such wrappers are taken
+    away, the table kept where they were; not when the wrapper is furniture by our own rules (``FURNITURE``), nor the
+    page, its main content or what holds it."""
+    for table in list(root.iter("table")):
+        if next(table.iterancestors("table"), None) is not None:
+            continue  # a table inside a table's cell is read with the outer table
+        element = table
+        while True:
+            block = element.getparent()
+            if (
+                block is None
+                or block.tag not in _WRAPPER_TAGS
+                or block.get(HOLDS_ARTICLE) is not None
+                or not _holds_only(block, element)
+            ):
+                break
+            values = " ".join(block.get(k) or "" for k in ("class", "id", "role")).strip()
+            if values and FURNITURE.search(values):
+                break
+            block.drop_tag()
+
+
 def without_furniture(html: str) -> str:
     """The page without the furniture ``furniture_inside`` finds, and with each ``<figure>`` made a ``<div>`` (its
     caption a paragraph), because trafilatura drops figures whole: a pull quote (``<figure><blockquote>``) or a
@@ -552,6 +628,7 @@ def without_furniture(html: str) -> str:
     for main in root.xpath('//main | //article | //*[@role="main"]'):
         for ancestor in main.iterancestors():
             ancestor.set(HOLDS_ARTICLE, "")
+    _mark_disclosures(root)
     for header in root.xpath(_DISCLOSURE_HEADERS):
         _read_disclosure_header(header)
     words = _word_counts(root)
@@ -560,6 +637,7 @@ def without_furniture(html: str) -> str:
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it (its tail)
     _mark_builder_document(root)
+    _unwrap_tables(root)
     for sup in list(root.iter("sup")):
         if _is_note_marker(sup):
             sup.drop_tree()  # keeps the text that follows it
@@ -630,10 +708,85 @@ def article_text(html: str) -> Readable:
         include_images=False, favor_recall=True, config=_trafilatura_config(),
     )  # fmt: skip
     text = html_to_text(main) if main else ""
-    if not _PROSE.search(text):
-        text = html_to_text(html)
+    # With no article found, the whole page (its furniture dropped); else the article and any FAQ left out of it.
+    text = _with_questions_left_out(html, text) if _PROSE.search(text) else html_to_text(html)
     kept = set(text.splitlines())
     return Readable(text, dropped=sum(1 for line in whole.splitlines() if line not in kept))
+
+
+def _is_read(element) -> bool:
+    """Whether ``_TextExtractor`` would read the element: no ancestor (nor itself) skipped or marked as furniture."""
+    for e in (element, *element.iterancestors()):
+        if e.tag in _NEVER_DROPPED or e.get(HOLDS_ARTICLE) is not None:
+            continue
+        values = " ".join(v for k, v in e.attrib.items() if k in ("class", "id", "role") and v)
+        if e.tag in _SKIP or (values and FURNITURE.search(values)):
+            return False
+    return True
+
+
+def _faq_block(items: list, words: dict):
+    """The block around an FAQ's items: their closest common ancestor, widened while what else it holds is headings
+    ("Frequently asked questions") or wordless (a section and its container)."""
+    chains = [[item, *item.iterancestors()] for item in items]
+    common = next(a for a in chains[0] if all(a in chain for chain in chains[1:]))
+    block = common
+    while True:
+        parent = block.getparent()
+        if parent is None or parent.tag in _NEVER_DROPPED or parent.get(HOLDS_ARTICLE) is not None:
+            return block
+        if (parent.text or "").strip() or any((c.tail or "").strip() for c in parent):
+            return block
+        others = [c for c in parent if c is not block and isinstance(c.tag, str)]
+        if any(words.get(c, 0) and not _heading_level(c) for c in others):
+            return block
+        block = parent
+
+
+def _with_questions_left_out(html: str, text: str) -> str:
+    """``text`` (what trafilatura chose as the article) with the questions and answers of the page's FAQ that it
+    left out. An FAQ of disclosures (``_mark_disclosures``) often sits in a section of its own beside the article's
+    column (a Webflow page has no ``<main>`` or ``<article>``: trafilatura takes the column by its class and drops
+    the other sections); its answers are statements of the page. When none of an FAQ's questions and answers is in
+    the text, the FAQ's block (with its heading) is read and put where it stands in the page: after the last line of
+    the text that comes before it. An FAQ in furniture (``_is_read``) stays out."""
+    import lxml.html
+
+    if QUESTION not in html:
+        return text
+    root = lxml.html.document_fromstring(html)
+    kept = set(text.splitlines())
+    questions = [q for q in root.xpath(f"//*[@{QUESTION}]") if _is_read(q)]
+    answers = {a.get(ANSWER): a for a in root.xpath(f"//*[@{ANSWER}]")}
+    left_out = []
+    for question in questions:
+        answer = answers.get(question.get(QUESTION))
+        if answer is None or not _is_read(answer):
+            continue
+        lines = html_to_text(lxml.html.tostring(question, encoding="unicode", with_tail=False)).splitlines()
+        lines += html_to_text(lxml.html.tostring(answer, encoding="unicode", with_tail=False)).splitlines()
+        if lines and not kept.intersection(lines):
+            left_out += [question, answer]
+    if not left_out:
+        return text
+    block = _faq_block(left_out, _word_counts(root))
+    faq = html_to_text(lxml.html.tostring(block, encoding="unicode", with_tail=False)).splitlines()
+    page = html_to_text(html).splitlines()
+    lines = text.splitlines()
+    # Where the FAQ stands: the page's lines (furniture dropped) in order, each line of the text found after the one
+    # before it; the FAQ goes after the last line of the text found before the FAQ's first line.
+    start = page.index(faq[0]) if faq[0] in page else len(page)
+    position, at = 0, 0
+    for number, line in enumerate(lines):
+        try:
+            found = page.index(line, at)
+        except ValueError:
+            continue
+        if found >= start:
+            break
+        position, at = number + 1, found + 1
+    new = [line for line in faq if line not in kept]
+    return "\n".join(lines[:position] + new + lines[position:]) + "\n"
 
 
 def markdown_to_text(text: str) -> str:
