@@ -677,6 +677,42 @@ class Readable:
     dropped: int = 0
 
 
+def _trafilatura_text(html: str) -> str:
+    """The article trafilatura chooses in ``html``, as readable text ("" when it finds none)."""
+    import trafilatura
+
+    main = trafilatura.extract(
+        html, output_format="html", include_tables=True, include_comments=False, include_links=False,
+        include_images=False, favor_recall=True, config=_trafilatura_config(),
+    )  # fmt: skip
+    return html_to_text(main) if main else ""
+
+
+def _prose_lines(text: str) -> int:
+    return sum(1 for line in text.splitlines() if _PROSE.search(line))
+
+
+# "widget" inside a class name, after a builder's or a block's name ("elementor-widget", "elementor-widget-
+# text-editor"), where trafilatura's class rules see an ad or sidebar widget. A WordPress widget placed in a builder
+# ("elementor-widget-wp-widget-recent-posts") is one: it keeps the word.
+_BUILDER_WIDGET = re.compile(r"class=\"[^\"]*[A-Za-z0-9][-_]widget", re.I)
+_MID_WIDGET = re.compile(r"(?<=[A-Za-z0-9][-_])widget", re.I)
+
+
+def _widgets_renamed(html: str) -> str:
+    """``html`` with "widget" in the middle of a class name renamed "block" (see ``article_text``), except in the
+    classes of a WordPress widget ("wp-widget") and the classes that start with the word (``FURNITURE``)."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    for element in root.xpath("//*[@class]"):
+        classes = element.get("class")
+        if "wp-widget" in classes.lower() or not _MID_WIDGET.search(classes):
+            continue
+        element.set("class", " ".join(_MID_WIDGET.sub("block", c) for c in classes.split()))
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
 def article_text(html: str) -> Readable:
     """The main content of an HTML page, as readable text.
 
@@ -694,8 +730,6 @@ def article_text(html: str) -> Readable:
     A page with no line of prose outside links and furniture blocks is refused; when trafilatura finds no article
     in the others (a fragment of HTML), the whole page is read without its furniture blocks.
     """
-    import trafilatura
-
     whole = html_to_text(html, furniture=False)
     html = without_furniture(html)
     if not _PROSE.search(html_to_text(html, links=False)):
@@ -703,11 +737,18 @@ def article_text(html: str) -> Readable:
             "The page has no readable article: only navigation, links or page furniture (menus, banners, "
             "comments) were found."
         )
-    main = trafilatura.extract(
-        html, output_format="html", include_tables=True, include_comments=False, include_links=False,
-        include_images=False, favor_recall=True, config=_trafilatura_config(),
-    )  # fmt: skip
-    text = html_to_text(main) if main else ""
+    text = _trafilatura_text(html)
+    if _BUILDER_WIDGET.search(html):
+        # A site builder's blocks classed "…-widget-…" (Elementor: "elementor-widget-text-editor") are dropped by
+        # trafilatura with what they hold, unless they are nearly the whole page (its guard then keeps them all).
+        # So a page mixing such blocks with plain paragraphs loses the blocks. Read again with that word renamed in
+        # the middle of a class, the reading is taken when it keeps every line the first kept and more prose: on a
+        # page made only of such blocks the renamed reading drops some (icon lists of <span>s, held-out page 10),
+        # and the first stays.
+        renamed = _trafilatura_text(_widgets_renamed(html))
+        lines = set(text.splitlines())
+        if lines <= set(renamed.splitlines()) and _prose_lines(renamed) > _prose_lines(text):
+            text = renamed
     # With no article found, the whole page (its furniture dropped); else the article and any FAQ left out of it.
     text = _with_questions_left_out(html, text) if _PROSE.search(text) else html_to_text(html)
     kept = set(text.splitlines())
