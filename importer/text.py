@@ -10,6 +10,7 @@ rendered and reduced to its text the same way.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -816,16 +817,19 @@ def _with_questions_left_out(html: str, text: str) -> str:
     lines = text.splitlines()
     # Where the FAQ stands: the page's lines (furniture dropped) in order, each line of the text found after the one
     # before it; the FAQ goes after the last line of the text found before the FAQ's first line.
-    start = page.index(faq[0]) if faq[0] in page else len(page)
+    where: dict[str, list[int]] = {}
+    for number, line in enumerate(page):
+        where.setdefault(line, []).append(number)
+    start = where[faq[0]][0] if faq[0] in where else len(page)
     position, at = 0, 0
     for number, line in enumerate(lines):
-        try:
-            found = page.index(line, at)
-        except ValueError:
+        places = where.get(line, [])
+        k = bisect.bisect_left(places, at)  # the line's first place in the page after the line before it
+        if k == len(places):
             continue
-        if found >= start:
+        if places[k] >= start:
             break
-        position, at = number + 1, found + 1
+        position, at = number + 1, places[k] + 1
     new = [line for line in faq if line not in kept]
     return "\n".join(lines[:position] + new + lines[position:]) + "\n"
 
