@@ -518,8 +518,12 @@ def _read_disclosure_header(button) -> None:
     for block in [e for e in button.iterdescendants() if isinstance(e.tag, str) and e.tag in _HEADER_BLOCKS]:
         block.tail = " " + (block.tail or "")
         block.drop_tag()
-    in_heading = any(_heading_level(a) or (a.get("role") or "").lower() == "heading" for a in button.iterancestors())
-    if in_heading:
+    heading = next(
+        (a for a in button.iterancestors() if _heading_level(a) or (a.get("role") or "").lower() == "heading"), None
+    )
+    if heading is not None:
+        if button.get(QUESTION) is not None:
+            heading.set(QUESTION, button.get(QUESTION))  # the heading holds the question now
         button.drop_tag()
     elif button.get("aria-expanded") is not None or button.get("aria-controls") is not None:
         button.tag = "p"
@@ -789,9 +793,10 @@ def _with_questions_left_out(html: str, text: str) -> str:
     """``text`` (what trafilatura chose as the article) with the questions and answers of the page's FAQ that it
     left out. An FAQ of disclosures (``_mark_disclosures``) often sits in a section of its own beside the article's
     column (a Webflow page has no ``<main>`` or ``<article>``: trafilatura takes the column by its class and drops
-    the other sections); its answers are statements of the page. When none of an FAQ's questions and answers is in
-    the text, the FAQ's block (with its heading) is read and put where it stands in the page: after the last line of
-    the text that comes before it. An FAQ in furniture (``_is_read``) stays out."""
+    the other sections); its answers are statements of the page. The items whose question and answer are both
+    missing from the text are read in the block around them (with the FAQ's heading when they are the whole FAQ) and
+    put where they stand in the page: after the last line of the text that comes before them. An FAQ in furniture
+    (``_is_read``) stays out."""
     import lxml.html
 
     if QUESTION not in html:
@@ -805,14 +810,16 @@ def _with_questions_left_out(html: str, text: str) -> str:
         answer = answers.get(question.get(QUESTION))
         if answer is None or not _is_read(answer):
             continue
-        lines = html_to_text(lxml.html.tostring(question, encoding="unicode", with_tail=False)).splitlines()
-        lines += html_to_text(lxml.html.tostring(answer, encoding="unicode", with_tail=False)).splitlines()
-        if lines and not kept.intersection(lines):
+        item = html_to_text(lxml.html.tostring(question, encoding="unicode", with_tail=False)).splitlines()
+        item += html_to_text(lxml.html.tostring(answer, encoding="unicode", with_tail=False)).splitlines()
+        if item and not kept.intersection(item):
             left_out += [question, answer]
     if not left_out:
         return text
     block = _faq_block(left_out, _word_counts(root))
     faq = html_to_text(lxml.html.tostring(block, encoding="unicode", with_tail=False)).splitlines()
+    if not faq:
+        return text
     page = html_to_text(html).splitlines()
     lines = text.splitlines()
     # Where the FAQ stands: the page's lines (furniture dropped) in order, each line of the text found after the one

@@ -1571,3 +1571,19 @@ def test_an_elementor_page_made_only_of_builder_blocks_keeps_its_icon_lists_and_
     lines = readable_document(_page_10(), name="page.html").text.splitlines()
     assert "- Active alcohol or drug misuse" in lines  # an icon list (<span> items)
     assert "Our medical director has fifteen years of experience in sedation and pain care." in lines  # an icon box
+
+
+def test_an_faq_beside_the_column_whose_questions_are_buttons_inside_headings_is_read():
+    lines = _lines(
+        '<html><body><div class="article-body"><h2>About ketamine</h2>'
+        "<p>Ketamine infusions are given in our clinic while a nurse watches you.</p>"
+        "<p>Most people feel calm and a little detached while the infusion runs today.</p></div>"
+        '<div class="faq-section"><h2>Questions</h2><ul><li><h4><button aria-controls="a1" aria-expanded="false">'
+        'Is ketamine addictive?</button></h4><div id="a1"><p>It can be habit-forming when it is misused outside of '
+        "care.</p></div></li></ul></div></body></html>"
+    )
+    assert lines[3:] == [
+        "Questions",
+        "Is ketamine addictive?",
+        "- It can be habit-forming when it is misused outside of care.",  # the item's marker, as on page 09
+    ]
