@@ -3,11 +3,14 @@
 Accepts plain text, Markdown and HTML. HTML keeps the readable text of its main content
 (``article_text``): page furniture is dropped, list items keep a line each ("- item", also when the item's text is
 written as a paragraph, ``<li><p>``) and table rows are read as rows ("cell | cell"); an accordion's question written
-as a ``<button>`` is kept as a line over its answer; Markdown is rendered and reduced to its text the same way.
+as a ``<button>`` is kept as a line over its answer (and an FAQ the article picker left out is read where it stands,
+``_with_questions_left_out``); a table alone in a builder's wrapper is read (``_unwrap_tables``); Markdown is
+rendered and reduced to its text the same way.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -491,6 +494,7 @@ def _hero(root, words: dict) -> list:
     return found
 
 
+_HEADER_BLOCKS = {"div", "p", "section"}
 # An accordion's or disclosure's header: a <button>, or the same written as a role=button <div>/<span> (Elementor's
 # accordion: <div role="button" aria-controls=… aria-expanded=…> around an <a> without href holding the question).
 _DISCLOSURE_HEADERS = (
@@ -508,14 +512,49 @@ def _read_disclosure_header(button) -> None:
     if button.tag != "button":
         for link in list(button.iter("a")):  # a link without href: the header's text, not a link
             link.drop_tag()
-    in_heading = any(_heading_level(a) or (a.get("role") or "").lower() == "heading" for a in button.iterancestors())
-    if in_heading:
+    # A header's words written in blocks of their own (Webflow's dropdown toggle: <div role="button"> around an
+    # icon <div> and a <div> holding the question) are one line: a <p> cannot hold a <div> (the HTML parser closes
+    # it there, leaving the question in a bare <div> that trafilatura drops).
+    for block in [e for e in button.iterdescendants() if isinstance(e.tag, str) and e.tag in _HEADER_BLOCKS]:
+        block.tail = " " + (block.tail or "")
+        block.drop_tag()
+    heading = next(
+        (a for a in button.iterancestors() if _heading_level(a) or (a.get("role") or "").lower() == "heading"), None
+    )
+    if heading is not None:
+        if button.get(QUESTION) is not None:
+            heading.set(QUESTION, button.get(QUESTION))  # the heading holds the question now
         button.drop_tag()
     elif button.get("aria-expanded") is not None or button.get("aria-controls") is not None:
         button.tag = "p"
         for name in list(button.attrib):
-            if name not in ("class", "id"):
+            if name not in ("class", "id", QUESTION):
                 del button.attrib[name]
+
+
+# Set by ``without_furniture`` on an accordion's or disclosure's header and on the panel it opens (its answer), so
+# that ``article_text`` can find a question and answer that the article picker left out.
+QUESTION, ANSWER = "data-kb-question", "data-kb-answer"
+
+
+def _mark_disclosures(root) -> None:
+    """Mark each disclosure header (``_DISCLOSURE_HEADERS`` with ``aria-controls``) whose panel (the element of that
+    id) holds a line of prose ``QUESTION`` and its panel ``ANSWER``. A panel written as a ``<nav>`` (Webflow's
+    dropdown list, which its FAQ "dropdowns" reuse) is an answer, not navigation: it becomes a ``<div>``."""
+    headers = [h for h in root.xpath(_DISCLOSURE_HEADERS) if h.get("aria-controls")]
+    if not headers:
+        return
+    by_id = {e.get("id"): e for e in root.iter() if isinstance(e.tag, str) and e.get("id")}
+    for number, header in enumerate(headers):
+        panel = by_id.get(header.get("aria-controls").split()[0])
+        if panel is None or panel is header or header in panel.iterancestors() or panel in header.iterancestors():
+            continue
+        if not _PROSE.search(" ".join(panel.text_content().split())):
+            continue
+        header.set(QUESTION, str(number))
+        panel.set(ANSWER, str(number))
+        if panel.tag == "nav":
+            panel.tag = "div"
 
 
 # Elementor's document of the page or post itself (its header, footer, popups and saved sections are documents of
@@ -537,6 +576,48 @@ def _mark_builder_document(root) -> None:
             return
 
 
+_WRAPPER_TAGS = {"div", "section", "span"}
+_NO_TEXT_TAGS = {"script", "style", "noscript", "template"}
+
+
+def _holds_only(block, child) -> bool:
+    """``block`` holds ``child`` and nothing else that is read: no words of its own, no other element but scripts and
+    styles."""
+    if (block.text or "").strip():
+        return False
+    for other in block:
+        if (other.tail or "").strip():
+            return False
+        if other is not child and isinstance(other.tag, str) and other.tag not in _NO_TEXT_TAGS:
+            return False
+    return True
+
+
+def _unwrap_tables(root) -> None:
+    """A block that holds a table and nothing else is the table's wrapper, whatever its class says: a site builder's
+    box for hand-written HTML (Webflow's HTML Embed, ``w-embed``; an "embed" or "widget" of other builders), which
+    trafilatura drops by its class words ("embed", "widget", "slide"…) with the table in it. Such wrappers are taken
+    away, the table kept where they were; not when the wrapper is furniture by our own rules (``FURNITURE``), nor the
+    page, its main content or what holds it."""
+    for table in list(root.iter("table")):
+        if next(table.iterancestors("table"), None) is not None:
+            continue  # a table inside a table's cell is read with the outer table
+        element = table
+        while True:
+            block = element.getparent()
+            if (
+                block is None
+                or block.tag not in _WRAPPER_TAGS
+                or block.get(HOLDS_ARTICLE) is not None
+                or not _holds_only(block, element)
+            ):
+                break
+            values = " ".join(block.get(k) or "" for k in ("class", "id", "role")).strip()
+            if values and FURNITURE.search(values):
+                break
+            block.drop_tag()
+
+
 def without_furniture(html: str) -> str:
     """The page without the furniture ``furniture_inside`` finds, and with each ``<figure>`` made a ``<div>`` (its
     caption a paragraph), because trafilatura drops figures whole: a pull quote (``<figure><blockquote>``) or a
@@ -552,6 +633,7 @@ def without_furniture(html: str) -> str:
     for main in root.xpath('//main | //article | //*[@role="main"]'):
         for ancestor in main.iterancestors():
             ancestor.set(HOLDS_ARTICLE, "")
+    _mark_disclosures(root)
     for header in root.xpath(_DISCLOSURE_HEADERS):
         _read_disclosure_header(header)
     words = _word_counts(root)
@@ -560,6 +642,7 @@ def without_furniture(html: str) -> str:
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it (its tail)
     _mark_builder_document(root)
+    _unwrap_tables(root)
     for sup in list(root.iter("sup")):
         if _is_note_marker(sup):
             sup.drop_tree()  # keeps the text that follows it
@@ -599,6 +682,42 @@ class Readable:
     dropped: int = 0
 
 
+def _trafilatura_text(html: str) -> str:
+    """The article trafilatura chooses in ``html``, as readable text ("" when it finds none)."""
+    import trafilatura
+
+    main = trafilatura.extract(
+        html, output_format="html", include_tables=True, include_comments=False, include_links=False,
+        include_images=False, favor_recall=True, config=_trafilatura_config(),
+    )  # fmt: skip
+    return html_to_text(main) if main else ""
+
+
+def _prose_lines(text: str) -> int:
+    return sum(1 for line in text.splitlines() if _PROSE.search(line))
+
+
+# "widget" inside a class name, after a builder's or a block's name ("elementor-widget", "elementor-widget-
+# text-editor"), where trafilatura's class rules see an ad or sidebar widget. A WordPress widget placed in a builder
+# ("elementor-widget-wp-widget-recent-posts") is one: it keeps the word.
+_BUILDER_WIDGET = re.compile(r"class=\"[^\"]*[A-Za-z0-9][-_]widget", re.I)
+_MID_WIDGET = re.compile(r"(?<=[A-Za-z0-9][-_])widget", re.I)
+
+
+def _widgets_renamed(html: str) -> str:
+    """``html`` with "widget" in the middle of a class name renamed "block" (see ``article_text``), except in the
+    classes of a WordPress widget ("wp-widget") and the classes that start with the word (``FURNITURE``)."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    for element in root.xpath("//*[@class]"):
+        classes = element.get("class")
+        if "wp-widget" in classes.lower() or not _MID_WIDGET.search(classes):
+            continue
+        element.set("class", " ".join(_MID_WIDGET.sub("block", c) for c in classes.split()))
+    return lxml.html.tostring(root, encoding="unicode", doctype="<!DOCTYPE html>")
+
+
 def article_text(html: str) -> Readable:
     """The main content of an HTML page, as readable text.
 
@@ -616,8 +735,6 @@ def article_text(html: str) -> Readable:
     A page with no line of prose outside links and furniture blocks is refused; when trafilatura finds no article
     in the others (a fragment of HTML), the whole page is read without its furniture blocks.
     """
-    import trafilatura
-
     whole = html_to_text(html, furniture=False)
     html = without_furniture(html)
     if not _PROSE.search(html_to_text(html, links=False)):
@@ -625,15 +742,103 @@ def article_text(html: str) -> Readable:
             "The page has no readable article: only navigation, links or page furniture (menus, banners, "
             "comments) were found."
         )
-    main = trafilatura.extract(
-        html, output_format="html", include_tables=True, include_comments=False, include_links=False,
-        include_images=False, favor_recall=True, config=_trafilatura_config(),
-    )  # fmt: skip
-    text = html_to_text(main) if main else ""
-    if not _PROSE.search(text):
-        text = html_to_text(html)
+    text = _trafilatura_text(html)
+    if _BUILDER_WIDGET.search(html):
+        # A site builder's blocks classed "…-widget-…" (Elementor: "elementor-widget-text-editor") are dropped by
+        # trafilatura with what they hold, unless they are nearly the whole page (its guard then keeps them all).
+        # So a page mixing such blocks with plain paragraphs loses the blocks. Read again with that word renamed in
+        # the middle of a class, the reading is taken when it keeps every line the first kept and more prose: on a
+        # page made only of such blocks the renamed reading drops some (icon lists of <span>s, held-out page 10),
+        # and the first stays.
+        renamed = _trafilatura_text(_widgets_renamed(html))
+        lines = set(text.splitlines())
+        if lines <= set(renamed.splitlines()) and _prose_lines(renamed) > _prose_lines(text):
+            text = renamed
+    # With no article found, the whole page (its furniture dropped); else the article and any FAQ left out of it.
+    text = _with_questions_left_out(html, text) if _PROSE.search(text) else html_to_text(html)
     kept = set(text.splitlines())
     return Readable(text, dropped=sum(1 for line in whole.splitlines() if line not in kept))
+
+
+def _is_read(element) -> bool:
+    """Whether ``_TextExtractor`` would read the element: no ancestor (nor itself) skipped or marked as furniture."""
+    for e in (element, *element.iterancestors()):
+        if e.tag in _NEVER_DROPPED or e.get(HOLDS_ARTICLE) is not None:
+            continue
+        values = " ".join(v for k, v in e.attrib.items() if k in ("class", "id", "role") and v)
+        if e.tag in _SKIP or (values and FURNITURE.search(values)):
+            return False
+    return True
+
+
+def _faq_block(items: list, words: dict):
+    """The block around an FAQ's items: their closest common ancestor, widened while what else it holds is headings
+    ("Frequently asked questions") or wordless (a section and its container)."""
+    chains = [[item, *item.iterancestors()] for item in items]
+    common = next(a for a in chains[0] if all(a in chain for chain in chains[1:]))
+    block = common
+    while True:
+        parent = block.getparent()
+        if parent is None or parent.tag in _NEVER_DROPPED or parent.get(HOLDS_ARTICLE) is not None:
+            return block
+        if (parent.text or "").strip() or any((c.tail or "").strip() for c in parent):
+            return block
+        others = [c for c in parent if c is not block and isinstance(c.tag, str)]
+        if any(words.get(c, 0) and not _heading_level(c) for c in others):
+            return block
+        block = parent
+
+
+def _with_questions_left_out(html: str, text: str) -> str:
+    """``text`` (what trafilatura chose as the article) with the questions and answers of the page's FAQ that it
+    left out. An FAQ of disclosures (``_mark_disclosures``) often sits in a section of its own beside the article's
+    column (a Webflow page has no ``<main>`` or ``<article>``: trafilatura takes the column by its class and drops
+    the other sections); its answers are statements of the page. The items whose question and answer are both
+    missing from the text are read in the block around them (with the FAQ's heading when they are the whole FAQ) and
+    put where they stand in the page: after the last line of the text that comes before them. An FAQ in furniture
+    (``_is_read``) stays out."""
+    import lxml.html
+
+    if QUESTION not in html:
+        return text
+    root = lxml.html.document_fromstring(html)
+    kept = set(text.splitlines())
+    questions = [q for q in root.xpath(f"//*[@{QUESTION}]") if _is_read(q)]
+    answers = {a.get(ANSWER): a for a in root.xpath(f"//*[@{ANSWER}]")}
+    left_out = []
+    for question in questions:
+        answer = answers.get(question.get(QUESTION))
+        if answer is None or not _is_read(answer):
+            continue
+        item = html_to_text(lxml.html.tostring(question, encoding="unicode", with_tail=False)).splitlines()
+        item += html_to_text(lxml.html.tostring(answer, encoding="unicode", with_tail=False)).splitlines()
+        if item and not kept.intersection(item):
+            left_out += [question, answer]
+    if not left_out:
+        return text
+    block = _faq_block(left_out, _word_counts(root))
+    faq = html_to_text(lxml.html.tostring(block, encoding="unicode", with_tail=False)).splitlines()
+    if not faq:
+        return text
+    page = html_to_text(html).splitlines()
+    lines = text.splitlines()
+    # Where the FAQ stands: the page's lines (furniture dropped) in order, each line of the text found after the one
+    # before it; the FAQ goes after the last line of the text found before the FAQ's first line.
+    where: dict[str, list[int]] = {}
+    for number, line in enumerate(page):
+        where.setdefault(line, []).append(number)
+    start = where[faq[0]][0] if faq[0] in where else len(page)
+    position, at = 0, 0
+    for number, line in enumerate(lines):
+        places = where.get(line, [])
+        k = bisect.bisect_left(places, at)  # the line's first place in the page after the line before it
+        if k == len(places):
+            continue
+        if places[k] >= start:
+            break
+        position, at = number + 1, places[k] + 1
+    new = [line for line in faq if line not in kept]
+    return "\n".join(lines[:position] + new + lines[position:]) + "\n"
 
 
 def markdown_to_text(text: str) -> str:
