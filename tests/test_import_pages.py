@@ -238,6 +238,36 @@ def test_an_faq_on_a_page_not_about_ketamine_gives_no_candidate_from_its_answers
     assert relevant_clauses(text, claim_filter=None)[1:] == []
 
 
+def test_an_instruction_under_a_question_that_does_not_name_ketamine_is_not_offered():
+    # The page's title names ketamine: its FAQ answers are about it, but not an instruction about the visit.
+    text = (
+        "Ketamine Therapy FAQ\nKetamine is given as an infusion at our clinic.\n"
+        "Do I need to prepare for my appointment?\nTake your usual medications unless your doctor tells you "
+        "otherwise. Please arrive ten minutes early. On the day, park behind the building. You won't be able to "
+        "drive for the rest of the day, so please arrange a ride home.\n"
+        "What will I feel during a session?\nMost people feel relaxed.\n"
+        "Can I drive home after a ketamine session?\nPlan on having someone drive you.\n"
+    )
+    skipped = Counter()
+    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    assert found == [
+        "Ketamine is given as an infusion at our clinic.",
+        "You won't be able to drive for the rest of the day, so please arrange a ride home.",  # a statement first
+        "Most people feel relaxed.",
+        "Plan on having someone drive you.",  # its question names ketamine: it answers about ketamine
+    ]
+    assert skipped["off-topic"] == 3
+
+
+def test_an_instruction_that_names_the_domain_is_still_read():
+    text = (
+        "Ketamine Therapy FAQ\nDo I need to prepare?\n"
+        "Please don't eat for four hours before, since ketamine can make some people queasy.\n"
+    )
+    found = [s.text for s, _ in relevant_clauses(text, claim_filter=None)]
+    assert found == ["Please don't eat for four hours before, since ketamine can make some people queasy."]
+
+
 def test_a_list_item_is_about_what_most_of_its_list_is_about():
     text = (
         "Ketamine therapy has side effects.\nRarer, but important to know about:\n"
