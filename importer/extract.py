@@ -662,6 +662,23 @@ def is_boilerplate(text: str) -> bool:
     return bool(BOILERPLATE.search(_TOLD_CALL.sub(" ", text))) or is_call_to_action(text)
 
 
+# An instruction to the reader about a visit: after an optional opening condition or time ("If you take insulin, …",
+# "On the day of your infusion, …"), the sentence starts with "please" or with a verb the reader is told to do
+# (take, bring, arrive, park, wear, eat, avoid, arrange, fill in …), or with "do not"/"don't" before one. It says
+# what to do, not what ketamine does: "Take your usual medications unless your doctor tells you otherwise." A
+# statement that ends in an instruction ("You won't be able to drive …, so please arrange a ride home.") is none.
+_INSTRUCTION = re.compile(
+    r"(?:(?:if|when|before|after|on|for|once)\b[^,;]*,\s+)?(?:please\b|(?:do not\s+|don['’]t\s+|never\s+)?"
+    r"(?:take|bring|arrive|park|wear|eat|drink|avoid|stop|skip|keep|let|tell|arrange|fill|complete|check|follow|"
+    r"leave|allow|pay|plan|pick|set|make sure|be sure)\b)",
+    re.I,
+)
+
+
+def is_instruction(text: str) -> bool:
+    return bool(_INSTRUCTION.match(_DISCOURSE_OPENER.sub("", text.strip(), count=1)))
+
+
 # A question put as a statement: a question's noun or verb followed by what is asked ("A common inquiry is whether
 # ketamine is appropriate for everyone with depression", "Many patients wonder how long the effects last").
 INDIRECT_QUESTION = re.compile(
@@ -1989,9 +2006,12 @@ def relevant_clauses(
     ("Plan on having someone drive you …" under "Can I drive home after a ketamine session?"); so does the answer to
     any such question when the page's title (its first line, a heading) or the FAQ's heading names ketamine ("Most
     people stay on their current medicines." under "Do I have to stop my antidepressant?" on a page titled
-    "Ketamine-Assisted Therapy"): a page about ketamine asks its questions about it. A list item or table row is about
-    ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"), and a list item
-    also when at least half of its list is (``_ListItems``); a lead-in itself is not a candidate.
+    "Ketamine-Assisted Therapy"): a page about ketamine asks its questions about it. But not every question on such
+    a page is about ketamine ("Do I need to prepare for my appointment?"): under a question that does not name it, a
+    sentence that names nothing of the domain and tells the reader what to do (``is_instruction``: "Take your usual
+    medications unless your doctor tells you otherwise.") is about the visit, not ketamine. A list item or table row
+    is about ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"), and a
+    list item also when at least half of its list is (``_ListItems``); a lead-in itself is not a candidate.
 
     Last, the learned claim filter (``importer/claimfilter.py``; ``claim_filter=None`` leaves it out) drops the
     clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely", a clause dropped
@@ -2020,6 +2040,7 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
     """``relevant_clauses`` before the claim filter."""
     relevant, ketamine_named = [], False
     answer = (0, 0)  # the paragraph that answers the last question about ketamine (an FAQ's answer)
+    asked = False  # … and whether that question named ketamine itself (not only the page's title or FAQ heading)
     sentences = split_sentences(text)
     titled = bool(sentences) and is_heading(sentences[0]) and bool(KETAMINE.search(sentences[0].text))
     section = ""  # the last heading that is no question (an FAQ's "Frequently asked questions")
@@ -2042,7 +2063,7 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
             skipped["heading"] += 1
             if asks_about_ketamine:
                 ketamine_named = ketamine_named or bool(KETAMINE.search(sentence.text))
-                answer = _answer_line(text, sentence.end)
+                answer, asked = _answer_line(text, sentence.end), bool(KETAMINE.search(sentence.text))
             continue
         if sentence.kind in ("item", "row"):
             lead = sentence.lead
@@ -2063,7 +2084,7 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
             skipped["heading"] += 1
             ketamine_named = ketamine_named or bool(KETAMINE.search(sentence.text))
             if is_question(sentence) and asks_about_ketamine:
-                answer = _answer_line(text, sentence.end)
+                answer, asked = _answer_line(text, sentence.end), bool(KETAMINE.search(sentence.text))
             elif not answer[0] <= sentence.start < answer[1]:  # a short answer ("Usually not.") heads nothing
                 section = sentence.text
             continue
@@ -2077,7 +2098,8 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
         if is_boilerplate(sentence.text):
             skipped["boilerplate"] += 1
             continue
-        if is_relevant(sentence, ketamine_named) or answer[0] <= sentence.start < answer[1]:
+        answers = answer[0] <= sentence.start < answer[1] and (asked or not is_instruction(sentence.text))
+        if is_relevant(sentence, ketamine_named) or answers:
             ketamine_named = True
             relevant.append((sentence, clauses(sentence)))
         else:

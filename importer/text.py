@@ -459,6 +459,58 @@ def _price_cards(root, words: dict) -> list:
     return found
 
 
+# A person's card (a clinic's "Meet our medical director", a team member's or an author's box): a short block with a
+# picture or an icon, headed by a person's name ("Dr. Renata Vollmer", "Jane Doe, PMHNP-BC"), by "Meet …" or by a
+# role ("Board-certified anesthesiologist"), or marked as one (schema.org Person; class words team, staff, avatar,
+# headshot). What it says is who the person is, no statement of the article's.
+_MEET_HEADING = re.compile(r"^(?:meet\b|say hello to\b|about the (?:author|doctor|founder)s?$|our (?:team|founders?|"
+                           r"doctors|physicians|providers|clinicians|staff)$)", re.I)  # fmt: skip
+_PERSON_NAME = re.compile(
+    r"^(?:(?:dr|prof)\.?\s+|doctor\s+)(?:[A-Z][\w'’.-]*\s*){1,4}(?:,.*)?$"  # "Dr. Renata Vollmer", "Dr. Jo Ma, MD"
+    r"|^(?:[A-Z][\w'’.-]*\s+){1,3}[A-Z][\w'’-]*,\s*(?:[A-Z][A-Za-z]*[A-Z][\w-]*\b[,\s]*)+$"  # "Jane Doe, MD, PhD"
+)
+_ROLE_HEADING = re.compile(
+    r"^(?:[\w-]+\s+){0,2}(?:anesthesiologist|psychiatrist|physician|doctor|nurse|nurse practitioner|psychologist|"
+    r"therapist|counsel(?:l)?or|clinician|medical director|director|founder|co-founder|pharmacist|surgeon)s?$",
+    re.I,
+)
+_PERSON_WORDS = frozenset({"team", "staff", "avatar", "headshot"})
+_PICTURE = ("img", "picture", "svg")
+
+
+def _is_person_heading(element) -> bool:
+    if _heading_level(element) in (None, 1):  # a page's <h1> is its title, even a person's bio page's
+        return False
+    text = _text(element)
+    return (
+        bool(text)
+        and "ketamine" not in text.lower()
+        and bool(_MEET_HEADING.match(text) or _PERSON_NAME.match(text) or _ROLE_HEADING.match(text))
+    )
+
+
+def _person_cards(root, words: dict) -> list:
+    """Person cards: the largest short block (``_WORDS_CAP``) around a person's heading (``_is_person_heading``)
+    that holds no other heading, when it also holds a picture or an icon; or a short block marked as a person
+    (``itemtype`` schema.org/Person, class words of ``_PERSON_WORDS``). An ordinary section that quotes a doctor is
+    headed by its subject, not by the doctor, and stays."""
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or not _is_droppable(element):
+            continue
+        if _is_person_heading(element):
+            card = _largest_around(
+                element, lambda block: sum(_heading_level(e) is not None for e in block.iter()) == 1, words
+            )
+            if card is not element and any(e.tag in _PICTURE for e in card.iter()):
+                found.append(card)
+        elif words.get(element, 0) <= _WORDS_CAP and (
+            "schema.org/person" in (element.get("itemtype") or "").lower() or _attribute_words(element) & _PERSON_WORDS
+        ):
+            found.append(element)
+    return found
+
+
 def _up_to(element, block) -> list:
     """``element`` and its ancestors below ``block``."""
     chain = [element]
@@ -637,7 +689,8 @@ def without_furniture(html: str) -> str:
     for header in root.xpath(_DISCLOSURE_HEADERS):
         _read_disclosure_header(header)
     words = _word_counts(root)
-    for element in [*furniture_inside(root), *_teasers(root, words), *_price_cards(root, words), *_hero(root, words)]:
+    cards = [*_teasers(root, words), *_price_cards(root, words), *_person_cards(root, words), *_hero(root, words)]
+    for element in [*furniture_inside(root), *cards]:
         parent = element.getparent()
         if parent is not None:
             element.drop_tree()  # keeps the text that follows it (its tail)
