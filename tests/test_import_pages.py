@@ -1667,7 +1667,8 @@ def test_an_elementor_page_made_only_of_builder_blocks_keeps_its_icon_lists_and_
     # builder's "widget" renamed would lose these lines, so it is not taken.
     lines = readable_document(_page_10(), name="page.html").text.splitlines()
     assert "- Active alcohol or drug misuse" in lines  # an icon list (<span> items)
-    assert "Our medical director has fifteen years of experience in sedation and pain care." in lines  # an icon box
+    # An icon box (the medical director's box beside it is a person card, dropped as furniture).
+    assert "Dim lights, warm blankets and your own playlist." in lines
 
 
 def test_an_faq_beside_the_column_whose_questions_are_buttons_inside_headings_is_read():
