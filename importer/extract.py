@@ -646,8 +646,13 @@ _IMPERATIVE = re.compile(
 )
 
 
+def _opens_with(pattern: re.Pattern, text: str) -> bool:
+    """Whether the sentence, past its discourse opener ("However, …"), opens as ``pattern`` says."""
+    return bool(pattern.match(_DISCOURSE_OPENER.sub("", text.strip(), count=1)))
+
+
 def is_call_to_action(text: str) -> bool:
-    return bool(_IMPERATIVE.match(_DISCOURSE_OPENER.sub("", text.strip(), count=1)))
+    return _opens_with(_IMPERATIVE, text)
 
 
 # "Call us" told of someone else ("most of the people we see have tried … before they call us") asks nothing of the
@@ -676,7 +681,7 @@ _INSTRUCTION = re.compile(
 
 
 def is_instruction(text: str) -> bool:
-    return bool(_INSTRUCTION.match(_DISCOURSE_OPENER.sub("", text.strip(), count=1)))
+    return _opens_with(_INSTRUCTION, text)
 
 
 # A question put as a statement: a question's noun or verb followed by what is asked ("A common inquiry is whether
