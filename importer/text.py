@@ -18,6 +18,8 @@ from html.parser import HTMLParser
 
 import markdown as _markdown
 
+from importer.extract import KETAMINE
+
 MAX_BYTES = 2 * 1024 * 1024
 FORMATS = ("auto", "text", "markdown", "html")
 
@@ -484,7 +486,7 @@ def _is_person_heading(element) -> bool:
     text = _text(element)
     return (
         bool(text)
-        and "ketamine" not in text.lower()
+        and not KETAMINE.search(text)
         and bool(_MEET_HEADING.match(text) or _PERSON_NAME.match(text) or _ROLE_HEADING.match(text))
     )
 
@@ -561,6 +563,12 @@ def _read_disclosure_header(button) -> None:
     submit, "Book now") stay dropped with the ``<button>`` element."""
     if not " ".join(button.text_content().split()):
         return
+    heading = next(
+        (a for a in button.iterancestors() if _heading_level(a) or (a.get("role") or "").lower() == "heading"), None
+    )
+    toggles = button.get("aria-expanded") is not None or button.get("aria-controls") is not None
+    if button.tag == "button" and heading is None and not toggles:
+        return  # another button (share, submit, "Book now"): dropped later as it is
     if button.tag != "button":
         for link in list(button.iter("a")):  # a link without href: the header's text, not a link
             link.drop_tag()
@@ -570,14 +578,11 @@ def _read_disclosure_header(button) -> None:
     for block in [e for e in button.iterdescendants() if isinstance(e.tag, str) and e.tag in _HEADER_BLOCKS]:
         block.tail = " " + (block.tail or "")
         block.drop_tag()
-    heading = next(
-        (a for a in button.iterancestors() if _heading_level(a) or (a.get("role") or "").lower() == "heading"), None
-    )
     if heading is not None:
         if button.get(QUESTION) is not None:
             heading.set(QUESTION, button.get(QUESTION))  # the heading holds the question now
         button.drop_tag()
-    elif button.get("aria-expanded") is not None or button.get("aria-controls") is not None:
+    elif toggles:
         button.tag = "p"
         for name in list(button.attrib):
             if name not in ("class", "id", QUESTION):

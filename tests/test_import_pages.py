@@ -202,6 +202,12 @@ def test_an_faq_answer_is_read_under_its_question_that_names_ketamine(faq):
     assert "Plan on using the garage next door on the left." not in found  # its question does not name ketamine
 
 
+def _offered(text: str) -> tuple[list[str], Counter]:
+    """The sentences offered from ``text`` (no claim filter: the rules alone) and the lines skipped, by reason."""
+    skipped = Counter()
+    return [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)], skipped
+
+
 FAQ_PAGE = (
     "{title}\nKetamine is given as an infusion at our clinic.\n{heading}\n"
     "- Do I have to stop my antidepressant?\nUsually not. Most people stay on their current medicines.\n"
@@ -219,8 +225,7 @@ FAQ_PAGE = (
 )
 def test_an_faq_answer_is_about_ketamine_when_the_page_title_or_the_faq_heading_names_it(title, heading):
     text = FAQ_PAGE.format(title=title, heading=heading)
-    skipped = Counter()
-    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    found, _ = _offered(text)
     assert "Most people stay on their current medicines." in found
     assert "Some people feel lighter the same evening." in found
     assert not [f for f in found if "?" in f or "©" in f]  # no question, nor the footer line after the last answer
@@ -229,8 +234,7 @@ def test_an_faq_answer_is_about_ketamine_when_the_page_title_or_the_faq_heading_
 def test_an_faq_on_a_page_not_about_ketamine_gives_no_candidate_from_its_answers():
     # Ketamine is named in a paragraph, but neither the page's title, the FAQ's heading nor a question names it.
     text = FAQ_PAGE.format(title="Our clinic", heading="Frequently asked questions")
-    skipped = Counter()
-    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    found, skipped = _offered(text)
     assert found == ["Ketamine is given as an infusion at our clinic."]
     assert skipped["off-topic"] == 4  # the two answers and the footer line's two sentences
     # a later heading that names no ketamine ends the section whose heading did
@@ -248,8 +252,7 @@ def test_an_instruction_under_a_question_that_does_not_name_ketamine_is_not_offe
         "What will I feel during a session?\nMost people feel relaxed.\n"
         "Can I drive home after a ketamine session?\nPlan on having someone drive you.\n"
     )
-    skipped = Counter()
-    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    found, skipped = _offered(text)
     assert found == [
         "Ketamine is given as an infusion at our clinic.",
         "You won't be able to drive for the rest of the day, so please arrange a ride home.",  # a statement first
@@ -274,8 +277,7 @@ def test_a_list_item_is_about_what_most_of_its_list_is_about():
         "- Bladder pain and damage in people who use large amounts\n- Memory problems with heavy, frequent use\n"
         "- Cravings or misuse, since ketamine can be habit-forming\n"
     )
-    skipped = Counter()
-    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    found, skipped = _offered(text)
     assert found[1:] == [
         "Bladder pain and damage in people who use large amounts",
         "Memory problems with heavy, frequent use",
@@ -300,8 +302,7 @@ def test_call_us_told_of_someone_else_is_no_call_to_action():
         "Most of the people we see have tried two antidepressants before they call us.\n"
         "Call us or book online today.\n"
     )
-    skipped = Counter()
-    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    found, skipped = _offered(text)
     assert found == text.splitlines()[:2]
     assert skipped["boilerplate"] == 1
 
@@ -314,8 +315,7 @@ def test_an_faq_question_read_as_a_list_item_is_counted_as_a_question_and_not_of
         "current medicines.\n"
         "- Do people wonder whether ketamine is safe\n"
     )
-    skipped = Counter()
-    found = [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)]
+    found, skipped = _offered(text)
     assert not [f for f in found if "?" in f or "wonder" in f]
     assert "Most people stay on their current medicines." in found  # answers its question, though it names nothing
     # the title, the three questions and "Usually, yes." (too short to state anything); no question is "off-topic"
