@@ -1856,3 +1856,62 @@ def test_page_11_shows_every_pair_of_its_faq_json_ld_and_none_is_repeated():
     assert readable.from_data == 0
     for words in ("habit-forming when it", "was approved as a nasal spray in 2019", "Each infusion is $450"):
         assert readable.text.count(words) == 1
+
+
+# --- short statements missed on page 11 (h19f) -------------------------------------------------------------------
+
+
+def test_a_statement_that_mentions_reading_online_is_no_call_to_read_on():
+    text = (
+        "Ketamine often helps within a day or two of the first infusion.\n"
+        "It is not instant, whatever you may have read online.\nRead on to learn how a session works.\n"
+    )
+    found, skipped = _rules_offer(text)
+    assert "It is not instant, whatever you may have read online." in found
+    assert "Read on to learn how a session works." not in found and skipped["boilerplate"] == 1
+
+
+def test_a_clause_that_tells_of_asking_after_a_statement_leaves_the_statement_standing():
+    text = (
+        "Ketamine isn’t a first-line treatment, and we’ll always ask what you’ve already tried.\n"
+        "Many patients ask whether ketamine is safe for them.\n"
+        "A common question is whether ketamine works for anxiety, and we answer it below.\n"
+        "Ketamine helps many people; some wonder how long the effect lasts.\n"
+    )
+    found, skipped = _rules_offer(text)
+    assert found == [
+        "Ketamine isn’t a first-line treatment, and we’ll always ask what you’ve already tried.",
+        "Ketamine helps many people; some wonder how long the effect lasts.",
+    ]
+    assert skipped["heading"] == 2  # questions put as statements, in the sentence's first clause
+
+
+def test_it_right_after_a_sentence_naming_ketamine_in_the_same_paragraph_stands_for_ketamine():
+    text = (
+        "Doctors have learned that low doses of ketamine can lift mood. At our office, we offer it as one part of a "
+        "wider plan.\n"
+        "At our office, we offer it on weekdays.\n"  # a new paragraph: "it" stands for nothing named before it
+        "Ketamine is given by a nurse. Our rooms are small, so it is important to arrive early.\n"  # "it" for nothing
+        "Ketamine is given by a nurse. The room is quiet. We keep it dim.\n"  # not right after the sentence
+    )
+    found, _ = _rules_offer(text)
+    assert "At our office, we offer it as one part of a wider plan." in found
+    assert "At our office, we offer it on weekdays." not in found
+    assert "Our rooms are small, so it is important to arrive early." not in found
+    assert "We keep it dim." not in found
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "\nTry it now",
+        "\nIs it right for me?",
+        "\nMenu\n- Pay for it online\n- Find it on a map",
+        " Learn more about it.",
+        " Book it today.",
+    ],
+    ids=["a button", "a question", "a menu item", "a call to action", "a call to book"],
+)
+def test_headings_buttons_and_menu_items_with_it_after_a_sentence_naming_ketamine_stay_out(after):
+    found, _ = _rules_offer(f"Ketamine is given by a nurse at our clinic.{after}\n")
+    assert found == ["Ketamine is given by a nurse at our clinic."]
