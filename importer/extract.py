@@ -391,6 +391,25 @@ DOMAIN = re.compile(
     re.I,
 )
 REFERRING = re.compile(r"^(it|its|this|these|that|such|the (drug|medication|treatment|therapy))\b", re.I)
+# "It" that stands for nothing: "It is important to arrive on time", "it's worth noting that …".
+_EMPTY_IT = re.compile(r"\bit(?:\s+is|\s+was|['’]s)\s+(?!the\b|a\b|an\b)(?:\w+\s+){1,2}?(?:to|that)\b", re.I)
+
+
+def refers_to_ketamine(sentence: Sentence, previous: Sentence | None, text: str) -> bool:
+    """Whether "it" in this sentence stands for ketamine named by the sentence before it in the same paragraph
+    ("… low doses of ketamine can lift depression … At Fernbrook, we offer it as one part of a wider plan"),
+    wherever "it" sits: a reader takes it so. Only right after such a sentence: h17d's rule reading "it" as the subject
+    of an auxiliary anywhere, after ketamine was named anywhere before, cost held-out precision (b415212). An "it"
+    that stands for nothing ("It is important to arrive on time.") is none."""
+    return (
+        previous is not None
+        and "\n" not in text[previous.end : sentence.start]
+        and bool(KETAMINE.search(previous.text))
+        and bool(re.search(r"\bit\b", sentence.text, re.I))
+        and not _EMPTY_IT.search(sentence.text)
+    )
+
+
 # "Potential" is no hedge here: the articles use it to promote ("its potential to transform", "a potentially
 # life-saving intervention"), and the seed's answer keys call 46 of the 52 answers on such clauses "supports" (stance
 # on the seed leave-one-out 0.73 -> 0.82 without it; held-out unchanged). "Promising" stays a hedge, as the word
@@ -620,11 +639,12 @@ def is_heading(sentence: Sentence) -> bool:
 # What a page says about itself or asks the reader to do, not about ketamine: the article's own plan ("In this article,
 # we will delve into …"), its disclaimer ("This article is for general information only and is not a substitute for
 # professional medical advice"), the questions it gathers, calls to action ("Call our patient line or request a free
-# phone consultation") and addresses.
+# phone consultation") and addresses. "Read on" is the phrase, not the start of "read online" ("It is not instant,
+# whatever you may have read online." states something).
 BOILERPLATE = re.compile(
     r"\b(?:in this (?:article|post|guide|blog|page|section)|this (?:article|post|guide|page|blog) (?:is|will|explains|"
     r"covers|contains)|it contains (?:\w+ )*information|we(?:'ll|’ll| will) (?:explore|discuss|delve|look|cover|walk)|"
-    r"read on|click here|learn more|(?:frequently asked|these|many|common) questions|questions (?:our|that) "
+    r"read on\b|click here|learn more|(?:frequently asked|these|many|common) questions|questions (?:our|that) "
     r"(?:patients|people|readers)|not (?:a )?substitute for (?:[\w-]+ ){0,3}(?:advice|diagnosis)|"
     r"for (?:general )?information(?:al)? (?:purposes )?only|"
     r"(?:call|contact|email) (?:us|our)\b|(?:book|schedule|request) (?:a|an|your) (?:free )?(?:[\w-]+ )?(?:call|"
@@ -693,10 +713,22 @@ INDIRECT_QUESTION = re.compile(
 )
 
 
+# Where a sentence's first clause ends and another, joined to it, begins: a comma before a coordinating conjunction, or
+# a semicolon.
+_COORDINATED = re.compile(r",\s+(?:and|but|so|or|yet)\s|;\s", re.I)
+
+
 def is_question(sentence: Sentence) -> bool:
     """A question asserts nothing ("How quickly does ketamine work?" heads an FAQ answer), nor does one put as a
-    statement ("A common inquiry is whether ketamine is appropriate for everyone with depression")."""
-    return sentence.text.rstrip('"”’)').endswith("?") or bool(INDIRECT_QUESTION.search(sentence.text))
+    statement ("A common inquiry is whether ketamine is appropriate for everyone with depression"). A question put as
+    a statement is one only in the sentence's first clause: after a statement, a clause joined to it that tells of
+    asking ("Ketamine isn’t a first-line treatment, and we’ll always ask what you’ve already tried.") leaves the
+    statement standing."""
+    text = sentence.text
+    if text.rstrip('"”’)').endswith("?"):
+        return True
+    indirect = INDIRECT_QUESTION.search(text)
+    return bool(indirect) and not _COORDINATED.search(text, 0, indirect.start())
 
 
 def is_lead_in(sentence: Sentence) -> bool:
@@ -2014,7 +2046,9 @@ def relevant_clauses(
     "Ketamine-Assisted Therapy"): a page about ketamine asks its questions about it. But not every question on such
     a page is about ketamine ("Do I need to prepare for my appointment?"): under a question that does not name it, a
     sentence that names nothing of the domain and tells the reader what to do (``is_instruction``: "Take your usual
-    medications unless your doctor tells you otherwise.") is about the visit, not ketamine. A list item or table row
+    medications unless your doctor tells you otherwise.") is about the visit, not ketamine. "It" anywhere in a
+    sentence right after one naming ketamine, in the same paragraph, stands for ketamine (``refers_to_ketamine``:
+    "… At Fernbrook, we offer it as one part of a wider plan"). A list item or table row
     is about ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"), and a
     list item also when at least half of its list is (``_ListItems``); a lead-in itself is not a candidate.
 
@@ -2050,7 +2084,9 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
     titled = bool(sentences) and is_heading(sentences[0]) and bool(KETAMINE.search(sentences[0].text))
     section = ""  # the last heading that is no question (an FAQ's "Frequently asked questions")
     items = _ListItems(relevant, skipped)
+    previous = None
     for sentence in sentences:
+        follows, previous = refers_to_ketamine(sentence, previous, text), sentence
         if sentence.kind != "item" or sentence.lead != items.lead:
             items.close()
         asks_about_ketamine = titled or KETAMINE.search(section) or KETAMINE.search(sentence.text)
@@ -2104,7 +2140,7 @@ def _relevant_clauses(text: str, skipped: Counter) -> list[tuple[Sentence, list[
             skipped["boilerplate"] += 1
             continue
         answers = answer[0] <= sentence.start < answer[1] and (asked or not is_instruction(sentence.text))
-        if is_relevant(sentence, ketamine_named) or answers:
+        if is_relevant(sentence, ketamine_named) or answers or follows:
             ketamine_named = True
             relevant.append((sentence, clauses(sentence)))
         else:

@@ -69,6 +69,7 @@ class ImportSummary:
     embedded: int = 0  # texts embedded for the first time by this import
     skipped: Counter = field(default_factory=Counter)  # sentences not proposed, by reason (SKIPPED_REASONS)
     furniture: int = 0  # lines of an HTML page dropped as menus, banners, share bars, teasers or comments
+    faq_from_data: int = 0  # FAQ questions added with their answers from the page's JSON-LD, not its visible text
     revision: Revision | None = None  # a public source's new text, waiting for a reviewer (nothing else was written)
     already_waiting: bool = False  # ... and that text was waiting already, from an earlier import
     approved_version: bool = False  # candidates proposed for a public source's new text once it was approved
@@ -96,6 +97,12 @@ class ImportSummary:
             f"Sentences read: {self.sentences}. Candidates: {self.candidates} "
             f"({self.matched} matched to an existing claim, {self.new} probably new).",
         ]
+        if self.faq_from_data:
+            lines.append(
+                f"{self.faq_from_data} FAQ question{'s' if self.faq_from_data != 1 else ''} and "
+                f"{'their answers were' if self.faq_from_data != 1 else 'its answer was'} read from the page's "
+                "data (its FAQPage JSON-LD), not from its visible text, and added after the article."
+            )
         if not self.created_source and not self.approved_version:
             lines.append(
                 f"Existing quotes re-found in the new text: {self.relocated}; no longer found and flagged "
@@ -506,7 +513,7 @@ def import_article(
             # The earlier version's undecided candidates point into a text that is gone: this version's take
             # their place (their clauses are proposed again below, at their new offsets, when still there).
             summary.replaced, _ = source.candidates.pending().delete()
-        summary.skipped, summary.furniture = skipped, readable.dropped
+        summary.skipped, summary.furniture, summary.faq_from_data = skipped, readable.dropped, readable.from_data
         snapshot, _ = SourceSnapshot.objects.get_or_create(
             source=source,
             sha256=digest,

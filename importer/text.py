@@ -4,13 +4,15 @@ Accepts plain text, Markdown and HTML. HTML keeps the readable text of its main 
 (``article_text``): page furniture is dropped, list items keep a line each ("- item", also when the item's text is
 written as a paragraph, ``<li><p>``) and table rows are read as rows ("cell | cell"); an accordion's question written
 as a ``<button>`` is kept as a line over its answer (and an FAQ the article picker left out is read where it stands,
-``_with_questions_left_out``); a table alone in a builder's wrapper is read (``_unwrap_tables``); Markdown is
-rendered and reduced to its text the same way.
+``_with_questions_left_out``); a table alone in a builder's wrapper is read (``_unwrap_tables``); the questions and
+answers of a schema.org FAQPage in the page's JSON-LD that the page does not show are added after the article
+(``_with_faq_data``); Markdown is rendered and reduced to its text the same way.
 """
 
 from __future__ import annotations
 
 import bisect
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -738,6 +740,7 @@ class Readable:
 
     text: str
     dropped: int = 0
+    from_data: int = 0  # questions (each with its answer) added from the page's FAQPage JSON-LD (``_with_faq_data``)
 
 
 def _trafilatura_text(html: str) -> str:
@@ -794,6 +797,7 @@ def article_text(html: str) -> Readable:
     in the others (a fragment of HTML), the whole page is read without its furniture blocks.
     """
     whole = html_to_text(html, furniture=False)
+    page = html
     html = without_furniture(html)
     if not _PROSE.search(html_to_text(html, links=False)):
         raise InputError(
@@ -815,7 +819,9 @@ def article_text(html: str) -> Readable:
     # With no article found, the whole page (its furniture dropped); else the article and any FAQ left out of it.
     text = _with_questions_left_out(html, text) if _PROSE.search(text) else html_to_text(html)
     kept = set(text.splitlines())
-    return Readable(text, dropped=sum(1 for line in whole.splitlines() if line not in kept))
+    dropped = sum(1 for line in whole.splitlines() if line not in kept)
+    text, from_data = _with_faq_data(page, text)
+    return Readable(text, dropped=dropped, from_data=from_data)
 
 
 def _is_read(element) -> bool:
@@ -899,6 +905,111 @@ def _with_questions_left_out(html: str, text: str) -> str:
     return "\n".join(lines[:position] + new + lines[position:]) + "\n"
 
 
+# JSON-LD is read with the standard library's ``json``. extruct (a maintained library for a page's structured data)
+# was considered and not added: it reads JSON-LD with ``json`` too (plus a lenient parser for broken blobs), and
+# brings rdflib, pyrdfa3, mf2py, w3lib, html-text and jstyleson for the RDFa, microdata and microformats we do not
+# read here; we need one schema.org type, whose shape is a few lines below.
+_JSON_LD_CHARS = 200_000  # a blob larger than this is no FAQ (a product catalogue, a site's whole graph): not read
+_JSON_LD_NODES = 10_000  # objects and lists looked at in one blob, at most
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "ʼ": "'", "′": "'", "`": "'", "“": '"', "”": '"',
+                         "„": '"', "″": '"'})  # fmt: skip
+
+
+def _normalised(text: str) -> str:
+    """``text`` compared without case, white space or the kind of its quotes and apostrophes (a page writes ’ where
+    its JSON-LD writes ', and block boundaries put no space between words in an element's text content)."""
+    return "".join(text.translate(_QUOTES).casefold().split())
+
+
+def _types(node: dict) -> set[str]:
+    """A JSON-LD node's types, without their vocabulary's prefix ("schema:FAQPage", "https://schema.org/FAQPage")."""
+    types = node.get("@type")
+    types = types if isinstance(types, list) else [types]
+    return {t.rsplit("/", 1)[-1].rsplit(":", 1)[-1] for t in types if isinstance(t, str)}
+
+
+def _as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def _faq_pairs(data) -> list[tuple[str, str]]:
+    """The (question, answer) pairs of every FAQPage in a parsed JSON-LD blob, wherever it sits (the top level, a
+    list, ``@graph``, a WebPage's ``mainEntity``): each Question's ``name`` and its ``acceptedAnswer``'s ``text``,
+    both strings (an answer may hold HTML). Anything of another shape is passed over."""
+    pairs, stack, seen = [], [data], 0
+    while stack and seen < _JSON_LD_NODES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, list):
+            stack.extend(reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "FAQPage" not in _types(node):
+            stack.extend(reversed([v for v in node.values() if isinstance(v, (dict, list))]))
+            continue
+        for question in _as_list(node.get("mainEntity")):
+            if not isinstance(question, dict) or not isinstance(question.get("name"), str):
+                continue
+            for answer in _as_list(question.get("acceptedAnswer")):
+                if isinstance(answer, dict) and isinstance(answer.get("text"), str):
+                    pairs.append((question["name"], answer["text"]))
+    return pairs
+
+
+def _with_faq_data(html: str, text: str) -> tuple[str, int]:
+    """``text`` with the questions and answers of the page's schema.org FAQPage JSON-LD that the page's HTML does not
+    show, and how many were added. Many clinic sites draw their FAQ accordion with JavaScript from that data, so the
+    HTML a server sends holds the answers only in a ``<script type="application/ld+json">``; they are statements of
+    the page. Each such question is added after the article as a line, over its answer's lines (its HTML read as
+    text), so that an answer is read under its question as any FAQ's is (``relevant_clauses``). A pair whose answer
+    the page shows anywhere (in the article or not: an FAQ left out as furniture stays out) is not repeated: the
+    page shows it when more than half of the answer (in characters) is in sentences the page shows, compared without
+    case, white space or the kind of quotes, since the data often holds a shorter answer than the page (page 11's
+    "Not in its IV form. Its close cousin …" leaves out the page's middle sentence), while a sentence such as "Call
+    us to learn more." shown elsewhere on the page does not hide a longer answer given only in the data. A blob that
+    is not JSON, too large or of another type is passed over."""
+    if "ld+json" not in html.lower():
+        return text, 0
+    import lxml.html
+
+    try:
+        root = lxml.html.document_fromstring(html)
+    except (ValueError, lxml.etree.ParserError):
+        return text, 0
+    pairs = []
+    for script in root.iter("script"):
+        if (script.get("type") or "").split(";")[0].strip().lower() != "application/ld+json":
+            continue
+        blob = script.text or ""
+        if len(blob) > _JSON_LD_CHARS:
+            continue
+        try:
+            pairs += _faq_pairs(json.loads(blob))
+        except (ValueError, RecursionError):  # not JSON, or nested deeper than the parser goes
+            continue
+    if not pairs:
+        return text, 0
+    for element in root.xpath("//script | //style | //template"):
+        element.drop_tree()
+    shown = _normalised(root.text_content() + "\n" + text)
+    added, count = [], 0
+    for name, answer in pairs:
+        question = " ".join(html_to_text(name).split())
+        lines = html_to_text(answer).splitlines()
+        sentences = [_normalised(s) for line in lines for s in _SENTENCE_END.split(line)]
+        said = "".join(sentences)
+        if not question or not said or 2 * sum(len(s) for s in sentences if s in shown) > len(said):
+            continue
+        added += [question, *lines]
+        count += 1
+        shown += "\n".join(sentences)  # the same pair given twice (two blobs) is added once
+    if not count:
+        return text, 0
+    return (text if text.endswith("\n") else text + "\n") + "\n".join(added) + "\n", count
+
+
 def markdown_to_text(text: str) -> str:
     return html_to_text(_markdown.markdown(text, extensions=["tables", "sane_lists"]))
 
@@ -952,7 +1063,8 @@ def decode(raw: bytes, name: str = "input") -> str:
 
 def readable_document(raw: bytes | str, name: str = "input", fmt: str = "auto") -> Readable:
     """The text to archive: decoded, converted from HTML (its main content) or Markdown, with normalised line
-    endings; and how many lines of page furniture were dropped."""
+    endings; how many lines of page furniture were dropped, and how many FAQ questions were added from the page's
+    JSON-LD."""
     if fmt not in FORMATS:
         raise InputError(f"Unknown format {fmt!r}; choose one of {', '.join(FORMATS)}.")
     text = decode(raw, name) if isinstance(raw, bytes) else raw
@@ -961,17 +1073,17 @@ def readable_document(raw: bytes | str, name: str = "input", fmt: str = "auto") 
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if fmt == "auto":
         fmt = guess_format(name, text)
-    dropped = 0
+    dropped = from_data = 0
     if fmt == "html":
         if not html_to_text(text, furniture=False).strip():
             raise InputError(f"{name} has no readable text once markup is removed.")
         readable = article_text(text)
-        text, dropped = readable.text, readable.dropped
+        text, dropped, from_data = readable.text, readable.dropped, readable.from_data
     elif fmt == "markdown":
         text = markdown_to_text(text)
     if not text.strip():
         raise InputError(f"{name} has no readable text once markup is removed.")
-    return Readable(text, dropped)
+    return Readable(text, dropped, from_data)
 
 
 def readable_text(raw: bytes | str, name: str = "input", fmt: str = "auto") -> str:

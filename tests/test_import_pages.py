@@ -1676,3 +1676,242 @@ def test_an_faq_beside_the_column_whose_questions_are_buttons_inside_headings_is
         "Is ketamine addictive?",
         "- It can be habit-forming when it is misused outside of care.",  # the item's marker, as on page 09
     ]
+
+
+# --- an FAQ given only in the page's JSON-LD (h19f) ----------------------------------------------------------------
+
+
+def _rules_offer(text: str) -> tuple[list[str], Counter]:
+    """The sentences the rules offer from ``text`` (no claim filter) and the lines skipped, by reason."""
+    skipped = Counter()
+    return [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)], skipped
+
+
+FAQ_DATA_ARTICLE = (
+    "<main><article><h1>Ketamine infusions</h1>"
+    "<p>Ketamine infusions are given in our clinic while a nurse watches you the whole time.</p>"
+    "<p>Most people feel calm and a little detached while the infusion runs.</p></article></main>"
+)
+
+
+def _faq_data_page(*blobs: str, body: str = FAQ_DATA_ARTICLE) -> str:
+    scripts = "".join(f'<script type="application/ld+json">{blob}</script>' for blob in blobs)
+    return f"<!doctype html><html><head><title>Ketamine</title>{scripts}</head><body>{body}</body></html>"
+
+
+def _faq_json(*pairs: tuple[str, str], wrap=lambda page: page) -> str:
+    import json
+
+    page = {
+        "@context": "https://schema.org",
+        "@type": "FAQPage",
+        "mainEntity": [
+            {"@type": "Question", "name": q, "acceptedAnswer": {"@type": "Answer", "text": a}} for q, a in pairs
+        ],
+    }
+    return json.dumps(wrap(page))
+
+
+DRIVE = ("Can I drive home after a ketamine infusion?", "No. Plan on having someone drive you home afterwards.")
+FAST = ("How soon does ketamine work?", "Many people feel a difference within a day of the first infusion.")
+
+
+def test_faq_answers_given_only_in_the_pages_json_ld_are_added_after_the_article_under_their_questions():
+    readable = readable_document(_faq_data_page(_faq_json(DRIVE, FAST)), name="page.html")
+    assert readable.text.endswith(
+        "while the infusion runs.\n"
+        "Can I drive home after a ketamine infusion?\nNo. Plan on having someone drive you home afterwards.\n"
+        "How soon does ketamine work?\nMany people feel a difference within a day of the first infusion.\n"
+    )
+    assert readable.from_data == 2
+    found, skipped = _rules_offer(readable.text)
+    # The question names ketamine, so it opens its answer (which names nothing of the domain itself).
+    assert "Plan on having someone drive you home afterwards." in found
+    assert "Many people feel a difference within a day of the first infusion." in found
+    assert not [f for f in found if f.endswith("?")] and skipped["heading"] >= 2  # the title and the questions
+
+
+def test_faq_pairs_the_page_shows_are_not_repeated_from_its_json_ld():
+    # The page shows the answer with typographic apostrophes and its own line breaks; the data writes it straight,
+    # in one line, and shorter (a sentence of the page's answer left out). The third pair is only in the data.
+    shown = (
+        "<section><h2>Questions</h2><details><summary>Is ketamine addictive?</summary><p>It can be habit-forming "
+        "when it’s misused.\n  We screen everyone first.   Every dose is given here and logged.</p></details>"
+        "<details><summary>Can I drive home after a ketamine infusion?</summary><p>No. Plan on having someone drive "
+        "you home afterwards.</p></details></section>"
+    )
+    addictive = (
+        "Is ketamine addictive?",
+        "It can be habit-forming when it's misused. Every dose is given here and logged.",
+    )
+    data = _faq_json(addictive, DRIVE, FAST)
+    text = readable_document(
+        _faq_data_page(data, body=FAQ_DATA_ARTICLE.replace("</article>", shown + "</article>")), name="page.html"
+    ).text
+    assert text.count("habit-forming") == 1 and text.count("Plan on having someone drive you home") == 1
+    assert text.endswith(
+        "How soon does ketamine work?\nMany people feel a difference within a day of the first infusion.\n"
+    )
+    # A page showing all of its data's pairs converts as it does without the data.
+    both = _faq_data_page(
+        _faq_json(addictive, DRIVE), body=FAQ_DATA_ARTICLE.replace("</article>", shown + "</article>")
+    )
+    readable = readable_document(both, name="page.html")
+    assert (
+        readable.text
+        == readable_document(
+            _faq_data_page(body=FAQ_DATA_ARTICLE.replace("</article>", shown + "</article>")), name="p.html"
+        ).text
+    )
+    assert readable.from_data == 0
+
+
+def test_an_faq_the_page_shows_in_its_footer_stays_out_though_its_json_ld_repeats_it():
+    footer = "<footer><h2>FAQ</h2><p>Can I drive home?</p><p>No. Plan on having someone drive you home.</p></footer>"
+    data = _faq_json(("Can I drive home?", "No. Plan on having someone drive you home."))
+    readable = readable_document(_faq_data_page(data, body=FAQ_DATA_ARTICLE + footer), name="page.html")
+    assert "drive" not in readable.text and readable.from_data == 0
+
+
+def test_a_sentence_shown_elsewhere_on_the_page_does_not_hide_a_longer_answer_given_only_in_the_data():
+    answer = "Most people keep taking their antidepressant through a course of infusions. Call us to learn more."
+    body = FAQ_DATA_ARTICLE.replace("</article>", "<p>Call us to learn more.</p></article>")
+    text = readable_document(_faq_data_page(_faq_json(("Do I stop my antidepressant?", answer)), body=body)).text
+    assert text.endswith(f"Do I stop my antidepressant?\n{answer}\n")
+
+
+@pytest.mark.parametrize(
+    "wrap",
+    [
+        lambda page: {"@context": "https://schema.org", "@graph": [{"@type": "WebSite", "name": "Clinic"}, page]},
+        lambda page: [{"@type": "MedicalClinic", "name": "Clinic"}, page],
+        lambda page: {**page, "@type": ["WebPage", "FAQPage"]},
+        lambda page: {"@type": "WebPage", "mainEntity": {**page, "@type": "https://schema.org/FAQPage"}},
+    ],
+    ids=["@graph", "a list of objects", "a list of types", "inside a WebPage"],
+)
+def test_an_faq_in_json_ld_is_found_in_a_graph_a_list_or_another_node(wrap):
+    readable = readable_document(_faq_data_page(_faq_json(DRIVE, wrap=wrap)), name="page.html")
+    assert readable.text.endswith("\n".join(DRIVE) + "\n") and readable.from_data == 1
+
+
+def test_html_in_a_json_ld_answer_is_read_as_text_and_the_added_lines_are_what_is_quoted(side_effects):
+    answer = (
+        "<p>Most people feel <strong>calmer</strong> within a day &amp; the effect builds.</p>"
+        "<ul><li>Nausea</li><li>Dizziness</li></ul>"
+    )
+    question = "What side effects does ketamine have?"
+    page = _faq_data_page(_faq_json((question, answer)))
+    summary = services.import_article(page.encode(), name="page.html", title="Ketamine infusions")
+    source = summary.source
+    assert source.text.endswith(
+        f"{question}\nMost people feel calmer within a day & the effect builds.\n- Nausea\n- Dizziness\n"
+    )
+    assert "<" not in source.text
+    quotes = set(Candidate.objects.filter(source=source).values_list("quote", flat=True))
+    assert {"Nausea", "Dizziness"} <= quotes
+    for candidate in Candidate.objects.filter(source=source):
+        assert source.text[candidate.offset : candidate.offset + len(candidate.quote)] == candidate.quote
+    assert (
+        "1 FAQ question and its answer was read from the page's data (its FAQPage JSON-LD), not from its visible "
+        "text, and added after the article." in summary.lines()
+    )
+
+
+@pytest.mark.parametrize(
+    "blob",
+    [
+        '{"@type": "FAQPage", "mainEntity": [',  # cut short
+        "not json at all",
+        "[" * 100_000 + "]" * 100_000,  # deeper than the parser goes (and larger than read)
+        "[" * 5_000 + "]" * 5_000,  # deeper than the parser goes
+        '{"@type": "FAQPage", "mainEntity": [' + ",".join([_faq_json(DRIVE)] * 3_000) + "]}",  # too large
+        '{"@type": "MedicalClinic", "name": "Clinic", "mainEntity": {"name": "Q?", "acceptedAnswer": {"text": "A."}}}',
+        '{"@type": "FAQPage", "mainEntity": "Can I drive home?"}',
+        '{"@type": "FAQPage", "mainEntity": [{"name": 12, "acceptedAnswer": {"text": "No."}}]}',
+        '{"@type": "FAQPage", "mainEntity": [{"name": "Can I drive?", "acceptedAnswer": {"text": ["No."]}}]}',
+        '{"@type": "FAQPage", "mainEntity": [{"name": "Can I drive?", "acceptedAnswer": "No."}]}',
+        '{"@type": "FAQPage", "mainEntity": [{"name": "Can I drive?", "acceptedAnswer": {"text": "<p> </p>"}}]}',
+        '{"@type": "FAQPage", "mainEntity": null}',
+        "null",
+        '"FAQPage"',
+    ],
+    ids=[
+        "cut short", "not json", "huge and deep", "deep", "too large", "another type", "a string entity",
+        "a number for a name", "a list for a text", "a string for an answer", "an empty answer", "null entity",
+        "null", "a string",
+    ],
+)  # fmt: skip
+def test_json_ld_that_is_malformed_too_large_or_of_another_type_is_passed_over(blob):
+    readable = readable_document(_faq_data_page(blob), name="page.html")
+    assert readable.text == readable_document(_faq_data_page(), name="page.html").text
+    assert readable.from_data == 0
+
+
+def test_page_11_shows_every_pair_of_its_faq_json_ld_and_none_is_repeated():
+    from importer.bench import HELDOUT_DIR
+
+    page = (HELDOUT_DIR / "11_fernbrook-ketamine-therapy-webflow.html").read_text(encoding="utf-8")
+    readable = readable_document(page, name="page.html")
+    assert readable.from_data == 0
+    for words in ("habit-forming when it", "was approved as a nasal spray in 2019", "Each infusion is $450"):
+        assert readable.text.count(words) == 1
+
+
+# --- short statements missed on page 11 (h19f) -------------------------------------------------------------------
+
+
+def test_a_statement_that_mentions_reading_online_is_no_call_to_read_on():
+    text = (
+        "Ketamine often helps within a day or two of the first infusion.\n"
+        "It is not instant, whatever you may have read online.\nRead on to learn how a session works.\n"
+    )
+    found, skipped = _rules_offer(text)
+    assert "It is not instant, whatever you may have read online." in found
+    assert "Read on to learn how a session works." not in found and skipped["boilerplate"] == 1
+
+
+def test_a_clause_that_tells_of_asking_after_a_statement_leaves_the_statement_standing():
+    text = (
+        "Ketamine isn’t a first-line treatment, and we’ll always ask what you’ve already tried.\n"
+        "Many patients ask whether ketamine is safe for them.\n"
+        "A common question is whether ketamine works for anxiety, and we answer it below.\n"
+        "Ketamine helps many people; some wonder how long the effect lasts.\n"
+    )
+    found, skipped = _rules_offer(text)
+    assert found == [
+        "Ketamine isn’t a first-line treatment, and we’ll always ask what you’ve already tried.",
+        "Ketamine helps many people; some wonder how long the effect lasts.",
+    ]
+    assert skipped["heading"] == 2  # questions put as statements, in the sentence's first clause
+
+
+def test_it_right_after_a_sentence_naming_ketamine_in_the_same_paragraph_stands_for_ketamine():
+    text = (
+        "Doctors have learned that low doses of ketamine can lift mood. At our office, we offer it as one part of a "
+        "wider plan.\n"
+        "At our office, we offer it on weekdays.\n"  # a new paragraph: "it" stands for nothing named before it
+        "Ketamine is given by a nurse. Our rooms are small, so it is important to arrive early.\n"  # "it" for nothing
+        "Ketamine is given by a nurse. The room is quiet. We keep it dim.\n"  # not right after the sentence
+    )
+    found, _ = _rules_offer(text)
+    assert "At our office, we offer it as one part of a wider plan." in found
+    assert "At our office, we offer it on weekdays." not in found
+    assert "Our rooms are small, so it is important to arrive early." not in found
+    assert "We keep it dim." not in found
+
+
+@pytest.mark.parametrize(
+    "after",
+    [
+        "\nTry it now",
+        "\nIs it right for me?",
+        "\nMenu\n- Pay for it online\n- Find it on a map",
+        " Learn more about it.",
+        " Book it today.",
+    ],
+    ids=["a button", "a question", "a menu item", "a call to action", "a call to book"],
+)
+def test_headings_buttons_and_menu_items_with_it_after_a_sentence_naming_ketamine_stay_out(after):
+    found, _ = _rules_offer(f"Ketamine is given by a nurse at our clinic.{after}\n")
+    assert found == ["Ketamine is given by a nurse at our clinic."]
