@@ -1681,12 +1681,6 @@ def test_an_faq_beside_the_column_whose_questions_are_buttons_inside_headings_is
 # --- an FAQ given only in the page's JSON-LD (h19f) ----------------------------------------------------------------
 
 
-def _rules_offer(text: str) -> tuple[list[str], Counter]:
-    """The sentences the rules offer from ``text`` (no claim filter) and the lines skipped, by reason."""
-    skipped = Counter()
-    return [s.text for s, _ in relevant_clauses(text, skipped, claim_filter=None)], skipped
-
-
 FAQ_DATA_ARTICLE = (
     "<main><article><h1>Ketamine infusions</h1>"
     "<p>Ketamine infusions are given in our clinic while a nurse watches you the whole time.</p>"
@@ -1724,7 +1718,7 @@ def test_faq_answers_given_only_in_the_pages_json_ld_are_added_after_the_article
         "How soon does ketamine work?\nMany people feel a difference within a day of the first infusion.\n"
     )
     assert readable.from_data == 2
-    found, skipped = _rules_offer(readable.text)
+    found, skipped = _offered(readable.text)
     # The question names ketamine, so it opens its answer (which names nothing of the domain itself).
     assert "Plan on having someone drive you home afterwards." in found
     assert "Many people feel a difference within a day of the first infusion." in found
@@ -1866,7 +1860,7 @@ def test_a_statement_that_mentions_reading_online_is_no_call_to_read_on():
         "Ketamine often helps within a day or two of the first infusion.\n"
         "It is not instant, whatever you may have read online.\nRead on to learn how a session works.\n"
     )
-    found, skipped = _rules_offer(text)
+    found, skipped = _offered(text)
     assert "It is not instant, whatever you may have read online." in found
     assert "Read on to learn how a session works." not in found and skipped["boilerplate"] == 1
 
@@ -1878,7 +1872,7 @@ def test_a_clause_that_tells_of_asking_after_a_statement_leaves_the_statement_st
         "A common question is whether ketamine works for anxiety, and we answer it below.\n"
         "Ketamine helps many people; some wonder how long the effect lasts.\n"
     )
-    found, skipped = _rules_offer(text)
+    found, skipped = _offered(text)
     assert found == [
         "Ketamine isn’t a first-line treatment, and we’ll always ask what you’ve already tried.",
         "Ketamine helps many people; some wonder how long the effect lasts.",
@@ -1894,7 +1888,7 @@ def test_it_right_after_a_sentence_naming_ketamine_in_the_same_paragraph_stands_
         "Ketamine is given by a nurse. Our rooms are small, so it is important to arrive early.\n"  # "it" for nothing
         "Ketamine is given by a nurse. The room is quiet. We keep it dim.\n"  # not right after the sentence
     )
-    found, _ = _rules_offer(text)
+    found, _ = _offered(text)
     assert "At our office, we offer it as one part of a wider plan." in found
     assert "At our office, we offer it on weekdays." not in found
     assert "Our rooms are small, so it is important to arrive early." not in found
@@ -1913,5 +1907,5 @@ def test_it_right_after_a_sentence_naming_ketamine_in_the_same_paragraph_stands_
     ids=["a button", "a question", "a menu item", "a call to action", "a call to book"],
 )
 def test_headings_buttons_and_menu_items_with_it_after_a_sentence_naming_ketamine_stay_out(after):
-    found, _ = _rules_offer(f"Ketamine is given by a nurse at our clinic.{after}\n")
+    found, _ = _offered(f"Ketamine is given by a nurse at our clinic.{after}\n")
     assert found == ["Ketamine is given by a nurse at our clinic."]
