@@ -903,6 +903,8 @@ def test_the_held_out_answer_key_matches_its_articles_and_the_seed_claims():
         assert article["assertions"]
         for a in article["assertions"]:
             assert text[a["offset"] : a["offset"] + len(a["quote"])] == a["quote"], a["quote"]
+            # a list item's quote is its words, as a candidate holds them, without the "- " the conversion writes
+            assert not a["quote"].startswith(("- ", "* ", "• ")), a["quote"]
             assert a["category"] in Category.values and a["stance"] in Stance.values
             if a["claim"] is not None:
                 assert claims[a["claim"]]["category"] == a["category"], a["quote"]
