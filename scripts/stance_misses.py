@@ -7,7 +7,8 @@ that is on the candidates, which this script builds as ``extract`` does (one per
 each article read with its in-fold claim filter, ``bench.claim_filter_folds``), without the knowledge base's
 ranking. Run from the repository's root:
 
-    DEBUG=1 SECRET_KEY=x KB_ENV_FILE= .venv/bin/python manage.py shell -c "exec(open('scripts/stance_misses.py').read())"
+    DEBUG=1 SECRET_KEY=x KB_ENV_FILE= .venv/bin/python manage.py shell \\
+        -c "exec(open('scripts/stance_misses.py').read())"
 
 with ``STANCE_JSON=/tmp/out.json`` in the environment to write the per-article figures, the misses, every found
 answer with its clause and each article's candidates (to check that a stance rule changes no candidate).
