@@ -465,6 +465,25 @@ _NOT_KNOWING = re.compile(
     r"(?:data|evidence)\b",
     re.I,
 )
+# Not shown, not proven, not proof: what "not yet established" says (the held-out keys read 04's "not proof that the
+# drug prevents suicide", 09's and 11's "hasn’t been shown" as qualifying; 07's "no good evidence yet" is a negation and
+# stays one). A hedge of the stance only, and no negation: the claim filter's ``_hedged`` does not read it (h19s).
+_NOT_SHOWN = re.compile(
+    r"(?:\bnot|n't|\bnever) (?:yet |been |be |clearly |conclusively |convincingly |fully )*"
+    r"(?:shown|proven|proved|demonstrated)\b|\bnot (?:yet )?(?:proof|evidence) (?:that|of)\b|\bunproven\b",
+    re.I,
+)
+# Evidence said to be early or uncertain hedges what it is evidence of, and it does so inside a relative clause too
+# ("we also treat PTSD, where early results are encouraging"): evidence is always for what the sentence states.
+# "Early" alone is no hedge ("in the early 2000s"), only of evidence; "too early to" judges what follows it (h19s).
+_EVIDENCE_HEDGE = re.compile(
+    r"\b(?:early|earlier|preliminary|initial|emerging) (?:evidence|results|research|data|studies|findings|trials)\b|"
+    r"\b(?:evidence|data|research|results|studies|findings)\b[^,;.]{0,60}?\b(?:is|are|remains?) (?:still |very |"
+    r"much |far |rather |somewhat )?(?:early|earlier|preliminary|thin|thinner|limited|sparse|weak|weaker|mixed|scarce|"
+    r"lacking|inconclusive|uncertain|less certain|too early)\b|\btoo (?:early|soon) (?:to|for)\b|"
+    r"\bless (?:certain|clear|conclusive)\b",
+    re.I,
+)
 # After a relative "that" comes a verb ("drugs that have not worked"); after the conjunction, a subject ("note that
 # ketamine doesn't work as a first option"), whose negation is the sentence's own.
 _AUXILIARIES = r"have|has|had|do|does|did|is|are|was|were|can|could|may|might|will|would|work\w*|help\w*"
@@ -516,6 +535,7 @@ def _negations(text: str) -> tuple[int, str]:
     """How many negations the text makes, hedging and neutral ones aside ("not only … but also" is none); and the
     text left once those are removed."""
     text = _NOT_KNOWING.sub(" ", _HEDGING_NEGATION.sub(" ", _NOT_NEGATING.sub(" ", text)))
+    text = _NOT_SHOWN.sub(" ", text)
     own = len(_OWN_NEGATION.findall(text))
     text = _NEUTRAL_NEGATION.sub(" ", _OWN_NEGATION.sub(" ", text))
     return own + len(NEGATION.findall(text)), text
@@ -822,9 +842,13 @@ _BOUNDED_DURATION = re.compile(
     re.I,
 )
 _IMMEDIATE_CLAIM = re.compile(r"\bimmediate\w*|\binstant\w*", re.I)
+# "A day or two" and "1 or 2 days" are an onset in days as "a couple of days" is ("more often it takes a day or two",
+# "feel better within 1 or 2 days"); "within a day" is an onset in time, against "immediately" (h19s).
+_DAY_OR_TWO = r"\b(?:a|one|1) day or (?:two|2)\b|\b(?:one|1) or (?:two|2) days\b"
 _ONSET_IN_TIME = re.compile(r"\b(?:within|in a matter of|after|over) (?:a few |several )?(?:hours|days)\b|"
                             r"\bhours (?:or|to) (?:a (?:few|couple of) |several )?days\b|"
-                            r"\bby the (?:evening|next day)\b", re.I)  # fmt: skip
+                            rf"\bby the (?:evening|next day)\b|{_DAY_OR_TWO}|\bwithin (?:a|one) day\b",
+                            re.I)  # fmt: skip
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
     r"\brisks?\b|\bside effects?\b|\badverse\b|\bserious\b|\bin rare cases\b|\bharm\w*|\bdamage\w*", re.I
@@ -859,7 +883,7 @@ _RISK_DENIED = re.compile(r"\bsafe\b|well[- ]tolerated|\bmild\b|\blow\b|\bminima
 _HOURS_CLAIM = re.compile(r"\bwithin (?:a few |several )?hours\b", re.I)
 _ONSET_IN_DAYS = re.compile(
     r"\bhours (?:or|to) (?:a few |a couple of |several )?days\b|\b(?:a few|a couple of|several) days\b|"
-    r"\bsometimes within hours\b",
+    rf"\bsometimes within hours\b|{_DAY_OR_TWO}",
     re.I,
 )
 # How long the effect lasts, when a text bounds it: "about a week" against "several weeks". A claim that the effect of
@@ -973,6 +997,8 @@ def _limits(text: str, claim_text: str) -> str | None:
     # ketamine's; those of the treatments it is compared with ("side effects of traditional antidepressants") are the
     # comparison itself (h15i, on the seed's answers: before, a comparison claim was never qualified).
     compared = re.search(r"\b(?:compared|than)\b", claim_text) and _COMPARED_WITH.search(text)
+    if not compared and _rare_harm_of_low_risk(text, claim_text):
+        return "qualifies"
     if _SAFE_CLAIM.search(claim_text) and not compared and _RISK_NAMED.search(text) and not _RISK_DENIED.search(text):
         return "qualifies"
     return None
@@ -1033,6 +1059,22 @@ def _harms(text: str) -> frozenset[str]:
     return frozenset(name for name, pattern in _HARMS.items() if pattern.search(text))
 
 
+# A harm said to happen rarely ("Very rarely, breathing problems or seizures", "Slowed breathing, which is rare at the
+# doses used") is a real if rare risk: it qualifies a claim that the risk of that harm is low (so the held-out keys, 4
+# of 4, and the seed's key on its one such clause). Said in the claim's own terms ("it rarely causes weight gain", "a
+# low risk"), or compared as the claim compares, it states the claim; "not uncommon" says the opposite (h19s).
+_RARELY = re.compile(r"\b(?:rare|rarely|uncommon|seldom|infrequent|infrequently)\b|\bin (?:rare|a few) cases\b", re.I)
+
+
+def _rare_harm_of_low_risk(text: str, claim_text: str) -> bool:
+    match = _LESS_HARM.search(claim_text)
+    if not match or _LESS_HARM.search(text) or not _RARELY.search(_NOT_NEGATING.sub(" ", text)):
+        return False
+    harm = claim_text[match.end() :]
+    harms = {stem(w) for w in _WORD.findall(harm.lower()) if w not in STOPWORDS} - _COMPARATORS
+    return bool(harms & _content_stems(text) or _harms(harm) & _harms(text))
+
+
 def _denied_harm_is_claimed_less(text: str, claim_text: str) -> bool:
     """Whether the claim says a harm is lower or fewer and the clause denies that very harm (a word of it, or the
     same harm in other words: ``_HARMS``)."""
@@ -1088,7 +1130,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         if limited:
             return limited
     clause_hedged = _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
-    if clause_hedged and not (claim_text and (_hedged(claim_text) or _NOT_KNOWING.search(claim_text))):
+    claim_hedged = _hedged(claim_text) or _stance_hedges(claim_text) or _NOT_KNOWING.search(claim_text)
+    if clause_hedged and not (claim_text and claim_hedged):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
         # may feel floaty"): that modal is shared, as a shared hedge is.
@@ -1226,8 +1269,15 @@ _NOT_A_HEDGE = re.compile(
 
 @lru_cache(maxsize=STANCE_CACHE)
 def _hedges(text: str) -> bool:
-    """Whether the clause hedges what it says: a hedge word (``_hedged``) that ``_NOT_A_HEDGE`` does not explain."""
-    return _hedged(_NOT_A_HEDGE.sub(_unhedge, text))
+    """Whether the clause hedges what it says: a hedge word (``_hedged``) that ``_NOT_A_HEDGE`` does not explain, or
+    one the stance alone reads (``_stance_hedges``)."""
+    return _hedged(_NOT_A_HEDGE.sub(_unhedge, text)) or _stance_hedges(text)
+
+
+def _stance_hedges(text: str) -> bool:
+    """The hedges the stance reads besides ``_hedged`` (not shown, early or uncertain evidence), kept out of the claim
+    filter's feature so that a stance rule changes no candidate."""
+    return bool(_NOT_SHOWN.search(_INNER_RELATIVE.sub(" ", text)) or _EVIDENCE_HEDGE.search(text))
 
 
 def _unhedge(match: re.Match) -> str:

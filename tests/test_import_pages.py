@@ -935,7 +935,7 @@ LOWER_RISK = (
 # from the line before. Grouped by the round that added each rule, a comment naming the rule.
 STANCE_CASES = """
 # issue 15, rounds 1-4: typographic apostrophes, off-label, shared negations and hedges
-Ketamine hasn’t been proven to cure depression | Ketamine cures depression | contradicts
+Ketamine hasn’t been proven to cure depression | Ketamine cures depression | qualifies
 Most patients don’t experience lasting side effects | Side effects are lasting | contradicts
 Ketamine isn’t FDA-approved for depression | Ketamine's use for depression is off-label | supports
 Ketamine is not addictive at clinical doses | Ketamine is not addictive at clinical doses | supports
@@ -1091,6 +1091,44 @@ You may have heard of ketamine as a party drug | Ketamine has been used recreati
 You may have heard of ketamine as a party drug | - | supports
 You might have read that it works within hours | Ketamine works within hours | supports
 You may feel drowsy afterwards | Ketamine causes drowsiness | qualifies
+# h19s: not shown, not proven, not proof hedge (the held-out keys' convention, 3 answers of 4; issue 15's first round
+# had "hasn’t been proven to cure" contradict, above); "no evidence" and a plain negation still contradict
+Whether it prevents suicide over the long term hasn’t been shown | Ketamine prevents suicide and saves lives | qualifies
+Quieter suicidal thoughts are not proof that the drug prevents suicide | Ketamine prevents suicide | qualifies
+Its benefit in OCD has not yet been demonstrated | Ketamine reduces symptoms of OCD | qualifies
+It hasn't been shown to prevent suicide | - | qualifies
+There’s no good evidence yet that it lowers the number of suicides | Ketamine prevents suicide | contradicts
+Ketamine does not prevent suicide | Ketamine prevents suicide | contradicts
+Its long-term benefit hasn’t been proven | The long-term efficacy of ketamine has not been proven | supports
+It helps patients whose earlier treatments were never proven to work | Ketamine helps patients | supports
+# … early or uncertain evidence hedges what it is evidence of, inside a relative clause too; "early" alone does not
+We also treat PTSD, where early results are encouraging | Ketamine reduces PTSD symptom severity | qualifies
+The evidence for those is earlier and less certain than for depression | Ketamine reduces chronic pain | qualifies
+For social anxiety, the research is too early for us to recommend it |
+    Ketamine reduces symptoms of social anxiety disorder | qualifies
+Research on chronic pain is thinner than for depression | Ketamine reduces chronic pain | qualifies
+In the early 2000s, researchers found that it eased depression | Ketamine reduces depressive symptoms | supports
+It was developed in the early 1960s as an anesthetic | Ketamine was introduced as an anaesthetic in the 1960s | supports
+The evidence for depression is strong | Ketamine reduces depressive symptoms | supports
+# … a harm said to be rare qualifies a claim of a low risk of it; said in the claim's terms, compared as the claim
+# compares, of another harm, or against a claim that it happens in rare cases, it does not
+Very rarely, breathing problems or seizures |
+    As an anaesthetic, ketamine carries a low risk of respiratory depression | qualifies
+Slowed breathing, which is rare at the doses used for depression |
+    As an anaesthetic, ketamine carries a low risk of respiratory depression | qualifies
+It rarely causes weight gain | Ketamine carries a low risk of weight gain | supports
+Compared with daily antidepressants it rarely causes weight gain or sexual side effects | $LOWER_RISK | supports
+Nausea is rare | As an anaesthetic, ketamine carries a low risk of respiratory depression | supports
+Breathing problems are rare at these doses |
+    Ketamine can, in rare cases, cause serious adverse effects such as respiratory depression | supports
+# … an onset of a day or two qualifies "within hours" and contradicts "immediately", as "a couple of days" does;
+# "within a day" contradicts "immediately" only
+More often it takes a day or two | Ketamine's antidepressant effect begins within hours of a treatment | qualifies
+More often it takes a day or two | Ketamine relieves depressive symptoms immediately | contradicts
+More often it takes a day or two | Ketamine improves mood within hours to days | supports
+People who respond often feel better within 1 or 2 days | Ketamine relieves symptoms immediately | contradicts
+Some people notice a difference within a day | Ketamine relieves depressive symptoms immediately | contradicts
+Some people notice a difference within a day | Ketamine's effect begins within hours of a treatment | supports
 """
 
 
