@@ -392,6 +392,7 @@ DOMAIN = re.compile(
 )
 REFERRING = re.compile(r"^(it|its|this|these|that|such|the (drug|medication|treatment|therapy))\b", re.I)
 # "It" that stands for nothing: "It is important to arrive on time", "it's worth noting that …".
+_IT = re.compile(r"\bit\b", re.I)
 _EMPTY_IT = re.compile(r"\bit(?:\s+is|\s+was|['’]s)\s+(?!the\b|a\b|an\b)(?:\w+\s+){1,2}?(?:to|that)\b", re.I)
 
 
@@ -405,7 +406,7 @@ def refers_to_ketamine(sentence: Sentence, previous: Sentence | None, text: str)
         previous is not None
         and "\n" not in text[previous.end : sentence.start]
         and bool(KETAMINE.search(previous.text))
-        and bool(re.search(r"\bit\b", sentence.text, re.I))
+        and bool(_IT.search(sentence.text))
         and not _EMPTY_IT.search(sentence.text)
     )
 

@@ -970,7 +970,7 @@ def _with_faq_data(html: str, text: str) -> tuple[str, int]:
     "Not in its IV form. Its close cousin …" leaves out the page's middle sentence), while a sentence such as "Call
     us to learn more." shown elsewhere on the page does not hide a longer answer given only in the data. A blob that
     is not JSON, too large or of another type is passed over."""
-    if "ld+json" not in html.lower():
+    if "faqpage" not in html.lower():  # every FAQPage type, prefixed or not; most pages' JSON-LD is of other types
         return text, 0
     import lxml.html
 

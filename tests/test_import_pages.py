@@ -1880,6 +1880,20 @@ def test_json_ld_that_is_malformed_too_large_or_of_another_type_is_passed_over(b
     assert readable.from_data == 0
 
 
+def test_json_ld_without_an_faq_page_is_not_parsed_again(monkeypatch):
+    """Most pages carry JSON-LD of other types (Organization, BreadcrumbList): the page is not parsed once more for
+    them, only when the markup names an FAQPage."""
+    from importer import text
+
+    parsed = []
+    monkeypatch.setattr(text, "_faq_pairs", lambda data: parsed.append(data) or [])
+    clinic = '{"@type": "MedicalClinic", "name": "Clinic"}'
+    assert readable_document(_faq_data_page(clinic), name="page.html").from_data == 0
+    assert parsed == []
+    readable_document(_faq_data_page(clinic, '{"@type": "schema:FAQPage", "mainEntity": []}'), name="page.html")
+    assert len(parsed) == 2  # both blobs read once the page names an FAQPage
+
+
 def test_page_11_shows_every_pair_of_its_faq_json_ld_and_none_is_repeated():
     from importer.bench import HELDOUT_DIR
 
