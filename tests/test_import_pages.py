@@ -1961,3 +1961,179 @@ def test_it_right_after_a_sentence_naming_ketamine_in_the_same_paragraph_stands_
 def test_headings_buttons_and_menu_items_with_it_after_a_sentence_naming_ketamine_stay_out(after):
     found, _ = _offered(f"Ketamine is given by a nurse at our clinic.{after}\n")
     assert found == ["Ketamine is given by a nurse at our clinic."]
+
+
+# --- a Wix page (what h20f saw on held-out page 13; synthetic markup of the same shape, not the page)
+
+WIX_TEXT = (
+    "<p>Ketamine has been used as an anesthetic since the 1960s and is still used in hospitals every day.</p>"
+    "<p>At low doses it can ease the symptoms of depression within hours for many people who have tried other"
+    " medicines, and the effect of a single dose usually fades after about a week without further infusions.</p>"
+    "<p>It works mainly on glutamate, the chemical messenger the brain uses most, and not on serotonin as most"
+    " antidepressants do, which is why it can help people whose depression has not responded to them.</p>"
+)
+WIX_BOX = (
+    '<div class="wixui-box" data-testid="container-bg"><div data-testid="richTextElement" class="wixui-rich-text">'
+    '<h4 class="font_4">Quick facts</h4><ul class="font_8">'
+    '<li><p class="font_8"><span>Ketamine is used safely in hospitals every day.</span></p></li>'
+    '<li><p class="font_8"><span>Most patients feel better after their first infusion.</span></p></li>'
+    '<li><p class="font_8"><span>Infusions from $475</span></p></li></ul></div></div>'
+)
+
+
+def _wix_page(strip: str = "", columns: str = "", after: str = "") -> str:
+    return (
+        '<html><body><div id="SITE_CONTAINER"><header id="SITE_HEADER" class="wixui-header"><a href="/">Home</a>'
+        '</header><main id="PAGES_CONTAINER">'
+        f'{strip}<section class="wixui-section"><div data-testid="richTextElement"><h1 class="font_0">Ketamine '
+        f"therapy</h1></div></section>{columns}{after}</main></div></body></html>"
+    )
+
+
+def _columns(first: str, second: str, column: str = "wixui-column-strip__column") -> str:
+    return (
+        f'<section class="wixui-section"><div data-testid="columns"><div class="{column}"><div data-testid="inline-'
+        f'content"><div data-testid="richTextElement" class="wixui-rich-text">{first}</div></div></div>'
+        f'<div class="{column}"><div data-testid="inline-content">{second}</div></div></div></section>'
+    )
+
+
+WIX_PROMO = (
+    '<section class="wixui-section"><div data-testid="columns"><div class="wixui-column-strip__column">'
+    '<div data-testid="richTextElement"><p class="font_9"><span>December special: $100 off your first infusion. '
+    'Ketamine works in hours, not weeks. <a href="https://example.com/pricing"><span>Learn more</span></a>'
+    "</span></p></div></div></div></section>"
+)
+
+
+@pytest.mark.parametrize(
+    "strip",
+    [
+        WIX_PROMO,
+        # WordPress themes' top bar, outside <main>, as a plain <div>
+        '<div class="top-strip"><p>Now open on Saturdays! Ketamine care without the wait. '
+        '<a href="/book">Book a visit</a></p></div>',
+    ],
+)
+def test_an_announcement_strip_above_the_pages_title_is_dropped_and_the_article_kept(strip):
+    lines = _lines(_wix_page(strip, columns=_columns(WIX_TEXT, "")))
+    assert lines[0] == "Ketamine therapy"
+    assert not any("special" in line or "Saturdays" in line for line in lines)
+    assert any(line.startswith("At low doses it can ease") for line in lines)
+
+
+def test_a_short_line_with_a_link_after_the_title_and_one_above_it_linking_nowhere_stay():
+    above = '<section class="wixui-section"><p>Ketamine therapy is offered at both of our clinics today.</p></section>'
+    after = '<section class="wixui-section"><p>Ketamine can help quickly. <a href="/faq">Read our FAQ</a></p></section>'
+    lines = _lines(_wix_page(above, columns=_columns(WIX_TEXT, ""), after=after))
+    assert lines[0] == "Ketamine therapy is offered at both of our clinics today."
+    assert lines[-1] == "Ketamine can help quickly. Read our FAQ"
+
+
+def test_a_title_low_on_the_page_does_not_make_the_article_above_it_an_announcement():
+    article = "".join(
+        f'<p>Ketamine can ease depression within hours for many people, study {n} of our series. <a href="/s{n}">'
+        "Source</a></p>"
+        for n in range(8)
+    )
+    page = f"<html><body><main><h2>Ketamine</h2>{article}<footer><h1>Our clinic</h1></footer></main></body></html>"
+    lines = _lines(page)
+    assert sum(line.startswith("Ketamine can ease depression") for line in lines) == 8
+
+
+@pytest.mark.parametrize(
+    "column", ["wixui-column-strip__column", "col-md-4 col", "wp-block-column", "elementor-column elementor-col-33"]
+)
+def test_a_short_boxed_list_in_a_side_column_beside_the_articles_column_is_dropped(column):
+    lines = _lines(_wix_page(columns=_columns(WIX_TEXT, WIX_BOX, column)))
+    assert not any("Quick facts" in line or "first infusion" in line or "$475" in line for line in lines)
+    assert any(line.startswith("It works mainly on glutamate") for line in lines)
+
+
+def test_a_keyed_box_in_the_articles_own_column_stays():
+    # 08's "At a glance": a fact box among the article's paragraphs, no column of its own
+    glance = (
+        '<div class="callout at-a-glance"><h2>At a glance</h2><ul><li>What it is: a low dose of ketamine for severe'
+        " depression.</li><li>How fast it works: some people notice a difference within a day.</li></ul></div>"
+    )
+    lines = _lines(_wix_page(columns=_columns(glance + WIX_TEXT, "")))
+    assert "At a glance" in lines
+    assert "- How fast it works: some people notice a difference within a day." in lines
+
+
+@pytest.mark.parametrize(
+    "side",
+    [
+        # a side column of prose, not a boxed list
+        "<p>Ketamine infusions are given in our clinic while a nurse watches you.</p>",
+        # a list beside a column that is not much longer
+        "<ul><li>Ketamine can ease depression within hours.</li><li>Its effect fades after about a week.</li>"
+        "<li>It works on glutamate.</li><li>It can raise blood pressure.</li><li>It can cause nausea.</li>"
+        "<li>It is given as an infusion in our clinic.</li></ul>",
+    ],
+)
+def test_a_side_column_of_prose_or_beside_a_column_of_like_length_stays(side):
+    text = WIX_TEXT if side.startswith("<p>") else "<p>Ketamine is an anesthetic that also eases depression.</p>"
+    lines = _lines(_wix_page(columns=_columns(text, side)))
+    assert html_line(side) in lines
+
+
+def html_line(block: str) -> str:
+    return readable_text(f"<html><body><main>{block}</main></body></html>", name="x.html").splitlines()[0]
+
+
+WIX_ACCORDION = (
+    '<div class="wixui-accordion"><div class="wixui-accordion__item" data-hook="accordion-item">'
+    '<div data-hook="accordion-item-header-wrapper"><button class="S2A3Nm wixui-accordion__item-header" '
+    'aria-expanded="false" aria-controls="i0-content" id="i0-header" type="button"><div data-hook="accordion-item-'
+    'title"><span class="wixui-accordion__item-title">Will ketamine make me lose control?</span></div>'
+    '<div aria-hidden="true"><svg viewBox="0 0 24 24"><path d="M12 15z"></path></svg></div></button></div>'
+    '<div class="wixui-accordion__item-content collapsed" id="i0-content" role="region" aria-labelledby="i0-header">'
+    '<div data-testid="richTextElement"><p class="font_8"><span>No. You stay awake and breathing on your own the '
+    "whole time.</span></p></div></div></div></div>"
+)
+BOOTSTRAP_ACCORDION = (
+    '<div class="accordion" id="faq"><div class="accordion-item"><h2 class="accordion-header" id="h0">'
+    '<button class="accordion-button collapsed" type="button" data-bs-toggle="collapse" data-bs-target="#c0" '
+    'aria-expanded="false" aria-controls="c0">Will ketamine make me lose control?</button></h2>'
+    '<div id="c0" class="accordion-collapse collapse" aria-labelledby="h0"><div class="accordion-body">'
+    "No. You stay awake and breathing on your own the whole time.</div></div></div></div>"
+)
+
+
+@pytest.mark.parametrize("accordion", [WIX_ACCORDION, BOOTSTRAP_ACCORDION])
+def test_an_faq_question_in_a_button_classed_as_the_items_header_is_read_over_its_answer(accordion):
+    after = f'<section class="wixui-section"><h2>Frequently asked questions</h2>{accordion}</section>'
+    lines = _lines(_wix_page(columns=_columns(WIX_TEXT, ""), after=after))
+    assert lines[-3:] == [
+        "Frequently asked questions",
+        "Will ketamine make me lose control?",
+        "No. You stay awake and breathing on your own the whole time.",
+    ]
+
+
+def test_a_menu_toggle_classed_as_the_headers_stays_dropped():
+    toggle = (
+        '<div><button class="header-menu-toggle" aria-expanded="false" aria-controls="m">Open the menu</button>'
+        '<div id="m"><a href="/about">About us and our whole team of doctors</a></div></div>'
+    )
+    lines = _lines(_wix_page(columns=_columns(WIX_TEXT, ""), after=toggle))
+    assert "Open the menu" not in lines
+    assert lines[-1].startswith("It works mainly on glutamate")
+
+
+def test_a_spacer_paragraph_of_a_zero_width_space_is_no_line_and_one_inside_a_sentence_stays():
+    text = (
+        '<p class="font_8">Ketamine can ease depression within hours for many people.</p>'
+        '<p class="font_8"><span>&#8203;</span></p><h2>How does ketamine work?</h2>'
+        "<ul><li><p>&#8203;&#8288; </p></li><li>It works on glu\u200btamate, the brain’s main messenger.</li></ul>"
+        "<p>It works mainly on glutamate, the chemical messenger the brain uses most, and not on serotonin.</p>"
+    )
+    lines = _lines(_wix_page(columns=_columns(text, "")))
+    assert lines == [
+        "Ketamine therapy",
+        "Ketamine can ease depression within hours for many people.",
+        "How does ketamine work?",
+        "- It works on glu\u200btamate, the brain’s main messenger.",
+        "It works mainly on glutamate, the chemical messenger the brain uses most, and not on serotonin.",
+    ]
