@@ -2017,7 +2017,13 @@ CANDIDACY_LEAD = re.compile(
     r"\b(?:should|must|can)(?:n['’]t| not| never)\s+(?:\w+\s+){0,2}?(?:take|use|have|get|receive|try|start|be given)\b|"
     r"\b(?:avoid|skip) (?:ketamine|esketamine|it|this|the (?:treatment|therapy|medication|drug))\b|\bshould avoid\b|"
     r"\b(?:consider\w*|recommend\w*|suggest\w*|reserv\w*|best|suited|suitable|intended|meant|right|appropriate) "
-    r"(?:\w+ ){0,2}?for (?:\w+ )?(?:people|adults|patients|those|anyone|someone|individuals|you)\b",
+    r"(?:\w+ ){0,2}?for (?:\w+ )?(?:people|adults|patients|those|anyone|someone|individuals|you)\b|"
+    # A clinician offering or weighing the treatment for the reader "if you:" ("We may recommend ketamine-assisted
+    # therapy if you:", "Ketamine may be worth discussing with us if you:", "We'll talk through your history
+    # carefully if you have:"): the items say who it is for or not. Not "Call us right away if you have:" (warning
+    # signs, side effects): only with a verb of recommending, offering or talking it over.
+    r"\b(?:recommend\w*|suggest\w*|offer\w*|worth (?:discussing|considering|exploring|asking about)|discuss\w*|"
+    r"talk (?:through|about|with)|consider\w*)\b[^.:!?]*\bif you\b",
     re.I,
 )
 

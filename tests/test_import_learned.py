@@ -223,6 +223,10 @@ def test_the_committed_category_model_is_a_fresh_fit_of_every_labelled_answer():
         "Good candidates include people who:",
         "It’s generally considered for people who:",
         "We usually recommend it for adults who:",
+        "We may recommend ketamine-assisted therapy if you:",
+        "Ketamine may be worth discussing with us if you:",
+        "We’ll talk through your history carefully if you have:",
+        "Your psychiatrist may suggest ketamine or esketamine if you:",
     ],
 )
 def test_a_lead_in_about_who_should_or_should_not_have_it_frames_candidacy(lead):
@@ -232,7 +236,9 @@ def test_a_lead_in_about_who_should_or_should_not_have_it_frames_candidacy(lead)
 @pytest.mark.parametrize(
     "lead",
     ["Rare but serious side effects include:", "Common ones include:", "Here’s what to watch for:", "Key takeaways",
-     "Ketamine can be given in several ways:", "Patients often report:"],
+     "Ketamine can be given in several ways:", "Patients often report:",
+     "Call us right away if you have:", "Seek emergency care if you notice:",
+     "We recommend eating lightly. Tell the nurse if you feel:"],
 )  # fmt: skip
 def test_other_lead_ins_do_not_frame_candidacy(lead):
     assert not frames_candidacy(lead)
