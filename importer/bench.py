@@ -28,7 +28,9 @@ For each article, with its answer key (quote, offset, claim or none, category, s
 - top-1 and top-3 (the targets), per candidate "where one exists": of the candidates whose key attaches them to at
   least one claim the knowledge base holds, the share whose first suggestion (top-1), or one of whose first three
   (top-3), is one of those claims. This is how an editor meets it (one sentence, one list of suggestions) and how
-  issue 15's table counted it ("right claim first": per sentence);
+  issue 15's table counted it ("right claim first": per sentence). Each candidate counted there whose first
+  suggestion is not one of its claims is listed in the JSON, ``ranking_misses`` (``ranking_miss``): the clause, the
+  key's claims with their ranks among the suggestions, the first three suggestions with their scores;
 - pair-wise top-1 and top-3 (printed beside them, the figures before issue 15's counting was settled): per found
   answer whose claim exists in the knowledge base, the claim is the first suggestion / among the first three. A
   candidate the key attaches to two claims can be first for one of them only, so pair-wise top-1 cannot exceed
@@ -124,6 +126,8 @@ class ArticleScore:
     misses: list = field(default_factory=list)
     # Each answer whose stance was shown wrong: for error analysis (in the JSON of ``bench_import --json``).
     stance_misses: list = field(default_factory=list)
+    # Each candidate counted in top-1 whose first suggestion is not a claim its key names (``ranking_miss``).
+    ranking_misses: list = field(default_factory=list)
 
 
 def _ratio(a: int, b: int) -> float:
@@ -166,6 +170,7 @@ def score_article(
     score.furniture_offered = sum(any(s in f or f in s for f in furniture) for s in sentences)
     categories_per_hit: dict[int, Counter] = defaultdict(Counter)
     claims_per_hit: dict[int, tuple] = {}
+    keyed: dict[int, tuple[CandidateData, list[Answer]]] = {}  # candidates with a known claim, and those answers
     for answer in answers:
         hit = answering(candidates, answer)
         if hit is None:
@@ -180,6 +185,7 @@ def score_article(
             score.top3_hits += answer.claim in [cid for cid, _, _ in hit.suggestions[:3]]
             score.top1_hits += bool(hit.suggestions) and hit.suggestions[0][0] == answer.claim
             claims_per_hit.setdefault(id(hit), ([cid for cid, _, _ in hit.suggestions[:3]], set()))[1].add(answer.claim)
+            keyed.setdefault(id(hit), (hit, []))[1].append(answer)
         # The stance an editor sees next to the answer's claim: its suggestion's; for a claim found by the review
         # screen's search, judged against its wording as the screen judges it; for a claim drafted from the
         # candidate, the candidate's own (``importer.services.create_claim_from``).
@@ -202,7 +208,37 @@ def score_article(
     score.clause_top3_hits = sum(bool(claims.intersection(top3)) for top3, claims in claims_per_hit.values())
     score.category_ceiling = sum(max(counts.values()) for counts in categories_per_hit.values())
     score.ticks = tick_counts(candidates, {key: claims for key, (_, claims) in claims_per_hit.items()})
+    score.ranking_misses = [
+        ranking_miss(name, hit, held, known)
+        for hit, held in keyed.values()
+        if not hit.suggestions or hit.suggestions[0][0] not in {a.claim for a in held}
+    ]
     return score
+
+
+def ranking_miss(name: str, hit: CandidateData, answers: Sequence[Answer], known: dict[int, ClaimRecord]) -> dict:
+    """A candidate whose first suggestion is none of the known claims its key attaches to it (``answers``), for
+    error analysis: its clause (and sentence, with a list item's lead-in), each keyed claim with its rank among the
+    suggestions (1 is first; None: not among them) and the key's stance, and the first three suggestions with their
+    scores."""
+    ranks = {cid: (rank, score) for rank, (cid, score, _) in enumerate(hit.suggestions, start=1)}
+    key = {}
+    for answer in answers:  # one entry per claim, in the key's order (a claim may be keyed twice in one candidate)
+        rank, score = ranks.get(answer.claim, (None, None))
+        key.setdefault(answer.claim, {"claim": answer.claim, "text": known[answer.claim].text, "rank": rank,
+                                      "score": score, "stance": answer.stance, "quote": answer.quote})  # fmt: skip
+    return {
+        "article": name,
+        "clause": hit.clause.text,
+        "sentence": hit.sentence.text,
+        "lead": hit.sentence.lead,
+        "category": hit.category,
+        "key": list(key.values()),
+        "first": [
+            {"claim": cid, "text": known[cid].text if cid in known else "", "score": score, "stance": stance}
+            for cid, score, stance in hit.suggestions[:3]
+        ],
+    }
 
 
 def tick_counts(candidates: Sequence[CandidateData], stated: dict[int, set]) -> dict[str, list[int]]:

@@ -317,6 +317,43 @@ def test_the_bench_counts_the_right_claim_first_per_candidate_and_pair_wise_besi
     assert "pair_top1" in "\n".join(bench._verdicts(overall))
 
 
+def test_the_bench_lists_each_candidate_whose_first_suggestion_is_not_its_keyed_claim(monkeypatch):
+    from importer import bench
+    from importer.extract import CandidateData, Sentence
+
+    text = "Ketamine works within hours. Ketamine is given as a nasal spray. Ketamine is cheap. Ketamine is new."
+    starts = [text.index(s) for s in ("Ketamine works", "Ketamine is given", "Ketamine is cheap", "Ketamine is new")]
+    spans = [Sentence(a, b - 1, text[a : b - 1]) for a, b in zip(starts, [*starts[1:], len(text) + 1], strict=True)]
+    candidates = [
+        # Right first: not listed.
+        CandidateData(spans[0], spans[0], "onset", "supports",
+                      suggestions=[(2, 0.9, "supports"), (4, 0.5, "supports")]),
+        # Its claim is third: listed with that rank, and the first three suggestions with their scores.
+        CandidateData(spans[1], spans[1], "administration", "supports",
+                      suggestions=[(4, 0.5, "supports"), (5, 0.4, "contradicts"), (3, 0.2, "supports"),
+                                   (1, 0.1, "supports")]),
+        # Its claim is not suggested at all.
+        CandidateData(spans[2], spans[2], "cost", "supports", suggestions=[(5, 0.3, "supports")]),
+        # The key attaches it to no claim the knowledge base holds: not counted in top-1, so not listed.
+        CandidateData(spans[3], spans[3], "other", "supports", suggestions=[(4, 0.3, "supports")]),
+    ]  # fmt: skip
+    monkeypatch.setattr(bench, "extract", lambda *args, **kwargs: candidates)
+    keyed = zip(spans, (2, 3, 1, 99), strict=True)
+    answers = [bench.Answer(s.start, s.text, claim, "onset", "supports") for s, claim in keyed]
+    index = ClaimIndex([ClaimRecord(i, f"claim {i}", "onset") for i in (1, 2, 3, 4, 5)])
+    score = bench.score_article("a", text, answers, index, [], [])
+    assert (score.clauses_in_kb, score.clause_top1_hits) == (3, 1)
+    third, unsuggested = score.ranking_misses
+    assert (third["article"], third["clause"]) == ("a", spans[1].text)
+    assert [(k["claim"], k["rank"], k["score"]) for k in third["key"]] == [(3, 3, 0.2)]
+    assert [(f["claim"], f["text"], f["score"]) for f in third["first"]] == [
+        (4, "claim 4", 0.5), (5, "claim 5", 0.4), (3, "claim 3", 0.2)
+    ]  # fmt: skip
+    assert [(k["claim"], k["rank"]) for k in unsuggested["key"]] == [(1, None)]  # not among the suggestions
+    # In the bench's JSON, beside the stance misses.
+    assert bench._summary([score])["articles"][0]["ranking_misses"] == [third, unsuggested]
+
+
 # --- the index's matrices, kept between imports (importer/indexstore.py) ---------------------------------------------
 
 
