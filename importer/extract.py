@@ -659,13 +659,12 @@ def is_heading(sentence: Sentence) -> bool:
 # What a page says about itself or asks the reader to do, not about ketamine: the article's own plan ("In this article,
 # we will delve into …"), its disclaimer ("This article is for general information only and is not a substitute for
 # professional medical advice"), the questions it gathers, calls to action ("Call our patient line or request a free
-# phone consultation"), what it is about to show ("Here is how the options compare.") and addresses. "Read on" is the
-# phrase, not the start of "read online" ("It is not instant, whatever you may have read online." states something).
+# phone consultation") and addresses. "Read on" is the phrase, not the start of "read online" ("It is not instant,
+# whatever you may have read online." states something).
 BOILERPLATE = re.compile(
     r"\b(?:in this (?:article|post|guide|blog|page|section)|this (?:article|post|guide|page|blog) (?:is|will|explains|"
     r"covers|contains)|it contains (?:\w+ )*information|we(?:'ll|’ll| will) (?:explore|discuss|delve|look|cover|walk)|"
-    r"read on\b|click here|learn more|here(?:\s+is|\s+are|['’]s)\s+(?:what|how|why)\b|"
-    r"(?:frequently asked|these|many|common) questions|questions (?:our|that) "
+    r"read on\b|click here|learn more|(?:frequently asked|these|many|common) questions|questions (?:our|that) "
     r"(?:patients|people|readers)|not (?:a )?substitute for (?:[\w-]+ ){0,3}(?:advice|diagnosis)|"
     r"for (?:general )?information(?:al)? (?:purposes )?only|"
     r"(?:call|contact|email) (?:us|our)\b|(?:book|schedule|request) (?:a|an|your) (?:free )?(?:[\w-]+ )?(?:call|"
@@ -789,10 +788,9 @@ def is_fragment(text: str) -> bool:
 
 # A sentence's opening phrase that only frames what follows: a prepositional phrase or participle without a verb ("In
 # addition to its effects on pain, …", "With ongoing efforts and collaboration between researchers, …", "For many of the
-# people we treat, …", "Utilizing the drug ketamine, …") or a condition ("If you have been living with depression
-# for years, …", "If nothing has shifted after six, …", "Whether ketamine fits you is …": a condition asserts
-# nothing). Phrases of means ("By blocking a specific receptor called NMDA, …", "Through its influence on the
-# glutamatergic system, …") say how ketamine acts: they stay clauses of their own.
+# people we treat, …", "Utilizing the drug ketamine, …") or a condition put to the reader ("If you have been living
+# with depression for years, …"). Phrases of means ("By blocking a specific receptor called NMDA, …", "Through its
+# influence on the glutamatergic system, …") say how ketamine acts: they stay clauses of their own.
 _DISCOURSE_OPENER = re.compile(r"(?:however|moreover|additionally|furthermore|overall|therefore|still|also),?\s+", re.I)
 
 
@@ -804,7 +802,7 @@ _RESEARCH_GOES_ON = re.compile(
 
 def is_frame(piece: str) -> bool:
     text = _DISCOURSE_OPENER.sub("", piece.strip(), count=1)
-    if re.match(r"(?:if|unless|whether)\b|as with\b|to (?!date\b)[a-z]+\b", text, re.I):
+    if re.match(r"if (?:you|your|yours)\b|as with\b|to (?!date\b)[a-z]+\b", text, re.I):
         return True
     if _RESEARCH_GOES_ON.match(text):  # "As research continues to explore the full potential of ketamine therapy, …"
         return True

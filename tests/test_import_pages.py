@@ -1992,29 +1992,3 @@ def test_a_concession_about_paying_stays_with_its_clause():
         "Because ketamine isn’t approved for depression",
         "most insurance plans don’t cover the sessions, though we provide a superbill you can submit.",
     ]
-
-
-# --- not kept (h20m): a leading conditional as a frame; "Here is what …" as the page's talk about itself -----------
-
-
-def test_a_leading_condition_stays_with_the_clause_it_conditions():
-    text = (
-        "Ketamine is given in a course of six infusions.\n"
-        "If nothing has shifted after six, it’s probably not the right treatment for you.\n"
-        "Whether ketamine fits you is something we decide together, after a full history.\n"
-        "While ketamine is well tolerated, nausea and dizziness are common.\n"  # a concession asserts: still split
-    )
-    parts = [c.text for _, clauses in relevant_clauses(text, claim_filter=None) for c in clauses]
-    assert "If nothing has shifted after six, it’s probably not the right treatment for you." in parts
-    assert "Whether ketamine fits you is something we decide together, after a full history." in parts
-    assert "While ketamine is well tolerated" in parts and "nausea and dizziness are common." in parts
-
-
-def test_here_is_what_a_page_covers_is_about_the_page_and_here_as_a_place_is_not():
-    text = (
-        "Ketamine is given as an infusion.\nHere’s what a session is like, and what it costs.\n"
-        "Here is how the options compare.\nEvery dose here is given by a nurse and logged.\n"
-    )
-    found, skipped = _offered(text)
-    assert found == ["Ketamine is given as an infusion.", "Every dose here is given by a nurse and logged."]
-    assert skipped["boilerplate"] == 2
