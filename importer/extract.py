@@ -812,6 +812,20 @@ def is_frame(piece: str) -> bool:
     return bool(_PREPOSITIONAL.match(text) or re.match(r"[a-z]+ing\b", text, re.I))
 
 
+# Words of a session as a patient lives it, that a page about ketamine uses of ketamine alone: how it feels ("Many
+# find the experience peaceful", "You stay awake and able to talk the whole time") and what it asks of the visit
+# (the ride home, paying for it: "You’ll need someone to drive you home", "We can give you a superbill to submit for
+# possible reimbursement"). Every labelled page from 01 on that says these things keys them (side effects,
+# administration), and none of the words named ketamine's domain before. They make a sentence relevant once the
+# article has named ketamine (``is_relevant``), nothing else: kept out of ``DOMAIN``, which the claim filter counts as
+# a feature, and out of ``_about_domain``, which keeps a concession that names nothing of the domain with its clause.
+_SESSION_WORDS = re.compile(
+    r"\b(?:calm\w*|relax\w*|peaceful\w*|unsettl\w*|awake|driv(?:e|es|ing)|superbill|reimburs\w*|insur\w*|"
+    r"out-of-network|self-pay)\b",
+    re.I,
+)
+
+
 def _about_domain(text: str) -> bool:
     return bool(
         REFERRING.search(text) or DOMAIN.search(text) or concept_terms(text) or any(category_cues(text).values())
@@ -829,7 +843,7 @@ def is_relevant(sentence: Sentence, ketamine_named: bool) -> bool:
         return False
     if KETAMINE.search(sentence.text):
         return True
-    return ketamine_named and _about_domain(sentence.text)
+    return ketamine_named and (_about_domain(sentence.text) or bool(_SESSION_WORDS.search(sentence.text)))
 
 
 # Claims whose wording a clause limits by what it says, not by a negation or a hedge: a clause that bounds a duration

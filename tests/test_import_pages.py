@@ -2137,3 +2137,48 @@ def test_a_spacer_paragraph_of_a_zero_width_space_is_no_line_and_one_inside_a_se
         "- It works on glu\u200btamate, the brain’s main messenger.",
         "It works mainly on glutamate, the chemical messenger the brain uses most, and not on serotonin.",
     ]
+
+
+# --- a session as a patient lives it, missed on page 13 and before it (h20m) -------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Many find the experience peaceful; a few find it strange at first.",
+        "You stay awake and breathing on your own the whole time, and a nurse is with you throughout.",
+        "Some people find it deeply relaxing; others find it unsettling.",
+        "You’ll need someone to drive you home, and you shouldn’t drive until the next day.",
+        "We can give you a superbill to submit for possible reimbursement.",
+    ],
+    ids=["how it feels", "awake", "relaxing or unsettling", "the ride home", "paying for it"],
+)
+def test_how_a_session_feels_and_what_the_visit_asks_are_read_once_ketamine_is_named(sentence):
+    found, _ = _offered(f"Ketamine is given as an infusion at our clinic.\n{sentence}\n")
+    assert sentence in found
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Many find the experience peaceful.",
+        "You’ll need someone to drive you home.",
+        "We can give you a superbill to submit for possible reimbursement.",
+    ],
+)
+def test_words_of_a_session_name_nothing_on_a_page_that_has_not_named_ketamine(sentence):
+    found, skipped = _offered(f"Our yoga retreat runs every weekend.\n{sentence}\n")
+    assert found == [] and skipped["off-topic"] == 2
+
+
+def test_a_concession_about_paying_stays_with_its_clause():
+    # The words of a session make a sentence relevant; they do not make a trailing concession a clause of its own
+    # ("though we provide a superbill …" limits the statement before it, as on page 09).
+    text = (
+        "Because ketamine isn’t approved for depression, most insurance plans don’t cover the sessions, though we "
+        "provide a superbill you can submit.\n"
+    )
+    assert [c.text for _, parts in relevant_clauses(text, claim_filter=None) for c in parts] == [
+        "Because ketamine isn’t approved for depression",
+        "most insurance plans don’t cover the sessions, though we provide a superbill you can submit.",
+    ]
