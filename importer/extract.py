@@ -1255,11 +1255,15 @@ def _hedged(text: str) -> bool:
 #   hedges there, and "could" after a verb that does not (indicated, suggested) too: the seed's key reads "research
 #   has indicated that ketamine may be effective" as qualifying, and the held-out key reads 08's "found that … could"
 #   as supporting in four of its five answers (the fifth contradicts the immediate-onset claim by its "in a matter of
-#   hours"; 06's "found that … can" supports too);
+#   hours"; 06's "found that … can" supports too). A verb of noticing presents its object as fact as well (noticed,
+#   observed, saw, learned, realised: "researchers noticed that a single low dose could lift severe depression"; the
+#   held-out keys call such clauses "supports" in 6 of 6 answers, 09 and 12; h20s); "seemed to" after it stays a
+#   hedge (04's "noticed that a single low dose … seemed to lift mood");
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
 #   read", "you may know it as") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
-    r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed) that "
+    r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed|noticed|observed|"
+    r"saw|learned|learnt|reali[sz]ed) that "
     r"[^;:.]*?\bcould\b|"
     r"\byou (?:may|might|could) (?:already )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
     r"wonder(?:ed)?)\b",

@@ -1129,6 +1129,12 @@ More often it takes a day or two | Ketamine improves mood within hours to days |
 People who respond often feel better within 1 or 2 days | Ketamine relieves symptoms immediately | contradicts
 Some people notice a difference within a day | Ketamine relieves depressive symptoms immediately | contradicts
 Some people notice a difference within a day | Ketamine's effect begins within hours of a treatment | supports
+# h20s: a verb of noticing presents what was noticed as fact, as "found" does: its "could" is no hedge; "seemed to"
+# and "may" after it still hedge
+Psychiatrists noticed that a single low dose could lift severe depression | Ketamine reduces depression | supports
+Doctors observed that patients could sleep again | Ketamine improves sleep | supports
+Researchers noticed that a single low dose seemed to lift mood | A single dose lifts mood | qualifies
+Researchers noticed that it may ease pain | Ketamine reduces chronic pain | qualifies
 """
 
 
