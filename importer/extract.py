@@ -457,10 +457,16 @@ _HEDGING_NEGATION = re.compile(
 # toward a claim a hedge, which a claim of the unknown shares ("the long-term effects are not yet known"). The
 # candidate's own stance (toward a claim in its own words, "we don't know much about X") is no hedge: on the
 # held-out keys such a clause supports the claim that X is not known.
+_NO_ONE_KNOWS = (
+    r"\b(?:no one|no-one|nobody) (?:yet |fully |really |truly |quite |exactly |completely |entirely |actually )*"
+    r"(?:knows|understands)\b"
+)
 _NOT_KNOWING = re.compile(
     r"\b(?:do|does|did)(?: not|n't) (?:yet |fully |really |completely |entirely |exactly )*(?:know|understand)\b|"
     r"\bnor do (?:we|they|researchers|scientists|doctors) (?:yet )?(?:fully |really )?(?:know|understand)\b|"
     r"\bno one (?:is (?:entirely |completely |quite )?sure|knows)\b|"
+    # h20s: an adverb between does not change it ("no one fully knows yet how ketamine helps"), nor does "nobody"
+    rf"{_NO_ONE_KNOWS}|"
     r"\b(?:do|does|did)(?: not|n't) (?:yet )?have (?:any |good |much |enough |reliable |solid |long-term )*"
     r"(?:data|evidence)\b",
     re.I,
@@ -496,6 +502,7 @@ _NEUTRAL_NEGATION = re.compile(
     rf"\b(?:who|whose|whom|where|when|that(?= (?:{_AUXILIARIES})(?:n't)?\b))\b[^,;.]*|"
     rf"(?<!\w)(?:{CONCEPTS['resistant']}|{CONCEPTS['unknown']}|"
     r"(?:do|does|did)n't (?:yet )?know|(?:do|does|did) not (?:yet )?know|no one (?:is|knows)\w*)(?!\w)|"
+    rf"{_NO_ONE_KNOWS}|"
     # h15i: a negation whose subject is what ketamine is compared with ("something standard antidepressants can't
     # do", "other treatments don't work that fast") says nothing against ketamine.
     r"\b(?:other|standard|conventional|traditional|older|typical|regular|many|most) (?:\w+ ){0,2}?"

@@ -1135,6 +1135,12 @@ Psychiatrists noticed that a single low dose could lift severe depression | Keta
 Doctors observed that patients could sleep again | Ketamine improves sleep | supports
 Researchers noticed that a single low dose seemed to lift mood | A single dose lifts mood | qualifies
 Researchers noticed that it may ease pain | Ketamine reduces chronic pain | qualifies
+# … not knowing with an adverb between ("no one fully knows yet"), or said with "nobody", is the not knowing a claim of
+# the unknown shares and a hedge of any other claim; "no one should" still negates
+No one fully knows yet how ketamine helps |
+    How ketamine produces its effects on mental health conditions is not yet fully understood | supports
+Nobody really understands how it lifts mood | Ketamine lifts mood by blocking NMDA receptors | qualifies
+No one should take ketamine at home alone | Ketamine can be self-administered by patients at home | contradicts
 """
 
 
