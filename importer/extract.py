@@ -956,6 +956,22 @@ _EXCEPTIONS = re.compile(
     re.I,
 )
 
+# A negation of "everyone" with words between ("isn't right for everyone", "does not help everyone", "doesn't work for
+# every kind of pain") limits what the clause says, as "not everyone" does (``_HEDGING_NEGATION``): it does not deny
+# it. Toward a claim that is no negation and not for everyone, it qualifies: the held-out keys call such clauses
+# "qualifies" in 4 answers (01, 08, 12 twice) and "contradicts" in none; toward a claim for everyone it still
+# contradicts (``_limits``: 9 of 9 answers), and toward a negated claim it is a negation they share. Stance only (h20s).
+_NOT_FOR_EVERYONE = re.compile(
+    r"(?:\bnot|n't|\bnever) (?:\w+ ){0,4}?(?:everyone|everybody|every (?:one|person|patient|kind|type|case)|"
+    r"all (?:patients|people|cases))\b",
+    re.I,
+)
+
+
+def _only_limiting_negation(text: str) -> bool:
+    """Whether the text is negated only by negations that limit it (``_NOT_FOR_EVERYONE``)."""
+    return _negated(text) and not _negated(_NOT_FOR_EVERYONE.sub(" ", text))
+
 
 # Disapproval of a practice ("a practice some psychiatrists view with concern", "but they're more controversial")
 # qualifies a claim that the practice happens (treatment at home) and, when the clause names home use, agrees with a
@@ -1104,6 +1120,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
       against "a lower risk of … weight gain");
     - a clause that limits the claim's wording (a bounded duration, an onset in hours, named risks, "a few people"
       against "commonly", disapproval of home use: ``_limits``) qualifies or contradicts it;
+    - a clause negated only by a negation of "everyone" ("isn't right for everyone": ``_NOT_FOR_EVERYONE``) does
+      not contradict a claim that is no negation and not for everyone: it limits it, as a hedge does;
     - ``qualifies`` when the clause hedges and the claim does not (a negation or a hedge both share cancels);
     - ``supports`` otherwise.
     Toward a claim the clause is read on the part that speaks to it (``_claimed_part``: its side of a "but", the one
@@ -1125,7 +1143,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # denies, of those the claim says are fewer or less likely, supports it.
         if clause_negated and not claim_negated and _denied_harm_is_claimed_less(text, claim_text):
             return "supports"
-        if clause_negated and not claim_negated:
+        limiting = not claim_negated and not _UNIVERSAL_CLAIM.search(claim_text) and _only_limiting_negation(text)
+        if clause_negated and not claim_negated and not limiting:
             return "contradicts"
         if (
             claim_negated
@@ -1136,13 +1155,15 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         limited = _limits(text, claim_text)
         if limited:
             return limited
-    clause_hedged = _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
+    else:
+        limiting = False
+    clause_hedged = limiting or _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
     claim_hedged = _hedged(claim_text) or _stance_hedges(claim_text) or _NOT_KNOWING.search(claim_text)
     if clause_hedged and not (claim_text and claim_hedged):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
         # may feel floaty"): that modal is shared, as a shared hedge is.
-        if claim_text and _POSSIBILITY.search(claim_text) and not _hedges(_MODAL.sub(" ", text)):
+        if claim_text and _POSSIBILITY.search(claim_text) and not (limiting or _hedges(_MODAL.sub(" ", text))):
             return "supports"
         return "qualifies"
     return "supports"

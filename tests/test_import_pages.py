@@ -1141,6 +1141,15 @@ No one fully knows yet how ketamine helps |
     How ketamine produces its effects on mental health conditions is not yet fully understood | supports
 Nobody really understands how it lifts mood | Ketamine lifts mood by blocking NMDA receptors | qualifies
 No one should take ketamine at home alone | Ketamine can be self-administered by patients at home | contradicts
+# … a negation of "everyone" with words between limits, as "not everyone" does: it qualifies a claim that is not for
+# everyone, still contradicts one for everyone, is shared with a negated claim; a plain negation still contradicts
+Home treatment isn’t right for everyone | Ketamine can be self-administered by patients at home | qualifies
+It doesn’t work for every kind of pain | Ketamine reduces chronic pain | qualifies
+It does not help everyone | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
+Ketamine isn’t right for everyone | Ketamine can deliver rapid relief of depression for all patients | contradicts
+It won’t work for every person who tries it | Ketamine helps everyone with depression | contradicts
+It isn’t right for everyone | $SECOND_LINE | supports
+It doesn’t work for chronic pain | Ketamine reduces chronic pain | contradicts
 """
 
 
