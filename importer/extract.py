@@ -967,10 +967,16 @@ _NOT_FOR_EVERYONE = re.compile(
     re.I,
 )
 
+# "Not a cure" limits a claim of great benefit as "not a panacea" does (``_HEDGING_NEGATION``): the held-out keys call
+# "isn't a cure" "qualifies" against the breakthrough claim in 3 answers (08, 10, 12) and "contradicts" in 1 (11, whose
+# clause goes on "anyone who calls it a miracle is overselling it"); against the claim that it does not cure, a
+# negation both share, "supports" in 9 of 9 (h20s).
+_NOT_A_CURE = re.compile(r"(?:\bnot|n't) (?:a|an) cure\b", re.I)
+
 
 def _only_limiting_negation(text: str) -> bool:
-    """Whether the text is negated only by negations that limit it (``_NOT_FOR_EVERYONE``)."""
-    return _negated(text) and not _negated(_NOT_FOR_EVERYONE.sub(" ", text))
+    """Whether the text is negated only by negations that limit it (``_NOT_FOR_EVERYONE``, ``_NOT_A_CURE``)."""
+    return _negated(text) and not _negated(_NOT_A_CURE.sub(" ", _NOT_FOR_EVERYONE.sub(" ", text)))
 
 
 # Disapproval of a practice ("a practice some psychiatrists view with concern", "but they're more controversial")
@@ -1120,8 +1126,9 @@ def stance_cue(text: str, claim_text: str = "") -> str:
       against "a lower risk of … weight gain");
     - a clause that limits the claim's wording (a bounded duration, an onset in hours, named risks, "a few people"
       against "commonly", disapproval of home use: ``_limits``) qualifies or contradicts it;
-    - a clause negated only by a negation of "everyone" ("isn't right for everyone": ``_NOT_FOR_EVERYONE``) does
-      not contradict a claim that is no negation and not for everyone: it limits it, as a hedge does;
+    - a clause negated only by a negation of "everyone" ("isn't right for everyone": ``_NOT_FOR_EVERYONE``) or by
+      "not a cure" does not contradict a claim that is no negation and not for everyone: it limits it, as a hedge
+      does;
     - ``qualifies`` when the clause hedges and the claim does not (a negation or a hedge both share cancels);
     - ``supports`` otherwise.
     Toward a claim the clause is read on the part that speaks to it (``_claimed_part``: its side of a "but", the one

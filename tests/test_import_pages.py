@@ -1150,6 +1150,12 @@ Ketamine isn’t right for everyone | Ketamine can deliver rapid relief of depre
 It won’t work for every person who tries it | Ketamine helps everyone with depression | contradicts
 It isn’t right for everyone | $SECOND_LINE | supports
 It doesn’t work for chronic pain | Ketamine reduces chronic pain | contradicts
+# … "not a cure" limits a claim of great benefit as "not a panacea" does; it is the negation a claim that it does not
+# cure shares; "does not cure" still contradicts a claim that it cures
+Ketamine isn’t a cure | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
+Ketamine isn’t a cure | Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
+Ketamine isn’t a cure | Ketamine brings lasting relief for all patients | contradicts
+Ketamine does not cure depression | Ketamine cures depression | contradicts
 """
 
 
