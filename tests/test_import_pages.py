@@ -1156,6 +1156,11 @@ Ketamine isn’t a cure | Ketamine therapy is a revolutionary breakthrough in me
 Ketamine isn’t a cure | Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
 Ketamine isn’t a cure | Ketamine brings lasting relief for all patients | contradicts
 Ketamine does not cure depression | Ketamine cures depression | contradicts
+# … not studied, not tested say what not shown says of the evidence
+The long-term safety of repeated treatment hasn’t been studied well |
+    The long-term safety and side effects of ketamine therapy are not yet known | supports
+Esketamine hasn’t been tested in teenagers | Esketamine relieves depression in teenagers | qualifies
+Esketamine did not relieve depression in teenagers | Esketamine relieves depression in teenagers | contradicts
 """
 
 
