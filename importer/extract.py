@@ -973,13 +973,21 @@ _NOT_FOR_EVERYONE = re.compile(
 # "Not a cure" limits a claim of great benefit as "not a panacea" does (``_HEDGING_NEGATION``): the held-out keys call
 # "isn't a cure" "qualifies" against the breakthrough claim in 3 answers (08, 10, 12) and "contradicts" in 1 (11, whose
 # clause goes on "anyone who calls it a miracle is overselling it"); against the claim that it does not cure, a
-# negation both share, "supports" in 9 of 9 (h20s).
+# negation both share, "supports" in 9 of 9. Against a claim that it cures, it denies what the claim says and
+# contradicts it, as issue 15's unit case has it (h20s).
 _NOT_A_CURE = re.compile(r"(?:\bnot|n't) (?:a|an) cure\b", re.I)
+_CURES = re.compile(r"\bcur(?:e|es|ed|ing|ative)\b", re.I)
 
 
-def _only_limiting_negation(text: str) -> bool:
-    """Whether the text is negated only by negations that limit it (``_NOT_FOR_EVERYONE``, ``_NOT_A_CURE``)."""
-    return _negated(text) and not _negated(_NOT_A_CURE.sub(" ", _NOT_FOR_EVERYONE.sub(" ", text)))
+def _only_limiting_negation(text: str, claim_text: str) -> bool:
+    """Whether the text is negated only by negations that limit what the claim says (``_NOT_FOR_EVERYONE``;
+    ``_NOT_A_CURE`` unless the claim says it cures). A claim for everyone they contradict (``_limits``)."""
+    if _UNIVERSAL_CLAIM.search(claim_text):
+        return False
+    rest = _NOT_FOR_EVERYONE.sub(" ", text)
+    if not _CURES.search(claim_text):
+        rest = _NOT_A_CURE.sub(" ", rest)
+    return _negated(text) and not _negated(rest)
 
 
 # Disapproval of a practice ("a practice some psychiatrists view with concern", "but they're more controversial")
@@ -1153,7 +1161,7 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # denies, of those the claim says are fewer or less likely, supports it.
         if clause_negated and not claim_negated and _denied_harm_is_claimed_less(text, claim_text):
             return "supports"
-        limiting = not claim_negated and not _UNIVERSAL_CLAIM.search(claim_text) and _only_limiting_negation(text)
+        limiting = not claim_negated and _only_limiting_negation(text, claim_text)
         if clause_negated and not claim_negated and not limiting:
             return "contradicts"
         if (

@@ -1151,7 +1151,8 @@ It won’t work for every person who tries it | Ketamine helps everyone with dep
 It isn’t right for everyone | $SECOND_LINE | supports
 It doesn’t work for chronic pain | Ketamine reduces chronic pain | contradicts
 # … "not a cure" limits a claim of great benefit as "not a panacea" does; it is the negation a claim that it does not
-# cure shares; "does not cure" still contradicts a claim that it cures
+# cure shares; it and "does not cure" still contradict a claim that it cures
+Ketamine isn’t a cure | Ketamine cures depression | contradicts
 Ketamine isn’t a cure | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
 Ketamine isn’t a cure | Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
 Ketamine isn’t a cure | Ketamine brings lasting relief for all patients | contradicts
