@@ -963,7 +963,7 @@ _EXCEPTIONS = re.compile(
 # every kind of pain") limits what the clause says, as "not everyone" does (``_HEDGING_NEGATION``): it does not deny
 # it. Toward a claim that is no negation and not for everyone, it qualifies: the held-out keys call such clauses
 # "qualifies" in 4 answers (01, 08, 12 twice) and "contradicts" in none; toward a claim for everyone it still
-# contradicts (``_limits``: 9 of 9 answers), and toward a negated claim it is a negation they share. Stance only (h20s).
+# contradicts (11 of 11 answers), and toward a negated claim it is a negation they share. Stance only (h20s).
 _NOT_FOR_EVERYONE = re.compile(
     r"(?:\bnot|n't|\bnever) (?:\w+ ){0,4}?(?:everyone|everybody|every (?:one|person|patient|kind|type|case)|"
     r"all (?:patients|people|cases))\b",
@@ -973,7 +973,7 @@ _NOT_FOR_EVERYONE = re.compile(
 # "Not a cure" limits a claim of great benefit as "not a panacea" does (``_HEDGING_NEGATION``): the held-out keys call
 # "isn't a cure" "qualifies" against the breakthrough claim in 3 answers (08, 10, 12) and "contradicts" in 1 (11, whose
 # clause goes on "anyone who calls it a miracle is overselling it"); against the claim that it does not cure, a
-# negation both share, "supports" in 9 of 9. Against a claim that it cures, it denies what the claim says and
+# negation both share, "supports" in 8 of 8. Against a claim that it cures, it denies what the claim says and
 # contradicts it, as issue 15's unit case has it (h20s).
 _NOT_A_CURE = re.compile(r"(?:\bnot|n't) (?:a|an) cure\b", re.I)
 _CURES = re.compile(r"\bcur(?:e|es|ed|ing|ative)\b", re.I)
@@ -1303,7 +1303,7 @@ def _hedged(text: str) -> bool:
 #   as supporting in four of its five answers (the fifth contradicts the immediate-onset claim by its "in a matter of
 #   hours"; 06's "found that … can" supports too). A verb of noticing presents its object as fact as well (noticed,
 #   observed, saw, learned, realised: "researchers noticed that a single low dose could lift severe depression"; the
-#   held-out keys call such clauses "supports" in 6 of 6 answers, 09 and 12; h20s); "seemed to" after it stays a
+#   held-out keys call such clauses "supports" in 7 of 7 answers, 09 and 12; h20s); "seemed to" after it stays a
 #   hedge (04's "noticed that a single low dose … seemed to lift mood");
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
 #   read", "you may know it as") introduces it: it is no doubt about it.
