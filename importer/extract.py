@@ -458,10 +458,16 @@ _HEDGING_NEGATION = re.compile(
 # toward a claim a hedge, which a claim of the unknown shares ("the long-term effects are not yet known"). The
 # candidate's own stance (toward a claim in its own words, "we don't know much about X") is no hedge: on the
 # held-out keys such a clause supports the claim that X is not known.
+_NO_ONE_KNOWS = (
+    r"\b(?:no one|no-one|nobody) (?:yet |fully |really |truly |quite |exactly |completely |entirely |actually )*"
+    r"(?:knows|understands)\b"
+)
 _NOT_KNOWING = re.compile(
     r"\b(?:do|does|did)(?: not|n't) (?:yet |fully |really |completely |entirely |exactly )*(?:know|understand)\b|"
     r"\bnor do (?:we|they|researchers|scientists|doctors) (?:yet )?(?:fully |really )?(?:know|understand)\b|"
     r"\bno one (?:is (?:entirely |completely |quite )?sure|knows)\b|"
+    # h20s: an adverb between does not change it ("no one fully knows yet how ketamine helps"), nor does "nobody"
+    rf"{_NO_ONE_KNOWS}|"
     r"\b(?:do|does|did)(?: not|n't) (?:yet )?have (?:any |good |much |enough |reliable |solid |long-term )*"
     r"(?:data|evidence)\b",
     re.I,
@@ -469,9 +475,12 @@ _NOT_KNOWING = re.compile(
 # Not shown, not proven, not proof: what "not yet established" says (the held-out keys read 04's "not proof that the
 # drug prevents suicide", 09's and 11's "hasn’t been shown" as qualifying; 07's "no good evidence yet" is a negation and
 # stays one). A hedge of the stance only, and no negation: the claim filter's ``_hedged`` does not read it (h19s).
+# Not studied or not tested says the same of the evidence ("the long-term safety of repeated treatment hasn’t been
+# studied well", 12's key: supports the claim that it is not yet known; h20s).
 _NOT_SHOWN = re.compile(
     r"(?:\bnot|n't|\bnever) (?:yet |been |be |clearly |conclusively |convincingly |fully )*"
-    r"(?:shown|proven|proved|demonstrated)\b|\bnot (?:yet )?(?:proof|evidence) (?:that|of)\b|\bunproven\b",
+    r"(?:shown|proven|proved|demonstrated|studied|tested)\b|\bnot (?:yet )?(?:proof|evidence) (?:that|of)\b|"
+    r"\bunproven\b",
     re.I,
 )
 # Evidence said to be early or uncertain hedges what it is evidence of, and it does so inside a relative clause too
@@ -497,6 +506,7 @@ _NEUTRAL_NEGATION = re.compile(
     rf"\b(?:who|whose|whom|where|when|that(?= (?:{_AUXILIARIES})(?:n't)?\b))\b[^,;.]*|"
     rf"(?<!\w)(?:{CONCEPTS['resistant']}|{CONCEPTS['unknown']}|"
     r"(?:do|does|did)n't (?:yet )?know|(?:do|does|did) not (?:yet )?know|no one (?:is|knows)\w*)(?!\w)|"
+    rf"{_NO_ONE_KNOWS}|"
     # h15i: a negation whose subject is what ketamine is compared with ("something standard antidepressants can't
     # do", "other treatments don't work that fast") says nothing against ketamine.
     r"\b(?:other|standard|conventional|traditional|older|typical|regular|many|most) (?:\w+ ){0,2}?"
@@ -964,6 +974,36 @@ _EXCEPTIONS = re.compile(
     re.I,
 )
 
+# A negation of "everyone" with words between ("isn't right for everyone", "does not help everyone", "doesn't work for
+# every kind of pain") limits what the clause says, as "not everyone" does (``_HEDGING_NEGATION``): it does not deny
+# it. Toward a claim that is no negation and not for everyone, it qualifies: the held-out keys call such clauses
+# "qualifies" in 4 answers (01, 08, 12 twice) and "contradicts" in none; toward a claim for everyone it still
+# contradicts (11 of 11 answers), and toward a negated claim it is a negation they share. Stance only (h20s).
+_NOT_FOR_EVERYONE = re.compile(
+    r"(?:\bnot|n't|\bnever) (?:\w+ ){0,4}?(?:everyone|everybody|every (?:one|person|patient|kind|type|case)|"
+    r"all (?:patients|people|cases))\b",
+    re.I,
+)
+
+# "Not a cure" limits a claim of great benefit as "not a panacea" does (``_HEDGING_NEGATION``): the held-out keys call
+# "isn't a cure" "qualifies" against the breakthrough claim in 3 answers (08, 10, 12) and "contradicts" in 1 (11, whose
+# clause goes on "anyone who calls it a miracle is overselling it"); against the claim that it does not cure, a
+# negation both share, "supports" in 8 of 8. Against a claim that it cures, it denies what the claim says and
+# contradicts it, as issue 15's unit case has it (h20s).
+_NOT_A_CURE = re.compile(r"(?:\bnot|n't) (?:a|an) cure\b", re.I)
+_CURES = re.compile(r"\bcur(?:e|es|ed|ing|ative)\b", re.I)
+
+
+def _only_limiting_negation(text: str, claim_text: str) -> bool:
+    """Whether the text is negated only by negations that limit what the claim says (``_NOT_FOR_EVERYONE``;
+    ``_NOT_A_CURE`` unless the claim says it cures). A claim for everyone they contradict (``_limits``)."""
+    if _UNIVERSAL_CLAIM.search(claim_text):
+        return False
+    rest = _NOT_FOR_EVERYONE.sub(" ", text)
+    if not _CURES.search(claim_text):
+        rest = _NOT_A_CURE.sub(" ", rest)
+    return _negated(text) and not _negated(rest)
+
 
 # Disapproval of a practice ("a practice some psychiatrists view with concern", "but they're more controversial")
 # qualifies a claim that the practice happens (treatment at home) and, when the clause names home use, agrees with a
@@ -1112,6 +1152,9 @@ def stance_cue(text: str, claim_text: str = "") -> str:
       against "a lower risk of … weight gain");
     - a clause that limits the claim's wording (a bounded duration, an onset in hours, named risks, "a few people"
       against "commonly", disapproval of home use: ``_limits``) qualifies or contradicts it;
+    - a clause negated only by a negation of "everyone" ("isn't right for everyone": ``_NOT_FOR_EVERYONE``) or by
+      "not a cure" does not contradict a claim that is no negation and not for everyone: it limits it, as a hedge
+      does;
     - ``qualifies`` when the clause hedges and the claim does not (a negation or a hedge both share cancels);
     - ``supports`` otherwise.
     Toward a claim the clause is read on the part that speaks to it (``_claimed_part``: its side of a "but", the one
@@ -1133,7 +1176,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # denies, of those the claim says are fewer or less likely, supports it.
         if clause_negated and not claim_negated and _denied_harm_is_claimed_less(text, claim_text):
             return "supports"
-        if clause_negated and not claim_negated:
+        limiting = not claim_negated and _only_limiting_negation(text, claim_text)
+        if clause_negated and not claim_negated and not limiting:
             return "contradicts"
         if (
             claim_negated
@@ -1144,13 +1188,15 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         limited = _limits(text, claim_text)
         if limited:
             return limited
-    clause_hedged = _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
+    else:
+        limiting = False
+    clause_hedged = limiting or _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
     claim_hedged = _hedged(claim_text) or _stance_hedges(claim_text) or _NOT_KNOWING.search(claim_text)
     if clause_hedged and not (claim_text and claim_hedged):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
         # may feel floaty"): that modal is shared, as a shared hedge is.
-        if claim_text and _POSSIBILITY.search(claim_text) and not _hedges(_MODAL.sub(" ", text)):
+        if claim_text and _POSSIBILITY.search(claim_text) and not (limiting or _hedges(_MODAL.sub(" ", text))):
             return "supports"
         return "qualifies"
     return "supports"
@@ -1270,11 +1316,15 @@ def _hedged(text: str) -> bool:
 #   hedges there, and "could" after a verb that does not (indicated, suggested) too: the seed's key reads "research
 #   has indicated that ketamine may be effective" as qualifying, and the held-out key reads 08's "found that … could"
 #   as supporting in four of its five answers (the fifth contradicts the immediate-onset claim by its "in a matter of
-#   hours"; 06's "found that … can" supports too);
+#   hours"; 06's "found that … can" supports too). A verb of noticing presents its object as fact as well (noticed,
+#   observed, saw, learned, realised: "researchers noticed that a single low dose could lift severe depression"; the
+#   held-out keys call such clauses "supports" in 7 of 7 answers, 09 and 12; h20s); "seemed to" after it stays a
+#   hedge (04's "noticed that a single low dose … seemed to lift mood");
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
 #   read", "you may know it as") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
-    r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed) that "
+    r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed|noticed|observed|"
+    r"saw|learned|learnt|reali[sz]ed) that "
     r"[^;:.]*?\bcould\b|"
     r"\byou (?:may|might|could) (?:already )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
     r"wonder(?:ed)?)\b",

@@ -1129,6 +1129,39 @@ More often it takes a day or two | Ketamine improves mood within hours to days |
 People who respond often feel better within 1 or 2 days | Ketamine relieves symptoms immediately | contradicts
 Some people notice a difference within a day | Ketamine relieves depressive symptoms immediately | contradicts
 Some people notice a difference within a day | Ketamine's effect begins within hours of a treatment | supports
+# h20s: a verb of noticing presents what was noticed as fact, as "found" does: its "could" is no hedge; "seemed to"
+# and "may" after it still hedge
+Psychiatrists noticed that a single low dose could lift severe depression | Ketamine reduces depression | supports
+Doctors observed that patients could sleep again | Ketamine improves sleep | supports
+Researchers noticed that a single low dose seemed to lift mood | A single dose lifts mood | qualifies
+Researchers noticed that it may ease pain | Ketamine reduces chronic pain | qualifies
+# … not knowing with an adverb between ("no one fully knows yet"), or said with "nobody", is the not knowing a claim of
+# the unknown shares and a hedge of any other claim; "no one should" still negates
+No one fully knows yet how ketamine helps |
+    How ketamine produces its effects on mental health conditions is not yet fully understood | supports
+Nobody really understands how it lifts mood | Ketamine lifts mood by blocking NMDA receptors | qualifies
+No one should take ketamine at home alone | Ketamine can be self-administered by patients at home | contradicts
+# … a negation of "everyone" with words between limits, as "not everyone" does: it qualifies a claim that is not for
+# everyone, still contradicts one for everyone, is shared with a negated claim; a plain negation still contradicts
+Home treatment isn’t right for everyone | Ketamine can be self-administered by patients at home | qualifies
+It doesn’t work for every kind of pain | Ketamine reduces chronic pain | qualifies
+It does not help everyone | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
+Ketamine isn’t right for everyone | Ketamine can deliver rapid relief of depression for all patients | contradicts
+It won’t work for every person who tries it | Ketamine helps everyone with depression | contradicts
+It isn’t right for everyone | $SECOND_LINE | supports
+It doesn’t work for chronic pain | Ketamine reduces chronic pain | contradicts
+# … "not a cure" limits a claim of great benefit as "not a panacea" does; it is the negation a claim that it does not
+# cure shares; it and "does not cure" still contradict a claim that it cures
+Ketamine isn’t a cure | Ketamine cures depression | contradicts
+Ketamine isn’t a cure | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
+Ketamine isn’t a cure | Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
+Ketamine isn’t a cure | Ketamine brings lasting relief for all patients | contradicts
+Ketamine does not cure depression | Ketamine cures depression | contradicts
+# … not studied, not tested say what not shown says of the evidence
+The long-term safety of repeated treatment hasn’t been studied well |
+    The long-term safety and side effects of ketamine therapy are not yet known | supports
+Esketamine hasn’t been tested in teenagers | Esketamine relieves depression in teenagers | qualifies
+Esketamine did not relieve depression in teenagers | Esketamine relieves depression in teenagers | contradicts
 """
 
 
