@@ -440,7 +440,7 @@ HEDGES = re.compile(
 )
 NEGATION = re.compile(
     r"\b(not|no|never|cannot|can't|isn't|aren't|doesn't|don't|didn't|won't|wasn't|hasn't|haven't|shouldn't|"
-    r"none|neither|nor|lack\w*|off-label|unapproved|unsuitable|inappropriate)\b|n't\b",
+    r"none|neither|nor|lack\w*|off-label|unapproved|unsuitable|inappropriate|contraindicated)\b|n't\b",
     re.I,
 )
 # Negations that hedge ("not fully understood", "not everyone") are counted as hedges, not as negations.
@@ -558,7 +558,7 @@ def _negated(text: str) -> bool:
 
 
 _NEGATING_WORDS = {"off-label": "approved", "unapproved": "approved", "unsuitable": "suitable",
-                   "inappropriate": "appropriate"}  # fmt: skip
+                   "inappropriate": "appropriate", "contraindicated": "use"}  # fmt: skip
 
 
 @lru_cache(maxsize=STANCE_CACHE)
@@ -1141,6 +1141,11 @@ def _denied_harm_is_claimed_less(text: str, claim_text: str) -> bool:
     return bool((harms - _COMPARATORS) & _negated_stems(text) or _harms(harm) & _harms(_negated_scopes(text)))
 
 
+def _claim_hedged(claim_text: str) -> bool:
+    """Whether a claim's own wording hedges (a shared hedge cancels): looked at only when the clause hedges."""
+    return bool(_hedged(claim_text) or _stance_hedges(claim_text) or _NOT_KNOWING.search(claim_text))
+
+
 def stance_cue(text: str, claim_text: str = "") -> str:
     """The clause's stance toward one claim.
 
@@ -1191,8 +1196,7 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     else:
         limiting = False
     clause_hedged = limiting or _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
-    claim_hedged = _hedged(claim_text) or _stance_hedges(claim_text) or _NOT_KNOWING.search(claim_text)
-    if clause_hedged and not (claim_text and claim_hedged):
+    if clause_hedged and not (claim_text and _claim_hedged(claim_text)):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
         # may feel floaty"): that modal is shared, as a shared hedge is.

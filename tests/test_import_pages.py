@@ -1162,6 +1162,13 @@ The long-term safety of repeated treatment hasn’t been studied well |
     The long-term safety and side effects of ketamine therapy are not yet known | supports
 Esketamine hasn’t been tested in teenagers | Esketamine relieves depression in teenagers | qualifies
 Esketamine did not relieve depression in teenagers | Esketamine relieves depression in teenagers | contradicts
+# "contraindicated" is its own negation of use, as "unsuitable" is of suitable: a clause that says it is not used
+# for them shares it; one that says it is used for them contradicts it
+We don’t use ketamine during a manic episode or in anyone with active psychosis |
+    Ketamine is contraindicated in people with psychosis or mania | supports
+We use ketamine for people with active psychosis | Ketamine is contraindicated in people with psychosis | contradicts
+Ketamine is contraindicated in uncontrolled high blood pressure |
+    Ketamine is contraindicated in people with uncontrolled hypertension | supports
 """
 
 
