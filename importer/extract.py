@@ -218,22 +218,31 @@ CONCEPTS: dict[str, str] = {
     "supervised": r"supervis\w*|clinical settings?|medical settings?|controlled settings?|under the care|"
     r"(?:closely|carefully) monitored|close monitoring|monitored (?:by|during|throughout|for)|"
     r"(?:healthcare|medical|health care) (?:professionals?|providers?|team)|"
-    r"trained (?:staff|professionals?|providers?)",
+    r"trained (?:staff|professionals?|providers?)|"
+    r"(?:nurses?|staff|clinicians?|doctors?|physicians?|psychiatrists?) (?:\w+ )?in the room",
     "home": r"at[- ]home|self-administ\w*|telehealth|home use",
     "plasticity": r"neuroplastic\w*|plasticity|synap\w*|new connections|rewir\w*|regrow\w*|neural connections|"
     r"dendrit\w*|nerve cells?",
     "unknown": r"not (?:yet |fully |well |completely )*(?:understood|known|clear|established)|unclear|unknown|"
     r"still being (?:studied|researched|investigated)|remains? (?:unclear|unknown|uncertain)|uncertain\w*|"
     r"(?:more|further|additional|ongoing) research|subject of (?:intense |ongoing )?(?:study|research)|"
-    r"continues? to be (?:studied|investigated)",
+    r"continues? to be (?:studied|investigated)|(?:no one|nobody) (?:\w+ )?knows|"
+    r"still (?:being )?work(?:ed|ing) (?:it )?out",
     "series": r"series of (?:\w+ )?(?:treatments|infusions|sessions|doses)|repeat(?:ed)? (?:treatments?|infusions?|"
     r"sessions?|doses?)|maintenance|booster\w*|course of (?:\w+ )?(?:treatments?|infusions|sessions|therapy)|"
-    r"(?:several|multiple|additional) (?:sessions|treatments|infusions)",
+    r"(?:several|multiple|additional) (?:sessions|treatments|infusions)|"
+    r"(?:two|three|four|five|six|seven|eight|ten|twelve|\d+)(?: (?:or|to) \w+)? (?:sessions|infusions)",
     "adverse": r"side[- ]effects?|adverse (?:effects?|reactions?|events?)|unwanted effects",
     "dissociation": r"dissociat\w*|out-of-body|detached|altered perceptions?|hallucinat\w*|dream-?like",
     "suicide": r"suicid\w*|self-harm|ideation",
     "anesthetic": r"an(?:a)?esthe\w*|surg(?:ery|eries|ical|eons?)|sedation",
     "recreational": r"recreational\w*|club drug|party drug|street drug|misus\w*|abus\w*|addict\w*",
+    "dependence": r"dependence|dependency|habit-forming|cravings?|hard to stop",
+    "diversion": r"diver(?:sion|ted)|controlled (?:substances?|drugs?)|schedule (?:iii|3)|illicit\w*|"
+    r"locked (?:up|away)|safeguards?",
+    "offlabel": r"off-label|unapproved|(?:not|never|\w+n't)(?: been| yet)? (?:fda[- ])?approved|no (?:\w+ )?approval",
+    "bladder": r"bladder|urinary|urolog\w*|cystitis",
+    "veterinary": r"vets|veterinar\w*",
     "oral": r"oral(?:ly)?|pills?|tablets?|lozenges?|troches?|by mouth",
     "nasal": r"nasal\w*|intranasal\w*|esketamine|spravato",
     "iv": r"intravenous\w*|(?-i:IV)|infusions?|drip",

@@ -354,6 +354,31 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
     assert concept_terms("heart failure, over the course of a year, a painting") == []
 
 
+@pytest.mark.parametrize(
+    ("concept", "stated", "not_stated"),
+    [
+        ("@dependence", "Cravings, since ketamine can be habit-forming", "doses vary depending on the person"),
+        ("@diversion", "Ketamine is a Schedule III controlled substance", "given in a controlled setting"),
+        ("@diversion", "we keep every dose locked up and logged", "we log how you feel after each dose"),
+        ("@offlabel", "Because ketamine isn’t FDA-approved for it", "Esketamine is FDA-approved for depression"),
+        ("@offlabel", "No, used off-label", "Yes, approved for treatment-resistant depression"),
+        ("@bladder", "Bladder irritation and pain, seen with heavy use", "stomach upset and nausea"),
+        ("@veterinary", "Hospitals and veterinarians still use it every day", "we vet every referral carefully"),
+        ("@series", "for others it takes two or three infusions", "she tried two antidepressants"),
+        ("@series", "six infusions over two to three weeks", "within two to three hours"),
+        ("@unknown", "Honestly, nobody knows exactly why it helps", "nobody should drive afterwards"),
+        ("@unknown", "though the full picture is still being worked out", "our staff worked with you throughout"),
+        ("@supervised", "With a nurse in the room, the dissociation is mild", "the room is dim and quiet"),
+    ],
+)
+def test_the_thesaurus_knows_ordinary_paraphrases_of_a_claim(concept, stated, not_stated):
+    """Each is the same idea in other words on two or more held-out articles (h20t, docs/importing.md)."""
+    from importer.extract import concept_terms
+
+    assert concept in concept_terms(stated)
+    assert concept not in concept_terms(not_stated)
+
+
 def test_questions_are_not_candidates():
     from importer.extract import extract
 
