@@ -169,7 +169,6 @@ def score_article(
     sentences = [" ".join(c.sentence.text.split()) for c in candidates]
     score.furniture_offered = sum(any(s in f or f in s for f in furniture) for s in sentences)
     categories_per_hit: dict[int, Counter] = defaultdict(Counter)
-    claims_per_hit: dict[int, tuple] = {}
     keyed: dict[int, tuple[CandidateData, list[Answer]]] = {}  # candidates with a known claim, and those answers
     for answer in answers:
         hit = answering(candidates, answer)
@@ -184,7 +183,6 @@ def score_article(
             score.claims_in_kb += 1
             score.top3_hits += answer.claim in [cid for cid, _, _ in hit.suggestions[:3]]
             score.top1_hits += bool(hit.suggestions) and hit.suggestions[0][0] == answer.claim
-            claims_per_hit.setdefault(id(hit), ([cid for cid, _, _ in hit.suggestions[:3]], set()))[1].add(answer.claim)
             keyed.setdefault(id(hit), (hit, []))[1].append(answer)
         # The stance an editor sees next to the answer's claim: its suggestion's; for a claim found by the review
         # screen's search, judged against its wording as the screen judges it; for a claim drafted from the
@@ -203,15 +201,17 @@ def score_article(
                  "shown": shown, "suggested": answer.claim in stances, "in_kb": answer.claim in known}
             )  # fmt: skip
     score.useful_candidates = len(categories_per_hit)
-    score.clauses_in_kb = len(claims_per_hit)
-    score.clause_top1_hits = sum(bool(top3) and top3[0] in claims for top3, claims in claims_per_hit.values())
-    score.clause_top3_hits = sum(bool(claims.intersection(top3)) for top3, claims in claims_per_hit.values())
+    stated = {key: {a.claim for a in held} for key, (_, held) in keyed.items()}  # the known claims keyed to each
+    top3 = {key: [cid for cid, _, _ in hit.suggestions[:3]] for key, (hit, _) in keyed.items()}
+    score.clauses_in_kb = len(keyed)
+    score.clause_top1_hits = sum(bool(top3[key]) and top3[key][0] in claims for key, claims in stated.items())
+    score.clause_top3_hits = sum(bool(claims.intersection(top3[key])) for key, claims in stated.items())
     score.category_ceiling = sum(max(counts.values()) for counts in categories_per_hit.values())
-    score.ticks = tick_counts(candidates, {key: claims for key, (_, claims) in claims_per_hit.items()})
+    score.ticks = tick_counts(candidates, stated)
     score.ranking_misses = [
         ranking_miss(name, hit, held, known)
-        for hit, held in keyed.values()
-        if not hit.suggestions or hit.suggestions[0][0] not in {a.claim for a in held}
+        for key, (hit, held) in keyed.items()
+        if not hit.suggestions or hit.suggestions[0][0] not in stated[key]
     ]
     return score
 

@@ -622,7 +622,8 @@ def _side_columns(root, words: dict) -> list:
         if not 0 < size <= _WORDS_CAP:
             continue
         items = [li for li in column.iter("li") if next(li.iterancestors("li"), None) is None]
-        headings = [e for e in column.iter() if _heading_level(e)]
+        # a heading inside a list item is counted once, with its item
+        headings = [e for e in column.iter() if _heading_level(e) and next(e.iterancestors("li"), None) is None]
         if not items or sum(words.get(e, 0) for e in items + headings) < size:
             continue
         siblings = [s for s in (*column.itersiblings(preceding=True), *column.itersiblings()) if isinstance(s.tag, str)]

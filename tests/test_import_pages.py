@@ -2118,6 +2118,14 @@ def test_a_side_column_of_prose_or_beside_a_column_of_like_length_stays(side):
     assert html_line(side) in lines
 
 
+def test_a_heading_inside_a_list_item_is_not_counted_twice_as_the_side_columns_list():
+    # three words in the item's heading and three of prose beside it: half the column is not in its list
+    side = "<ul><li><h3>Why choose us</h3></li></ul><p>Nurses watch you.</p>"
+    lines = _lines(_wix_page(columns=_columns(WIX_TEXT, side)))
+    assert "Why choose us" in lines
+    assert any(line.endswith("Nurses watch you.") for line in lines)
+
+
 def html_line(block: str) -> str:
     return readable_text(f"<html><body><main>{block}</main></body></html>", name="x.html").splitlines()[0]
 
