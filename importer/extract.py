@@ -237,11 +237,6 @@ CONCEPTS: dict[str, str] = {
     "suicide": r"suicid\w*|self-harm|ideation",
     "anesthetic": r"an(?:a)?esthe\w*|surg(?:ery|eries|ical|eons?)|sedation",
     "recreational": r"recreational\w*|club drug|party drug|street drug|misus\w*|abus\w*|addict\w*",
-    # Therapy alongside ketamine, not any mention of it: "talk therapy" alone also names what a patient tried before
-    # ("years of talk therapy", "haven't been helped by pills or talk therapy"), which cost 04 a candidate in h20t.
-    "psychotherapy": r"psychotherap\w*|integration sessions?|"
-    r"(?:with|alongside) (?:a |an |your |their )?(?:[\w-]+ )?(?:therapists?|talk therapy)|"
-    r"(?:meet|meets|meeting|work|works|working|seeing) (?:with )?(?:a |your |their )?therapists?",
     "dependence": r"dependence|dependency|habit-forming|cravings?|hard to stop",
     "diversion": r"diver(?:sion|ted)|controlled (?:substances?|drugs?)|schedule (?:iii|3)|illicit\w*|"
     r"locked (?:up|away)|safeguards?",

@@ -358,10 +358,6 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
     ("concept", "stated", "not_stated"),
     [
         ("@dependence", "Cravings, since ketamine can be habit-forming", "doses vary depending on the person"),
-        ("@psychotherapy", "We strongly encourage pairing infusions with talk therapy", "after years of talk therapy"),
-        ("@psychotherapy", "Patients who keep seeing a therapist hold on to gains", "pills or talk therapy failed"),
-        ("@psychotherapy", "We treat PTSD only alongside a trauma-focused therapist", "trauma-focused therapy"),
-        ("@psychotherapy", "you’ll meet your therapist again for an integration session", "a therapy session"),
         ("@diversion", "Ketamine is a Schedule III controlled substance", "given in a controlled setting"),
         ("@diversion", "we keep every dose locked up and logged", "we log how you feel after each dose"),
         ("@offlabel", "Because ketamine isn’t FDA-approved for it", "Esketamine is FDA-approved for depression"),
