@@ -177,6 +177,73 @@ def test_each_bench_fold_learns_from_every_other_labelled_article(monkeypatch):
     assert folds == [(seed - {a.name}, {a.source} - {None}, False) for a in articles]
 
 
+def test_a_grown_knowledge_base_holds_the_other_held_out_pages_keyed_quotes_and_never_the_pages_own():
+    """h21p: a held-out page ranked as after the other held-out pages were imported and reviewed."""
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    claim, other_claim = document["claims"][0]["id"], document["claims"][1]["id"]
+
+    def page(name: str, *keyed: tuple[str, int | None]) -> bench.Labelled:
+        return bench.Labelled(name, "", tuple(bench.Answer(0, q, c, "efficacy", "supports") for q, c in keyed))
+
+    tested = page("a.txt", ("its own quote about ketamine", claim))
+    other = page(
+        "b.txt",
+        ("another page's wording of the claim", claim),
+        ("another page's wording of the claim", claim),  # keyed twice: one assertion, as the database keeps it
+        ("another page's wording of the other claim", other_claim),
+        ("a quote keyed to a claim the seed lacks", None),
+    )
+    seed = bench.seed_articles(document)
+    index = bench.grown_knowledge_base(document, tested, [*seed, tested, other], reranker=None)
+    quotes = {record.id: record.quotes for record in index.claims}
+    assert len(quotes) == len(document["claims"])  # every seed claim, no other
+    seed_quotes = [a["quote"] for a in document["assertions"] if a["claim"] == claim]
+    assert quotes[claim] == (*seed_quotes, "another page's wording of the claim")  # the seed's first, as the app reads
+    assert quotes[other_claim][-1] == "another page's wording of the other claim"
+    every_quote = [q for qs in quotes.values() for q in qs]
+    assert "its own quote about ketamine" not in every_quote
+    assert "a quote keyed to a claim the seed lacks" not in every_quote
+    assert len(every_quote) == len(document["assertions"]) + 2
+    # Today's held-out knowledge base holds the seed's quotes only.
+    today = bench.knowledge_base(document, other, reranker=None)
+    assert "another page's wording of the claim" not in [q for r in today.claims for q in r.quotes]
+    with pytest.raises(ValueError):
+        bench.grown_knowledge_base(document, seed[0], [*seed, other])
+
+
+def test_the_bench_ranks_each_held_out_page_again_against_the_grown_knowledge_base_with_the_same_fold(monkeypatch):
+    document = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    claim = document["claims"][0]["id"]
+    articles = [
+        *bench.seed_articles(document)[:2],
+        bench.Labelled("a.txt", "Ketamine works within hours.", (bench.Answer(0, "works within hours", claim, "onset",
+                                                                             "supports"),)),
+        bench.Labelled("b.txt", "Ketamine can cause nausea.", (bench.Answer(0, "can cause nausea", claim, "harm",
+                                                                          "supports"),)),
+    ]  # fmt: skip
+    monkeypatch.setattr(bench, "fit_reranker", lambda examples, training, without=(), pairwise=True: object())
+    ranked = []
+
+    def spy(name, text, answers, index, *args):
+        quotes = [q for r in index.claims for q in r.quotes]
+        ranked.append((name, index.reranker, set(quotes)))
+        # first only against the grown knowledge base, so that the rendered figures tell the two apart
+        return bench.ArticleScore(name, clauses_in_kb=1, clause_top1_hits=len(quotes) > len(document["assertions"]))
+
+    monkeypatch.setattr(bench, "score_article", spy)
+    result = bench.evaluate_all(document, articles, training="all", grown=True)
+    assert [name for name, _, _ in ranked] == [a.name for a in articles[:2]] + ["a.txt", "a.txt", "b.txt", "b.txt"]
+    (_, a_today, a_today_quotes), (_, a_grown, a_grown_quotes) = ranked[2:4]
+    assert a_grown is a_today  # the same re-ranker: only the knowledge base differs
+    assert a_grown_quotes - a_today_quotes == {"can cause nausea"}
+    assert ranked[5][2] - ranked[4][2] == {"works within hours"}
+    assert [a["source"] for a in result["heldout_grown"]["articles"]] == ["a.txt", "b.txt"]
+    rendered = bench.render({**result["seed"], "heldout": result["heldout"], **result, "semantic_off": ""})
+    assert "against a grown knowledge base" in rendered
+    assert "top-1 0/2 → 2/2" in rendered
+    assert "heldout_grown" not in bench.evaluate_all(document, articles, training="all")
+
+
 # --- the cached term counts --------------------------------------------------------------------------------------
 
 
