@@ -62,8 +62,6 @@ FEATURES = (
     "narrative",  # a third person or a reporting verb ("she says", "said a psychiatrist")
     "hedged",  # a hedge ("may", "promising", "not yet known")
     "conjunction",  # it opens with a conjunction or relative ("but …", "though …", "which …")
-    "negated",  # a negation, as the stance reads one ("it is not a cure", "it doesn’t tend to …")
-    "harms",  # how many harms it names, in everyday or clinical words ("slow a person’s breathing", "nausea")
 )
 
 
@@ -87,12 +85,8 @@ def judged(clause: str, sentence_text: str) -> bool:
 
 
 def features(clause: str, sentence_text: str, kind: str) -> list[float]:
-    """One row of ``FEATURES`` for a clause of a sentence (``kind``: ``Sentence.kind``).
-
-    A denial and a harm (h21c) say something of the treatment in few words and without the domain's vocabulary: "but
-    it is not a cure", "It isn’t gentler than the generic drug", "it doesn’t tend to slow a person’s breathing" held
-    answers and were dropped in fold, having no domain word, concept or cue to count."""
-    from importer.extract import _APOSTROPHES, DOMAIN, KETAMINE, NEGATION, _harms, _hedged, category_cues, concept_terms
+    """One row of ``FEATURES`` for a clause of a sentence (``kind``: ``Sentence.kind``)."""
+    from importer.extract import DOMAIN, KETAMINE, _hedged, category_cues, concept_terms
 
     values = {
         "names_ketamine": bool(KETAMINE.search(clause)),
@@ -110,8 +104,6 @@ def features(clause: str, sentence_text: str, kind: str) -> list[float]:
         "narrative": bool(_NARRATIVE.search(clause)),
         "hedged": _hedged(clause),
         "conjunction": bool(_CONJUNCTION.match(clause)),
-        "negated": bool(NEGATION.search(clause.translate(_APOSTROPHES))),
-        "harms": len(_harms(clause)),
     }
     return [float(values[name]) for name in FEATURES]
 

@@ -138,34 +138,6 @@ def test_the_committed_claim_filter_is_a_fresh_fit_of_every_labelled_article():
     assert committed.coef[FEATURES.index("item")] > 0  # a list item usually is a claim
 
 
-@pytest.mark.parametrize(
-    ("text", "denial"),
-    [
-        # held-out 08 and 02's wording (h21c): each clause was dropped by the filter refitted in 7d1551e
-        (
-            "Ketamine was first made as an anaesthetic in the 1960s. It caught on with surgeons because it takes "
-            "effect within moments and, unlike many other anesthetics, it doesn’t tend to slow a person’s breathing.\n",
-            "it doesn’t tend to slow a person’s breathing.",
-        ),
-        ("Ketamine is a genuinely important advance, but it is not a cure.\n", "but it is not a cure."),
-    ],
-)
-def test_a_denial_of_a_harm_or_a_cure_in_a_few_plain_words_is_kept_by_the_committed_claim_filter(text, denial):
-    row = dict(zip(FEATURES, claimfilter.features(denial, text.strip(), "prose"), strict=True))
-    assert row["negated"] == 1.0 and row["domain_words"] == 0.0  # no domain word to count, only the denial
-    assert denial in [c.text for _, parts in relevant_clauses(text) for c in parts]
-    assert denial in [c.text for _, parts in relevant_clauses(text, claim_filter=None) for c in parts]
-
-
-def test_the_claim_filter_counts_harms_named_in_everyday_words():
-    def harms(clause: str) -> float:
-        return claimfilter.features(clause, clause, "prose")[FEATURES.index("harms")]
-
-    assert harms("it rarely slows a patient’s breathing.") == 1.0
-    assert harms("some people feel sick or dizzy, and blood pressure rises") == 2.0  # nausea, blood pressure
-    assert harms("Parking is free, and it is next to the door.") == 0.0
-
-
 # --- the category model ----------------------------------------------------------------------------------------------
 
 ROWS = [
