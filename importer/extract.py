@@ -1026,6 +1026,16 @@ _RESERVATION = re.compile(
 )
 
 
+# Keeping the drug from patients' homes ("we never send doses home with patients", "every dose is … never sent home with
+# you") is a safeguard the clinic describes, not a denial of anything else the clause says: toward a claim that is not
+# about home or clinic use it negates nothing (the held-out keys call such clauses "supports" against the misuse and
+# dependence claims in 6 of 6 answers: 07 twice, 08, 10, 11, 13); toward the at-home and clinic-only claims it keeps
+# its negation (h21s).
+_KEPT_FROM_HOME = re.compile(
+    r"(?:\bnever|\bnot|n't)\s+(?:\w+\s+){0,2}?(?:send|sends|sent|sending)\b[^,;.]*?\bhome\b", re.I
+)
+
+
 def _limits(text: str, claim_text: str) -> str | None:
     """The stance a clause takes by limiting what the claim says (see above), or None."""
     if _RESERVATION.search(text):
@@ -1181,6 +1191,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     claim_text = re.sub(r"\s*\([^()]*\)", "", claim_text)
     if claim_text:
         text = _claimed_part(text, claim_text)
+        if not (_AT_HOME.search(claim_text) or _CLINIC_ONLY.search(claim_text) or _ELSEWHERE.search(claim_text)):
+            text = _KEPT_FROM_HOME.sub(" ", text)
         clause_negated, claim_negated = _negated(text), _negated(claim_text)
         # "Only in a clinic" is itself a negation of elsewhere: "never on your own at home", "cannot be administered
         # just anywhere" say it too.

@@ -1169,6 +1169,16 @@ We don’t use ketamine during a manic episode or in anyone with active psychosi
 We use ketamine for people with active psychosis | Ketamine is contraindicated in people with psychosis | contradicts
 Ketamine is contraindicated in uncontrolled high blood pressure |
     Ketamine is contraindicated in people with uncontrolled hypertension | supports
+# h21s: keeping the drug from patients' homes is a safeguard, no negation of a claim not about home or clinic use; it
+# still contradicts the at-home claim and agrees with the clinic-only one
+We never send doses home with patients, and every dose is logged |
+    Ketamine has a potential for misuse and diversion that calls for regulatory safeguards | supports
+Every dose we give is measured, logged and never sent home with you |
+    Ketamine can cause psychological and physical dependence | supports
+We never send doses home with patients | Ketamine can be self-administered by patients at home | contradicts
+We never send doses home with patients |
+    Ketamine should be administered only in a clinical setting under supervision | supports
+Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
 
