@@ -979,7 +979,17 @@ def _opposite_directions(text: str, claim_text: str) -> bool:
 _UNIVERSAL_CLAIM = re.compile(r"\b(?:for|in) (?:all|every) (?:patients?|people|persons?|cases)\b|\beveryone\b", re.I)
 _EXCEPTIONS = re.compile(
     r"\b(?:everyone|everybody|every (?:person|patient|one)|all patients|panacea|cure-all|miracle\w*)\b|"
-    r"\b(?:some|a few|many|others|a sizeable share of|a share of) (?:\w+ ){0,3}?(?:people|patients)\b",
+    r"\b(?:some|a few|many|others|a sizeable share of|a share of) (?:\w+ ){0,3}?(?:people|patients)\b|"
+    # h21s: "a few" and "others" say "people" without the word ("Others improve only a little, and a few don't respond
+    # at all": the held-out keys, 09, 10, 11, contradict the claim for all patients)
+    r"\b(?:a few|others)\b",
+    re.I,
+)
+# A plan for when the treatment fails ("If nothing has changed after six", "we'll stop and look at other options")
+# says it does not work for everyone: it contradicts a claim for all patients (the held-out keys, 12, 13, 14; h21s).
+_NO_RESPONSE = re.compile(
+    r"\bif nothing (?:has |had )?(?:changed|improved|helped)\b|"
+    r"\b(?:look at|talk about|consider|discuss|plan for) (?:\w+ )?other (?:options|treatments)\b",
     re.I,
 )
 
@@ -1044,6 +1054,8 @@ def _limits(text: str, claim_text: str) -> str | None:
         if _CLINIC_ONLY.search(claim_text) and _AT_HOME.search(text):
             return "supports"
     if _UNIVERSAL_CLAIM.search(claim_text) and NEGATION.search(text) and _EXCEPTIONS.search(text):
+        return "contradicts"
+    if _UNIVERSAL_CLAIM.search(claim_text) and _NO_RESPONSE.search(text):
         return "contradicts"
     lasting_claim = _LASTING_CLAIM.search(claim_text) and not _BOUNDED_DURATION.search(claim_text)
     if lasting_claim and _BOUNDED_DURATION.search(text):

@@ -1178,6 +1178,13 @@ Every dose we give is measured, logged and never sent home with you |
 We never send doses home with patients | Ketamine can be self-administered by patients at home | contradicts
 We never send doses home with patients |
     Ketamine should be administered only in a clinical setting under supervision | supports
+# … non-responders said without "people" ("a few don't respond at all", "others") and a plan for when it fails ("if
+# nothing has changed", "look at other options") contradict a claim for all patients, and only such a claim
+Others improve only a little, and a few don’t respond at all |
+    Ketamine can deliver rapid relief of depression for all patients | contradicts
+If nothing has changed after six | Ketamine can deliver rapid relief of depression for all patients | contradicts
+We’ll stop and look at other options | Ketamine can deliver rapid relief of depression for all patients | contradicts
+If nothing has changed after six | Ketamine therapy is usually given as a series of sessions | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
