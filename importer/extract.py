@@ -1358,13 +1358,15 @@ def _hedged(text: str) -> bool:
 #   held-out keys call such clauses "supports" in 7 of 7 answers, 09 and 12; h20s); "seemed to" after it stays a
 #   hedge (04's "noticed that a single low dose … seemed to lift mood");
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
-#   read", "you may know it as") introduces it: it is no doubt about it.
+#   read", "you may know it as", "you may also come across"; h21s: "also") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
     r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed|noticed|observed|"
     r"saw|learned|learnt|reali[sz]ed) that "
     r"[^;:.]*?\bcould\b|"
-    r"\byou (?:may|might|could) (?:already )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
-    r"wonder(?:ed)?)\b",
+    r"\byou (?:may|might|could) (?:already |also )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
+    r"wonder(?:ed)?)\b|"
+    # h21s: the writer's "we suggest it" is advice, as "a doctor will suggest" is: no finding is hedged
+    r"\b(?:we|i) (?:\w+ )?suggest(?:ed)?\b",
     re.I,
 )
 

@@ -1185,6 +1185,14 @@ Others improve only a little, and a few don’t respond at all |
 If nothing has changed after six | Ketamine can deliver rapid relief of depression for all patients | contradicts
 We’ll stop and look at other options | Ketamine can deliver rapid relief of depression for all patients | contradicts
 If nothing has changed after six | Ketamine therapy is usually given as a series of sessions | supports
+# … the writer's "we suggest it" is advice, no hedge ("studies suggest that" still hedges); "you may also know it as"
+# introduces, as "you may know it as" does
+We suggest it after at least two antidepressants have not been enough | $SECOND_LINE | supports
+Studies suggest that it helps after two antidepressants have failed | Ketamine works in resistant depression | qualifies
+You may also know it by its street name, “Special K” |
+    Ketamine has been used recreationally as a "club drug" | supports
+You may also come across lozenges and esketamine, a nasal spray | - | supports
+You may also feel sick afterwards | Ketamine causes nausea | qualifies
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
