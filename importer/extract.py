@@ -1011,6 +1011,16 @@ _NOT_FOR_EVERYONE = re.compile(
 # contradicts it, as issue 15's unit case has it (h20s).
 _NOT_A_CURE = re.compile(r"(?:\bnot|n't) (?:a|an) cure\b", re.I)
 _CURES = re.compile(r"\bcur(?:e|es|ed|ing|ative)\b", re.I)
+# A denied panacea ("not a miracle cure", "not the miracle some advertising suggests", "not a panacea") hedges a claim
+# of great benefit (``_HEDGING_NEGATION``), but toward a claim that it does not cure it is that claim's own negation,
+# not a hedge: it supports it, as "not a cure" does (the held-out keys, 02 and 13; before, "not a miracle cure" read
+# as a hedge contradicted the claim through its word "cure"; h21s).
+_NOT_A_PANACEA = re.compile(
+    r"(?:\bnot|n't) (?:a|an|the) (?:(?:miracle|magic) )?(?:cure|panacea|cure-all|magic bullet|silver bullet|"
+    r"miracle\w*)\b",
+    re.I,
+)
+_CURE_STEM = stem("cure")
 
 
 def _only_limiting_negation(text: str, claim_text: str) -> bool:
@@ -1213,6 +1223,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # "It doesn't tend to cause weight gain" says what "a lower risk of weight gain" says: a harm the clause
         # denies, of those the claim says are fewer or less likely, supports it.
         if clause_negated and not claim_negated and _denied_harm_is_claimed_less(text, claim_text):
+            return "supports"
+        if claim_negated and _CURE_STEM in _negated_terms(claim_text) and _NOT_A_PANACEA.search(text):
             return "supports"
         limiting = not claim_negated and _only_limiting_negation(text, claim_text)
         if clause_negated and not claim_negated and not limiting:

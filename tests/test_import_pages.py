@@ -1193,6 +1193,12 @@ You may also know it by its street name, “Special K” |
     Ketamine has been used recreationally as a "club drug" | supports
 You may also come across lozenges and esketamine, a nasal spray | - | supports
 You may also feel sick afterwards | Ketamine causes nausea | qualifies
+# … a denied panacea is the own negation of a claim that it does not cure, and still hedges a claim of great benefit
+Ketamine is not a miracle cure |
+    Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
+It is not the miracle some advertising suggests |
+    Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
+Ketamine is not a miracle cure | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
