@@ -879,9 +879,17 @@ _IMMEDIATE_CLAIM = re.compile(r"\bimmediate\w*|\binstant\w*", re.I)
 # "A day or two" and "1 or 2 days" are an onset in days as "a couple of days" is ("more often it takes a day or two",
 # "feel better within 1 or 2 days"); "within a day" is an onset in time, against "immediately" (h19s).
 _DAY_OR_TWO = r"\b(?:a|one|1) day or (?:two|2)\b|\b(?:one|1) or (?:two|2) days\b"
+# An onset counted in treatments after the first ("others notice a change only after the second or third infusion",
+# "for some people the change comes only after the third or fourth session") is later than hours: it contradicts
+# "immediately" and qualifies "within hours", as an onset in days does (the held-out keys, 13 and 14; h21s).
+_LATER_DOSE = r"(?:second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)"
+_AFTER_LATER_DOSES = (
+    rf"\bafter (?:the|their|your|a) {_LATER_DOSE}(?: or {_LATER_DOSE})? (?:infusion|session|treatment|dose)s?\b"
+)
 _ONSET_IN_TIME = re.compile(r"\b(?:within|in a matter of|after|over) (?:a few |several )?(?:hours|days)\b|"
                             r"\bhours (?:or|to) (?:a (?:few|couple of) |several )?days\b|"
-                            rf"\bby the (?:evening|next day)\b|{_DAY_OR_TWO}|\bwithin (?:a|one) day\b",
+                            rf"\bby the (?:evening|next day)\b|{_DAY_OR_TWO}|\bwithin (?:a|one) day\b|"
+                            rf"{_AFTER_LATER_DOSES}",
                             re.I)  # fmt: skip
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
@@ -917,7 +925,7 @@ _RISK_DENIED = re.compile(r"\bsafe\b|well[- ]tolerated|\bmild\b|\blow\b|\bminima
 _HOURS_CLAIM = re.compile(r"\bwithin (?:a few |several )?hours\b", re.I)
 _ONSET_IN_DAYS = re.compile(
     r"\bhours (?:or|to) (?:a few |a couple of |several )?days\b|\b(?:a few|a couple of|several) days\b|"
-    rf"\bsometimes within hours\b|{_DAY_OR_TWO}",
+    rf"\bsometimes within hours\b|{_DAY_OR_TWO}|{_AFTER_LATER_DOSES}",
     re.I,
 )
 # How long the effect lasts, when a text bounds it: "about a week" against "several weeks". A claim that the effect of

@@ -1199,6 +1199,13 @@ Ketamine is not a miracle cure |
 It is not the miracle some advertising suggests |
     Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
 Ketamine is not a miracle cure | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
+# … an onset after the second or third infusion contradicts "immediately" and qualifies "within hours"; an onset
+# "within hours to days" allows it
+Others notice a change only after the second or third infusion |
+    Ketamine relieves depressive symptoms immediately | contradicts
+For some people the change comes only after the third or fourth session |
+    Ketamine's antidepressant effect begins within hours of a treatment | qualifies
+Others notice a change only after the second or third infusion | Ketamine improves mood within hours to days | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
