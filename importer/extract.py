@@ -891,6 +891,14 @@ _ONSET_IN_TIME = re.compile(r"\b(?:within|in a matter of|after|over) (?:a few |s
                             rf"\bby the (?:evening|next day)\b|{_DAY_OR_TWO}|\bwithin (?:a|one) day\b|"
                             rf"{_AFTER_LATER_DOSES}",
                             re.I)  # fmt: skip
+# What a single treatment does ("a single intravenous infusion reduces symptoms within 24 hours") is qualified by a
+# clause that has it come with "the first or second" (the held-out keys, 11 and 14; h21s).
+_SINGLE_CLAIM = re.compile(r"\b(?:a single|one) (?:\w+ ){0,2}?(?:infusion|treatment|session|dose)\b", re.I)
+_FIRST_OR_SECOND = re.compile(
+    r"\b(?:first|1st) or (?:second|2nd) (?:infusion|treatment|session|dose)s?\b|"
+    r"\b(?:one|1) or (?:two|2) (?:infusions|treatments|sessions|doses)\b",
+    re.I,
+)
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
     r"\brisks?\b|\bside effects?\b|\badverse\b|\bserious\b|\bin rare cases\b|\bharm\w*|\bdamage\w*", re.I
@@ -1086,6 +1094,8 @@ def _limits(text: str, claim_text: str) -> str | None:
             return "contradicts"
         if _ONSET_IN_DAYS.search(text):
             return "qualifies"
+    if _SINGLE_CLAIM.search(claim_text) and _FIRST_OR_SECOND.search(text):
+        return "qualifies"
     bounds = _duration_bound(text), _duration_bound(claim_text)
     if None not in bounds and bounds[0] != bounds[1]:
         return "contradicts"

@@ -1206,6 +1206,11 @@ Others notice a change only after the second or third infusion |
 For some people the change comes only after the third or fourth session |
     Ketamine's antidepressant effect begins within hours of a treatment | qualifies
 Others notice a change only after the second or third infusion | Ketamine improves mood within hours to days | supports
+# … what comes with "the first or second" treatment qualifies a claim of what a single one does
+Many patients notice a lighter mood within a day of their first or second treatment |
+    A single intravenous ketamine infusion significantly reduces depressive symptoms within 24 hours | qualifies
+Many patients notice a lighter mood within a day of their first treatment |
+    A single intravenous ketamine infusion significantly reduces depressive symptoms within 24 hours | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
