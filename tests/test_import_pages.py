@@ -1211,6 +1211,17 @@ Many patients notice a lighter mood within a day of their first or second treatm
     A single intravenous ketamine infusion significantly reduces depressive symptoms within 24 hours | qualifies
 Many patients notice a lighter mood within a day of their first treatment |
     A single intravenous ketamine infusion significantly reduces depressive symptoms within 24 hours | supports
+# … a corrective negation without a verb ("…, not years", "but not instant") denies only what it names: it negates a
+# claim that shares its words ("instant" is "immediate"), no other
+Most studies have followed people for weeks or months, not years |
+    The long-term safety and side effects of ketamine therapy are not yet known | supports
+Faster than pills, but not instant | Ketamine is a rapid-acting antidepressant | supports
+Faster than pills, but not instant | Ketamine relieves depressive symptoms immediately | contradicts
+We offer it as one part of a wider plan, never as a stand-alone fix |
+    Ketamine therapy is often delivered together with psychotherapy | supports
+We offer it as one part of a wider plan, never as a stand-alone treatment |
+    Ketamine is a stand-alone treatment for depression | contradicts
+We offer it, but we do not use it alone | Ketamine therapy is often delivered together with psychotherapy | contradicts
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
