@@ -1189,15 +1189,29 @@ def _rare_harm_of_low_risk(text: str, claim_text: str) -> bool:
     return bool(harms & _content_stems(text) or _harms(harm) & _harms(text))
 
 
+# A claim of a low risk of side effects in general ("a low risk of side effects compared with conventional
+# antidepressants") is the claim of each side effect a clause denies ("doesn't tend to cause weight gain, sexual
+# problems or emotional blunting": 14's key, supports; h21s).
+_GENERAL_HARM = re.compile(r"\b(?:side|adverse) effects?\b", re.I)
+_SIDE_EFFECT = re.compile(
+    r"\bweight gain\b|\bsexual\b|\bemotional (?:blunting|numbness|flatness)\b|\bnausea\b|\bsedat\w*|\bdrows\w*|"
+    r"\binsomnia\b|\bheadaches?\b|\bdizz\w*",
+    re.I,
+)
+
+
 def _denied_harm_is_claimed_less(text: str, claim_text: str) -> bool:
     """Whether the claim says a harm is lower or fewer and the clause denies that very harm (a word of it, or the
-    same harm in other words: ``_HARMS``)."""
+    same harm in other words: ``_HARMS``; any side effect, when the claim's harm is side effects in general)."""
     match = _LESS_HARM.search(claim_text)
     if not match:
         return False
     harm = claim_text[match.end() :]
     harms = {stem(w) for w in _WORD.findall(harm.lower()) if w not in STOPWORDS}
-    return bool((harms - _COMPARATORS) & _negated_stems(text) or _harms(harm) & _harms(_negated_scopes(text)))
+    scopes = _negated_scopes(text)
+    if _GENERAL_HARM.search(harm) and _SIDE_EFFECT.search(scopes):
+        return True
+    return bool((harms - _COMPARATORS) & _negated_stems(text) or _harms(harm) & _harms(scopes))
 
 
 def _claim_hedged(claim_text: str) -> bool:
@@ -1240,8 +1254,9 @@ def stance_cue(text: str, claim_text: str = "") -> str:
             return "supports"
         # "It doesn't tend to cause weight gain" says what "a lower risk of weight gain" says: a harm the clause
         # denies, of those the claim says are fewer or less likely, supports it.
+        # … unless the clause hedges the denial ("doesn't appear to cause the weight gain": 08's key, qualifies; h21s)
         if clause_negated and not claim_negated and _denied_harm_is_claimed_less(text, claim_text):
-            return "supports"
+            return "qualifies" if _hedges(text) and not _claim_hedged(claim_text) else "supports"
         if claim_negated and _CURE_STEM in _negated_terms(claim_text) and _NOT_A_PANACEA.search(text):
             return "supports"
         limiting = not claim_negated and _only_limiting_negation(text, claim_text)

@@ -1222,6 +1222,15 @@ We offer it as one part of a wider plan, never as a stand-alone fix |
 We offer it as one part of a wider plan, never as a stand-alone treatment |
     Ketamine is a stand-alone treatment for depression | contradicts
 We offer it, but we do not use it alone | Ketamine therapy is often delivered together with psychotherapy | contradicts
+# … a side effect denied supports a claim of a low risk of side effects in general; a denied harm under a hedge
+# qualifies the lower-risk claim; a denied benefit still contradicts
+This treatment doesn’t tend to cause weight gain, sexual problems or emotional blunting |
+    Ketamine has a low risk of side effects compared with conventional antidepressants | supports
+Ketamine doesn’t appear to cause the weight gain or sexual problems of other antidepressants | $LOWER_RISK | qualifies
+Ketamine doesn’t appear to cause weight gain |
+    Ketamine has a low risk of side effects compared with conventional antidepressants | qualifies
+Ketamine doesn’t tend to cause weight gain | $LOWER_RISK | supports
+Ketamine doesn’t appear to lift mood | Ketamine has a low risk of side effects | contradicts
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
