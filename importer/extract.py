@@ -1384,7 +1384,16 @@ def _claimed_part(text: str, claim_text: str) -> str:
     claim = _content_stems(claim_text)
     shared = [len(claim & _content_stems(part)) for part in parts]
     best = max(shared)
+    # "A, and that appears to trigger B": a part opened by an anaphoric "that" says what A leads to, and a claim that
+    # A leads to B (sharing two words with that part and one with the part before it) is the whole's, hedge and all
+    # (h21s, on 13 and 14: "It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate").
+    for j in range(1, len(parts)):
+        if _ANAPHORIC_PART.match(parts[j]) and shared[j] >= 2 and shared[j - 1]:
+            return side
     return parts[shared.index(best)] if best and shared.count(best) == 1 else side
+
+
+_ANAPHORIC_PART = re.compile(r"(?:\w+(?: \w+)?,\s+)?(?:that|this)\s", re.I)
 
 
 _POSSIBILITY = re.compile(r"\b(?:can|commonly|common)\b", re.I)

@@ -1231,6 +1231,11 @@ Ketamine doesn’t appear to cause weight gain |
     Ketamine has a low risk of side effects compared with conventional antidepressants | qualifies
 Ketamine doesn’t tend to cause weight gain | $LOWER_RISK | supports
 Ketamine doesn’t appear to lift mood | Ketamine has a low risk of side effects | contradicts
+# … "A, and that appears to B": a claim that A leads to B is read on the whole, hedge and all; a claim of A alone on A
+It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate |
+    By blocking NMDA receptors, ketamine triggers a release of glutamate | qualifies
+It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate |
+    Ketamine acts by blocking NMDA receptors | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
