@@ -1338,6 +1338,18 @@ def _content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and w not in _NAMES)
 
 
+# Verbs of coming back and fading count as verbs here too ("…, and symptoms often return without maintenance", "…, and
+# the old symptoms usually come back"): ``_VERB`` lacks them, and it is a feature of the candidates, which a stance
+# rule must not change (h21s, on 13 and 14).
+_RETURN_VERB = re.compile(
+    r"\b(?:returns?|returned|comes? back|came back|fades?|faded|wears? off|wore off|goes away|went away)\b", re.I
+)
+
+
+def _has_verb(text: str) -> bool:
+    return bool(_VERB.search(text) or _RETURN_VERB.search(text))
+
+
 @lru_cache(maxsize=STANCE_CACHE)
 def _coordinated_parts(text: str) -> tuple[str, ...]:
     """The text cut at its coordinations; a ", and" is one only with a verb on both sides (else it ends a list:
@@ -1345,7 +1357,7 @@ def _coordinated_parts(text: str) -> tuple[str, ...]:
     parts, start = [], 0
     for match in _COORDINATION.finditer(text):
         ends_list = match.group().lstrip().startswith(",") and match.group().strip(" ,").lower() == "and"
-        if ends_list and not (_VERB.search(text[start : match.start()]) and _VERB.search(text[match.end() :])):
+        if ends_list and not (_has_verb(text[start : match.start()]) and _has_verb(text[match.end() :])):
             continue
         parts.append(text[start : match.start()])
         start = match.end()

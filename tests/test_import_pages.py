@@ -1236,6 +1236,13 @@ It blocks a receptor called NMDA, and that appears to trigger a surge of glutama
     By blocking NMDA receptors, ketamine triggers a release of glutamate | qualifies
 It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate |
     Ketamine acts by blocking NMDA receptors | supports
+# … a verb of coming back or fading makes ", and" a coordination: the negated part does not negate the other
+It won’t fix a lonely winter, and symptoms often return without maintenance |
+    Ketamine therapy is usually given as a series of sessions, with maintenance treatments | supports
+It won’t fix a lonely winter, and without follow-up the old symptoms usually come back |
+    Ketamine therapy is usually given as a series of sessions, with maintenance treatments | supports
+It won’t fix a lonely winter, and symptoms often return without maintenance |
+    Ketamine fixes the circumstances behind a lonely winter | contradicts
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
