@@ -899,6 +899,15 @@ _FIRST_OR_SECOND = re.compile(
     r"\b(?:one|1) or (?:two|2) (?:infusions|treatments|sessions|doses)\b",
     re.I,
 )
+# Relief said to come with depression's ("Anxiety often eases along with depression", "it often settles as mood
+# improves", "the worry that so often comes with depression") is no effect of its own: it qualifies a claim that does
+# not name depression (the held-out keys, 08, 09, 12 twice, 13, against the anxiety-disorder claim; h21s).
+_WITH_DEPRESSION = re.compile(
+    r"\balong with (?:the |your )?(?:depression|low mood)\b|\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
+    r"\bwhen (?:the )?depression (?:lifts|eases|improves)\b|"
+    r"\bthat (?:so )?(?:often )?(?:comes?|came) with depression\b",
+    re.I,
+)
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
     r"\brisks?\b|\bside effects?\b|\badverse\b|\bserious\b|\bin rare cases\b|\bharm\w*|\bdamage\w*", re.I
@@ -1095,6 +1104,8 @@ def _limits(text: str, claim_text: str) -> str | None:
         if _ONSET_IN_DAYS.search(text):
             return "qualifies"
     if _SINGLE_CLAIM.search(claim_text) and _FIRST_OR_SECOND.search(text):
+        return "qualifies"
+    if _WITH_DEPRESSION.search(text) and not re.search(r"\bdepress", claim_text, re.I):
         return "qualifies"
     bounds = _duration_bound(text), _duration_bound(claim_text)
     if None not in bounds and bounds[0] != bounds[1]:

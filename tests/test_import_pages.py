@@ -1243,6 +1243,13 @@ It won’t fix a lonely winter, and without follow-up the old symptoms usually c
     Ketamine therapy is usually given as a series of sessions, with maintenance treatments | supports
 It won’t fix a lonely winter, and symptoms often return without maintenance |
     Ketamine fixes the circumstances behind a lonely winter | contradicts
+# … relief said to come with depression's qualifies a claim that does not name depression
+Anxiety often eases along with depression | Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders |
+    qualifies
+This treatment can also calm the racing worry that so often comes with depression |
+    Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders | qualifies
+Anxiety often eases along with depression | Ketamine reduces depressive symptoms in major depressive disorder | supports
+Anxiety often eases within hours | Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
