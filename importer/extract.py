@@ -1081,6 +1081,13 @@ _KEPT_FROM_HOME = re.compile(
 )
 
 
+# A negated instruction to the reader ("Please don't eat for about four hours before your infusion, since ketamine can
+# make some people queasy", "On treatment days, don't eat …, because …") denies nothing the clause states: toward a
+# claim that is no negation it negates nothing (the held-out keys, 03 and 08, against the nausea claim); toward a
+# negated claim ("patients should not drive after a session") it is the negation they share (h21s).
+_NEGATED_INSTRUCTION = re.compile(r"^(?:[^,;:]{0,40},\s+)?(?:please\s+)?(?:don't|do not)\s+(?!\w+ing\b)", re.I)
+
+
 def _limits(text: str, claim_text: str) -> str | None:
     """The stance a clause takes by limiting what the claim says (see above), or None."""
     if _RESERVATION.search(text):
@@ -1258,6 +1265,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         text = _claimed_part(_without_corrective_tail(text, claim_text), claim_text)
         if not (_AT_HOME.search(claim_text) or _CLINIC_ONLY.search(claim_text) or _ELSEWHERE.search(claim_text)):
             text = _KEPT_FROM_HOME.sub(" ", text)
+        if not _negated(claim_text):
+            text = _NEGATED_INSTRUCTION.sub(" ", text)
         clause_negated, claim_negated = _negated(text), _negated(claim_text)
         # "Only in a clinic" is itself a negation of elsewhere: "never on your own at home", "cannot be administered
         # just anywhere" say it too.

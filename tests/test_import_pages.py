@@ -1250,6 +1250,13 @@ This treatment can also calm the racing worry that so often comes with depressio
     Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders | qualifies
 Anxiety often eases along with depression | Ketamine reduces depressive symptoms in major depressive disorder | supports
 Anxiety often eases within hours | Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders | supports
+# … a negated instruction to the reader negates no claim that is no negation, and is shared with a negated one
+Please don’t eat for about four hours before your infusion, since ketamine can make some people queasy |
+    Ketamine commonly causes nausea | supports
+On treatment days, don’t eat for 4 hours beforehand, because ketamine can make you feel sick |
+    Ketamine commonly causes nausea | supports
+Don’t drive until the next day | Patients should not drive after a ketamine session | supports
+Ketamine doesn’t make people queasy | Ketamine commonly causes nausea | contradicts
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
