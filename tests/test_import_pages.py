@@ -1257,6 +1257,13 @@ On treatment days, don’t eat for 4 hours beforehand, because ketamine can make
     Ketamine commonly causes nausea | supports
 Don’t drive until the next day | Patients should not drive after a ketamine session | supports
 Ketamine doesn’t make people queasy | Ketamine commonly causes nausea | contradicts
+# … a benefit that lasts only with repeated treatment qualifies the long-lasting claim, not a claim of lasting harm
+For some patients the lift holds for months after a series | Ketamine's antidepressant effects are long-lasting |
+    qualifies
+With repeated treatments, the improvement can last for weeks or months |
+    Ketamine's antidepressant effects are long-lasting | qualifies
+Memory problems can persist after repeated doses |
+    Frequent, long-term ketamine use is associated with lasting cognitive impairment | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
