@@ -531,37 +531,26 @@ def evaluate_all(
         if training is not None:
             rest = [a for a in articles if a.name != article.name and (training == "all" or a.seed)]
             reranker = fit_reranker(examples, rest, without, pairwise=training == "all")
-        index = knowledge_base(document, article, (), embed, reranker=reranker)
-        conditions, studies = examples.conditions, examples.studies
         claim_filter = claim_filters[article.name] if claim_filters is not None else "default"
         model = category_models[article.name] if category_models is not None else "default"
-        score = score_article(
-            article.name,
-            article.text,
-            article.answers,
-            index,
-            conditions,
-            studies,
-            article.furniture,
-            claim_filter,
-            model,
-        )
-        scores[article.seed].append(score)
-        if grown and not article.seed:
-            index = grown_knowledge_base(document, article, articles, embed, reranker=reranker)
-            grown_scores.append(
-                score_article(
-                    article.name,
-                    article.text,
-                    article.answers,
-                    index,
-                    conditions,
-                    studies,
-                    article.furniture,
-                    claim_filter,
-                    model,
-                )
+
+        def scored(index: ClaimIndex, article=article, claim_filter=claim_filter, model=model) -> ArticleScore:
+            """The article scored against ``index``: the seed's knowledge base, or a grown one."""
+            return score_article(
+                article.name,
+                article.text,
+                article.answers,
+                index,
+                examples.conditions,
+                examples.studies,
+                article.furniture,
+                claim_filter,
+                model,
             )
+
+        scores[article.seed].append(scored(knowledge_base(document, article, (), embed, reranker=reranker)))
+        if grown and not article.seed:
+            grown_scores.append(scored(grown_knowledge_base(document, article, articles, embed, reranker=reranker)))
     result = {"seed": _summary(scores[True]), "heldout": _summary(scores[False]) if scores[False] else None}
     if grown:
         result["heldout_grown"] = _summary(grown_scores) if grown_scores else None
