@@ -506,6 +506,12 @@ _EVIDENCE_HEDGE = re.compile(
 # After a relative "that" comes a verb ("drugs that have not worked"); after the conjunction, a subject ("note that
 # ketamine doesn't work as a first option"), whose negation is the sentence's own.
 _AUXILIARIES = r"have|has|had|do|does|did|is|are|was|were|can|could|may|might|will|would|work\w*|help\w*"
+# The subject of a negated "that" clause about another treatment (``_NEUTRAL_NEGATION``): a treatment noun, after at
+# most two words none of which is ketamine, a pronoun or a determiner that could point back to it.
+_NOT_ANOTHER = r"ketamine|esketamine|kap|spravato|it|its|this|these|that|they|their|the|our|your|such|same"
+_OTHER_TREATMENT = (
+    r"(?:treatments?|therap(?:y|ies)|medications?|medicines?|antidepressants?|drugs?|pills?|options?|approaches)"
+)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # Negations that do not negate what the text says about ketamine, removed before counting: inside a relative clause
 # ("patients who have not responded"), in a thesaurus phrase for treatment-resistance or for what is not known yet
@@ -520,7 +526,14 @@ _NEUTRAL_NEGATION = re.compile(
     # do", "other treatments don't work that fast") says nothing against ketamine.
     r"\b(?:other|standard|conventional|traditional|older|typical|regular|many|most) (?:\w+ ){0,2}?"
     r"(?:antidepressants?|treatments?|medications?|medicines?|drugs?|sedatives?|an(?:a)?esthetics?|pills?|therapies)"
-    r" (?:can't|cannot|can not|don't|do not|doesn't|does not|won't|will not|usually don't|often don't)\b",
+    r" (?:can't|cannot|can not|don't|do not|doesn't|does not|won't|will not|usually don't|often don't)\b|"
+    # h22s: so does a negation in a "that" clause whose subject is another treatment, a relative clause on a noun
+    # ("depression that other treatments haven't touched") or a report of a patient's history ("have found that
+    # trauma-focused therapy alone hasn't been enough"): it says what the other treatment did not do. A subject
+    # naming ketamine or pointing to it ("studies that found it doesn't work", "that the treatment hasn't helped")
+    # keeps its negation.
+    rf"\bthat\s+(?!(?:{_NOT_ANOTHER})\b)(?:(?!(?:{_NOT_ANOTHER})\b)[\w-]+\s+){{0,2}}?{_OTHER_TREATMENT}"
+    rf"(?:\s+alone)?\s+(?:(?:{_AUXILIARIES})(?:n't|\s+not)|can't|cannot|won't)(?!\w)[^,;.]*",
     re.I,
 )
 
