@@ -1447,7 +1447,24 @@ def _claimed_part(text: str, claim_text: str) -> str:
     for j in range(1, len(parts)):
         if _ANAPHORIC_PART.match(parts[j]) and shared[j] >= 2 and shared[j - 1]:
             return side
+    if not best:
+        # h22s: a claim sharing no word with any part ("has to be decided individually together with a healthcare
+        # provider" against "These aren't always absolute, so your psychiatrist will go through them with you") is
+        # read on a consequence's conclusion, what the writer asserts; its reason's negation or hedge is not that.
+        # A reason that limits the claim's wording without sharing it (a bounded duration against "long-lasting")
+        # still speaks to it.
+        conclusions = list(_CONSEQUENCE.finditer(side))
+        if conclusions and _limits(side, claim_text) is None:
+            return side[conclusions[-1].end() :]
     return parts[shared.index(best)] if best and shared.count(best) == 1 else side
+
+
+_CONSEQUENCE = re.compile(
+    r",\s+(?:and\s+)?so\s+(?!(?:that|far|much|many|few|little|long|too|as)\b)|"
+    r",\s+(?:which|this|that) means(?:\s+that)?\s+|,\s+meaning(?:\s+that)?\s+|,\s+which is why\s+|"
+    r",\s+(?:therefore|thus|hence)\s+",
+    re.I,
+)
 
 
 _ANAPHORIC_PART = re.compile(r"(?:\w+(?: \w+)?,\s+)?(?:that|this)\s", re.I)

@@ -1277,6 +1277,18 @@ Some patients have found that the treatment hasn’t eased their PTSD | Ketamine
     contradicts
 Ketamine is not a drug that other treatments can replace for PTSD | Ketamine reduces PTSD symptom severity |
     contradicts
+# h22s: toward a claim sharing no word with either side, a consequence is read on its conclusion; not when the claim
+# shares the reason's words, nor when the reason limits the claim's wording
+These rules aren’t always absolute, so your psychiatrist will go through them with you |
+    Whether ketamine therapy suits a patient has to be decided individually together with a healthcare provider |
+    supports
+There is no agreed dosing schedule yet, so our psychiatrist adjusts the dose to each person’s response |
+    Whether ketamine therapy suits a patient has to be decided individually together with a healthcare provider |
+    supports
+Ketamine doesn’t work for everyone, so your psychiatrist will check in after each session |
+    Ketamine works for everyone | contradicts
+The relief from one dose usually lasts about a week, so most people need a series |
+    Ketamine's antidepressant effects are long-lasting | qualifies
 """
 
 
