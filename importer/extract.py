@@ -1368,13 +1368,13 @@ def _contrasted_side(text: str, claim_text: str) -> str:
 # "A, which is why B", "A, therefore B"): B is drawn from A, and its negation is not A's ("Ketamine raises blood
 # pressure …, so it isn't safe for everyone" states the rise in blood pressure; h16b, found on 08's editor trial).
 # "So" as a degree word ("so that", "so far", "so much") is no consequence.
-_COORDINATION = re.compile(
-    r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)|"
+_CONSEQUENCE = re.compile(
     r",\s+(?:and\s+)?so\s+(?!(?:that|far|much|many|few|little|long|too|as)\b)|"
     r",\s+(?:which|this|that) means(?:\s+that)?\s+|,\s+meaning(?:\s+that)?\s+|,\s+which is why\s+|"
     r",\s+(?:therefore|thus|hence)\s+",
     re.I,
 )
+_COORDINATION = re.compile(r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)|" + _CONSEQUENCE.pattern, re.I)
 _NAMES = frozenset({"ketamine", "esketamine"})
 
 
@@ -1457,14 +1457,6 @@ def _claimed_part(text: str, claim_text: str) -> str:
         if conclusions and _limits(side, claim_text) is None:
             return side[conclusions[-1].end() :]
     return parts[shared.index(best)] if best and shared.count(best) == 1 else side
-
-
-_CONSEQUENCE = re.compile(
-    r",\s+(?:and\s+)?so\s+(?!(?:that|far|much|many|few|little|long|too|as)\b)|"
-    r",\s+(?:which|this|that) means(?:\s+that)?\s+|,\s+meaning(?:\s+that)?\s+|,\s+which is why\s+|"
-    r",\s+(?:therefore|thus|hence)\s+",
-    re.I,
-)
 
 
 _ANAPHORIC_PART = re.compile(r"(?:\w+(?: \w+)?,\s+)?(?:that|this)\s", re.I)
