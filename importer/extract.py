@@ -506,6 +506,12 @@ _EVIDENCE_HEDGE = re.compile(
 # After a relative "that" comes a verb ("drugs that have not worked"); after the conjunction, a subject ("note that
 # ketamine doesn't work as a first option"), whose negation is the sentence's own.
 _AUXILIARIES = r"have|has|had|do|does|did|is|are|was|were|can|could|may|might|will|would|work\w*|help\w*"
+# The subject of a negated "that" clause about another treatment (``_NEUTRAL_NEGATION``): a treatment noun, after at
+# most two words none of which is ketamine, a pronoun or a determiner that could point back to it.
+_NOT_ANOTHER = r"ketamine|esketamine|kap|spravato|it|its|this|these|that|they|their|the|our|your|such|same"
+_OTHER_TREATMENT = (
+    r"(?:treatments?|therap(?:y|ies)|medications?|medicines?|antidepressants?|drugs?|pills?|options?|approaches)"
+)
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # Negations that do not negate what the text says about ketamine, removed before counting: inside a relative clause
 # ("patients who have not responded"), in a thesaurus phrase for treatment-resistance or for what is not known yet
@@ -520,7 +526,14 @@ _NEUTRAL_NEGATION = re.compile(
     # do", "other treatments don't work that fast") says nothing against ketamine.
     r"\b(?:other|standard|conventional|traditional|older|typical|regular|many|most) (?:\w+ ){0,2}?"
     r"(?:antidepressants?|treatments?|medications?|medicines?|drugs?|sedatives?|an(?:a)?esthetics?|pills?|therapies)"
-    r" (?:can't|cannot|can not|don't|do not|doesn't|does not|won't|will not|usually don't|often don't)\b",
+    r" (?:can't|cannot|can not|don't|do not|doesn't|does not|won't|will not|usually don't|often don't)\b|"
+    # h22s: so does a negation in a "that" clause whose subject is another treatment, a relative clause on a noun
+    # ("depression that other treatments haven't touched") or a report of a patient's history ("have found that
+    # trauma-focused therapy alone hasn't been enough"): it says what the other treatment did not do. A subject
+    # naming ketamine or pointing to it ("studies that found it doesn't work", "that the treatment hasn't helped")
+    # keeps its negation.
+    rf"\bthat\s+(?!(?:{_NOT_ANOTHER})\b)(?:(?!(?:{_NOT_ANOTHER})\b)[\w-]+\s+){{0,2}}?{_OTHER_TREATMENT}"
+    rf"(?:\s+alone)?\s+(?:(?:{_AUXILIARIES})(?:n't|\s+not)|can't|cannot|won't)(?!\w)[^,;.]*",
     re.I,
 )
 
@@ -1355,13 +1368,13 @@ def _contrasted_side(text: str, claim_text: str) -> str:
 # "A, which is why B", "A, therefore B"): B is drawn from A, and its negation is not A's ("Ketamine raises blood
 # pressure …, so it isn't safe for everyone" states the rise in blood pressure; h16b, found on 08's editor trial).
 # "So" as a degree word ("so that", "so far", "so much") is no consequence.
-_COORDINATION = re.compile(
-    r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)|"
+_CONSEQUENCE = re.compile(
     r",\s+(?:and\s+)?so\s+(?!(?:that|far|much|many|few|little|long|too|as)\b)|"
     r",\s+(?:which|this|that) means(?:\s+that)?\s+|,\s+meaning(?:\s+that)?\s+|,\s+which is why\s+|"
     r",\s+(?:therefore|thus|hence)\s+",
     re.I,
 )
+_COORDINATION = re.compile(r",\s+and\s+|\s+and,\s+|;\s+|,?\s+because\s+(?!of\b)|" + _CONSEQUENCE.pattern, re.I)
 _NAMES = frozenset({"ketamine", "esketamine"})
 
 
@@ -1434,6 +1447,15 @@ def _claimed_part(text: str, claim_text: str) -> str:
     for j in range(1, len(parts)):
         if _ANAPHORIC_PART.match(parts[j]) and shared[j] >= 2 and shared[j - 1]:
             return side
+    if not best:
+        # h22s: a claim sharing no word with any part ("has to be decided individually together with a healthcare
+        # provider" against "These aren't always absolute, so your psychiatrist will go through them with you") is
+        # read on a consequence's conclusion, what the writer asserts; its reason's negation or hedge is not that.
+        # A reason that limits the claim's wording without sharing it (a bounded duration against "long-lasting")
+        # still speaks to it.
+        conclusions = list(_CONSEQUENCE.finditer(side))
+        if conclusions and _limits(side, claim_text) is None:
+            return side[conclusions[-1].end() :]
     return parts[shared.index(best)] if best and shared.count(best) == 1 else side
 
 

@@ -1265,6 +1265,30 @@ With repeated treatments, the improvement can last for weeks or months |
 Memory problems can persist after repeated doses |
     Frequent, long-term ketamine use is associated with lasting cognitive impairment | supports
 Ketamine is never sent home with patients because it is not safe | Ketamine is generally safe | contradicts
+# h22s: a negation in a "that" clause whose subject is another treatment is that treatment's, not the clause's; one
+# whose subject is ketamine or points to it stays the clause's
+It is now an accepted option for depression that other treatments haven’t touched |
+    Ketamine therapy has gained recognition as a viable treatment option for depression | supports
+Many of our patients have found that talk therapy alone hasn’t been enough |
+    Ketamine reduces PTSD symptom severity | supports
+Some patients have found that ketamine therapy hasn’t eased their PTSD | Ketamine reduces PTSD symptom severity |
+    contradicts
+Some patients have found that the treatment hasn’t eased their PTSD | Ketamine reduces PTSD symptom severity |
+    contradicts
+Ketamine is not a drug that other treatments can replace for PTSD | Ketamine reduces PTSD symptom severity |
+    contradicts
+# h22s: toward a claim sharing no word with either side, a consequence is read on its conclusion; not when the claim
+# shares the reason's words, nor when the reason limits the claim's wording
+These rules aren’t always absolute, so your psychiatrist will go through them with you |
+    Whether ketamine therapy suits a patient has to be decided individually together with a healthcare provider |
+    supports
+There is no agreed dosing schedule yet, so our psychiatrist adjusts the dose to each person’s response |
+    Whether ketamine therapy suits a patient has to be decided individually together with a healthcare provider |
+    supports
+Ketamine doesn’t work for everyone, so your psychiatrist will check in after each session |
+    Ketamine works for everyone | contradicts
+The relief from one dose usually lasts about a week, so most people need a series |
+    Ketamine's antidepressant effects are long-lasting | qualifies
 """
 
 
