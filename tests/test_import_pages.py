@@ -361,6 +361,21 @@ def test_a_one_line_side_effect_under_a_lead_in_is_still_a_candidate_beside_item
     assert "Esketamine spray." in [s.text for s, _ in relevant_clauses(named)]
 
 
+def test_a_sentence_only_telling_the_reader_they_have_heard_of_ketamine_is_no_candidate():
+    text = (
+        "Ketamine for depression\n"
+        "If you have lived with depression for a while, you have probably heard a friend mention ketamine.\n"
+        "Chances are someone has mentioned ketamine to you.\n"
+        "Ketamine can ease depression within hours.\n"
+        "You may have heard of ketamine as a party drug, and that reputation puts some people off.\n"
+        "Its history is why some people hesitate when we first mention it.\n"
+    )
+    skipped = Counter()
+    offered = [s.text for s, _ in relevant_clauses(text, skipped)]
+    assert offered == text.splitlines()[3:]  # what is said of ketamine, or by someone else, stays
+    assert skipped["stub"] == 2
+
+
 GLOSSARY = """<!doctype html><html><body><main><article><h1>Ketamine for depression</h1>
 <p>Ketamine is an anesthetic that is also used to treat depression that has not eased with other care.</p>
 <ul class="tabs" role="tablist"><li role="tab">Overview</li><li role="tab">Risks</li></ul>
