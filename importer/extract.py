@@ -789,6 +789,40 @@ def is_lead_in(sentence: Sentence) -> bool:
     return sentence.text.endswith(":")
 
 
+# The most words of a list item's opening stub (``is_item_stub``): "Not at this time." has four; the shortest item
+# opening that held an answer in the labelled articles has six ("Rarely for the dosing sessions themselves.").
+STUB_WORDS = 4
+
+
+def is_item_stub(sentence: Sentence, text: str) -> bool:
+    """A list item's opening sentence of a few words that does not name ketamine, followed on the item's line by the
+    sentences that say something: the bold label of a step ("Preparation. In one or two therapy sessions, you …") or
+    an FAQ accordion's bare answer under its question ("No. The dose is far lower …", "Usually, yes. Most clients
+    stay on …"). It states nothing on its own; what follows it does. A one-line item ("Nausea", "Slowed breathing"
+    under "Side effects include:") has nothing after it and stays, and so does a short item that names ketamine."""
+    if sentence.kind != "item" or len(sentence.text.split()) > STUB_WORDS or KETAMINE.search(sentence.text):
+        return False
+    line_start = text.rfind("\n", 0, sentence.start) + 1
+    line_end = text.find("\n", sentence.end)
+    marker = LIST_ITEM_LINE.match(text, line_start)
+    rest = text[sentence.end : None if line_end < 0 else line_end]
+    return marker is not None and marker.end() == sentence.start and bool(rest.strip())
+
+
+# The reader told that they have heard of the treatment, and nothing said of it: the clause ends on it ("…, you have
+# probably heard about ketamine.", "chances are someone has mentioned ketamine to you.", "you've probably heard a
+# friend, a podcast or a news story mention ketamine."). Not when something follows ("You may have heard of ketamine
+# as a party drug"), nor when someone else mentions it ("why some people hesitate when we first mention it").
+_HEARD_OF = re.compile(
+    r"\b(?:heard (?:about|of)|mention(?:ed)?|come across|seen) (?:ketamine|it)(?: to you)?[.!]?$", re.I
+)
+
+
+def is_heard_of(clause: str) -> bool:
+    """A clause that only tells the reader they have heard of ketamine (``_HEARD_OF``): an article's hook."""
+    return bool(_HEARD_OF.search(clause.strip()) and re.search(r"\byou\b", clause, re.I))
+
+
 # A piece that opens with a preposition and has no verb ("Because of its hallucinogenic properties", "In initial
 # clinical trials") is no proposition: it stays with the clause it introduces. Without a part-of-speech tagger,
 # "has a verb" is an auxiliary, a modal or one of the verbs these articles use most.
@@ -2240,13 +2274,15 @@ SKIPPED_REASONS = {
     "heading": "headings or questions",
     "boilerplate": "sentences about the page itself, calls to action or disclaimers",
     "lead-in": "lead-ins of lists",
+    "stub": "labels or bare answers opening a list item, or sentences only telling you that you have heard of ketamine",
     "fragment": "fragments without a verb",
     "off-topic": "sentences, list items or table rows not about ketamine",
     "unlikely": "sentences the learned claim filter judged to state no claim",
     # counts clauses, not sentences: the rest of such a sentence is proposed (see ``relevant_clauses``)
     "unlikely-part": "clauses the learned claim filter dropped from sentences otherwise proposed",
+    "stub-part": "clauses only telling you that you have heard of ketamine, dropped from sentences otherwise proposed",
 }
-SKIPPED_CLAUSES = frozenset({"unlikely-part"})  # the reasons above that count clauses, not sentences
+SKIPPED_CLAUSES = frozenset({"unlikely-part", "stub-part"})  # the reasons above that count clauses, not sentences
 
 
 # A list's lead-in that says who should or should not have the treatment frames each item as a statement of candidacy:
@@ -2354,9 +2390,13 @@ def relevant_clauses(
     is about ketamine when it or its lead-in is ("Headache" under "Rare but serious side effects include:"), and a
     list item also when at least half of its list is (``_ListItems``); a lead-in itself is not a candidate.
 
-    Last, the learned claim filter (``importer/claimfilter.py``; ``claim_filter=None`` leaves it out) drops the
-    clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely", a clause dropped
-    from a sentence that keeps another as "unlikely-part" (so that no drop goes unsaid in the import summary)."""
+    Last, with the claim filter (``claim_filter=None`` leaves this whole stage out: the learned models' training rows
+    keep the stubs as clauses that state nothing), a list item's opening stub (``is_item_stub``: "Preparation.",
+    "No.") and a clause only telling the reader they have heard of ketamine (``is_heard_of``; counted as "stub-part"
+    when its sentence keeps another clause) are dropped, and the learned claim filter (``importer/claimfilter.py``)
+    drops the clauses it is very sure state no claim; a sentence left with no clause is counted as "unlikely", a
+    clause dropped from a sentence that keeps another as "unlikely-part" (so that no drop goes unsaid in the import
+    summary)."""
     skipped = Counter() if skipped is None else skipped
     if claim_filter == "default":
         from importer.claimfilter import default_filter
@@ -2367,6 +2407,15 @@ def relevant_clauses(
         return relevant
     kept = []
     for sentence, parts in relevant:
+        if is_item_stub(sentence, text):
+            skipped["stub"] += 1
+            continue
+        stated = [clause for clause in parts if not is_heard_of(clause.text)]
+        if not stated:
+            skipped["stub"] += 1
+            continue
+        skipped["stub-part"] += len(parts) - len(stated)
+        parts = stated
         judged = [clause for clause in parts if claim_filter.keeps(clause.text, sentence.text, sentence.kind)]
         if judged:
             kept.append((sentence, judged))

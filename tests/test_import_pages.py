@@ -327,6 +327,55 @@ def test_a_list_of_ordinary_items_is_still_read_after_a_question():
     assert [s.text for s, _ in relevant_clauses(text, claim_filter=None)] == ["Nausea", "Dizziness"]
 
 
+STEPS_AND_FAQ = (
+    "What a course of ketamine therapy looks like\n"
+    "A typical course of ketamine therapy runs over six weeks and includes three kinds of sessions:\n"
+    "- Preparation. In one or two therapy sessions, you and your therapist talk about your history.\n"
+    "- Dosing sessions. You take a ketamine lozenge and rest for about an hour while a therapist stays with you.\n"
+    "- Repeat. Most clients have three to six dosing sessions, each followed by integration.\n"
+    "Will I lose control during a ketamine session?\n"
+    "- No. The dose is far lower than an anesthetic dose, so you stay awake the whole time.\n"
+    "Can I keep taking my antidepressant during ketamine therapy?\n"
+    "- Usually, yes. Most clients stay on their regular medicines while they have ketamine.\n"
+    "Rare but serious side effects of ketamine include:\n- Nausea\n- Slowed breathing\n"
+)
+
+
+def test_the_label_or_bare_answer_opening_a_list_item_is_no_candidate_but_what_follows_it_is():
+    skipped = Counter()
+    offered = [s.text for s, _ in relevant_clauses(STEPS_AND_FAQ, skipped)]
+    for stub in ("Preparation.", "Dosing sessions.", "Repeat.", "No.", "Usually, yes."):
+        assert stub not in offered
+    assert skipped["stub"] == 5
+    assert "Most clients stay on their regular medicines while they have ketamine." in offered
+    assert "The dose is far lower than an anesthetic dose, so you stay awake the whole time." in offered
+    # The learned models' training rows (the rules before the claim filter) keep them: clauses that state nothing.
+    assert "Preparation." in [s.text for s, _ in relevant_clauses(STEPS_AND_FAQ, claim_filter=None)]
+
+
+def test_a_one_line_side_effect_under_a_lead_in_is_still_a_candidate_beside_item_stubs():
+    offered = [s.text for s, _ in relevant_clauses(STEPS_AND_FAQ)]
+    assert "Nausea" in offered and "Slowed breathing" in offered
+    # A short opening that names ketamine says what it is about: it stays.
+    named = "Ketamine's uses:\n- Esketamine spray. It is approved for depression.\n- Ketamine is fast. It can help.\n"
+    assert "Esketamine spray." in [s.text for s, _ in relevant_clauses(named)]
+
+
+def test_a_sentence_only_telling_the_reader_they_have_heard_of_ketamine_is_no_candidate():
+    text = (
+        "Ketamine for depression\n"
+        "If you have lived with depression for a while, you have probably heard a friend mention ketamine.\n"
+        "Chances are someone has mentioned ketamine to you.\n"
+        "Ketamine can ease depression within hours.\n"
+        "You may have heard of ketamine as a party drug, and that reputation puts some people off.\n"
+        "Its history is why some people hesitate when we first mention it.\n"
+    )
+    skipped = Counter()
+    offered = [s.text for s, _ in relevant_clauses(text, skipped)]
+    assert offered == text.splitlines()[3:]  # what is said of ketamine, or by someone else, stays
+    assert skipped["stub"] == 2
+
+
 GLOSSARY = """<!doctype html><html><body><main><article><h1>Ketamine for depression</h1>
 <p>Ketamine is an anesthetic that is also used to treat depression that has not eased with other care.</p>
 <ul class="tabs" role="tablist"><li role="tab">Overview</li><li role="tab">Risks</li></ul>
