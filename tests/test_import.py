@@ -369,6 +369,11 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
         ("@unknown", "Honestly, nobody knows exactly why it helps", "nobody should drive afterwards"),
         ("@unknown", "though the full picture is still being worked out", "our staff worked with you throughout"),
         ("@supervised", "With a nurse in the room, the dissociation is mild", "the room is dim and quiet"),
+        ("@supervised", "a nurse stays with you throughout the session", "you can stay with family afterwards"),
+        ("@supervised", "you remain for two hours of monitoring", "dosing and monitoring vary between clinics"),
+        ("@supervised", "the spray is used under observation", "that observation started the research"),
+        ("@supervised", "every dose is given on site", "the injection site may be sore"),
+        ("@supervised", "it must be taken in a certified clinic", "a clinic that mails lozenges to your home"),
     ],
 )
 def test_the_thesaurus_knows_ordinary_paraphrases_of_a_claim(concept, stated, not_stated):

@@ -263,6 +263,18 @@ def test_the_term_analysis_fingerprint_changes_with_the_thesaurus(monkeypatch):
     assert extract._analyser_fingerprint() != before
 
 
+def test_a_clinic_page_s_words_for_supervision_meet_the_claim_of_supervised_use():
+    """A page says "a nurse stays with you", "while staff watch", "two hours of monitoring" where the claim says
+    "supervision" and "clinical setting": the thesaurus's ``@supervised`` makes them one term (h22p)."""
+    claims = [
+        ClaimRecord(1, "Ketamine should be given only in a clinical setting under supervision", "administration"),
+        ClaimRecord(2, "Ketamine can be taken as a nasal spray", "administration"),
+    ]
+    index = ClaimIndex(claims)
+    for clause in ("A nurse stays with you the whole time.", "You stay for two hours of monitoring afterwards."):
+        assert [claim.id for claim, _ in index.rank(clause)] == [1]
+
+
 @pytest.mark.django_db
 def test_an_index_built_from_stored_term_counts_ranks_as_one_built_from_scratch():
     onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
