@@ -236,13 +236,6 @@ def test_a_stated_side_effect_supports_its_claim_despite_a_negated_consequence(
     assert stances[pressure.text] == "supports"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the claim filter refitted on held-out 13 and 14 (7d1551e) drops this clause of 08, within its budget of 1 %"
-    " of the clauses holding an answer: one keyed answer of 08 lost (docs/importing.md, the round of 7 December). The "
-    "stance rule itself stays pinned in test_import_pages.STANCE_CASES; strict, so that this fails once the clause "
-    "is proposed again and the marker can go.",
-)
 @pytest.mark.django_db  # so that the test database is set up even when no other test asks for it
 def test_a_harm_denied_in_everyday_words_supports_the_low_risk_claim(proposed):
     """h16b: "… it doesn’t tend to slow a person’s breathing" says what "a low risk of respiratory depression" says."""
