@@ -411,9 +411,11 @@ class Examples:
     clause takes part, also those that state no claim the knowledge base holds (all their rows are 0), so that the
     probability the score shows is one over all the clauses an import proposes."""
 
-    def __init__(self, document: dict, embed=None):
+    def __init__(self, document: dict, embed=None, category_models: dict | None = None):
         self.document = document
         self.embed = embed
+        # Each article's rows read with the category model it is scored with (``category_model_folds``), if given.
+        self.category_models = category_models
         self.conditions, self.studies = _records(document)
         self._rows: dict[tuple[str, frozenset], Rows] = {}
 
@@ -437,7 +439,9 @@ class Examples:
         for number, candidate in enumerate(candidates):
             sentence = candidate.sentence
             context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
-            best, matrix = index.features(candidate.clause.text, context)
+            model = self.category_models[article.name] if self.category_models is not None else "default"
+            lead = bool(sentence.lead)
+            best, matrix = index.features(candidate.clause.text, context, lead=lead, category_model=model)
             matrices.append(matrix)
             labels.append([index.claims[i].id in stated[id(candidate)] for i in best])
             groups.append(np.full(len(best), number))
@@ -785,9 +789,9 @@ def run(fixture: Path, heldout: Path = HELDOUT_DIR, compare: bool = True, grown:
     encoder = get_encoder()
     embed = CachedEmbedder(encoder) if encoder is not None else None  # in memory: shared by every fold
     articles = labelled_articles(document, heldout)
-    examples = Examples(document, embed)
     # Each article read with a claim filter and a category model fitted on the other labelled articles alone.
     folds = {"claim_filters": claim_filter_folds(articles), "category_models": category_model_folds(articles)}
+    examples = Examples(document, embed, folds["category_models"])
     result = evaluate_all(document, articles, embed, "all", examples, **folds, grown=grown)
     out = {**result["seed"], "targets": TARGETS, "heldout": result["heldout"]}
     if grown:

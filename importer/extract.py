@@ -2004,8 +2004,9 @@ class ClaimIndex:
             "cue": cue_share[self._category_of], "shares": shares, "clause": clause, "cues": cues,
         }  # fmt: skip
 
-    def _first_stage(self, text: str, context: str) -> tuple[np.ndarray, dict]:
-        """Every claim's first-stage score for the clause, and the parts it is made of."""
+    def _first_stage(self, text: str, context: str, lead: bool = False) -> tuple[np.ndarray, dict]:
+        """Every claim's first-stage score for the clause, and the parts it is made of; ``lead``: the context is a
+        list item or table row read with its lead-in (its embedding cosines are a part then, ``sem_context``)."""
         parts = self._lexical(text, context if context and context != text else text)
         lexical = (
             self.TEXT_WEIGHT * parts["text"]
@@ -2016,6 +2017,9 @@ class ClaimIndex:
         combined = np.where(parts["shares"], lexical, 0.0)
         if self.embed is not None:
             parts["sem_text"], parts["sem_quote"], parts["sem_quote_best"] = self._semantic_scores(text)
+            # A list item's lead-in says what it is about ("You might notice: A faster heartbeat"); a prose clause
+            # keeps its own cosine (embedding its whole sentence too would cost an import a second embedding pass).
+            parts["sem_context"] = self._semantic_scores(context)[0] if lead and context != text else parts["sem_text"]
             weight = 1 + self.EMBEDDED_TEXT_WEIGHT + self.EMBEDDED_QUOTE_WEIGHT
             combined = (
                 combined
@@ -2032,23 +2036,43 @@ class ClaimIndex:
             positive = positive[combined[positive] >= threshold]
         return positive[np.lexsort((self.ids[positive], -combined[positive]))][:limit]
 
-    def features(self, text: str, context: str = "", depth: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def features(
+        self, text: str, context: str = "", depth: int | None = None, lead: bool = False, category_model="default"
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The first stage's best claims for the clause (positions in ``claims``, best first) and the re-ranker's
-        features of each (``importer.rerank.FEATURES``, in that order)."""
+        features of each (``importer.rerank.FEATURES``, in that order); ``lead``: the context is a list item or table
+        row read with its lead-in; ``category_model``: the learned category model whose probability of each claim's
+        category for the clause is a feature (the committed one by default, ``None`` for none: 0)."""
         from importer.rerank import features
 
-        combined, parts = self._first_stage(text, context)
+        combined, parts = self._first_stage(text, context, lead)
+        if category_model == "default":
+            from importer.categorymodel import default_model
+
+            category_model = default_model()
+        if category_model is not None:
+            # Read as likely_categories() reads it: a list item with its lead-in.
+            probabilities = category_model.probabilities(context if lead else text)
+            probabilities = dict(zip(category_model.classes, probabilities, strict=True))
+            per_category = np.array([probabilities.get(c, 0.0) for c in self._categories])
+            # Its log (floored at 1e-3): the re-ranker is a logistic model, so a log-probability adds evidence the
+            # way the other columns do; the plain probability let one near-zero category outweigh the rest (h22f:
+            # measured, 02 lost two first places with it, none with the log).
+            parts["category_model"] = np.log(np.clip(per_category[self._category_of], 1e-3, None))
         best = self._best(combined, depth or self.RERANK_DEPTH)
         return best, features(self, best, combined, parts, context or text)
 
-    def rank(self, text: str, limit: int = 5, context: str = "") -> list[tuple[ClaimRecord, float]]:
-        """The ``limit`` claims most likely stated by ``text``; ``context`` is the sentence it comes from."""
+    def rank(
+        self, text: str, limit: int = 5, context: str = "", lead: bool = False, category_model="default"
+    ) -> list[tuple[ClaimRecord, float]]:
+        """The ``limit`` claims most likely stated by ``text``; ``context`` is the sentence it comes from (``lead``:
+        a list item or table row with its lead-in); ``category_model``: see ``features``."""
         if not self.claims:
             return []
         if self.reranker is None:
-            combined, _ = self._first_stage(text, context)
+            combined, _ = self._first_stage(text, context, lead)
             return [(self.claims[i], round(float(combined[i]), 4)) for i in self._best(combined, limit)]
-        best, matrix = self.features(text, context)
+        best, matrix = self.features(text, context, lead=lead, category_model=category_model)
         if not len(best):
             return []
         probability = self.reranker.probability(matrix)
@@ -2359,10 +2383,12 @@ def rank_clause(index: ClaimIndex, clause: str, sentence: Sentence, category_mod
     offered the candidacy claims first (``frames_candidacy``). Shared by the import and "refresh suggestions"."""
     context = f"{sentence.lead} {sentence.text}" if sentence.lead else sentence.text
     framed = candidacy_framed(sentence)
+    lead = bool(sentence.lead)
     if framed:  # its candidacy claims first, found among the re-ranker's whole list
-        ranked = _candidacy_first(index.rank(clause, limit=index.RERANK_DEPTH, context=context))[:5]
+        ranked = index.rank(clause, index.RERANK_DEPTH, context, lead, category_model)
+        ranked = _candidacy_first(ranked)[:5]
     else:
-        ranked = index.rank(clause, context=context)
+        ranked = index.rank(clause, context=context, lead=lead, category_model=category_model)
     categories = likely_categories(context if sentence.lead else clause, ranked, index, category_model)
     if framed:
         categories = ["candidacy", *(c for c in categories if c != "candidacy")]
@@ -2558,7 +2584,10 @@ def extract(
     relevant = relevant_clauses(text, claim_filter=claim_filter) if relevant is None else relevant
     for number, (sentence, parts) in enumerate(relevant, start=1):
         if number % PREPARE_BATCH == 1:  # embed the clauses of the next sentences in one batch
-            index.prepare([c.text for _, batch in relevant[number - 1 : number - 1 + PREPARE_BATCH] for c in batch])
+            batch = relevant[number - 1 : number - 1 + PREPARE_BATCH]
+            # with the list items' and table rows' contexts, whose embeddings the re-ranker reads (``sem_context``)
+            leads = [f"{s.lead} {s.text}" for s, _ in batch if s.lead]
+            index.prepare([c.text for _, clauses in batch for c in clauses] + leads)
         if progress:
             progress(number, len(relevant))
         study_ids, citation = cited_studies(sentence.text, studies)

@@ -42,6 +42,8 @@ FEATURES = (
     "condition_named",  # the claim is about a condition the sentence names
     "condition_other",  # the claim is about conditions, none of which the sentence names
     "cue_top",  # the clause's strongest category cue is the claim's category
+    "category_model",  # log of the category model's probability of the claim's category (floor 1e-3; items: + lead-in)
+    "sem_context",  # an item or table row: embedding cosine of it with its lead-in and the claim's text; else sem_text
 )
 
 
@@ -91,6 +93,8 @@ def features(index, best: np.ndarray, combined: np.ndarray, parts: dict, context
         "condition_named": named,
         "condition_other": other,
         "cue_top": np.array([index.claims[i].category == top for i in best], dtype=float),
+        "category_model": parts["category_model"][best] if "category_model" in parts else zeros,
+        "sem_context": parts["sem_context"][best] if "sem_context" in parts else zeros,
     }
     return np.column_stack([columns[name] for name in FEATURES]) if k else np.zeros((0, len(FEATURES)))
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from claims.models import Claim, Status
 from importer import bench, extract, rerank, services
 from importer.bench import fit_reranker
+from importer.categorymodel import CategoryModel
 from importer.extract import ClaimIndex, ClaimRecord, analyse_terms, term_vectors
 from importer.indexstore import IndexStore
 from importer.models import TextTerms
@@ -662,3 +663,47 @@ def test_the_bench_counts_right_and_wrong_pre_ticks_at_each_threshold():
     assert ticks["0.10"] == [2, 2, 0]
     assert ticks["0.20"] == [1, 2, 1]
     assert ticks["0.40"] == [0, 2, 2]
+
+
+# --- features the importer computes anyway (h22f) ----------------------------------------------------------------
+
+SIDE_EFFECT_OR_ONSET = [
+    ClaimRecord(1, "Ketamine works within hours", "onset"),
+    ClaimRecord(2, "Ketamine can raise the heart rate", "side_effect"),
+]
+
+
+def _category_model(category: str) -> CategoryModel:
+    """A category model sure of ``category`` whatever the clause says."""
+    classes = ("onset", "side_effect")
+    intercept = np.array([5.0 if c == category else -5.0 for c in classes])
+    return CategoryModel({}, np.zeros(0), classes, np.zeros((2, 0)), intercept)
+
+
+def test_the_learned_category_models_probability_of_a_claims_category_reorders_the_claims():
+    clause, context = "A faster heart rate within hours", "You might notice: A faster heart rate within hours"
+    index = ClaimIndex(SIDE_EFFECT_OR_ONSET, reranker=_only("category_model"))
+    for category, first in (("side_effect", 2), ("onset", 1)):
+        ranked = index.rank(clause, context=context, lead=True, category_model=_category_model(category))
+        assert ranked[0][0].id == first
+    best, matrix = index.features(clause, context, lead=True, category_model=_category_model("onset"))
+    by_claim = dict(zip(best, matrix[:, FEATURES.index("category_model")], strict=True))
+    # the log of the probability, floored at 1e-3: sure of onset (log 1 = 0), not of side effects (log 1e-3)
+    assert by_claim[0] == pytest.approx(0, abs=1e-3) and by_claim[1] == pytest.approx(np.log(1e-3), abs=1e-3)
+
+
+def test_a_list_items_lead_in_reaches_the_reranker_through_its_embedding():
+    """An item's own words share nothing with a claim its lead-in names: sem_context reads the item with it."""
+    claims = [
+        ClaimRecord(1, "Ketamine works within hours", "onset"),
+        ClaimRecord(2, "Side effects pass", "side_effect"),
+    ]
+    clause, context = "A faster heartbeat", "Side effects you might notice: A faster heartbeat"
+    index = ClaimIndex(claims, embed=_WordEmbedder(), reranker=None)
+    column = FEATURES.index("sem_context")
+    best, matrix = index.features(clause, context, lead=True, category_model=None)
+    with_lead = dict(zip(best, matrix[:, column], strict=True))
+    assert with_lead.get(1, 0) > 0 and with_lead.get(1, 0) > with_lead.get(0, 0)
+    # Prose is read alone: its own cosine (no second embedding of the sentence).
+    best, matrix = index.features(clause, context, lead=False, category_model=None)
+    assert list(matrix[:, column]) == list(matrix[:, FEATURES.index("sem_text")])
