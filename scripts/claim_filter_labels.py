@@ -12,7 +12,6 @@ on the other articles' rows (``claimfilter.fit``, as ``bench.claim_filter_folds`
 - ``frag0b``: … only when an answer's quote covers at least nine tenths of its sentence;
 - ``weight``: an answering clause counts once per answer it holds.
 
-``GUARD=1`` keeps the most probable clause of a sentence of several clauses that the filter would drop whole.
 ``SHOW=13,15`` lists the useless candidates of those held-out pages, grouped. Run from the repository's root:
 
     LABEL=span DEBUG=1 SECRET_KEY=x KB_ENV_FILE= .venv/bin/python manage.py shell \\
@@ -66,20 +65,6 @@ def label_rows(articles, variant: str, share: float = 0.5):
     return np.array(rows, dtype=float), np.array(labels), np.array(names)
 
 
-def kept_clauses(text: str, fitted, guard: bool):
-    if not guard:
-        return relevant_clauses(text, claim_filter=fitted)
-    kept = []
-    for sentence, parts in relevant_clauses(text, claim_filter=None):
-        judged = [c for c in parts if fitted.keeps(c.text, sentence.text, sentence.kind)]
-        if not judged and len(parts) > 1:
-            matrix = np.array([claimfilter.features(c.text, sentence.text, sentence.kind) for c in parts])
-            judged = [parts[int(np.argmax(fitted.probability(matrix)))]]
-        if judged:
-            kept.append((sentence, judged))
-    return kept
-
-
 def group(candidate, useful_sentences: set, answers) -> str:
     """What a useless candidate is: a clause of a sentence holding an answer (inside the answer's quote or not), a
     whole sentence nobody keyed, or a clause of one."""
@@ -104,7 +89,7 @@ for article in articles:
     fitted = claimfilter.fit(matrix[rest], labels[rest], names[rest])
     candidates = [
         CandidateData(sentence, clause, "", "")
-        for sentence, parts in kept_clauses(article.text, fitted, bool(os.environ.get("GUARD")))
+        for sentence, parts in relevant_clauses(article.text, claim_filter=fitted)
         for clause in parts
     ]
     useful, found = {}, 0
