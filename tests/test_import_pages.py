@@ -1349,6 +1349,11 @@ Relief from the first session is seldom instant | The treatment relieves low moo
 The calm after a session rarely fades within a day | The calm after a session fades within a day | contradicts
 It rarely causes nausea | The drug carries a lower risk of nausea than older medicines | supports
 Patients seldom need more than six sessions | Most patients need a series of sessions | supports
+# h23s: "not shown to V" hedges V only: not a claim of another outcome, still the claim that states V
+The spray has not been proven to prevent relapse, even though it eases racing thoughts |
+    The spray eases racing thoughts | supports
+The spray has not been proven to prevent relapse, even though it eases racing thoughts |
+    The spray prevents relapse | qualifies
 """
 
 
