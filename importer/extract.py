@@ -1045,6 +1045,12 @@ def _duration_bound(text: str) -> str | None:
 _CLINIC_ONLY = re.compile(rf"\bonly\b[^.;]*(?:{_SUPERVISED})", re.I)
 _AT_HOME = re.compile(rf"(?<!\w)(?:{CONCEPTS['home']})(?!\w)", re.I)
 _ELSEWHERE = re.compile(rf"(?<!\w)(?:{CONCEPTS['home']}|home|anywhere|on (?:your|their) own)(?!\w)", re.I)
+# Nobody at hand to help or check ("because no one is there to help if your blood pressure spikes", "nobody is around
+# if a session gets hard") is the reason for supervision: it agrees with a claim that the treatment belongs in a clinic
+# under supervision and qualifies one that it can be taken at home, whatever negation it carries (h23s: 09, 14).
+_NO_ONE_THERE = re.compile(
+    r"\b(?:no one|no-one|nobody)\s+(?:is\s+|will be\s+|would be\s+)?(?:there|around|present|on hand|nearby)\b", re.I
+)
 
 # The direction a text gives a quantity: "inhibiting the activity of glutamate" against "raises glutamate levels" (the
 # same word, opposite directions) is a contradiction whatever else both say.
@@ -1383,6 +1389,10 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # just anywhere" say it too.
         if clause_negated and _CLINIC_ONLY.search(claim_text) and _ELSEWHERE.search(text):
             return "supports"
+        if _NO_ONE_THERE.search(text) and _CLINIC_ONLY.search(claim_text):
+            return "supports"
+        if _NO_ONE_THERE.search(text) and _AT_HOME.search(claim_text):
+            return "qualifies"
         # "It doesn't tend to cause weight gain" says what "a lower risk of weight gain" says: a harm the clause
         # denies, of those the claim says are fewer or less likely, supports it.
         # … unless the clause hedges the denial ("doesn't appear to cause the weight gain": 08's key, qualifies; h21s)

@@ -1354,6 +1354,10 @@ The spray has not been proven to prevent relapse, even though it eases racing th
     The spray eases racing thoughts | supports
 The spray has not been proven to prevent relapse, even though it eases racing thoughts |
     The spray prevents relapse | qualifies
+# h23s: nobody at hand to help is the reason for supervision
+We don’t recommend it, because nobody is around to help if you feel faint |
+    Ketamine should be given only in a clinic under medical supervision | supports
+With the lozenges, no one is there to check on you | Patients can take ketamine lozenges at home | qualifies
 """
 
 
