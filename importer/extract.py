@@ -1423,8 +1423,14 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     if clause_hedged and not (claim_text and _claim_hedged(claim_text)):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
-        # may feel floaty"): that modal is shared, as a shared hedge is.
-        if claim_text and _POSSIBILITY.search(claim_text) and not (limiting or _hedges(_MODAL.sub(" ", hedge_text))):
+        # may feel floaty"): that modal is shared, as a shared hedge is. So does a claim of what usually happens
+        # ("is usually given as a series", against "patients may need top-up infusions"; h23s).
+        if (
+            claim_text
+            and _POSSIBILITY.search(claim_text)
+            and not (limiting or _hedges(_MODAL.sub(" ", hedge_text)))
+            and not (_SOME_CASES.search(text) and not _SOME_CASES.search(claim_text))
+        ):
             return "supports"
         return "qualifies"
     return "supports"
@@ -1563,7 +1569,9 @@ def _claimed_part(text: str, claim_text: str) -> str:
 _ANAPHORIC_PART = re.compile(r"(?:\w+(?: \w+)?,\s+)?(?:that|this)\s", re.I)
 
 
-_POSSIBILITY = re.compile(r"\b(?:can|commonly|common)\b", re.I)
+_POSSIBILITY = re.compile(r"\b(?:can|commonly|common|usually|often|typically)\b", re.I)
+# "In some cases" or "sometimes" says less than "usually" or "commonly": no shared modal then (h23s).
+_SOME_CASES = re.compile(r"\bin (?:some|a few|rare|certain) cases\b|\bsometimes\b|\boccasionally\b", re.I)
 _MODAL = re.compile(r"\b(?:may|might|could)\b", re.I)
 
 

@@ -1358,6 +1358,10 @@ The spray has not been proven to prevent relapse, even though it eases racing th
 We don’t recommend it, because nobody is around to help if you feel faint |
     Ketamine should be given only in a clinic under medical supervision | supports
 With the lozenges, no one is there to check on you | Patients can take ketamine lozenges at home | qualifies
+# h23s: "usually", "often" and "typically" in a claim share a clause's "may", as "can" and "commonly" do; "in some
+# cases" says less than "usually"
+Patients may need booster sessions every few months | Treatment is usually given as a series of sessions | supports
+In some cases, booster sessions may be needed | Treatment is usually given as a series of sessions | qualifies
 """
 
 
