@@ -4,6 +4,7 @@ index (never stale: the claims are read afresh, only the analysis of a text alre
 from __future__ import annotations
 
 import json
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -563,7 +564,8 @@ def test_matrices_kept_by_other_index_building_code_are_not_read(index_files, mo
 
 
 class _WordEmbedder:
-    """Deterministic vectors (a hash of each word), named as a model, so that a store keeps them."""
+    """Deterministic vectors (a CRC of each word: Python's ``hash()`` of a string changes with ``PYTHONHASHSEED``, and
+    a test reading cosines must not depend on it), named as a model, so that a store keeps them."""
 
     model = "test-words"
 
@@ -571,7 +573,7 @@ class _WordEmbedder:
         vectors = np.zeros((len(texts), 16))
         for row, text in enumerate(texts):
             for word in text.lower().split():
-                vectors[row, hash(word.strip(".,")) % 16] += 1
+                vectors[row, zlib.crc32(word.strip(".,:").encode()) % 16] += 1
         return vectors
 
 
