@@ -313,17 +313,6 @@ def test_a_page_s_words_for_where_ketamine_comes_in_care_meet_the_second_line_cl
         assert index.rank(clause)[0][0].id == 1
 
 
-def test_a_clinic_that_keeps_every_dose_on_its_premises_meets_the_claim_of_supervised_use():
-    """A page's "we never send the medicine home with you" shares the word "home" with the at-home claim and none with
-    the claim of supervised use: the widened ``@supervised`` reads it as the dose kept at the clinic (h23p)."""
-    claims = [
-        ClaimRecord(1, "Ketamine should be given only in a clinical setting under supervision", "administration"),
-        ClaimRecord(2, "Ketamine can be self-administered at home", "administration"),
-    ]
-    index = ClaimIndex(claims)
-    assert index.rank("We never send the medicine home with you.")[0][0].id == 1
-
-
 @pytest.mark.django_db
 def test_an_index_built_from_stored_term_counts_ranks_as_one_built_from_scratch():
     onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
