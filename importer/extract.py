@@ -249,11 +249,7 @@ CONCEPTS: dict[str, str] = {
     r"(?:with|including|under) (?:\w+ ){0,3}(?:monitoring|observation)|"
     r"(?:hours?|minutes) of (?:monitoring|observation)|"
     r"on[- ]site|in (?:a|the|our) (?:certified )?(?:clinic|office)|certified (?:clinic|office)s?|"
-    r"(?:health ?care|healthcare) settings?|"
-    # The dose kept at the clinic as pages say it (h23p): "we never send ketamine home with patients", "you can't
-    # take it home", "every dose is given here", "watched by staff". Not a bare "here" or "home".
-    r"(?:never|not|\w+n't|no) (?:\w+ ){0,2}(?:send|sends|sent|sending|take|taken) (?:\w+ ){0,4}?home|"
-    r"(?:given|taken|administered|kept|dosed) here|watched by (?:\w+ ){0,2}(?:staff|nurses?|clinicians?|team)",
+    r"(?:health ?care|healthcare) settings?",
     # A claim of ketamine helping every patient and a page's denial of it say the same universal ("for all
     # patients"; "it doesn't work for everyone", "not everyone responds", "some see little or no benefit", "a few
     # don't respond at all") in words the claim does not share (h23p). Not a bare "everyone" or "every patient":
