@@ -379,10 +379,6 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
         ("@everyone", "some patients never respond at all", "we check on every patient after a dose"),
         ("@resistant", "she had not responded to two earlier medicines", "a small share never respond at all"),
         ("@resistant", "after antidepressants that didn't work", "sadly it didn't work for everyone"),
-        ("@line", "For most patients it is not the first step", "the first step is a phone call"),
-        ("@line", "we mostly offer it to adults whose anxiety lingers", "we offer free parking to patients"),
-        ("@line", "for those who have run out of options", "the spray comes in two options"),
-        ("@line", "you have tried three or more medications", "you have tried yoga and walking"),
     ],
 )
 def test_the_thesaurus_knows_ordinary_paraphrases_of_a_claim(concept, stated, not_stated):
