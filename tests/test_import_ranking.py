@@ -289,7 +289,7 @@ def test_a_page_s_denial_that_ketamine_helps_everyone_meets_the_claim_that_it_he
 
 
 def test_a_denial_that_ketamine_helps_everyone_is_not_read_as_treatment_resistance():
-    """ "It won't work for everyone" and "a few don't respond at all" say who ketamine fails, not that other treatments
+    """"It won't work for everyone" and "a few don't respond at all" say who ketamine fails, not that other treatments
     failed first: ``@resistant`` does not read them, so the treatment-resistance claim does not win them (h23p)."""
     claims = [
         ClaimRecord(1, "Ketamine brings relief of depression for all patients", "efficacy"),
