@@ -377,8 +377,6 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
         ("@everyone", "Sadly, it does not suit everyone", "everyone gets a follow-up call the next day"),
         ("@everyone", "A handful of people notice little or no change", "there is little research on teenagers"),
         ("@everyone", "some patients never respond at all", "we check on every patient after a dose"),
-        ("@resistant", "she had not responded to two earlier medicines", "a small share never respond at all"),
-        ("@resistant", "after antidepressants that didn't work", "sadly it didn't work for everyone"),
     ],
 )
 def test_the_thesaurus_knows_ordinary_paraphrases_of_a_claim(concept, stated, not_stated):

@@ -288,18 +288,6 @@ def test_a_page_s_denial_that_ketamine_helps_everyone_meets_the_claim_that_it_he
         assert [claim.id for claim, _ in index.rank(clause)] == [1]
 
 
-def test_a_denial_that_ketamine_helps_everyone_is_not_read_as_treatment_resistance():
-    """"It won't work for everyone" and "a few don't respond at all" say who ketamine fails, not that other treatments
-    failed first: ``@resistant`` does not read them, so the treatment-resistance claim does not win them (h23p)."""
-    claims = [
-        ClaimRecord(1, "Ketamine brings relief of depression for all patients", "efficacy"),
-        ClaimRecord(2, "Ketamine works for patients whose depression has not responded to antidepressants", "efficacy"),
-    ]
-    index = ClaimIndex(claims)
-    for clause in ("Be aware that it won't work for everyone.", "Most improve, and a few don't respond at all."):
-        assert index.rank(clause)[0][0].id == 1
-
-
 @pytest.mark.django_db
 def test_an_index_built_from_stored_term_counts_ranks_as_one_built_from_scratch():
     onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
