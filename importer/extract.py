@@ -210,18 +210,6 @@ _SUPERVISED = (
     r"trained (?:staff|professionals?|providers?)|"
     r"(?:nurses?|staff|clinicians?|doctors?|physicians?|psychiatrists?) (?:\w+ )?in the room"
 )
-# Treatment-resistance: a history of treatments that failed. ``_NEUTRAL_NEGATION`` (stance) reads all of it as no
-# negation of what a text says about ketamine; the thesaurus entry reads less.
-_RESISTANT_HEAD = r"(?:treatment-)?resistant|refractory|unresponsive|without success|tried and failed|"
-_NOT_RESPONDED = r"(?:not|never|\w+n't) (?:responded|respond|worked|helped|work|improved)"
-_RESISTANT_TAIL = (
-    r"failed (?:to (?:respond|help|work)|(?:\w+ )?(?:treatments?|medications?|therapies|antidepressants?|trials?))|"
-    r"exhausted (?:other|all|their) (?:options|avenues|treatments)|tried (?:several|multiple|many)"
-)
-_RESISTANT = _RESISTANT_HEAD + _NOT_RESPONDED + "|" + _RESISTANT_TAIL
-# Not a denial that ketamine helps everyone ("it doesn't work for everyone", "a few don't respond at all"): that is
-# @everyone, no history of failed treatments (h23p).
-_NOT_RESPONDED_BEFORE = _NOT_RESPONDED + r"(?! (?:at all|for (?:everyone|everybody|every (?:one|person|patient))))"
 CONCEPTS: dict[str, str] = {
     "fast": r"rapid\w*|quick\w*|fast(?:er|est)?|swift\w*|speed\w*|immediate\w*|instant\w*|overnight|same day|"
     r"within (?:a few |several )?(?:minutes|hours|a day|24 hours|one day)|matter of (?:hours|minutes|days)",
@@ -230,7 +218,10 @@ CONCEPTS: dict[str, str] = {
     "transient": r"temporar\w*|transient\w*|short-lived|wears? off|wore off|fad(?:e|es|ed|ing)|diminish\w*|subsid\w*|"
     r"go(?:es)? away|resolv(?:e|es|ed) (?:within|after|quickly|on (?:its|their) own)|short-term",
     "lasting": r"long-lasting|lasting|sustain\w*|durab\w*|persist\w*|endur\w*|long-term",
-    "resistant": _RESISTANT_HEAD + _NOT_RESPONDED_BEFORE + "|" + _RESISTANT_TAIL,
+    "resistant": r"(?:treatment-)?resistant|refractory|unresponsive|without success|tried and failed|"
+    r"(?:not|never|\w+n't) (?:responded|respond|worked|helped|work|improved)|"
+    r"failed (?:to (?:respond|help|work)|(?:\w+ )?(?:treatments?|medications?|therapies|antidepressants?|trials?))|"
+    r"exhausted (?:other|all|their) (?:options|avenues|treatments)|tried (?:several|multiple|many)",
     "line": r"first[- ](?:option|line|choice|resort)|last resort|second[- ]line|reserved for",
     "supervised": _SUPERVISED + "|"
     # Supervision as a clinic's page says it (h22p): someone trained there and watching, the time under watch, the
@@ -549,7 +540,7 @@ _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'", "`": "'"})
 # established"). "Off-label" and "unapproved" count as negations: they say "not approved".
 _NEUTRAL_NEGATION = re.compile(
     rf"\b(?:who|whose|whom|where|when|that(?= (?:{_AUXILIARIES})(?:n't)?\b))\b[^,;.]*|"
-    rf"(?<!\w)(?:{_RESISTANT}|{CONCEPTS['unknown']}|"
+    rf"(?<!\w)(?:{CONCEPTS['resistant']}|{CONCEPTS['unknown']}|"
     r"(?:do|does|did)n't (?:yet )?know|(?:do|does|did) not (?:yet )?know|no one (?:is|knows)\w*)(?!\w)|"
     rf"{_NO_ONE_KNOWS}|"
     # h15i: a negation whose subject is what ketamine is compared with ("something standard antidepressants can't
