@@ -374,9 +374,6 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
         ("@supervised", "the spray is used under observation", "that observation started the research"),
         ("@supervised", "every dose is given on site", "the injection site may be sore"),
         ("@supervised", "it must be taken in a certified clinic", "a clinic that mails lozenges to your home"),
-        ("@everyone", "Sadly, it does not suit everyone", "everyone gets a follow-up call the next day"),
-        ("@everyone", "A handful of people notice little or no change", "there is little research on teenagers"),
-        ("@everyone", "some patients never respond at all", "we check on every patient after a dose"),
     ],
 )
 def test_the_thesaurus_knows_ordinary_paraphrases_of_a_claim(concept, stated, not_stated):

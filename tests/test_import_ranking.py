@@ -276,18 +276,6 @@ def test_a_clinic_page_s_words_for_supervision_meet_the_claim_of_supervised_use(
         assert [claim.id for claim, _ in index.rank(clause)] == [1]
 
 
-def test_a_page_s_denial_that_ketamine_helps_everyone_meets_the_claim_that_it_helps_all_patients():
-    """A page says "it doesn't suit everyone", "some see little or no change", "a few never respond at all" where the
-    claim says "for all patients": the thesaurus's ``@everyone`` makes them one term (h23p)."""
-    claims = [
-        ClaimRecord(1, "Ketamine brings relief of depression for all patients", "efficacy"),
-        ClaimRecord(2, "Ketamine can be taken as a nasal spray", "administration"),
-    ]
-    index = ClaimIndex(claims)
-    for clause in ("Sadly, it does not suit everyone.", "A handful of people notice little or no change."):
-        assert [claim.id for claim, _ in index.rank(clause)] == [1]
-
-
 @pytest.mark.django_db
 def test_an_index_built_from_stored_term_counts_ranks_as_one_built_from_scratch():
     onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
