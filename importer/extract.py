@@ -235,12 +235,6 @@ CONCEPTS: dict[str, str] = {
     r"(?:hours?|minutes) of (?:monitoring|observation)|"
     r"on[- ]site|in (?:a|the|our) (?:certified )?(?:clinic|office)|certified (?:clinic|office)s?|"
     r"(?:health ?care|healthcare) settings?",
-    # A claim of ketamine helping every patient and a page's denial of it say the same universal ("for all
-    # patients"; "it doesn't work for everyone", "not everyone responds", "some see little or no benefit", "a few
-    # don't respond at all") in words the claim does not share (h23p). Not a bare "everyone" or "every patient":
-    # "we screen every patient" and "everyone begins with an intake visit" say nothing of who responds.
-    "everyone": r"(?:for|not|helps?|suits?) (?:everyone|everybody)|every (?:person|patient|one) who|"
-    r"for all (?:patients|people)|for all(?=\s*(?:[.,;:!?]|$))|respond at all|little or (?:no|nothing)",
     "home": r"at[- ]home|self-administ\w*|telehealth|home use",
     "plasticity": r"neuroplastic\w*|plasticity|synap\w*|new connections|rewir\w*|regrow\w*|neural connections|"
     r"dendrit\w*|nerve cells?",
