@@ -93,6 +93,8 @@ def test_a_claim_found_by_its_words_shows_the_stance_judged_against_it(browser, 
     """h16b: the search's claim gets the clause's stance toward its wording, as a suggestion does, shown as soon as it
     is picked: "It’s not a good match for everyone." supports a claim in its own words (its own stance) and
     contradicts the claim that ketamine helps all patients."""
+    from playwright.sync_api import expect
+
     from claims.models import Claim
     from importer.models import Candidate
     from revisions.models import Revision
@@ -110,8 +112,9 @@ def test_a_claim_found_by_its_words_shows_the_stance_judged_against_it(browser, 
         option = page.locator(".select2-results__option", has_text="management of depression for all patients")
         option.first.wait_for()
         option.first.click()
-        page.wait_for_function("document.getElementById('id_other_stance').value !== ''")
-        assert page.input_value("#id_other_stance") == "contradicts"
+        # Playwright's own assertion waits without evaluating a string in the page (wait_for_function does, which
+        # the page's CSP forbids: script-src 'self', no 'unsafe-eval'; Chromium 156 enforces it there).
+        expect(page.locator("#id_other_stance")).to_have_value("contradicts")
         assert "guess toward this claim" in page.locator("#other-stance-note").inner_text()
         _check_page(page, "admin-review-found-claim-stance", "desktop")
         page.get_by_role("button", name="Attach to the ticked claims").click()
