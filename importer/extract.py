@@ -2117,7 +2117,9 @@ class ClaimIndex:
         """The first stage's best claims for the clause (positions in ``claims``, best first) and the re-ranker's
         features of each (``importer.rerank.FEATURES``, in that order); ``lead``: the context is a list item or table
         row read with its lead-in; ``category_model``: the learned category model whose probability of each claim's
-        category for the clause is a feature (the committed one by default, ``None`` for none: 0)."""
+        category for the clause is a feature (the committed one by default; ``None`` for none: every category equally
+        likely, the log of one over their number, so that leaving the model out neither favours nor disfavours a
+        claim and does not read as certainty: a log of 0 would be a probability of 1)."""
         from importer.rerank import features
 
         combined, parts = self._first_stage(text, context, lead)
@@ -2134,6 +2136,8 @@ class ClaimIndex:
             # way the other columns do; the plain probability let one near-zero category outweigh the rest (h22f:
             # measured, 02 lost two first places with it, none with the log).
             parts["category_model"] = np.log(np.clip(per_category[self._category_of], 1e-3, None))
+        else:
+            parts["category_model"] = np.full(len(self.claims), np.log(1 / len(CATEGORY_CUES)))  # one per category
         best = self._best(combined, depth or self.RERANK_DEPTH)
         return best, features(self, best, combined, parts, context or text)
 

@@ -112,6 +112,18 @@ def test_a_clause_sharing_no_word_with_any_claim_still_gets_suggestions_by_meani
     assert ranked[0][0].id == 4
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 15: the committed category model reads this clause as a side effect more than onset (0.24 against "
+    "0.13), and the re-ranker's category_model column puts the nausea claim first; refitting the re-ranker on "
+    "in-fold category-model probabilities (standardised weight 1.35 -> 0.82) narrowed the gap (0.0101 against "
+    "0.0080) but did not close it",
+)
+def test_the_committed_category_model_does_not_overturn_the_meaning_of_a_clause_sharing_no_word(encoder):
+    ranked = ClaimIndex(CLAIMS, embed=CachedEmbedder(encoder)).rank("people feel better the same afternoon")
+    assert ranked[0][0].id == 4
+
+
 def test_an_empty_index_ranks_nothing(encoder):
     assert ClaimIndex([], embed=CachedEmbedder(encoder)).rank("Ketamine works within hours.") == []
 

@@ -175,6 +175,15 @@ def test_the_category_model_computes_what_scikit_learn_fitted_and_survives_its_f
     assert np.allclose(model.probabilities(clause), expected, atol=1e-9)
     stored = categorymodel.CategoryModel.from_dict(json.loads(json.dumps(model.as_dict())))
     assert np.allclose(stored.probabilities(clause), expected, atol=1e-3)  # four decimals in the file
+    # The last text read is kept (rank_clause reads each clause twice): another text in between is read afresh, and
+    # what a caller gets cannot be changed under the next one.
+    other = "Ketamine works within hours"
+    expected_other = reference.predict_proba(vectorizer.transform([other]))[0]
+    assert np.allclose(model.probabilities(other), expected_other, atol=1e-9)
+    first = model.probabilities(clause)
+    assert np.allclose(first, expected, atol=1e-9) and model.probabilities(clause) is first
+    with pytest.raises(ValueError):
+        first[0] = 1.0
 
 
 def test_the_category_model_votes_on_the_second_and_third_guess_never_the_first():

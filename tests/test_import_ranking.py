@@ -692,6 +692,9 @@ def test_the_learned_category_models_probability_of_a_claims_category_reorders_t
     by_claim = dict(zip(best, matrix[:, FEATURES.index("category_model")], strict=True))
     # the log of the probability, floored at 1e-3: sure of onset (log 1 = 0), not of side effects (log 1e-3)
     assert by_claim[0] == pytest.approx(0, abs=1e-3) and by_claim[1] == pytest.approx(np.log(1e-3), abs=1e-3)
+    # No model: every category equally likely (not log 1 = 0, which would read as certain for every claim).
+    best, matrix = index.features(clause, context, lead=True, category_model=None)
+    assert list(matrix[:, FEATURES.index("category_model")]) == pytest.approx([np.log(1 / 10)] * len(best))
 
 
 def test_a_list_items_lead_in_reaches_the_reranker_through_its_embedding():
