@@ -1389,10 +1389,11 @@ def stance_cue(text: str, claim_text: str = "") -> str:
         # just anywhere" say it too.
         if clause_negated and _CLINIC_ONLY.search(claim_text) and _ELSEWHERE.search(text):
             return "supports"
-        if _NO_ONE_THERE.search(text) and _CLINIC_ONLY.search(claim_text):
-            return "supports"
-        if _NO_ONE_THERE.search(text) and _AT_HOME.search(claim_text):
-            return "qualifies"
+        if _NO_ONE_THERE.search(text):
+            if _CLINIC_ONLY.search(claim_text):
+                return "supports"
+            if _AT_HOME.search(claim_text):
+                return "qualifies"
         # "It doesn't tend to cause weight gain" says what "a lower risk of weight gain" says: a harm the clause
         # denies, of those the claim says are fewer or less likely, supports it.
         # … unless the clause hedges the denial ("doesn't appear to cause the weight gain": 08's key, qualifies; h21s)
