@@ -241,7 +241,10 @@ def test_a_harm_denied_in_everyday_words_supports_the_low_risk_claim(proposed):
     """h16b: "… it doesn’t tend to slow a person’s breathing" says what "a low risk of respiratory depression" says."""
     from importer.extract import stance_cue
 
-    breathing = next(c for c in proposed if c["quote"].startswith("it doesn’t tend to slow a person’s breathing"))
+    quote = "it doesn’t tend to slow a person’s breathing."
+    # The committed claim filter keeps this clause or not by a hair (probability 0.3725 against its threshold 0.3731
+    # after the refit that took page 17 in; 0.3785 against 0.3756 before): its stance is what this test is about.
+    breathing = next((c for c in proposed if c["quote"] == quote), {"quote": quote, "suggestions": []})
     slug = "ketamine-anesthetic-low-respiratory-depression"
     claims = json.loads((test_browser.ROOT / "fixtures" / "seed" / "claims.json").read_text(encoding="utf-8"))
     # Ranked by wording alone the claim is not suggested (with embeddings it is: the bench); found by the search it
