@@ -1376,6 +1376,11 @@ In some cases, booster sessions may be needed | Treatment is usually given as a 
 Many of our patients live with panic attacks alongside their depression |
     Ketamine reduces symptoms of anxiety disorders | qualifies
 We give it alongside a safety plan for people with thoughts of suicide | Ketamine reduces suicidal thoughts | supports
+# h24s: "can't yet say / tell" is not knowing, a hedge a claim of the unknown shares; "can't" of ability still denies
+Doctors can’t yet say how long the benefit lasts over years | The long-term benefit of the treatment is not yet known |
+    supports
+Doctors can’t yet say how long the benefit lasts over years | The benefit lasts for years | qualifies
+You can’t take these doses at home | Patients can take ketamine lozenges at home | contradicts
 """
 
 
