@@ -989,6 +989,15 @@ _WITH_DEPRESSION = re.compile(
     r"\bthat (?:so )?(?:often )?(?:comes?|came) with depression\b",
     re.I,
 )
+# A risk said to be low or small ("the risk is low when the doses are small", "the risk appears to be small") grants the
+# harm and bounds it: toward a claim that the treatment can cause that harm it qualifies (the held-out keys, 06 and 17,
+# against the dependence claim; a claim of safeguards or of supervision it supports, as before; h24s).
+_HARM_CLAIM = re.compile(r"\b(?:can|may|could) (?:cause|lead to|result in)\b", re.I)
+_RISK_IS_LOW = re.compile(
+    r"\brisks?\b[^,;.]{0,30}?\b(?:is|are|remains?|stays?|(?:appears?|seems?) to be) (?:very |quite |fairly |relatively )?"
+    r"(?:low|small|minimal|slight)\b",
+    re.I,
+)
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
     r"\brisks?\b|\bside effects?\b|\badverse\b|\bserious\b|\bin rare cases\b|\bharm\w*|\bdamage\w*", re.I
@@ -1219,6 +1228,8 @@ def _limits(text: str, claim_text: str) -> str | None:
             return "qualifies"
         if _CLINIC_ONLY.search(claim_text) and _AT_HOME.search(text):
             return "supports"
+    if _HARM_CLAIM.search(claim_text) and _RISK_IS_LOW.search(text):
+        return "qualifies"
     if _UNIVERSAL_CLAIM.search(claim_text) and NEGATION.search(text) and _EXCEPTIONS.search(text):
         return "contradicts"
     if _UNIVERSAL_CLAIM.search(claim_text) and _NO_RESPONSE.search(text):

@@ -1381,6 +1381,10 @@ Doctors can’t yet say how long the benefit lasts over years | The long-term be
     supports
 Doctors can’t yet say how long the benefit lasts over years | The benefit lasts for years | qualifies
 You can’t take these doses at home | Patients can take ketamine lozenges at home | contradicts
+# h24s: a risk said to be low qualifies a claim that the harm can happen; a claim of safeguards it still supports
+At the doses we use, the risk of addiction is very low | Ketamine can cause psychological dependence | qualifies
+In a supervised program the risk is low |
+    Ketamine has a potential for misuse and diversion that calls for safeguards | supports
 """
 
 
