@@ -1440,6 +1440,8 @@ def stance_cue(text: str, claim_text: str = "") -> str:
     else:
         limiting = False
     hedge_text = _without_unclaimed_not_shown(text, claim_text) if claim_text else text
+    if claim_text and _DISCOVERY_CLAIM.search(claim_text):
+        hedge_text = _REPORTED_FINDING.sub(" ", hedge_text)
     clause_hedged = limiting or _hedges(hedge_text) or bool(claim_text and _NOT_KNOWING.search(text))
     if clause_hedged and not (claim_text and _claim_hedged(claim_text)):
         # A claim of what can happen ("can make ketamine therapy unsuitable", "commonly causes dissociative
@@ -1663,6 +1665,18 @@ _NOT_SHOWN_TO = re.compile(
 def _without_unclaimed_not_shown(text: str, claim_text: str) -> str:
     claim = _content_stems(claim_text)
     return _NOT_SHOWN_TO.sub(lambda m: m.group() if stem(m.group("verb").lower()) in claim else " ", text)
+
+
+# A hedge inside what someone noticed or found ("researchers noticed that small doses seemed to lift mood",
+# "psychiatrists began to see that a small dose could lift a deep depression") is the finding's: toward a claim that
+# the finding was made ("was discovered … from the early 2000s") it hedges nothing, the noticing is stated (the held-out
+# keys, 04, 13, 17: supports). Toward a claim of the finding itself (that it lifts mood) the hedge stays (h24s).
+_DISCOVERY_CLAIM = re.compile(r"\bdiscover(?:y|ed)\b", re.I)
+_REPORTED_FINDING = re.compile(
+    r"\b(?:found|find|noticed|notice|noticing|saw|see|seen|observed|discovered|learned|learnt|reali[sz]ed) that "
+    r"[^;:.]*",
+    re.I,
+)
 
 
 def _stance_hedges(text: str) -> bool:

@@ -1385,6 +1385,10 @@ You can’t take these doses at home | Patients can take ketamine lozenges at ho
 At the doses we use, the risk of addiction is very low | Ketamine can cause psychological dependence | qualifies
 In a supervised program the risk is low |
     Ketamine has a potential for misuse and diversion that calls for safeguards | supports
+# h24s: a hedge inside what was noticed does not hedge a claim that it was discovered; a claim of the finding, it does
+In the 1990s, doctors noticed that the drug seemed to lift low mood |
+    The drug's antidepressant potential was discovered in the 1990s | supports
+In the 1990s, doctors noticed that the drug seemed to lift low mood | The drug lifts low mood | qualifies
 """
 
 
