@@ -984,7 +984,8 @@ _FIRST_OR_SECOND = re.compile(
 # condition lived "alongside depression" ("Struggle with anxiety alongside their depression", "Live with PTSD or anxiety
 # alongside depression": 15's and 17's keys, against the anxiety and PTSD claims; h24s).
 _WITH_DEPRESSION = re.compile(
-    r"\b(?:along with|alongside) (?:the |your |their |his |her )?(?:depression|low mood)\b|\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
+    r"\b(?:along with|alongside) (?:the |your |their |his |her )?(?:depression|low mood)\b|"
+    r"\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
     r"\bwhen (?:the )?depression (?:lifts|eases|improves)\b|"
     r"\bthat (?:so )?(?:often )?(?:comes?|came) with depression\b",
     re.I,
@@ -994,8 +995,8 @@ _WITH_DEPRESSION = re.compile(
 # against the dependence claim; a claim of safeguards or of supervision it supports, as before; h24s).
 _HARM_CLAIM = re.compile(r"\b(?:can|may|could) (?:cause|lead to|result in)\b", re.I)
 _RISK_IS_LOW = re.compile(
-    r"\brisks?\b[^,;.]{0,30}?\b(?:is|are|remains?|stays?|(?:appears?|seems?) to be) (?:very |quite |fairly |relatively )?"
-    r"(?:low|small|minimal|slight)\b",
+    r"\brisks?\b[^,;.]{0,30}?\b(?:is|are|remains?|stays?|(?:appears?|seems?) to be) "
+    r"(?:very |quite |fairly |relatively )?(?:low|small|minimal|slight)\b",
     re.I,
 )
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
