@@ -550,12 +550,9 @@ _NEUTRAL_NEGATION = re.compile(
     # ("depression that other treatments haven't touched") or a report of a patient's history ("have found that
     # trauma-focused therapy alone hasn't been enough"): it says what the other treatment did not do. A subject
     # naming ketamine or pointing to it ("studies that found it doesn't work", "that the treatment hasn't helped")
-    # keeps its negation. "Never" negates as "not" does ("a relief that other medicines never brought", "that
-    # earlier treatments had never given them"; h23s, 16), and the subject may take three words ("relief that years
-    # of other treatment didn't": 17; h24s).
-    rf"\bthat\s+(?!(?:{_NOT_ANOTHER})\b)(?:(?!(?:{_NOT_ANOTHER})\b)[\w-]+\s+){{0,3}}?{_OTHER_TREATMENT}"
-    rf"(?:\s+alone)?\s+(?:(?:{_AUXILIARIES})(?:n't|\s+not)|can't|cannot|won't|(?:(?:{_AUXILIARIES})\s+)?never)"
-    r"(?!\w)[^,;.]*",
+    # keeps its negation.
+    rf"\bthat\s+(?!(?:{_NOT_ANOTHER})\b)(?:(?!(?:{_NOT_ANOTHER})\b)[\w-]+\s+){{0,2}}?{_OTHER_TREATMENT}"
+    rf"(?:\s+alone)?\s+(?:(?:{_AUXILIARIES})(?:n't|\s+not)|can't|cannot|won't)(?!\w)[^,;.]*",
     re.I,
 )
 

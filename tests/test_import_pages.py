@@ -1326,16 +1326,6 @@ Some patients have found that the treatment hasn’t eased their PTSD | Ketamine
     contradicts
 Ketamine is not a drug that other treatments can replace for PTSD | Ketamine reduces PTSD symptom severity |
     contradicts
-# h23s: "never" in such a clause is the other treatment's too; "that it never" stays the clause's
-Patients often describe a calm that earlier medications had never given them |
-    Ketamine reduces depressive symptoms in major depressive disorder | supports
-Some patients report that it never eased their low mood |
-    Ketamine reduces depressive symptoms in major depressive disorder | contradicts
-# h24s: … and with a subject of three words; "the treatment" after three other words stays the clause's
-Patients describe a calm that months of earlier medication hadn’t given them |
-    Ketamine reduces depressive symptoms in major depressive disorder | supports
-A few patients tell us that after six sessions the treatment hadn’t lifted their mood |
-    Ketamine reduces depressive symptoms in major depressive disorder | contradicts
 # h22s: toward a claim sharing no word with either side, a consequence is read on its conclusion; not when the claim
 # shares the reason's words, nor when the reason limits the claim's wording
 These rules aren’t always absolute, so your psychiatrist will go through them with you |
