@@ -493,7 +493,10 @@ _NOT_KNOWING = re.compile(
     # h24s: not being able to tell or say yet is not knowing ("We can't yet tell you how well ketamine works over many
     # years", 17; "What we can't tell you is what years of repeated doses do", 09: both keyed as supporting a claim
     # that it is not yet known)
-    r"\b(?:can't|cannot|can not) (?:yet |really |fully |honestly )*(?:tell|say)\b|"
+    # … only before what is not known ("tell you how", "say whether", "tell you is what", "say for sure"): "Patients
+    # can't tell ketamine from placebo" denies, "can't say enough about it" praises (the re-read of h24s)
+    r"\b(?:can't|cannot|can not) (?:yet |really |fully |honestly )*(?:tell|say)(?: you| us)?"
+    r"(?: for (?:sure|certain)\b| (?=(?:yet )?(?:how|whether|if|what|when|which|why|who|is)\b))|"
     # h20s: an adverb between does not change it ("no one fully knows yet how ketamine helps"), nor does "nobody"
     rf"{_NO_ONE_KNOWS}|"
     r"\b(?:do|does|did)(?: not|n't) (?:yet )?have (?:any |good |much |enough |reliable |solid |long-term )*"
@@ -981,7 +984,9 @@ _FIRST_OR_SECOND = re.compile(
 # condition lived "alongside depression" ("Struggle with anxiety alongside their depression", "Live with PTSD or anxiety
 # alongside depression": 15's and 17's keys, against the anxiety and PTSD claims; h24s).
 _WITH_DEPRESSION = re.compile(
-    r"\b(?:along with|alongside) (?:the |your |their |his |her )?(?:depression|low mood)\b|"
+    r"\b(?:along with|alongside) (?:the |your |their |his |her )?(?:depression|low mood)\b"
+    # not a treatment of it ("alongside your depression medication" is a combination; the re-read of h24s)
+    r"(?![ -](?:medications?|medicines?|meds|treatments?|therap\w*|drugs?|care|services?|pills?)\b)|"
     r"\bas (?:mood|depression) (?:improves|lifts|eases)\b|"
     r"\bwhen (?:the )?depression (?:lifts|eases|improves)\b|"
     r"\bthat (?:so )?(?:often )?(?:comes?|came) with depression\b",
@@ -996,6 +1001,27 @@ _RISK_IS_LOW = re.compile(
     r"(?:very |quite |fairly |relatively )?(?:low|small|minimal|slight)\b",
     re.I,
 )
+# The harm a low risk names, if it names one ("the risk of addiction is very low"): it must be the claim's (not
+# "Ketamine can cause nausea"; not "the risk of relapse" against "can lead to lasting remission"; the re-read of h24s).
+_RISK_OF = re.compile(r"\brisks? of (?P<harm>[^,;.]{1,40}?) (?:is|are|remains?|stays?|appears?|seems?)\b", re.I)
+
+
+# Addiction, dependence and misuse are one harm to a reader ("the risk of addiction" against "can cause psychological
+# dependence"), though the thesaurus files them under two concepts.
+_ONE_HARM = frozenset({"@recreational", "@dependence"})
+
+
+def _risk_is_the_claims(text: str, claim_text: str) -> bool:
+    named = _RISK_OF.search(text)
+    if named is None:  # "the risk is low": the harm is the context's
+        return True
+    harm = named.group("harm")
+    if _content_stems(harm) & _content_stems(claim_text):
+        return True
+    concepts, claimed = set(concept_terms(harm)), set(concept_terms(claim_text))
+    return bool(concepts & claimed) or bool(concepts & _ONE_HARM and claimed & _ONE_HARM)
+
+
 _SAFE_CLAIM = re.compile(r"\bsafe\b|well[- ]tolerated|\blow risk\b|\bfewer risks\b", re.I)
 _RISK_NAMED = re.compile(
     r"\brisks?\b|\bside effects?\b|\badverse\b|\bserious\b|\bin rare cases\b|\bharm\w*|\bdamage\w*", re.I
@@ -1226,7 +1252,7 @@ def _limits(text: str, claim_text: str) -> str | None:
             return "qualifies"
         if _CLINIC_ONLY.search(claim_text) and _AT_HOME.search(text):
             return "supports"
-    if _HARM_CLAIM.search(claim_text) and _RISK_IS_LOW.search(text):
+    if _HARM_CLAIM.search(claim_text) and _RISK_IS_LOW.search(text) and _risk_is_the_claims(text, claim_text):
         return "qualifies"
     if _UNIVERSAL_CLAIM.search(claim_text) and NEGATION.search(text) and _EXCEPTIONS.search(text):
         return "contradicts"
@@ -1628,7 +1654,8 @@ def _hedged(text: str) -> bool:
 #   hours"; 06's "found that … can" supports too). A verb of noticing presents its object as fact as well (noticed,
 #   observed, saw, learned, realised: "researchers noticed that a single low dose could lift severe depression"; the
 #   held-out keys call such clauses "supports" in 7 of 7 answers, 09 and 12; h20s); "seemed to" after it stays a
-#   hedge (04's "noticed that a single low dose … seemed to lift mood");
+#   hedge (04's "noticed that a single low dose … seemed to lift mood"), except toward a claim that the effect was
+#   discovered (``_DISCOVERY_CLAIM``, h24s);
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
 #   read", "you may know it as", "you may also come across"; h21s: "also") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
@@ -1672,7 +1699,9 @@ def _without_unclaimed_not_shown(text: str, claim_text: str) -> str:
 _DISCOVERY_CLAIM = re.compile(r"\bdiscover(?:y|ed)\b", re.I)
 _REPORTED_FINDING = re.compile(
     r"\b(?:found|find|noticed|notice|noticing|saw|see|seen|observed|discovered|learned|learnt|reali[sz]ed) that "
-    r"[^;:.]*",
+    # … to the clause's end, but not past a concession: "noticed that it lifted mood, though the evidence is still
+    # preliminary" hedges the finding's standing, which the claim of a discovery shares (the re-read of h24s)
+    r"(?:(?!,?\s*(?:though|although|but|while|whereas|yet)\b)[^;:.])*",
     re.I,
 )
 

@@ -242,9 +242,12 @@ def test_a_harm_denied_in_everyday_words_supports_the_low_risk_claim(proposed):
     from importer.extract import stance_cue
 
     quote = "it doesn’t tend to slow a person’s breathing."
-    # The committed claim filter keeps this clause or not by a hair (probability 0.3725 against its threshold 0.3731
-    # after the refit that took page 17 in; 0.3785 against 0.3756 before): its stance is what this test is about.
-    breathing = next((c for c in proposed if c["quote"] == quote), {"quote": quote, "suggestions": []})
+    # The committed claim filter keeps this clause or not by a hair (just below its threshold since the refit that
+    # took page 17 in; in fold the bench keeps it): its stance is what this test is about. When proposed, the stance
+    # stored with it is the one checked.
+    proposed_here = [c for c in proposed if c["quote"].startswith("it doesn’t tend to slow")]
+    assert len(proposed_here) <= 1
+    breathing = proposed_here[0] if proposed_here else {"quote": quote, "suggestions": []}
     slug = "ketamine-anesthetic-low-respiratory-depression"
     claims = json.loads((test_browser.ROOT / "fixtures" / "seed" / "claims.json").read_text(encoding="utf-8"))
     # Ranked by wording alone the claim is not suggested (with embeddings it is: the bench); found by the search it

@@ -1366,19 +1366,26 @@ In some cases, booster sessions may be needed | Treatment is usually given as a 
 Many of our patients live with panic attacks alongside their depression |
     Ketamine reduces symptoms of anxiety disorders | qualifies
 We give it alongside a safety plan for people with thoughts of suicide | Ketamine reduces suicidal thoughts | supports
+Ketamine can be used alongside your depression medication |
+    Ketamine can be combined with existing antidepressants | supports
 # h24s: "can't yet say / tell" is not knowing, a hedge a claim of the unknown shares; "can't" of ability still denies
 Doctors can’t yet say how long the benefit lasts over years | The long-term benefit of the treatment is not yet known |
     supports
 Doctors can’t yet say how long the benefit lasts over years | The benefit lasts for years | qualifies
 You can’t take these doses at home | Patients can take ketamine lozenges at home | contradicts
+Most patients can’t tell ketamine from placebo | Patients can tell ketamine from placebo | contradicts
 # h24s: a risk said to be low qualifies a claim that the harm can happen; a claim of safeguards it still supports
 At the doses we use, the risk of addiction is very low | Ketamine can cause psychological dependence | qualifies
 In a supervised program the risk is low |
     Ketamine has a potential for misuse and diversion that calls for safeguards | supports
+The risk of addiction is very low | Ketamine can cause nausea | supports
+The risk of relapse is low after a series | Ketamine can lead to lasting remission | supports
 # h24s: a hedge inside what was noticed does not hedge a claim that it was discovered; a claim of the finding, it does
 In the 1990s, doctors noticed that the drug seemed to lift low mood |
     The drug's antidepressant potential was discovered in the 1990s | supports
 In the 1990s, doctors noticed that the drug seemed to lift low mood | The drug lifts low mood | qualifies
+In the 1990s, doctors noticed that the drug lifted mood, though the evidence is still preliminary |
+    The drug's antidepressant potential was discovered in the 1990s | qualifies
 """
 
 
