@@ -93,7 +93,7 @@ def features(index, best: np.ndarray, combined: np.ndarray, parts: dict, context
         "condition_named": named,
         "condition_other": other,
         "cue_top": np.array([index.claims[i].category == top for i in best], dtype=float),
-        "category_model": parts["category_model"][best] if "category_model" in parts else zeros,
+        "category_model": parts["category_model"][best],  # always set by the index (a uniform log without a model)
         "sem_context": parts["sem_context"][best] if "sem_context" in parts else zeros,
     }
     return np.column_stack([columns[name] for name in FEATURES]) if k else np.zeros((0, len(FEATURES)))
@@ -180,6 +180,10 @@ def hits(scores: np.ndarray, labels: np.ndarray, groups: np.ndarray) -> tuple[in
 def choose_c(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], options: tuple[float, ...] = PAIRWISE_C) -> float:
     """The pairwise fit's C with the most top-1 and top-3 hits, each set of rows (one article) ranked by a re-ranker
     fitted on the others; the smaller C on a tie."""
+    if len(sets) < 2:  # each article is ranked by a fit on the others: one article leaves nothing to fit on
+        raise ValueError(
+            f"the re-ranker needs two labelled articles or more (each ranked by a fit on the others), got {len(sets)}"
+        )
     best, best_hits = options[0], -1
     for c in options:
         total = 0

@@ -153,6 +153,25 @@ def test_pairs_are_taken_within_a_clause_only():
     assert sorted(zip(better.tolist(), worse.tolist(), strict=True)) == [(0, 1), (0, 2)]
 
 
+def test_a_reranker_is_not_chosen_from_one_article_and_the_error_says_why():
+    one = (np.zeros((2, len(FEATURES))), np.array([1, 0]), np.array([0, 0]))
+    with pytest.raises(ValueError, match="two labelled articles or more .*, got 1"):
+        rerank.choose_c([one])
+
+
+def test_a_refit_that_cannot_be_done_fails_with_the_reason_and_writes_nothing(tmp_path, monkeypatch):
+    from django.core.management import CommandError, call_command
+
+    from importer.management.commands import fit_reranker as command
+
+    one = (np.zeros((2, len(FEATURES))), np.array([1, 0]), np.array([0, 0]))
+    monkeypatch.setattr(command.Command, "fit", staticmethod(lambda fixture, heldout: rerank.choose_c([one])))
+    output = tmp_path / "reranker.json"
+    with pytest.raises(CommandError, match="Cannot fit reranker.json: .*two labelled articles or more .*, got 1"):
+        call_command("fit_reranker", output=str(output))
+    assert not output.exists()
+
+
 def test_each_bench_fold_learns_from_every_other_labelled_article(monkeypatch):
     """Leave-one-article-out over seed and held-out articles; the scheme before h15h learns from the seed alone."""
     document = json.loads(FIXTURE.read_text(encoding="utf-8"))

@@ -35,7 +35,10 @@ class FitCommand(BaseCommand):
         return json.dumps(data, indent=1) + "\n"
 
     def handle(self, *args, fixture: str, heldout: str, output: str, check: bool, **options) -> None:
-        text = self.dumps(self.fit(Path(fixture), Path(heldout)))
+        try:
+            text = self.dumps(self.fit(Path(fixture), Path(heldout)))
+        except ValueError as error:  # too few labelled articles, an unreadable answer key…: nothing is written
+            raise CommandError(f"Cannot fit {Path(output).name}: {error}") from error
         path = Path(output)
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
