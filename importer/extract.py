@@ -1643,6 +1643,10 @@ def _hedged(text: str) -> bool:
     return bool(HEDGES.search(text) or _HEDGING_NEGATION.search(text))
 
 
+# Verbs that report what someone noticed or learned ("we found that …"): what follows is their finding, and a hedge
+# inside it is the finding's, not the writer's (``_NOT_A_HEDGE``, ``_REPORTED_FINDING``).
+_REPORTING_VERBS = r"found|noticed|observed|saw|discovered|learned|learnt|reali[sz]ed"
+
 # Modals that hedge nothing the clause says (h16b, both found on 08's editor trial, so 08's stance figure is not blind
 # for them):
 # - a reported finding's "could" is the backshifted "can" of what was found ("researchers found that a single small
@@ -1659,8 +1663,7 @@ def _hedged(text: str) -> bool:
 # - addressing the reader about what others say ("you may have heard of ketamine as a party drug", "you might have
 #   read", "you may know it as", "you may also come across"; h21s: "also") introduces it: it is no doubt about it.
 _NOT_A_HEDGE = re.compile(
-    r"\b(?:found|showed|shown|demonstrated|discovered|revealed|proved|proven|established|confirmed|noticed|observed|"
-    r"saw|learned|learnt|reali[sz]ed) that "
+    rf"\b(?:{_REPORTING_VERBS}|showed|shown|demonstrated|revealed|proved|proven|established|confirmed) that "
     r"[^;:.]*?\bcould\b|"
     r"\byou (?:may|might|could) (?:already |also )?(?:have )?(?:heard|read|seen|noticed|come across|know|be wondering|"
     r"wonder(?:ed)?)\b|"
@@ -1698,7 +1701,7 @@ def _without_unclaimed_not_shown(text: str, claim_text: str) -> str:
 # keys, 04, 13, 17: supports). Toward a claim of the finding itself (that it lifts mood) the hedge stays (h24s).
 _DISCOVERY_CLAIM = re.compile(r"\bdiscover(?:y|ed)\b", re.I)
 _REPORTED_FINDING = re.compile(
-    r"\b(?:found|find|noticed|notice|noticing|saw|see|seen|observed|discovered|learned|learnt|reali[sz]ed) that "
+    rf"\b(?:{_REPORTING_VERBS}|find|notice|noticing|see|seen) that "
     # … to the clause's end, but not past a concession: "noticed that it lifted mood, though the evidence is still
     # preliminary" hedges the finding's standing, which the claim of a discovery shares (the re-read of h24s)
     r"(?:(?!,?\s*(?:though|although|but|while|whereas|yet)\b)[^;:.])*",
