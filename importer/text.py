@@ -43,7 +43,7 @@ _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "c
 FURNITURE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menus|breadcrumbs?|cookies?|consent|gdpr|banner|share|sharing|social|"
     r"related|read-?next|recommended|teasers?|promo|newsletter|subscribe|signup|comments?|respond|disqus|sidebar|"
-    r"advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags)(?:$|[\s_-])"
+    r"advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags|disclaimers?)(?:$|[\s_-])"
     # A widget is furniture when the class or id starts with the word (WordPress's sidebar widgets: "widget
     # widget_recent_entries", "widget-area"; "sidebar-widget" is caught by "sidebar"). A site builder's layout
     # wrappers only contain it after the builder's name ("elementor-widget", "elementor-widget-text-editor",
@@ -203,6 +203,10 @@ _AD_WORDS = frozenset(
     "promo promos promoted".split()
 )
 _BIO_WORDS = frozenset({"bio", "biography", "authorbio"})
+# A block classed as the page's disclaimer ("for general information, not medical advice; our pharmacy does not …")
+# speaks for the publisher about the page, never for the article about ketamine (held-out page 18, blind: its
+# disclaimer sat inside the <article>, and a sentence of it was offered as a statement).
+_DISCLAIMER_WORDS = frozenset({"disclaimer", "disclaimers"})
 _REFERENCE_WORDS = frozenset({"references", "bibliography", "citations", "sources", "endnotes", "reflist"})
 # A heading that opens a list of references or sources ("References", "Sources reviewed by our medical team").
 REFERENCE_HEADING = re.compile(
@@ -301,6 +305,7 @@ def furniture_inside(root) -> list:
         if (
             words & _AD_WORDS  # also <ins class="adsbygoogle">
             or words & _BIO_WORDS
+            or words & _DISCLAIMER_WORDS
             or (element.get("itemprop") or "").lower() == "author"
             or (words & _REFERENCE_WORDS and element.tag in ("section", "div", "ol", "ul", "aside", "footer"))
             or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary")

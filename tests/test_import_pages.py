@@ -126,6 +126,31 @@ def test_ads_author_bios_dialogs_and_sidebars_inside_the_article_are_dropped(fur
     assert "It is mainly offered to people whose depression has not improved with two standard medications." in lines
 
 
+DISCLAIMER = (
+    "<p>This guide is for general information and isn’t a substitute for advice from your own doctor. Our pharmacy "
+    "does not dispense esketamine at every location.</p>"
+)
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        {"end": f'<div class="Disclaimer_disclaimer__Pa3Qs">{DISCLAIMER}</div>'},  # inside the article (page 18)
+        {"end": f'<section id="disclaimer">{DISCLAIMER}</section>'},
+        {"after": f'<div class="page-disclaimer">{DISCLAIMER}</div>'},  # after it, in <main>
+    ],
+)
+def test_a_disclaimer_block_is_dropped_inside_the_article_or_after_it(where):
+    lines = _read(**where)
+    assert not any("dispense" in line or "general information" in line for line in lines)
+    assert "It is mainly offered to people whose depression has not improved with two standard medications." in lines
+
+
+def test_an_article_s_own_sentence_about_disclaimers_is_kept():
+    lines = _read(middle="<p>Ketamine clinics often add a disclaimer, yet ketamine is not approved for PTSD.</p>")
+    assert "Ketamine clinics often add a disclaimer, yet ketamine is not approved for PTSD." in lines
+
+
 def test_a_class_that_only_contains_the_letters_ad_is_no_ad_and_an_article_is_never_dropped():
     lines = _read(
         middle='<div class="css-1ad2f gradient-head"><p>Ketamine blocks the NMDA receptor in the brain.</p></div>',
