@@ -222,7 +222,13 @@ CONCEPTS: dict[str, str] = {
     r"(?:not|never|\w+n't) (?:responded|respond|worked|helped|work|improved)|"
     r"failed (?:to (?:respond|help|work)|(?:\w+ )?(?:treatments?|medications?|therapies|antidepressants?|trials?))|"
     r"exhausted (?:other|all|their) (?:options|avenues|treatments)|tried (?:several|multiple|many)",
-    "line": r"first[- ](?:option|line|choice|resort)|last resort|second[- ]line|reserved for",
+    "line": r"first[- ](?:option|line|choice|resort)|last resort|second[- ]line|reserved for|"
+    # Where ketamine comes in a course of care as pages say it (h23p): not first, offered or meant for those whom
+    # earlier treatments failed, after two or more of them ("it's not where treatment starts", "we offer it to
+    # adults whose…", "for people who've run out of options", "have tried two or more antidepressants").
+    r"not (?:a|the) first (?:step|treatment)|not where (?:treatment|care) (?:starts?|begins?|should (?:start|begin))|"
+    r"(?:offered|offer it|meant) (?:to|for) (?:adults|people|patients|those)|run out of (?:other )?options|"
+    r"tried (?:at least )?(?:two|three)(?: or more)? (?:\w+ )?(?:antidepressants|medications|medicines)",
     "supervised": _SUPERVISED + "|"
     # Supervision as a clinic's page says it (h22p): someone trained there and watching, the time under watch, the
     # dose kept on the premises ("a nurse is with you throughout", "while staff watch", "two hours of monitoring",

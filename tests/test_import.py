@@ -374,6 +374,10 @@ def test_the_thesaurus_reads_contractions_with_either_apostrophe():
         ("@supervised", "the spray is used under observation", "that observation started the research"),
         ("@supervised", "every dose is given on site", "the injection site may be sore"),
         ("@supervised", "it must be taken in a certified clinic", "a clinic that mails lozenges to your home"),
+        ("@line", "For most patients it is not the first step", "the first step is a phone call"),
+        ("@line", "we mostly offer it to adults whose anxiety lingers", "we offer free parking to patients"),
+        ("@line", "for those who have run out of options", "the spray comes in two options"),
+        ("@line", "you have tried three or more medications", "you have tried yoga and walking"),
     ],
 )
 def test_the_thesaurus_knows_ordinary_paraphrases_of_a_claim(concept, stated, not_stated):

@@ -296,6 +296,18 @@ def test_a_clinic_page_s_words_for_supervision_meet_the_claim_of_supervised_use(
         assert [claim.id for claim, _ in index.rank(clause)] == [1]
 
 
+def test_a_page_s_words_for_where_ketamine_comes_in_care_meet_the_second_line_claim():
+    """A page says "it's not where treatment starts" or "we offer it to adults whose…" where the claim says "a
+    second-line option": the thesaurus's widened ``@line`` makes them one term (h23p; kept by the paired bench)."""
+    claims = [
+        ClaimRecord(1, "Ketamine is a second-line option, not a first-line treatment", "efficacy"),
+        ClaimRecord(2, "Ketamine is effective in depression that has not responded to treatment", "efficacy"),
+    ]
+    index = ClaimIndex(claims)
+    for clause in ("Ketamine is not where care begins.", "It is meant for people who have run out of options."):
+        assert index.rank(clause)[0][0].id == 1
+
+
 @pytest.mark.django_db
 def test_an_index_built_from_stored_term_counts_ranks_as_one_built_from_scratch():
     onset = ClaimFactory(text="Ketamine works within hours", slug="onset", category="onset")
