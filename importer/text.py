@@ -43,7 +43,7 @@ _VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "source", "area", "c
 FURNITURE = re.compile(
     r"(?:^|[\s_-])(?:nav|navbar|navigation|menu|menus|breadcrumbs?|cookies?|consent|gdpr|banner|share|sharing|social|"
     r"related|read-?next|recommended|teasers?|promo|newsletter|subscribe|signup|comments?|respond|disqus|sidebar|"
-    r"advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags|disclaimers?)(?:$|[\s_-])"
+    r"advert|ads?|sponsored|popup|modal|footer|header|masthead|skip-link|author-bio|tags)(?:$|[\s_-])"
     # A widget is furniture when the class or id starts with the word (WordPress's sidebar widgets: "widget
     # widget_recent_entries", "widget-area"; "sidebar-widget" is caught by "sidebar"). A site builder's layout
     # wrappers only contain it after the builder's name ("elementor-widget", "elementor-widget-text-editor",
@@ -203,9 +203,11 @@ _AD_WORDS = frozenset(
     "promo promos promoted".split()
 )
 _BIO_WORDS = frozenset({"bio", "biography", "authorbio"})
-# A block classed as the page's disclaimer ("for general information, not medical advice; our pharmacy does not …")
-# speaks for the publisher about the page, never for the article about ketamine (held-out page 18, blind: its
-# disclaimer sat inside the <article>, and a sentence of it was offered as a statement).
+# A short block whose class or id names it the page's disclaimer ("for general information, not medical advice; our
+# pharmacy does not …") speaks for the publisher about the page, never for the article about ketamine (held-out page
+# 18, blind: its disclaimer sat inside the <article>, and a sentence of it was offered as a statement). Only the class
+# and id count (not data-* or aria-label: data-show-disclaimer="true" on the article's body is no disclaimer), and
+# only up to ``_WORDS_CAP`` words (a wrapper classed "with-disclaimer" around the article's text is content).
 _DISCLAIMER_WORDS = frozenset({"disclaimer", "disclaimers"})
 _REFERENCE_WORDS = frozenset({"references", "bibliography", "citations", "sources", "endnotes", "reflist"})
 # A heading that opens a list of references or sources ("References", "Sources reviewed by our medical team").
@@ -291,6 +293,13 @@ def _is_note_marker(sup) -> bool:
     return bool(re.search(r"[.,;:!?)\"”’]$", before))
 
 
+def _is_disclaimer(element) -> bool:
+    """A short block (``_WORDS_CAP``) whose class or id has the word disclaimer (``_DISCLAIMER_WORDS``)."""
+    names = " ".join(_CSS_MODULE_HASH.sub(r"\1", c) for c in (element.get("class") or "").split())
+    words = {w.lower() for w in re.split(r"[^A-Za-z0-9]+", f"{names} {element.get('id') or ''}") if w}
+    return bool(words & _DISCLAIMER_WORDS) and len(element.text_content().split()) <= _WORDS_CAP
+
+
 def furniture_inside(root) -> list:
     """The elements of a parsed page that are furniture even inside the article: lists of references or sources
     (headed References, Sources, Citations, Bibliography…; classed so; ``role=doc-bibliography``), ad slots, author
@@ -305,7 +314,7 @@ def furniture_inside(root) -> list:
         if (
             words & _AD_WORDS  # also <ins class="adsbygoogle">
             or words & _BIO_WORDS
-            or words & _DISCLAIMER_WORDS
+            or _is_disclaimer(element)
             or (element.get("itemprop") or "").lower() == "author"
             or (words & _REFERENCE_WORDS and element.tag in ("section", "div", "ol", "ul", "aside", "footer"))
             or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary")
