@@ -76,3 +76,19 @@ def test_the_report_pools_seed_and_held_out_counts_and_names_the_articles_that_g
 def test_the_script_says_how_to_call_it_when_called_wrongly():
     run = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True)
     assert run.returncode != 0 and "Usage: python scripts/compare_benches.py BASE.json NEW.json" in run.stderr
+
+
+def test_an_article_scored_by_one_bench_only_is_left_out_and_named():
+    base = _bench([_article("seed-a", misses=[("A", None)])], [])
+    new = _bench([_article("seed-a", misses=[("A", None)])], [_article("18", misses=[("B", None)])])
+    report = compare.report(base, new)
+    assert report.startswith("left out (scored by one bench only): 18")
+    assert "top1           0      0" in report and "WARNING" not in report
+
+
+def test_a_keyed_clause_lost_from_one_bench_is_flagged_not_counted_silently_as_a_win():
+    base = _bench([_article("s", misses=[("A", None), ("B", None)], clauses_in_kb=5, clause_top1_hits=3)], [])
+    new = _bench([_article("s", misses=[("B", None)], clauses_in_kb=4, clause_top1_hits=3)], [])  # "A" is gone
+    report = compare.report(base, new)
+    assert "WARNING: clauses_in_kb moved (5 -> 4)" in report
+    assert "WARNING: top1: wins - losses = +1 but clause_top1_hits moved +0" in report
