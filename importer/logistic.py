@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
 
 
+class FitError(ValueError):
+    """A learned model cannot be fitted on these data (too few labelled articles…); the message says why."""
+
+
 def logistic_regression(c: float, *, fit_intercept: bool = True, tol: float = 1e-8) -> LogisticRegression:
     """scikit-learn's logistic regression with regularisation ``c``, as every learned model of the import fits it."""
     from sklearn.linear_model import LogisticRegression

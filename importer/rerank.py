@@ -20,7 +20,7 @@ from typing import ClassVar
 import numpy as np
 
 from importer.extract import name_pattern
-from importer.logistic import StandardisedLogistic, committed, logistic_regression, standardise
+from importer.logistic import FitError, StandardisedLogistic, committed, logistic_regression, standardise
 
 COEFFICIENTS = Path(__file__).resolve().parent / "reranker.json"
 
@@ -181,7 +181,7 @@ def choose_c(sets: list[tuple[np.ndarray, np.ndarray, np.ndarray]], options: tup
     """The pairwise fit's C with the most top-1 and top-3 hits, each set of rows (one article) ranked by a re-ranker
     fitted on the others; the smaller C on a tie."""
     if len(sets) < 2:  # each article is ranked by a fit on the others: one article leaves nothing to fit on
-        raise ValueError(
+        raise FitError(
             f"the re-ranker needs two labelled articles or more (each ranked by a fit on the others), got {len(sets)}"
         )
     best, best_hits = options[0], -1

@@ -17,6 +17,7 @@ from importer.bench import fit_reranker
 from importer.categorymodel import CategoryModel
 from importer.extract import ClaimIndex, ClaimRecord, analyse_terms, term_vectors
 from importer.indexstore import IndexStore
+from importer.logistic import FitError
 from importer.models import TextTerms
 from importer.rerank import FEATURES, Reranker
 from tests.factories import AssertionFactory, ClaimFactory, ConditionFactory
@@ -155,7 +156,7 @@ def test_pairs_are_taken_within_a_clause_only():
 
 def test_a_reranker_is_not_chosen_from_one_article_and_the_error_says_why():
     one = (np.zeros((2, len(FEATURES))), np.array([1, 0]), np.array([0, 0]))
-    with pytest.raises(ValueError, match="two labelled articles or more .*, got 1"):
+    with pytest.raises(FitError, match="two labelled articles or more .*, got 1"):
         rerank.choose_c([one])
 
 
@@ -297,15 +298,16 @@ def test_a_clinic_page_s_words_for_supervision_meet_the_claim_of_supervised_use(
 
 
 def test_a_page_s_words_for_where_ketamine_comes_in_care_meet_the_second_line_claim():
-    """A page says "it's not where treatment starts" or "we offer it to adults whose…" where the claim says "a
-    second-line option": the thesaurus's widened ``@line`` makes them one term (h23p; kept by the paired bench)."""
+    """A page says "you have tried two or more antidepressants" or "we offer it to adults whose…" where the claim says
+    "a second-line option": the thesaurus's widened ``@line`` makes them one term (h23p). Without it the first
+    clause shares no term with any claim, and the second's words go to the claim about sessions offered to adults."""
     claims = [
         ClaimRecord(1, "Ketamine is a second-line option, not a first-line treatment", "efficacy"),
-        ClaimRecord(2, "Ketamine is effective in depression that has not responded to treatment", "efficacy"),
+        ClaimRecord(2, "Ketamine sessions for adults are offered in the clinic", "administration"),
     ]
     index = ClaimIndex(claims)
-    for clause in ("Ketamine is not where care begins.", "It is meant for people who have run out of options."):
-        assert index.rank(clause)[0][0].id == 1
+    assert [claim.id for claim, _ in index.rank("You have tried two or more antidepressants.")] == [1]
+    assert index.rank("We offer it to adults whose depression has lingered.")[0][0].id == 1
 
 
 @pytest.mark.django_db

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from importer.bench import HELDOUT_DIR
+from importer.logistic import FitError
 
 
 class FitCommand(BaseCommand):
@@ -37,7 +38,7 @@ class FitCommand(BaseCommand):
     def handle(self, *args, fixture: str, heldout: str, output: str, check: bool, **options) -> None:
         try:
             text = self.dumps(self.fit(Path(fixture), Path(heldout)))
-        except ValueError as error:  # too few labelled articles, an unreadable answer key…: nothing is written
+        except FitError as error:  # too few labelled articles…: nothing is written
             raise CommandError(f"Cannot fit {Path(output).name}: {error}") from error
         path = Path(output)
         if check:
