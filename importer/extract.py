@@ -223,11 +223,13 @@ CONCEPTS: dict[str, str] = {
     r"failed (?:to (?:respond|help|work)|(?:\w+ )?(?:treatments?|medications?|therapies|antidepressants?|trials?))|"
     r"exhausted (?:other|all|their) (?:options|avenues|treatments)|tried (?:several|multiple|many)",
     "line": r"first[- ](?:option|line|choice|resort)|last resort|second[- ]line|reserved for|"
-    # Where ketamine comes in a course of care as pages say it (h23p): not first, offered or meant for those whom
-    # earlier treatments failed, after two or more of them ("it's not where treatment starts", "we offer it to
-    # adults whose…", "for people who've run out of options", "have tried two or more antidepressants").
+    # Where ketamine comes in a course of care as pages say it (h23p): not first, offered or meant for those who or
+    # whose … ("it's not where treatment starts", "we offer it to adults whose…", "for people who've run out of
+    # options", "have tried two or more antidepressants"); not "offered to patients on Tuesdays" or "meant for adults
+    # only" (the review of 755bf9e).
     r"not (?:a|the) first (?:step|treatment)|not where (?:treatment|care) (?:starts?|begins?|should (?:start|begin))|"
-    r"(?:offered|offer it|meant) (?:to|for) (?:adults|people|patients|those)|run out of (?:other )?options|"
+    r"(?:offered|offer it|meant) (?:to|for) (?:adults|people|patients|those)(?: [\w-]+){0,3}? (?:who|whose)\b|"
+    r"run out of (?:other )?options|"
     r"tried (?:at least )?(?:two|three)(?: or more)? (?:\w+ )?(?:antidepressants|medications|medicines)",
     "supervised": _SUPERVISED + "|"
     # Supervision as a clinic's page says it (h22p): someone trained there and watching, the time under watch, the
@@ -1649,8 +1651,9 @@ def _hedged(text: str) -> bool:
     return bool(HEDGES.search(text) or _HEDGING_NEGATION.search(text))
 
 
-# Verbs that report what someone noticed or learned ("we found that …"): what follows is their finding, and a hedge
-# inside it is the finding's, not the writer's (``_NOT_A_HEDGE``, ``_REPORTED_FINDING``).
+# Verbs that report what someone noticed or learned ("we found that …"): what follows is their finding. Both
+# ``_NOT_A_HEDGE`` (a backshifted "could" there is no hedge) and ``_REPORTED_FINDING`` (a hedge there is the finding's,
+# toward a claim that it was discovered) read it.
 _REPORTING_VERBS = r"found|noticed|observed|saw|discovered|learned|learnt|reali[sz]ed"
 
 # Modals that hedge nothing the clause says (h16b, both found on 08's editor trial, so 08's stance figure is not blind
