@@ -217,17 +217,18 @@ REFERENCE_HEADING = re.compile(
 _CSS_MODULE_HASH = re.compile(r"^([A-Z]\w*_\w+?)__[\w-]{4,}$")  # "AdSlot_slot__Vc8pZ": the hash is no word
 
 
-def _attribute_words(element) -> set[str]:
+def _attribute_words(element, names_only: bool = False) -> set[str]:
     """The words of an element's class, id, aria-label and data-* attributes (names and values), lower case:
     "AdSlot_slot__Vc8pZ" → ad, slot; data-ad-unit → data, ad, unit. Letters and digits stay together, so that a
-    generated class ("css-1ad2f") makes no word "ad"."""
+    generated class ("css-1ad2f") makes no word "ad". ``names_only``: the class and id alone (what the block is
+    called, not what it is labelled or configured with)."""
     values = []
     for name, value in element.attrib.items():
         if name == "class":
             values += [_CSS_MODULE_HASH.sub(r"\1", c) for c in value.split()]
-        elif name in ("id", "aria-label"):
+        elif name == "id" or (name == "aria-label" and not names_only):
             values.append(value)
-        elif name.startswith("data-"):
+        elif name.startswith("data-") and not names_only:
             values += [name, value[:200]]
     words = set()
     for value in values:
@@ -295,9 +296,9 @@ def _is_note_marker(sup) -> bool:
 
 def _is_disclaimer(element) -> bool:
     """A short block (``_WORDS_CAP``) whose class or id has the word disclaimer (``_DISCLAIMER_WORDS``)."""
-    names = " ".join(_CSS_MODULE_HASH.sub(r"\1", c) for c in (element.get("class") or "").split())
-    words = {w.lower() for w in re.split(r"[^A-Za-z0-9]+", f"{names} {element.get('id') or ''}") if w}
-    return bool(words & _DISCLAIMER_WORDS) and len(element.text_content().split()) <= _WORDS_CAP
+    return bool(_attribute_words(element, names_only=True) & _DISCLAIMER_WORDS) and (
+        len(element.text_content().split()) <= _WORDS_CAP
+    )
 
 
 def furniture_inside(root) -> list:
@@ -314,7 +315,7 @@ def furniture_inside(root) -> list:
         if (
             words & _AD_WORDS  # also <ins class="adsbygoogle">
             or words & _BIO_WORDS
-            or _is_disclaimer(element)
+            or (words & _DISCLAIMER_WORDS and _is_disclaimer(element))  # read again only where the word is
             or (element.get("itemprop") or "").lower() == "author"
             or (words & _REFERENCE_WORDS and element.tag in ("section", "div", "ol", "ul", "aside", "footer"))
             or role in ("doc-bibliography", "doc-endnotes", "dialog", "alertdialog", "complementary")
